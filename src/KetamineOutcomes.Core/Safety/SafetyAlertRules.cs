@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization;
+using KetamineOutcomes.Core.Instruments;
+
+namespace KetamineOutcomes.Core.Safety;
+
+public enum AlertLevel
+{
+    [JsonStringEnumMemberName("low")] Low = 1,
+    [JsonStringEnumMemberName("moderate")] Moderate = 2,
+    [JsonStringEnumMemberName("high")] High = 3,
+}
+
+public enum AlertTrigger
+{
+    [JsonStringEnumMemberName("phq9-item9")] Phq9Item9,
+    [JsonStringEnumMemberName("cssrs")] Cssrs,
+}
+
+public enum AlertStatus
+{
+    [JsonStringEnumMemberName("open")] Open,
+    [JsonStringEnumMemberName("acknowledged")] Acknowledged,
+}
+
+/// <summary>Which submissions raise a safety alert, and at what level (SPEC "Safety alerts").</summary>
+public static class SafetyAlertRules
+{
+    /// <summary>PHQ-9 item 9 of 1, 2, 3 → low, moderate, high; 0 → none. Other instruments never alert.</summary>
+    public static AlertLevel? ForQuestionnaire(Instrument instrument, IReadOnlyList<int?> items)
+    {
+        if (instrument != Instrument.Phq9) return null;
+        return items[QuestionnaireScoring.Phq9SafetyItemIndex] switch
+        {
+            1 => AlertLevel.Low,
+            2 => AlertLevel.Moderate,
+            3 => AlertLevel.High,
+            0 => null,
+            // Validation refuses a null item 9; reaching here means a caller skipped it.
+            var other => throw new ArgumentException($"PHQ-9 item 9 must be 0–3, was {(other is null ? "null" : other.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))}.", nameof(items)),
+        };
+    }
+
+    /// <summary>Any C-SSRS risk above none alerts at that level.</summary>
+    public static AlertLevel? ForCheckin(RiskLevel risk) => risk switch
+    {
+        RiskLevel.Low => AlertLevel.Low,
+        RiskLevel.Moderate => AlertLevel.Moderate,
+        RiskLevel.High => AlertLevel.High,
+        _ => null,
+    };
+}

@@ -1,0 +1,66 @@
+namespace KetamineOutcomes.Core.Timepoints;
+
+/// <summary>One infusion as the timeline needs it.</summary>
+public sealed record InfusionMoment(Guid InfusionId, DateTimeOffset AdministeredAt);
+
+/// <summary>Where an assessment sits relative to the patient's infusions (SPEC "Timepoints").</summary>
+/// <param name="SessionNumber">Infusions with administeredAt ≤ t; 0 before the first.</param>
+/// <param name="InfusionId">The latest of those infusions; null when 0.</param>
+/// <param name="DaysSinceFirstInfusion">floor(days since the first infusion); negative before it; null without infusions.</param>
+/// <param name="HoursSinceLastInfusion">Hours since <paramref name="InfusionId"/>, one decimal; null when 0.</param>
+public sealed record Timepoint(int SessionNumber, Guid? InfusionId, int? DaysSinceFirstInfusion, decimal? HoursSinceLastInfusion);
+
+/// <summary>
+/// A patient's infusions in administration order. Timepoints are always derived from it, never stored,
+/// so a back-dated infusion re-keys every later assessment.
+/// </summary>
+public sealed class InfusionTimeline
+{
+    private readonly InfusionMoment[] _ordered;
+
+    public InfusionTimeline(IEnumerable<InfusionMoment> infusions)
+    {
+        // Ties on time are broken by id so numbering is stable across reads.
+        _ordered = infusions.OrderBy(i => i.AdministeredAt.UtcTicks).ThenBy(i => i.InfusionId).ToArray();
+    }
+
+    public static InfusionTimeline Empty { get; } = new([]);
+
+    /// <summary>Infusions numbered 1, 2, 3 … in administration order.</summary>
+    public IReadOnlyList<InfusionMoment> Ordered => _ordered;
+
+    public DateTimeOffset? FirstInfusionAt => _ordered.Length == 0 ? null : _ordered[0].AdministeredAt;
+
+    /// <summary>1-based session number of an infusion, or null if it is not on this timeline.</summary>
+    public int? SessionNumberOf(Guid infusionId)
+    {
+        var index = Array.FindIndex(_ordered, i => i.InfusionId == infusionId);
+        return index < 0 ? null : index + 1;
+    }
+
+    public Timepoint At(DateTimeOffset t)
+    {
+        if (_ordered.Length == 0) return new Timepoint(0, null, null, null);
+        var session = CountAtOrBefore(t.UtcTicks);
+        var days = (int)FloorDiv(t.UtcTicks - _ordered[0].AdministeredAt.UtcTicks, TimeSpan.TicksPerDay);
+        if (session == 0) return new Timepoint(0, null, days, null);
+        var last = _ordered[session - 1];
+        var hours = Rounding.OneDecimal((decimal)(t.UtcTicks - last.AdministeredAt.UtcTicks) / TimeSpan.TicksPerHour);
+        return new Timepoint(session, last.InfusionId, days, hours);
+    }
+
+    // Upper-bound binary search: the number of infusions with administeredAt ≤ ticks.
+    private int CountAtOrBefore(long ticks)
+    {
+        int lo = 0, hi = _ordered.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_ordered[mid].AdministeredAt.UtcTicks <= ticks) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    private static long FloorDiv(long a, long b) => a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}

@@ -1,0 +1,33 @@
+namespace KetamineOutcomes.Core;
+
+/// <summary>Field-keyed validation messages (keys as the API names them, e.g. <c>items[3]</c>).</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+
+    public IReadOnlyDictionary<string, string[]> ToDictionary() =>
+        _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+
+    public void ThrowIfAny()
+    {
+        if (!IsEmpty) throw new ClinicalValidationException(ToDictionary());
+    }
+}
+
+/// <summary>Input that breaks a clinical or shape rule; the API maps it to 400 with an <c>errors</c> map.</summary>
+public sealed class ClinicalValidationException(IReadOnlyDictionary<string, string[]> errors)
+    : Exception("The request breaks one or more validation rules.")
+{
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
+
+    public static ClinicalValidationException For(string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] });
+}
