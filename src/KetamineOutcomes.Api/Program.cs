@@ -1,6 +1,54 @@
+using System.Text.Json.Serialization;
+using KetamineOutcomes.Api.Endpoints;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Idempotency;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
+using KetamineOutcomes.Api.Seeding;
+
 var builder = WebApplication.CreateBuilder(args);
+// `--seed-demo` is the documented one-flag way to load the synthetic demo cohort.
+if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
+
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+    o.SerializerOptions.Converters.Add(new Rfc3339DateTimeOffsetConverter());
+});
+// Bad JSON, wrong content type, missing body: throw, so the one exception handler answers with field-named problems.
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+    c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddOutcomesStore(builder.Configuration);
+builder.Services.AddSingleton<IdempotentCreate>();
+builder.Services.AddSingleton<DemoCohortSeeder>();
+builder.Services.AddOutcomesOpenApi();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<RequestSizeLimitMiddleware>();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.UseSwaggerUI(o =>
+{
+    o.SwaggerEndpoint("/openapi/v1.json", "KetamineOutcomes v1");
+    o.RoutePrefix = "swagger";
+});
+app.MapHealth();
+
+var api = app.MapGroup("/api/v1");
+api.MapPatients();
+api.MapInfusions();
+api.MapQuestionnaires();
+api.MapCheckins();
+api.MapTrends();
 
 app.Run();
+
+/// <summary>Entry point, public for WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,14 @@
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Core.Timepoints;
+
+namespace KetamineOutcomes.Api.Contracts;
+
+/// <summary>C-SSRS screener answers. thoughtsOfMethod, intent and plan are asked only when suicidalThoughts is true.</summary>
+public sealed record SubmitCheckinRequest(
+    DateTimeOffset? CompletedAt, bool? WishToBeDead, bool? SuicidalThoughts, bool? ThoughtsOfMethod, bool? Intent, bool? Plan,
+    SuicidalBehavior? SuicidalBehavior, string? Source);
+
+public sealed record CheckinResponse(
+    Guid Id, Guid PatientId, DateTimeOffset CompletedAt, bool WishToBeDead, bool SuicidalThoughts, bool? ThoughtsOfMethod,
+    bool? Intent, bool? Plan, SuicidalBehavior SuicidalBehavior, RiskLevel RiskLevel, string? Source, Timepoint Timepoint,
+    AlertSummary? Alert, DateTimeOffset CreatedAt);

@@ -1,0 +1,17 @@
+using KetamineOutcomes.Core.Patients;
+
+namespace KetamineOutcomes.Api.Contracts;
+
+/// <summary>Blood pressure around the session in mmHg (REMS: before and before discharge).</summary>
+public sealed record BloodPressureDto(int? PreSystolic, int? PreDiastolic, int? PostSystolic, int? PostDiastolic);
+
+/// <summary>Records one administration. A back-dated infusion re-numbers sessions and re-keys later assessments.</summary>
+public sealed record CreateInfusionRequest(
+    DateTimeOffset? AdministeredAt, AdministrationRoute? Route, Drug? Drug, double? DoseMg, double? DoseMgPerKg, int? DurationMinutes,
+    BloodPressureDto? BloodPressure, SideEffect[]? SideEffects, string? Notes);
+
+/// <param name="SessionNumber">Position in administration order now (1-based); it moves if an earlier infusion is recorded later.</param>
+public sealed record InfusionResponse(
+    Guid Id, Guid PatientId, int SessionNumber, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug, double? DoseMg,
+    double? DoseMgPerKg, int? DurationMinutes, BloodPressureDto? BloodPressure, IReadOnlyList<SideEffect> SideEffects,
+    string? Notes, DateTimeOffset CreatedAt);

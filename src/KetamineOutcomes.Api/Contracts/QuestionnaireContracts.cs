@@ -1,0 +1,20 @@
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Core.Timepoints;
+
+namespace KetamineOutcomes.Api.Contracts;
+
+/// <summary>A PHQ-9 (9 items) or GAD-7 (7 items) submission; each answer 0–3 or null (at most 2 nulls for PHQ-9, 1 for GAD-7; PHQ-9 item 9 never null).</summary>
+/// <param name="Difficulty">PHQ-9 functional difficulty (0–3): stored, never scored.</param>
+/// <param name="Source">Free label of the sending system, e.g. "portal" (max 100 characters).</param>
+public sealed record SubmitQuestionnaireRequest(
+    Instrument? Instrument, DateTimeOffset? CompletedAt, int?[]? Items, int? Difficulty, string? Source);
+
+/// <summary>The safety alert a submission raised.</summary>
+public sealed record AlertSummary(Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt);
+
+/// <param name="Timepoint">Derived from the patient's infusions at read time, never frozen.</param>
+/// <param name="Alert">The safety alert this submission raised, if any.</param>
+public sealed record QuestionnaireResult(
+    Guid Id, Guid PatientId, Instrument Instrument, DateTimeOffset CompletedAt, IReadOnlyList<int?> Items, int? Difficulty,
+    string? Source, int TotalScore, Severity Severity, bool Prorated, Timepoint Timepoint, AlertSummary? Alert, DateTimeOffset CreatedAt);

@@ -1,0 +1,22 @@
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Core.Timepoints;
+using KetamineOutcomes.Core.Trends;
+
+namespace KetamineOutcomes.Api.Contracts;
+
+/// <summary>One assessment on the trend. Outcome flags are null unless the patient is evaluable and the point follows the first infusion.</summary>
+public sealed record TrendPointResponse(
+    Guid QuestionnaireId, DateTimeOffset CompletedAt, int TotalScore, Severity Severity, bool Prorated, Timepoint Timepoint,
+    bool IsBaseline, int? ChangeFromBaseline, decimal? PercentChange, bool? Response, bool? Remission, bool? PartialResponse,
+    bool? ClinicallySignificantImprovement, bool? ReliableImprovement);
+
+public sealed record TrendInfusion(Guid Id, int SessionNumber, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug);
+
+/// <summary>A patient's response/remission trajectory on one instrument.</summary>
+/// <param name="StatusReason">Null unless status is not-evaluable.</param>
+/// <param name="OpenAlerts">Safety alerts of this patient not yet acknowledged.</param>
+public sealed record TrendResponse(
+    Guid PatientId, Instrument Instrument, ScoreRef? Baseline, ScoreRef? Latest, bool Evaluable, TrendStatus Status,
+    NotEvaluableReason? StatusReason, Milestone? FirstResponse, Milestone? FirstRemission, bool Relapse,
+    IReadOnlyList<TrendPointResponse> Points, IReadOnlyList<TrendInfusion> Infusions, IReadOnlyList<AlertSummary> OpenAlerts);

@@ -1,0 +1,120 @@
+using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Idempotency;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Timepoints;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Endpoints;
+
+internal static class InfusionsEndpoints
+{
+    public static RouteGroupBuilder MapInfusions(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/patients/{patientId:guid}/infusions").WithTags("Infusions");
+
+        group.MapPost("/", RecordInfusion).WithName("RecordInfusion")
+            .WithSummary("Record an infusion; later assessments are re-keyed to it if it is back-dated")
+            .AllowRoles(Roles.Clinician, Roles.Ehr)
+            .Accepts<CreateInfusionRequest>("application/json")
+            .Produces<InfusionResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        group.MapGet("/", ListInfusions).WithName("ListInfusions").WithSummary("A patient's infusions in session order")
+            .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Portal)
+            .Produces<ListResponse<InfusionResponse>>().ProducesValidationProblem().ProducesProblem(404);
+        group.MapGet("/{infusionId:guid}", GetInfusion).WithName("GetInfusion").WithSummary("Read one infusion with its current session number")
+            .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Portal)
+            .Produces<InfusionResponse>().ProducesProblem(404);
+        return group;
+    }
+
+    internal static async Task<IResult> RecordInfusion(
+        Guid patientId, CreateInfusionRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var now = clock.GetUtcNow();
+        var administeredAt = FieldRules.Instant(request.AdministeredAt, "administeredAt", now, errors);
+        var route = FieldRules.Required(request.Route, "route", errors);
+        var drug = FieldRules.Required(request.Drug, "drug", errors);
+        FieldRules.Range(request.DoseMg, "doseMg", 0, 1000, errors);
+        FieldRules.Range(request.DoseMgPerKg, "doseMgPerKg", 0, 10, errors);
+        FieldRules.Range(request.DurationMinutes, "durationMinutes", 1, 24 * 60, errors);
+        if (request.BloodPressure is { } bp)
+        {
+            FieldRules.Range(bp.PreSystolic, "bloodPressure.preSystolic", 40, 300, errors);
+            FieldRules.Range(bp.PreDiastolic, "bloodPressure.preDiastolic", 20, 200, errors);
+            FieldRules.Range(bp.PostSystolic, "bloodPressure.postSystolic", 40, 300, errors);
+            FieldRules.Range(bp.PostDiastolic, "bloodPressure.postDiastolic", 20, 200, errors);
+        }
+        FieldRules.Text(request.Notes, "notes", 2000, errors);
+        errors.ThrowIfAny();
+
+        return await idempotent.RunAsync(http, request, async (c, tx, t) =>
+        {
+            await PatientAccess.EnsureExistsAsync(c, patientId, tx, t).ConfigureAwait(false);
+            var b = request.BloodPressure;
+            var infusion = new InfusionRecord(Guid.CreateVersion7(), patientId, administeredAt, route!.Value, drug!.Value,
+                request.DoseMg, request.DoseMgPerKg, request.DurationMinutes,
+                b is null ? null : new BloodPressure(b.PreSystolic, b.PreDiastolic, b.PostSystolic, b.PostDiastolic),
+                (request.SideEffects ?? []).Distinct().ToArray(), request.Notes, DbTime.Normalize(now));
+            await InfusionStore.InsertAsync(c, tx, infusion, t).ConfigureAwait(false);
+            var all = await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false);
+            var timeline = Timeline(all);
+            return new CreatedRecord<InfusionResponse>(
+                $"/api/v1/patients/{patientId}/infusions/{infusion.Id}", ToResponse(infusion, timeline.SessionNumberOf(infusion.Id)!.Value));
+        }, ct).ConfigureAwait(false);
+    }
+
+    internal static async Task<ListResponse<InfusionResponse>> ListInfusions(Guid patientId, string? limit, string? cursor, Database db, CancellationToken ct)
+    {
+        var query = new ListQuery();
+        var take = query.Limit(limit);
+        var after = query.Cursor(cursor);
+        query.ThrowIfInvalid();
+        var all = await db.ReadAsync(async (c, t) =>
+        {
+            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            return await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+
+        // Session numbers need the whole list, which is short (tens per patient): page over it in memory.
+        var numbered = InSessionOrder(all);
+        var start = 0;
+        if (after is not null)
+        {
+            var (micros, id) = Keyset.Decode(after);
+            start = numbered.FindIndex(x => DbTime.ToDb(x.inf.AdministeredAt) > micros || (DbTime.ToDb(x.inf.AdministeredAt) == micros && x.inf.Id.CompareTo(id) > 0));
+            if (start < 0) start = numbered.Count;
+        }
+        var page = numbered.Skip(start).Take(take).ToList();
+        var next = start + take < numbered.Count ? Keyset.Encode(DbTime.ToDb(page[^1].inf.AdministeredAt), page[^1].inf.Id) : null;
+        return new ListResponse<InfusionResponse>(page.Select(x => ToResponse(x.inf, x.session)).ToArray(), next);
+    }
+
+    internal static async Task<InfusionResponse> GetInfusion(Guid patientId, Guid infusionId, Database db, CancellationToken ct)
+    {
+        var all = await db.ReadAsync(async (c, t) =>
+        {
+            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            return await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+        var (infusion, session) = InSessionOrder(all).Find(x => x.inf.Id == infusionId);
+        return infusion is null ? throw new ResourceNotFoundException("Infusion") : ToResponse(infusion, session);
+    }
+
+    /// <summary>Infusions numbered exactly as the timeline numbers sessions (one ordering rule everywhere).</summary>
+    private static List<(InfusionRecord inf, int session)> InSessionOrder(IReadOnlyList<InfusionRecord> all)
+    {
+        var byId = all.ToDictionary(i => i.Id);
+        return Timeline(all).Ordered.Select((m, i) => (byId[m.InfusionId], i + 1)).ToList();
+    }
+
+    internal static InfusionTimeline Timeline(IEnumerable<InfusionRecord> infusions) =>
+        new(infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
+
+    private static InfusionResponse ToResponse(InfusionRecord i, int session) => new(
+        i.Id, i.PatientId, session, i.AdministeredAt, i.Route, i.Drug, i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,
+        i.BloodPressure is { } b ? new BloodPressureDto(b.PreSystolic, b.PreDiastolic, b.PostSystolic, b.PostDiastolic) : null,
+        i.SideEffects, i.Notes, i.CreatedAt);
+}

@@ -1,0 +1,95 @@
+using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Idempotency;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Submissions;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Core.Timepoints;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Endpoints;
+
+internal static class QuestionnairesEndpoints
+{
+    public static RouteGroupBuilder MapQuestionnaires(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/patients/{patientId:guid}/questionnaires").WithTags("Questionnaires");
+
+        group.MapPost("/", SubmitQuestionnaire).WithName("SubmitQuestionnaire")
+            .WithSummary("Submit a PHQ-9 or GAD-7; scored, keyed to infusions, and a PHQ-9 item 9 ≥ 1 raises a safety alert in the same transaction")
+            .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
+            .Accepts<SubmitQuestionnaireRequest>("application/json")
+            .Produces<QuestionnaireResult>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        group.MapGet("/", ListQuestionnaires).WithName("ListQuestionnaires")
+            .WithSummary("A patient's questionnaires in completion order; from/to inclusive")
+            .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
+            .Produces<ListResponse<QuestionnaireResult>>().ProducesValidationProblem().ProducesProblem(404);
+        group.MapGet("/{questionnaireId:guid}", GetQuestionnaire).WithName("GetQuestionnaire").WithSummary("Read one questionnaire")
+            .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
+            .Produces<QuestionnaireResult>().ProducesProblem(404);
+        return group;
+    }
+
+    internal static async Task<IResult> SubmitQuestionnaire(
+        Guid patientId, SubmitQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var now = clock.GetUtcNow();
+        var instrument = FieldRules.Required(request.Instrument, "instrument", errors);
+        var completedAt = FieldRules.Instant(request.CompletedAt, "completedAt", now, errors);
+        FieldRules.Text(request.Source, "source", 100, errors);
+        if (instrument is { } i) QuestionnaireScoring.Validate(i, request.Items, request.Difficulty, errors);
+        errors.ThrowIfAny();
+
+        return await idempotent.RunAsync(http, request, async (c, tx, t) =>
+        {
+            await PatientAccess.EnsureExistsAsync(c, patientId, tx, t).ConfigureAwait(false);
+            var (q, alert) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, instrument!.Value, completedAt, request.Items!,
+                request.Difficulty, request.Source, DbTime.Normalize(now), t).ConfigureAwait(false);
+            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false));
+            return new CreatedRecord<QuestionnaireResult>($"/api/v1/patients/{patientId}/questionnaires/{q.Id}", ToResult(q, timeline, alert));
+        }, ct).ConfigureAwait(false);
+    }
+
+    internal static async Task<ListResponse<QuestionnaireResult>> ListQuestionnaires(
+        Guid patientId, string? instrument, string? from, string? to, string? limit, string? cursor, Database db, CancellationToken ct)
+    {
+        var query = new ListQuery();
+        var inst = query.Enum<Instrument>(instrument, "instrument");
+        var (f, tt) = (query.Instant(from, "from"), query.Instant(to, "to"));
+        query.CheckRange(f, tt);
+        var take = query.Limit(limit);
+        var after = query.Cursor(cursor);
+        query.ThrowIfInvalid();
+        return await db.ReadAsync(async (c, t) =>
+        {
+            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            var page = await QuestionnaireStore.ListAsync(c, patientId, inst, f, tt, after, take, t).ConfigureAwait(false);
+            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false));
+            var alerts = await SafetyAlertStore.BySubmissionAsync(c, page.Items.Select(q => q.Id).ToArray(), t).ConfigureAwait(false);
+            return new ListResponse<QuestionnaireResult>(
+                page.Items.Select(q => ToResult(q, timeline, alerts.GetValueOrDefault(q.Id))).ToArray(), page.NextCursor);
+        }, ct).ConfigureAwait(false);
+    }
+
+    internal static async Task<QuestionnaireResult> GetQuestionnaire(Guid patientId, Guid questionnaireId, Database db, CancellationToken ct) =>
+        await db.ReadAsync(async (c, t) =>
+        {
+            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            var q = await QuestionnaireStore.GetAsync(c, patientId, questionnaireId, t).ConfigureAwait(false)
+                ?? throw new ResourceNotFoundException("Questionnaire");
+            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false));
+            var alerts = await SafetyAlertStore.BySubmissionAsync(c, [q.Id], t).ConfigureAwait(false);
+            return ToResult(q, timeline, alerts.GetValueOrDefault(q.Id));
+        }, ct).ConfigureAwait(false);
+
+    internal static AlertSummary? Summary(SafetyAlertRecord? a) =>
+        a is null ? null : new AlertSummary(a.Id, a.Level, a.Trigger, a.Status, a.CreatedAt);
+
+    private static QuestionnaireResult ToResult(QuestionnaireRecord q, InfusionTimeline timeline, SafetyAlertRecord? alert) => new(
+        q.Id, q.PatientId, q.Instrument, q.CompletedAt, q.Items, q.Difficulty, q.Source, q.TotalScore, q.Severity, q.Prorated,
+        timeline.At(q.CompletedAt), Summary(alert), q.CreatedAt);
+}

@@ -1,0 +1,49 @@
+using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Core.Trends;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Endpoints;
+
+internal static class TrendsEndpoints
+{
+    public static RouteGroupBuilder MapTrends(this RouteGroupBuilder api)
+    {
+        api.MapGet("/patients/{patientId:guid}/trends", GetTrend).WithTags("Trends").WithName("GetTrend")
+            .WithSummary("Baseline, status, first response/remission, relapse and per-point flags for one instrument (default phq9)")
+            .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
+            .Produces<TrendResponse>().ProducesValidationProblem().ProducesProblem(404);
+        return api;
+    }
+
+    internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, CancellationToken ct)
+    {
+        var query = new ListQuery();
+        var inst = query.Enum<Instrument>(instrument, "instrument") ?? Instrument.Phq9;
+        query.ThrowIfInvalid();
+        var (infusions, questionnaires, openAlerts) = await db.ReadAsync(async (c, t) =>
+        {
+            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            return (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false),
+                await QuestionnaireStore.AllForPatientAsync(c, patientId, inst, t).ConfigureAwait(false),
+                await SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t).ConfigureAwait(false));
+        }, ct).ConfigureAwait(false);
+
+        var timeline = InfusionsEndpoints.Timeline(infusions);
+        var trend = TrendCalculator.Compute(inst, timeline,
+            questionnaires.Select(q => new ScoredAssessment(q.Id, q.CompletedAt, q.TotalScore, q.Severity, q.Prorated)));
+        var byId = infusions.ToDictionary(i => i.Id);
+        return new TrendResponse(
+            patientId, trend.Instrument, trend.Baseline, trend.Latest, trend.Evaluable, trend.Status, trend.StatusReason,
+            trend.FirstResponse, trend.FirstRemission, trend.Relapse,
+            trend.Points.Select(p => new TrendPointResponse(
+                p.Assessment.QuestionnaireId, p.Assessment.CompletedAt, p.Assessment.TotalScore, p.Assessment.Severity, p.Assessment.Prorated,
+                p.Timepoint, p.IsBaseline, p.ChangeFromBaseline, p.PercentChange, p.Flags?.Response, p.Flags?.Remission,
+                p.Flags?.PartialResponse, p.Flags?.ClinicallySignificantImprovement, p.Flags?.ReliableImprovement)).ToArray(),
+            timeline.Ordered.Select((m, i) => new TrendInfusion(m.InfusionId, i + 1, m.AdministeredAt, byId[m.InfusionId].Route, byId[m.InfusionId].Drug)).ToArray(),
+            openAlerts.Select(a => QuestionnairesEndpoints.Summary(a)!).ToArray());
+    }
+}

@@ -1,0 +1,17 @@
+namespace KetamineOutcomes.Api.Errors;
+
+/// <summary>The addressed resource does not exist (or is not visible to the caller).</summary>
+public sealed class ResourceNotFoundException(string resource) : Exception($"{resource} not found.")
+{
+    public string Resource { get; } = resource;
+}
+
+/// <summary>The request conflicts with the current state (409).</summary>
+public sealed class StateConflictException(string title, string detail) : Exception(detail)
+{
+    public string Title { get; } = title;
+}
+
+/// <summary>The Idempotency-Key was already used with a different request body (422).</summary>
+public sealed class IdempotencyKeyReusedException()
+    : Exception("This Idempotency-Key was already used with a different request body.");

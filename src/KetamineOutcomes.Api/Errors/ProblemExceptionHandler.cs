@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Data.Stores;
+using Microsoft.AspNetCore.Diagnostics;
+using KetamineOutcomes.Api.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+
+namespace KetamineOutcomes.Api.Errors;
+
+/// <summary>
+/// The one place where exceptions become HTTP problems (RFC 9457). Deeper layers throw typed exceptions that know
+/// nothing of HTTP; anything unknown is a 500 that never carries a stack trace or SQL.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var problem = Map(exception);
+        if (problem.Status >= 500)
+            logger.UnhandledError(exception, http.Request.Method, RouteOf(http));
+        else
+            logger.Refused(problem.Status!.Value, problem.Title);
+        http.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
+    }
+
+    // The route pattern, not the path: paths carry patient ids, which stay out of logs.
+    private static string RouteOf(HttpContext http) =>
+        (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "(no endpoint)";
+
+    internal static ProblemDetails Map(Exception exception) => exception switch
+    {
+        ClinicalValidationException v => Validation(v.Errors),
+        BadHttpRequestException { InnerException: JsonException json } => Validation(new Dictionary<string, string[]>
+        {
+            [FieldOf(json.Path)] = [json.Path is null or "$" ? "The body is not valid JSON." : "Invalid value or type for this field."],
+        }),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "Payload too large", "The request body exceeds 64 KiB."),
+        BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => Problem(415, "Unsupported media type", "Send the body as application/json."),
+        BadHttpRequestException b when MissingBody().IsMatch(b.Message) => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
+        BadHttpRequestException b => Problem(b.StatusCode, "Bad request", "The request could not be read."),
+        ResourceNotFoundException nf => Problem(404, "Not found", nf.Message),
+        DuplicateMrnException d => Problem(409, "Duplicate MRN", d.Message),
+        StateConflictException c => Problem(409, c.Title, c.Message),
+        IdempotencyKeyReusedException r => Problem(422, "Idempotency-Key reused", r.Message),
+        IdempotencyLeaseLostException l => Problem(409, "Idempotency-Key in use", l.Message),
+        OperationCanceledException => Problem(499, "Client closed request", "The request was cancelled."),
+        _ => Problem(500, "Internal server error", "An unexpected error occurred. Quote the traceId when reporting it."),
+    };
+
+    internal static ProblemDetails Validation(IReadOnlyDictionary<string, string[]> errors) => new()
+    {
+        Status = 400,
+        Title = "One or more validation errors occurred.",
+        Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        Extensions = { ["errors"] = errors },
+    };
+
+    private static ProblemDetails Problem(int status, string title, string detail) => new() { Status = status, Title = title, Detail = detail };
+
+    /// <summary>"$.items[3]" → "items[3]"; "$.bloodPressure.preSystolic" → "bloodPressure.preSystolic"; "$" → "body".</summary>
+    internal static string FieldOf(string? jsonPath) =>
+        jsonPath is null or "$" ? "body" : jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+
+    [GeneratedRegex("^Required parameter .* was not provided from body", RegexOptions.CultureInvariant)]
+    private static partial Regex MissingBody();
+}

@@ -1,0 +1,81 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+using Microsoft.Extensions.Options;
+
+namespace KetamineOutcomes.Api.Idempotency;
+
+/// <summary>A record created by a write, with where it can be read back.</summary>
+internal sealed record CreatedRecord<T>(string Location, T Body);
+
+/// <summary>
+/// Runs a creating write under the SPEC's Idempotency-Key rules: same key + same body replays the first response;
+/// same key + different body → 422; while the first is in flight → 409. Keys are scoped to the caller's API key.
+/// </summary>
+internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions<IdempotencyOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    public const string HeaderName = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public async Task<IResult> RunAsync<T>(
+        HttpContext http, object request, Func<DbConnection, DbTransaction, CancellationToken, Task<CreatedRecord<T>>> write, CancellationToken ct)
+    {
+        var key = http.Request.Headers[HeaderName].ToString();
+        if (string.IsNullOrEmpty(key))
+        {
+            var created = await db.WriteAsync(write, ct).ConfigureAwait(false);
+            return TypedResults.Created(created.Location, created.Body);
+        }
+        if (key.Length > 255 || key.Any(ch => ch is < '!' or > '~'))
+            throw ClinicalValidationException.For(HeaderName, "Must be 1–255 visible ASCII characters.");
+
+        var scope = CallerScope(http);
+        var hash = RequestHash(http, request);
+        var (outcome, stored) = await IdempotencyStore.ReserveAsync(db, scope, key, hash, clock.GetUtcNow(), options.Value.InFlightLease, ct).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case ReservationOutcome.Replay:
+                http.Response.Headers[ReplayedHeader] = "true";
+                if (stored!.Location is not null) http.Response.Headers.Location = stored.Location;
+                return Results.Text(stored.Body, "application/json; charset=utf-8", Encoding.UTF8, stored.Status);
+            case ReservationOutcome.BodyMismatch:
+                throw new IdempotencyKeyReusedException();
+            case ReservationOutcome.InFlight:
+                throw new StateConflictException("Idempotency-Key in use", "A request with this Idempotency-Key is still being processed; retry shortly.");
+        }
+
+        try
+        {
+            var created = await db.WriteAsync(async (c, tx, t) =>
+            {
+                var result = await write(c, tx, t).ConfigureAwait(false);
+                var body = JsonSerializer.Serialize(result.Body, json.Value.SerializerOptions);
+                await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, body), clock.GetUtcNow(), t).ConfigureAwait(false);
+                return result;
+            }, ct).ConfigureAwait(false);
+            return TypedResults.Created(created.Location, created.Body);
+        }
+        catch (Exception e) when (e is not IdempotencyLeaseLostException)
+        {
+            // The write did not happen: free the key so the client's retry can proceed.
+            await IdempotencyStore.ReleaseAsync(db, scope, key, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The calling API key's id; empty until authentication assigns one.</summary>
+    private static string CallerScope(HttpContext http) => http.User.FindFirst("key_id")?.Value ?? "";
+
+    /// <summary>Hash of method, path and the parsed body re-serialised, so whitespace or key order do not count as a different body.</summary>
+    private string RequestHash(HttpContext http, object request)
+    {
+        var canonical = $"{http.Request.Method} {http.Request.Path}\n{JsonSerializer.Serialize(request, request.GetType(), json.Value.SerializerOptions)}";
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+}

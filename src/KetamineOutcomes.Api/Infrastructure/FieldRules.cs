@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Api.Infrastructure;
+
+/// <summary>Shape rules shared by the request validators: required fields, clinical time bounds, text limits.</summary>
+internal static partial class FieldRules
+{
+    /// <summary>Times more than this far ahead of the server clock are refused (clock skew allowance).</summary>
+    public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(5);
+
+    /// <summary>Earliest accepted clinical time: keeps arithmetic (−30 days, day offsets) far from DateTimeOffset.MinValue.</summary>
+    public static readonly DateTimeOffset EarliestInstant = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static T? Required<T>(T? value, string field, ValidationErrors errors) where T : struct
+    {
+        if (value is null) errors.Add(field, "Required.");
+        return value;
+    }
+
+    /// <summary>A required clinical instant: not before 1900, not more than 5 minutes in the future; normalised to stored precision.</summary>
+    public static DateTimeOffset Instant(DateTimeOffset? value, string field, DateTimeOffset now, ValidationErrors errors)
+    {
+        if (value is not { } v)
+        {
+            errors.Add(field, "Required.");
+            return default;
+        }
+        if (v > now + FutureTolerance) errors.Add(field, "Must not be more than 5 minutes in the future.");
+        if (v < EarliestInstant) errors.Add(field, "Must not be before 1900-01-01.");
+        return DbTime.Normalize(v);
+    }
+
+    public static void Text(string? value, string field, int maxLength, ValidationErrors errors)
+    {
+        if (value is null) return;
+        if (value.Length == 0 || string.IsNullOrWhiteSpace(value)) errors.Add(field, "Must not be empty when given.");
+        else if (value.Length > maxLength) errors.Add(field, $"Must be at most {maxLength} characters.");
+        else if (value.Any(char.IsControl) && field != "notes") errors.Add(field, "Must not contain control characters.");
+    }
+
+    public static void Identifier(string? value, string field, ValidationErrors errors)
+    {
+        if (value is null) return;
+        if (!IdentifierPattern().IsMatch(value)) errors.Add(field, "Must be 1–64 characters: letters, digits, '.', '_' or '-'.");
+    }
+
+    public static void Range(int? value, string field, int min, int max, ValidationErrors errors)
+    {
+        if (value is { } v && (v < min || v > max))
+            errors.Add(field, string.Create(CultureInfo.InvariantCulture, $"Must be between {min} and {max}."));
+    }
+
+    public static void Range(double? value, string field, double min, double max, ValidationErrors errors)
+    {
+        if (value is { } v && (double.IsNaN(v) || v <= min || v > max))
+            errors.Add(field, string.Create(CultureInfo.InvariantCulture, $"Must be greater than {min} and at most {max}."));
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdentifierPattern();
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Api.Infrastructure;
+
+/// <summary>
+/// Parses list query strings (<c>limit</c>, <c>cursor</c>, <c>from</c>, <c>to</c>, enum filters) into typed values with
+/// field-named 400s. Bound as strings so that a bad value never reaches the framework's unnamed binding error.
+/// </summary>
+internal sealed class ListQuery
+{
+    public const int DefaultLimit = 50, MaxLimit = 500;
+
+    private readonly ValidationErrors _errors = new();
+
+    public int Limit(string? raw)
+    {
+        if (raw is null) return DefaultLimit;
+        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= MaxLimit) return v;
+        _errors.Add("limit", $"Must be an integer from 1 to {MaxLimit}.");
+        return DefaultLimit;
+    }
+
+    public string? Cursor(string? raw)
+    {
+        if (raw is null) return null;
+        try
+        {
+            Keyset.Decode(raw);
+            return raw;
+        }
+        catch (FormatException)
+        {
+            _errors.Add("cursor", "Not a cursor this service issued.");
+            return null;
+        }
+    }
+
+    public DateTimeOffset? Instant(string? raw, string field)
+    {
+        if (raw is null) return null;
+        // An unencoded '+' in a query string arrives as a space: read it back as the offset sign.
+        if (Rfc3339DateTimeOffsetConverter.TryParse(raw.Replace(' ', '+'), out var v)) return v;
+        _errors.Add(field, "Must be an RFC 3339 date-time with an offset, e.g. 2026-03-02T00:00:00Z.");
+        return null;
+    }
+
+    public T? Enum<T>(string? raw, string field) where T : struct, System.Enum
+    {
+        if (raw is null) return null;
+        if (WireNames.TryParse<T>(raw, out var v)) return v;
+        _errors.Add(field, $"Must be one of: {string.Join(", ", WireNames.All<T>())}.");
+        return null;
+    }
+
+    public T RequiredEnum<T>(string? raw, string field) where T : struct, System.Enum
+    {
+        if (raw is null)
+        {
+            _errors.Add(field, $"Required: one of {string.Join(", ", WireNames.All<T>())}.");
+            return default;
+        }
+        return Enum<T>(raw, field) ?? default;
+    }
+
+    public void CheckRange(DateTimeOffset? from, DateTimeOffset? to)
+    {
+        if (from is { } f && to is { } t && f > t) _errors.Add("from", "Must not be after 'to'.");
+    }
+
+    public void ThrowIfInvalid() => _errors.ThrowIfAny();
+}

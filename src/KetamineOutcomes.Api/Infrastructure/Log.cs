@@ -1,0 +1,26 @@
+namespace KetamineOutcomes.Api.Infrastructure;
+
+/// <summary>
+/// Every log line the service writes, as source-generated messages. Only ids, routes, statuses and counts: never an
+/// MRN, birth year, score, answer or clinical date (no PHI in logs).
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Error, "Unhandled error on {Method} {Endpoint}")]
+    public static partial void UnhandledError(this ILogger logger, Exception exception, string method, string endpoint);
+
+    [LoggerMessage(2, LogLevel.Information, "Request refused with {Status}: {Title}")]
+    public static partial void Refused(this ILogger logger, int status, string? title);
+
+    [LoggerMessage(3, LogLevel.Information, "Store ready: {Provider}, migrations applied")]
+    public static partial void StoreReady(this ILogger logger, string provider);
+
+    [LoggerMessage(4, LogLevel.Warning, "Readiness check failed: {ErrorType}")]
+    public static partial void NotReady(this ILogger logger, string errorType);
+
+    [LoggerMessage(5, LogLevel.Information, "Demo cohort: {Patients} patients loaded")]
+    public static partial void DemoSeeded(this ILogger logger, int patients);
+
+    [LoggerMessage(6, LogLevel.Information, "Demo cohort already present; nothing loaded")]
+    public static partial void DemoAlreadyPresent(this ILogger logger);
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace KetamineOutcomes.Api.Infrastructure;
+
+/// <summary>"Storage" section. The connection string itself is <c>ConnectionStrings:Outcomes</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>Default embedded store: a SQLite file in the working directory.</summary>
+    public const string DefaultSqliteConnectionString = "Data Source=ketamine-outcomes.db";
+
+    [RegularExpression("^(sqlite)$", ErrorMessage = "Storage:Provider must be 'sqlite' (PostgreSQL arrives with the scale-out work).")]
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Skip applying migrations at start (e.g. when a deploy step runs them). Readiness still checks them.</summary>
+    public bool SkipMigrations { get; set; }
+
+    [Range(0, 10)]
+    public int RetryAttempts { get; set; } = 4;
+}
+
+/// <summary>"Idempotency" section.</summary>
+public sealed class IdempotencyOptions
+{
+    public const string SectionName = "Idempotency";
+
+    /// <summary>How long an unfinished request holds its key before a retry may take it over (after a crash).</summary>
+    public TimeSpan InFlightLease { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>"Seed" section: <c>Seed:Demo=true</c> (or <c>--seed-demo</c>) loads the synthetic demo cohort at start.</summary>
+public sealed class SeedOptions
+{
+    public const string SectionName = "Seed";
+
+    public bool Demo { get; set; }
+}

@@ -1,0 +1,43 @@
+using KetamineOutcomes.Data.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace KetamineOutcomes.Api.Infrastructure;
+
+internal static class StoreServiceCollectionExtensions
+{
+    /// <summary>Registers the configured store (one connection factory, one <see cref="Database"/> with its retry pipeline).</summary>
+    public static IServiceCollection AddOutcomesStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName);
+        services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.SectionName);
+        services.AddSingleton<IConnectionFactory>(_ =>
+            new SqliteConnectionFactory(configuration.GetConnectionString("Outcomes") ?? StorageOptions.DefaultSqliteConnectionString));
+        services.AddSingleton(sp => new Database(
+            sp.GetRequiredService<IConnectionFactory>(),
+            new DatabaseRetryOptions { MaxRetryAttempts = sp.GetRequiredService<IOptions<StorageOptions>>().Value.RetryAttempts }));
+        services.AddHostedService<StoreStartup>();
+        return services;
+    }
+}
+
+/// <summary>Applies migrations (and seeds the demo cohort if asked) before the server accepts requests.</summary>
+internal sealed class StoreStartup(
+    IConnectionFactory connections, IOptions<StorageOptions> storage, IOptions<SeedOptions> seed,
+    IServiceProvider services, ILogger<StoreStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!storage.Value.SkipMigrations && connections is SqliteConnectionFactory sqlite)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource));
+            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            MigrationRunner.MigrateSqlite(sqlite, logger);
+            logger.StoreReady(connections.Provider);
+        }
+        if (seed.Value.Demo)
+            await services.GetRequiredService<Seeding.DemoCohortSeeder>().SeedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace KetamineOutcomes.Api.OpenApi;
+
+/// <summary>Request examples for the creating operations, keyed by operationId, so the Swagger UI "Try it out" starts from a valid body.</summary>
+internal sealed class ExamplesTransformer : IOpenApiOperationTransformer
+{
+    private static readonly Dictionary<string, string> Examples = new(StringComparer.Ordinal)
+    {
+        ["CreatePatient"] = """{"mrn":"MRN-0042","siteId":"north","birthYear":1984,"sex":"female","diagnoses":["trd","anxiety"],"researchConsent":true}""",
+        ["RecordInfusion"] = """{"administeredAt":"2026-03-02T09:00:00Z","route":"iv","drug":"ketamine","doseMg":35,"doseMgPerKg":0.5,"durationMinutes":40,"bloodPressure":{"preSystolic":128,"preDiastolic":82,"postSystolic":136,"postDiastolic":86},"sideEffects":["dissociation","nausea"]}""",
+        ["SubmitQuestionnaire"] = """{"instrument":"phq9","completedAt":"2026-03-03T09:00:00Z","items":[2,2,1,2,1,1,2,1,0],"difficulty":1,"source":"portal"}""",
+        ["SubmitSuicidalityCheckin"] = """{"completedAt":"2026-03-03T09:05:00Z","wishToBeDead":true,"suicidalThoughts":false,"suicidalBehavior":"none","source":"portal"}""",
+        ["SetResearchConsent"] = """{"researchConsent":false}""",
+    };
+
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (operation.OperationId is { } id && Examples.TryGetValue(id, out var json)
+            && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
+        {
+            media.Example = JsonNode.Parse(json);
+        }
+        return Task.CompletedTask;
+    }
+}

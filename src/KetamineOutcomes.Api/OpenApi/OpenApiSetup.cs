@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.OpenApi;
+
+namespace KetamineOutcomes.Api.OpenApi;
+
+internal static class OpenApiSetup
+{
+    public static IServiceCollection AddOutcomesOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi("v1", o =>
+        {
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info.Title = "KetamineOutcomes API";
+                doc.Info.Version = "v1";
+                doc.Info.Description =
+                    "Patient-reported outcomes (PHQ-9, GAD-7, C-SSRS) keyed to ketamine/esketamine infusions, with response and remission trends. " +
+                    "Errors are application/problem+json (RFC 9457); validation errors carry an `errors` map keyed by field (e.g. `items[3]`, 0-based). " +
+                    "Creating POSTs honour an `Idempotency-Key` header.";
+                // The committed document must not depend on the host that served it.
+                doc.Servers?.Clear();
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer<ExamplesTransformer>();
+        });
+}

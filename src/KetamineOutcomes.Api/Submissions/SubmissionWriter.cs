@@ -1,0 +1,48 @@
+using System.Data.Common;
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Submissions;
+
+/// <summary>
+/// The one write path for scored submissions (JSON API, seeding, later FHIR): score with Core, insert the record and,
+/// when the rules say so, its safety alert, inside the caller's transaction so neither can exist without the other.
+/// </summary>
+internal static class SubmissionWriter
+{
+    /// <summary>Inserts a validated questionnaire; returns it with the alert it raised.</summary>
+    public static async Task<(QuestionnaireRecord Questionnaire, SafetyAlertRecord? Alert)> InsertQuestionnaireAsync(
+        DbConnection c, DbTransaction tx, Guid patientId, Instrument instrument, DateTimeOffset completedAt, IReadOnlyList<int?> items,
+        int? difficulty, string? source, DateTimeOffset now, CancellationToken ct)
+    {
+        var score = QuestionnaireScoring.Score(instrument, items);
+        var q = new QuestionnaireRecord(Guid.CreateVersion7(), patientId, instrument, completedAt, items, difficulty, source,
+            score.Total, score.Severity, score.Prorated, now);
+        await QuestionnaireStore.InsertAsync(c, tx, q, ct).ConfigureAwait(false);
+        SafetyAlertRecord? alert = null;
+        if (SafetyAlertRules.ForQuestionnaire(instrument, items) is { } level)
+        {
+            alert = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, level, AlertTrigger.Phq9Item9, q.Id, null, AlertStatus.Open, now, null, null, null);
+            await SafetyAlertStore.InsertAsync(c, tx, alert, ct).ConfigureAwait(false);
+        }
+        return (q, alert);
+    }
+
+    /// <summary>Inserts a validated C-SSRS check-in; returns it with the alert it raised.</summary>
+    public static async Task<(CheckinRecord Checkin, SafetyAlertRecord? Alert)> InsertCheckinAsync(
+        DbConnection c, DbTransaction tx, Guid patientId, DateTimeOffset completedAt, CssrsAnswers answers, string? source,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var risk = CssrsRules.RiskOf(answers);
+        var checkin = new CheckinRecord(Guid.CreateVersion7(), patientId, completedAt, answers, risk, source, now);
+        await CheckinStore.InsertAsync(c, tx, checkin, ct).ConfigureAwait(false);
+        SafetyAlertRecord? alert = null;
+        if (SafetyAlertRules.ForCheckin(risk) is { } level)
+        {
+            alert = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, level, AlertTrigger.Cssrs, null, checkin.Id, AlertStatus.Open, now, null, null, null);
+            await SafetyAlertStore.InsertAsync(c, tx, alert, ct).ConfigureAwait(false);
+        }
+        return (checkin, alert);
+    }
+}

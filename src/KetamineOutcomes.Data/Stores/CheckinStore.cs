@@ -1,0 +1,89 @@
+using System.Data.Common;
+using Dapper;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Data.Stores;
+
+/// <summary>C-SSRS screener check-ins.</summary>
+public static class CheckinStore
+{
+    private const string Columns = """
+        id AS Id, patient_id AS PatientId, completed_at AS CompletedAt, wish_to_be_dead AS WishToBeDead, suicidal_thoughts AS SuicidalThoughts,
+        thoughts_of_method AS ThoughtsOfMethod, intent AS Intent, plan AS Plan, suicidal_behavior AS SuicidalBehavior,
+        risk_level AS RiskLevel, source AS Source, created_at AS CreatedAt
+        """;
+
+    private sealed class Row
+    {
+        public Guid Id { get; set; }
+        public Guid PatientId { get; set; }
+        public DateTimeOffset CompletedAt { get; set; }
+        public long WishToBeDead { get; set; }
+        public long SuicidalThoughts { get; set; }
+        public long? ThoughtsOfMethod { get; set; }
+        public long? Intent { get; set; }
+        public long? Plan { get; set; }
+        public string SuicidalBehavior { get; set; } = "";
+        public string RiskLevel { get; set; } = "";
+        public string? Source { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+
+        public CheckinRecord ToRecord() => new(
+            Id, PatientId, CompletedAt,
+            new CssrsAnswers(WishToBeDead == 1, SuicidalThoughts == 1, Bool(ThoughtsOfMethod), Bool(Intent), Bool(Plan),
+                WireNames.Parse<SuicidalBehavior>(SuicidalBehavior)),
+            WireNames.Parse<RiskLevel>(RiskLevel), Source, CreatedAt);
+
+        private static bool? Bool(long? v) => v is null ? null : v == 1;
+    }
+
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, CheckinRecord r, CancellationToken ct)
+    {
+        const string sql = """
+            INSERT INTO suicidality_checkins (id, patient_id, completed_at, wish_to_be_dead, suicidal_thoughts, thoughts_of_method,
+                intent, plan, suicidal_behavior, risk_level, source, created_at)
+            VALUES (@Id, @PatientId, @CompletedAt, @WishToBeDead, @SuicidalThoughts, @ThoughtsOfMethod,
+                @Intent, @Plan, @SuicidalBehavior, @RiskLevel, @Source, @CreatedAt)
+            """;
+        var a = r.Answers;
+        return c.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            r.Id, r.PatientId, CompletedAt = DbTime.ToDb(r.CompletedAt),
+            WishToBeDead = Int(a.WishToBeDead), SuicidalThoughts = Int(a.SuicidalThoughts),
+            ThoughtsOfMethod = Int(a.ThoughtsOfMethod), Intent = Int(a.Intent), Plan = Int(a.Plan),
+            SuicidalBehavior = WireNames.Of(a.SuicidalBehavior), RiskLevel = WireNames.Of(r.RiskLevel),
+            r.Source, CreatedAt = DbTime.ToDb(r.CreatedAt),
+        }, tx, cancellationToken: ct));
+    }
+
+    public static async Task<CheckinRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM suicidality_checkins WHERE id = @id AND patient_id = @patientId";
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, cancellationToken: ct)).ConfigureAwait(false);
+        return row?.ToRecord();
+    }
+
+    public static async Task<Page<CheckinRecord>> ListAsync(
+        DbConnection c, Guid patientId, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int limit, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT {Columns} FROM suicidality_checkins
+            WHERE patient_id = @patientId
+              AND (@from IS NULL OR completed_at >= @from)
+              AND (@to IS NULL OR completed_at <= @to)
+              AND (@afterAt IS NULL OR completed_at > @afterAt OR (completed_at = @afterAt AND id > @afterId))
+            ORDER BY completed_at, id
+            LIMIT @take
+            """;
+        var (afterAt, afterId) = cursor is null ? (null, Guid.Empty) : Keyset.Decode(cursor);
+        var rows = (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId, from = DbTime.ToDb(from), to = DbTime.ToDb(to), afterAt, afterId, take = limit + 1 }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
+        var next = rows.Count > limit ? Keyset.Encode(DbTime.ToDb(rows[limit - 1].CompletedAt), rows[limit - 1].Id) : null;
+        if (rows.Count > limit) rows.RemoveAt(limit);
+        return new Page<CheckinRecord>(rows.Select(r => r.ToRecord()).ToArray(), next);
+    }
+
+    private static int Int(bool b) => b ? 1 : 0;
+    private static int? Int(bool? b) => b is null ? null : Int(b.Value);
+}

@@ -1,0 +1,75 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Data.Stores;
+
+/// <summary>Infusion administrations. Session numbers are never stored: they follow from administeredAt order.</summary>
+public static class InfusionStore
+{
+    private const string Columns = """
+        id AS Id, patient_id AS PatientId, administered_at AS AdministeredAt, route AS Route, drug AS Drug,
+        dose_mg AS DoseMg, dose_mg_per_kg AS DoseMgPerKg, duration_minutes AS DurationMinutes,
+        bp_pre_systolic AS PreSystolic, bp_pre_diastolic AS PreDiastolic, bp_post_systolic AS PostSystolic, bp_post_diastolic AS PostDiastolic,
+        side_effects AS SideEffects, notes AS Notes, created_at AS CreatedAt
+        """;
+
+    private sealed class Row
+    {
+        public Guid Id { get; set; }
+        public Guid PatientId { get; set; }
+        public DateTimeOffset AdministeredAt { get; set; }
+        public string Route { get; set; } = "";
+        public string Drug { get; set; } = "";
+        public double? DoseMg { get; set; }
+        public double? DoseMgPerKg { get; set; }
+        public long? DurationMinutes { get; set; }
+        public long? PreSystolic { get; set; }
+        public long? PreDiastolic { get; set; }
+        public long? PostSystolic { get; set; }
+        public long? PostDiastolic { get; set; }
+        public string SideEffects { get; set; } = "[]";
+        public string? Notes { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+
+        public InfusionRecord ToRecord()
+        {
+            BloodPressure? bp = PreSystolic is null && PreDiastolic is null && PostSystolic is null && PostDiastolic is null
+                ? null
+                : new BloodPressure((int?)PreSystolic, (int?)PreDiastolic, (int?)PostSystolic, (int?)PostDiastolic);
+            var effects = JsonSerializer.Deserialize<string[]>(SideEffects) ?? [];
+            return new InfusionRecord(Id, PatientId, AdministeredAt, WireNames.Parse<AdministrationRoute>(Route), WireNames.Parse<Drug>(Drug),
+                DoseMg, DoseMgPerKg, (int?)DurationMinutes, bp, effects.Select(WireNames.Parse<SideEffect>).ToArray(), Notes, CreatedAt);
+        }
+    }
+
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, InfusionRecord i, CancellationToken ct)
+    {
+        const string sql = """
+            INSERT INTO infusions (id, patient_id, administered_at, route, drug, dose_mg, dose_mg_per_kg, duration_minutes,
+                bp_pre_systolic, bp_pre_diastolic, bp_post_systolic, bp_post_diastolic, side_effects, notes, created_at)
+            VALUES (@Id, @PatientId, @AdministeredAt, @Route, @Drug, @DoseMg, @DoseMgPerKg, @DurationMinutes,
+                @PreSystolic, @PreDiastolic, @PostSystolic, @PostDiastolic, @SideEffects, @Notes, @CreatedAt)
+            """;
+        return c.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            i.Id, i.PatientId, AdministeredAt = DbTime.ToDb(i.AdministeredAt),
+            Route = WireNames.Of(i.Route), Drug = WireNames.Of(i.Drug),
+            i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,
+            i.BloodPressure?.PreSystolic, i.BloodPressure?.PreDiastolic, i.BloodPressure?.PostSystolic, i.BloodPressure?.PostDiastolic,
+            SideEffects = JsonSerializer.Serialize(i.SideEffects.Distinct().Select(WireNames.Of).ToArray()),
+            i.Notes, CreatedAt = DbTime.ToDb(i.CreatedAt),
+        }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>All of a patient's infusions in administration order (ties by id), i.e. session order.</summary>
+    public static async Task<IReadOnlyList<InfusionRecord>> ListForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct, DbTransaction? tx = null)
+    {
+        const string sql = $"SELECT {Columns} FROM infusions WHERE patient_id = @patientId ORDER BY administered_at, id";
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToArray();
+    }
+}

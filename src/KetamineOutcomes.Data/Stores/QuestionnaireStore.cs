@@ -1,0 +1,92 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Data.Stores;
+
+/// <summary>Scored PHQ-9 / GAD-7 submissions.</summary>
+public static class QuestionnaireStore
+{
+    private const string Columns = """
+        id AS Id, patient_id AS PatientId, instrument AS Instrument, completed_at AS CompletedAt, items AS Items,
+        difficulty AS Difficulty, source AS Source, total_score AS TotalScore, severity AS Severity, prorated AS Prorated, created_at AS CreatedAt
+        """;
+
+    private sealed class Row
+    {
+        public Guid Id { get; set; }
+        public Guid PatientId { get; set; }
+        public string Instrument { get; set; } = "";
+        public DateTimeOffset CompletedAt { get; set; }
+        public string Items { get; set; } = "[]";
+        public long? Difficulty { get; set; }
+        public string? Source { get; set; }
+        public long TotalScore { get; set; }
+        public string Severity { get; set; } = "";
+        public long Prorated { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+
+        public QuestionnaireRecord ToRecord() => new(
+            Id, PatientId, WireNames.Parse<Instrument>(Instrument), CompletedAt, JsonSerializer.Deserialize<int?[]>(Items) ?? [],
+            (int?)Difficulty, Source, (int)TotalScore, WireNames.Parse<Severity>(Severity), Prorated == 1, CreatedAt);
+    }
+
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, QuestionnaireRecord q, CancellationToken ct)
+    {
+        const string sql = """
+            INSERT INTO questionnaires (id, patient_id, instrument, completed_at, items, difficulty, source, total_score, severity, prorated, item9, created_at)
+            VALUES (@Id, @PatientId, @Instrument, @CompletedAt, @Items, @Difficulty, @Source, @TotalScore, @Severity, @Prorated, @Item9, @CreatedAt)
+            """;
+        return c.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            q.Id, q.PatientId, Instrument = WireNames.Of(q.Instrument), CompletedAt = DbTime.ToDb(q.CompletedAt),
+            Items = JsonSerializer.Serialize(q.Items), q.Difficulty, q.Source, q.TotalScore,
+            Severity = WireNames.Of(q.Severity), Prorated = q.Prorated ? 1 : 0,
+            Item9 = q.Instrument == Instrument.Phq9 ? q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null,
+            CreatedAt = DbTime.ToDb(q.CreatedAt),
+        }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>A patient's questionnaires in completion order, with inclusive time filters and keyset paging.</summary>
+    public static async Task<Page<QuestionnaireRecord>> ListAsync(
+        DbConnection c, Guid patientId, Instrument? instrument, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int limit, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT {Columns} FROM questionnaires
+            WHERE patient_id = @patientId
+              AND (@instrument IS NULL OR instrument = @instrument)
+              AND (@from IS NULL OR completed_at >= @from)
+              AND (@to IS NULL OR completed_at <= @to)
+              AND (@afterAt IS NULL OR completed_at > @afterAt OR (completed_at = @afterAt AND id > @afterId))
+            ORDER BY completed_at, id
+            LIMIT @take
+            """;
+        var (afterAt, afterId) = cursor is null ? (null, Guid.Empty) : Keyset.Decode(cursor);
+        var rows = (await c.QueryAsync<Row>(new CommandDefinition(sql, new
+        {
+            patientId, instrument = instrument is { } i ? WireNames.Of(i) : null,
+            from = DbTime.ToDb(from), to = DbTime.ToDb(to), afterAt, afterId, take = limit + 1,
+        }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
+        var next = rows.Count > limit ? Keyset.Encode(DbTime.ToDb(rows[limit - 1].CompletedAt), rows[limit - 1].Id) : null;
+        if (rows.Count > limit) rows.RemoveAt(limit);
+        return new Page<QuestionnaireRecord>(rows.Select(r => r.ToRecord()).ToArray(), next);
+    }
+
+    public static async Task<QuestionnaireRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM questionnaires WHERE id = @id AND patient_id = @patientId";
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, cancellationToken: ct)).ConfigureAwait(false);
+        return row?.ToRecord();
+    }
+
+    /// <summary>Every questionnaire of one instrument for a patient, in completion order (for the trend).</summary>
+    public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, Instrument instrument, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId AND instrument = @instrument ORDER BY completed_at, id";
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToArray();
+    }
+}

@@ -1,0 +1,31 @@
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Core.Safety;
+
+namespace KetamineOutcomes.Data.Stores;
+
+// Stored records as the rest of the service sees them: typed, never raw rows.
+
+public sealed record PatientRecord(
+    Guid Id, string? SiteId, string? Mrn, int? BirthYear, Sex? Sex, IReadOnlyList<Diagnosis> Diagnoses,
+    bool ResearchConsent, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record BloodPressure(int? PreSystolic, int? PreDiastolic, int? PostSystolic, int? PostDiastolic);
+
+public sealed record InfusionRecord(
+    Guid Id, Guid PatientId, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug, double? DoseMg, double? DoseMgPerKg,
+    int? DurationMinutes, BloodPressure? BloodPressure, IReadOnlyList<SideEffect> SideEffects, string? Notes, DateTimeOffset CreatedAt);
+
+public sealed record QuestionnaireRecord(
+    Guid Id, Guid PatientId, Instrument Instrument, DateTimeOffset CompletedAt, IReadOnlyList<int?> Items, int? Difficulty,
+    string? Source, int TotalScore, Severity Severity, bool Prorated, DateTimeOffset CreatedAt);
+
+public sealed record CheckinRecord(
+    Guid Id, Guid PatientId, DateTimeOffset CompletedAt, CssrsAnswers Answers, RiskLevel RiskLevel, string? Source, DateTimeOffset CreatedAt);
+
+public sealed record SafetyAlertRecord(
+    Guid Id, Guid PatientId, AlertLevel Level, AlertTrigger Trigger, Guid? QuestionnaireId, Guid? CheckinId,
+    AlertStatus Status, DateTimeOffset CreatedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note);
+
+/// <summary>One page of a keyset-paginated list.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
