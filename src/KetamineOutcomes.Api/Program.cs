@@ -13,7 +13,10 @@ if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
-    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+    // Enums only by wire name: an integer would slip past validation as an undefined value.
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+    // A field given twice is ambiguous (which answer did the patient mean?): refuse rather than keep the last.
+    o.SerializerOptions.AllowDuplicateProperties = false;
     o.SerializerOptions.Converters.Add(new Rfc3339DateTimeOffsetConverter());
 });
 // Bad JSON, wrong content type, missing body: throw, so the one exception handler answers with field-named problems.

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Data.Stores;
 using Microsoft.AspNetCore.Diagnostics;
@@ -12,7 +11,7 @@ namespace KetamineOutcomes.Api.Errors;
 /// The one place where exceptions become HTTP problems (RFC 9457). Deeper layers throw typed exceptions that know
 /// nothing of HTTP; anything unknown is a 500 that never carries a stack trace or SQL.
 /// </summary>
-internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
@@ -38,7 +37,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         }),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "Payload too large", "The request body exceeds 64 KiB."),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => Problem(415, "Unsupported media type", "Send the body as application/json."),
-        BadHttpRequestException b when MissingBody().IsMatch(b.Message) => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
+        // The framework's "no body was provided" messages (explicit or inferred body parameter).
+        BadHttpRequestException { StatusCode: 400 } b when b.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
         BadHttpRequestException b => Problem(b.StatusCode, "Bad request", "The request could not be read."),
         ResourceNotFoundException nf => Problem(404, "Not found", nf.Message),
         DuplicateMrnException d => Problem(409, "Duplicate MRN", d.Message),
@@ -62,7 +62,4 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     /// <summary>"$.items[3]" → "items[3]"; "$.bloodPressure.preSystolic" → "bloodPressure.preSystolic"; "$" → "body".</summary>
     internal static string FieldOf(string? jsonPath) =>
         jsonPath is null or "$" ? "body" : jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
-
-    [GeneratedRegex("^Required parameter .* was not provided from body", RegexOptions.CultureInvariant)]
-    private static partial Regex MissingBody();
 }

@@ -16,16 +16,20 @@ public sealed class Database
     {
         Connections = connections;
         retry ??= new DatabaseRetryOptions();
-        _pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder();
+        // Only errors the provider calls transient (SQLite busy/locked) are retried, with jittered exponential backoff.
+        if (retry.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(connections.IsTransient),
                 MaxRetryAttempts = retry.MaxRetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = retry.BaseDelay,
-            })
-            .Build();
+            });
+        }
+        _pipeline = builder.Build();
     }
 
     public IConnectionFactory Connections { get; }

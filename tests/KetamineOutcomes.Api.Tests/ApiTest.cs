@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace KetamineOutcomes.Api.Tests;
+
+/// <summary>Base of the integration tests: each test gets its own service and database.</summary>
+public abstract class ApiTest : IDisposable
+{
+    protected ApiTest(Dictionary<string, string?>? settings = null)
+    {
+        App = new OutcomesApp(settings);
+        Client = App.CreateClient();
+    }
+
+    protected OutcomesApp App { get; }
+    protected HttpClient Client { get; }
+
+    /// <summary>A fixed first-infusion time in the past, so every test's clinical times are valid.</summary>
+    protected static readonly DateTimeOffset Day0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    protected static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
+
+    protected async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string url, object? body = null, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is string raw) request.Content = new StringContent(raw, Encoding.UTF8, "application/json");
+        else if (body is not null) request.Content = JsonContent.Create(body);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
+    }
+
+    protected Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> PostAsync(string url, object body, string? key = null) =>
+        SendAsync(HttpMethod.Post, url, body, key);
+
+    protected async Task<JsonNode> GetOkAsync(string url)
+    {
+        var (status, body, _) = await SendAsync(HttpMethod.Get, url);
+        Assert.True(status == HttpStatusCode.OK, $"GET {url} → {(int)status}: {body?.ToJsonString()}");
+        return body!;
+    }
+
+    protected async Task<JsonNode> CreatedAsync(string url, object body, string? key = null)
+    {
+        var (status, json, _) = await PostAsync(url, body, key);
+        Assert.True(status == HttpStatusCode.Created, $"POST {url} → {(int)status}: {json?.ToJsonString()}");
+        return json!;
+    }
+
+    protected async Task<string> CreatePatientAsync(string? mrn = null, string? siteId = "north", bool consent = true) =>
+        (string)(await CreatedAsync("/api/v1/patients", new { mrn = mrn ?? $"MRN-{Guid.NewGuid():N}", siteId, birthYear = 1980, sex = "female", diagnoses = new[] { "trd" }, researchConsent = consent }))["id"]!;
+
+    protected async Task<JsonNode> InfusionAsync(string patientId, DateTimeOffset at) =>
+        await CreatedAsync($"/api/v1/patients/{patientId}/infusions", new { administeredAt = Iso(at), route = "iv", drug = "ketamine", doseMgPerKg = 0.5, durationMinutes = 40 });
+
+    protected async Task<JsonNode> Phq9Async(string patientId, DateTimeOffset at, params int?[] items) =>
+        await CreatedAsync($"/api/v1/patients/{patientId}/questionnaires", new { instrument = "phq9", completedAt = Iso(at), items });
+
+    /// <summary>Nine PHQ-9 answers summing to <paramref name="total"/> with item 9 as given.</summary>
+    protected static int?[] Phq9Items(int total, int item9 = 0)
+    {
+        var items = new int?[9];
+        items[8] = item9;
+        var rest = total - item9;
+        for (var i = 0; i < 8; i++)
+        {
+            var v = Math.Min(3, rest);
+            items[i] = v;
+            rest -= v;
+        }
+        Assert.Equal(0, rest);
+        return items;
+    }
+
+    protected static IReadOnlyList<string> ErrorKeys(JsonNode? problem) =>
+        problem?["errors"]?.AsObject().Select(kv => kv.Key).Order(StringComparer.Ordinal).ToArray() ?? [];
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        App.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

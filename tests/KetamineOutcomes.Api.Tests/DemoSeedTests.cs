@@ -1,0 +1,52 @@
+using Dapper;
+using KetamineOutcomes.Api.Seeding;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KetamineOutcomes.Api.Tests;
+
+public class DemoSeedTests() : ApiTest(new() { ["Seed:Demo"] = "true" })
+{
+    [Fact]
+    public async Task Demo_cohort_loads_60_patients_with_every_kind_of_trajectory()
+    {
+        var patients = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await GetOkAsync("/api/v1/patients?limit=25" + (cursor is null ? "" : $"&cursor={cursor}"));
+            patients.AddRange(page["items"]!.AsArray().Select(p => (string)p!["id"]!));
+            cursor = (string?)page["nextCursor"];
+        } while (cursor is not null);
+        Assert.Equal(60, patients.Count);
+
+        var statuses = new List<string>();
+        var relapses = 0;
+        foreach (var id in patients)
+        {
+            var trend = await GetOkAsync($"/api/v1/patients/{id}/trends");
+            statuses.Add((string)trend["status"]!);
+            if ((bool)trend["relapse"]!) relapses++;
+        }
+        Assert.Contains("remission", statuses);
+        Assert.Contains("response", statuses);
+        Assert.Contains("partial-response", statuses);
+        Assert.Contains("non-response", statuses);
+        Assert.Contains("not-evaluable", statuses);
+        Assert.True(relapses >= 1);
+
+        await using var c = new SqliteConnection(App.ConnectionString);
+        Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM safety_alerts WHERE trigger = 'phq9-item9'") >= 3);
+        Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM safety_alerts WHERE trigger = 'cssrs'") >= 1);
+        Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM infusions") >= 360);
+    }
+
+    [Fact]
+    public async Task Seeding_again_is_a_no_op()
+    {
+        var seeder = App.Services.GetRequiredService<DemoCohortSeeder>();
+        Assert.Equal(0, await seeder.SeedAsync(default));
+        await using var c = new SqliteConnection(App.ConnectionString);
+        Assert.Equal(60, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM patients"));
+    }
+}

@@ -1,0 +1,29 @@
+using KetamineOutcomes.Data.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KetamineOutcomes.Data.Tests;
+
+/// <summary>A migrated SQLite file in a fresh temp folder, deleted on dispose.</summary>
+public sealed class TempDatabase : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ko-data-").FullName;
+
+    public TempDatabase(string extra = "", int retries = 4)
+    {
+        Path = System.IO.Path.Combine(_dir, "test.db");
+        Factory = new SqliteConnectionFactory($"Data Source={Path};{extra}");
+        MigrationRunner.MigrateSqlite(Factory, NullLogger.Instance);
+        Db = new Database(Factory, new DatabaseRetryOptions { MaxRetryAttempts = retries, BaseDelay = TimeSpan.FromMilliseconds(20) });
+    }
+
+    public string Path { get; }
+    public SqliteConnectionFactory Factory { get; }
+    public Database Db { get; }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
