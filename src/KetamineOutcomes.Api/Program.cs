@@ -6,7 +6,10 @@ using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Seeding;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
+// ASP.NET Core's request logs carry full URLs (MRNs in query strings, patient ids in paths): Warning and up only,
+// whatever appsettings says, unless a more specific category is set on purpose.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // `--seed-demo` is the documented one-flag way to load the synthetic demo cohort.
 if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
 
