@@ -50,4 +50,30 @@ public class NoServerErrorProperties : ApiTest
         }, iter: 1500, threads: 1);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/v1/patients/{patient}/trends")).Status);
     }
+
+    private static readonly Gen<string> QueryValue = Gen.OneOf(
+        Gen.OneOf("", "0", "-1", "501", "50", "phq9", "gad7", "x", "2026-03-02T09:00:00Z", "2026-03-02T09:00:00+01:00", "2026-13-45T99:00:00Z",
+            "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "fDAxYTIw", "%00", "%FF", "null", "1e9"),
+        Gen.String[0, 20]).Select(Uri.EscapeDataString);
+
+    private static readonly string[] QueryNames = ["limit", "cursor", "from", "to", "instrument", "mrn", "siteId"];
+
+    [Fact]
+    public async Task Random_query_strings_never_get_a_5xx()
+    {
+        var patient = await CreatePatientAsync();
+        await Phq9Async(patient, Day0, Phq9Items(12));
+        var paths = new[]
+        {
+            "/api/v1/patients", $"/api/v1/patients/{patient}/infusions", $"/api/v1/patients/{patient}/questionnaires",
+            $"/api/v1/patients/{patient}/suicidality-checkins", $"/api/v1/patients/{patient}/trends",
+        };
+        var query = Gen.Select(Gen.Int[0, QueryNames.Length - 1], QueryValue).Array[0, 4]
+            .Select(ps => string.Join("&", ps.Select(p => $"{QueryNames[p.Item1]}={p.Item2}")));
+        await Gen.Select(Gen.Int[0, paths.Length - 1], query).SampleAsync(async t =>
+        {
+            var (status, _, _) = await SendAsync(HttpMethod.Get, $"{paths[t.Item1]}?{t.Item2}");
+            return (int)status < 500;
+        }, iter: 1000, threads: 1);
+    }
 }

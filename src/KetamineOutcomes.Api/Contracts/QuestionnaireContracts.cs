@@ -1,6 +1,7 @@
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Core.Timepoints;
+using KetamineOutcomes.Data.Stores;
 
 namespace KetamineOutcomes.Api.Contracts;
 
@@ -11,7 +12,10 @@ public sealed record SubmitQuestionnaireRequest(
     Instrument? Instrument, DateTimeOffset? CompletedAt, int?[]? Items, int? Difficulty, string? Source);
 
 /// <summary>The safety alert a submission raised.</summary>
-public sealed record AlertSummary(Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt);
+public sealed record AlertSummary(Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt)
+{
+    public static AlertSummary? From(SafetyAlertRecord? a) => a is null ? null : new(a.Id, a.Level, a.Trigger, a.Status, a.CreatedAt);
+}
 
 /// <param name="Timepoint">Derived from the patient's infusions at read time, never frozen.</param>
 /// <param name="Alert">The safety alert this submission raised, if any.</param>

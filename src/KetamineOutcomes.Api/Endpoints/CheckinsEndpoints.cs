@@ -54,7 +54,7 @@ internal static class CheckinsEndpoints
             await PatientAccess.EnsureExistsAsync(c, patientId, tx, t).ConfigureAwait(false);
             var (checkin, alert) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, answers!, request.Source,
                 DbTime.Normalize(now), t).ConfigureAwait(false);
-            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false));
+            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
             return new CreatedRecord<CheckinResponse>($"/api/v1/patients/{patientId}/suicidality-checkins/{checkin.Id}", ToResponse(checkin, timeline, alert));
         }, ct).ConfigureAwait(false);
     }
@@ -72,7 +72,7 @@ internal static class CheckinsEndpoints
         {
             await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
             var page = await CheckinStore.ListAsync(c, patientId, f, tt, after, take, t).ConfigureAwait(false);
-            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false));
+            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, page.Items.Select(x => x.Id).ToArray(), t).ConfigureAwait(false);
             return new ListResponse<CheckinResponse>(page.Items.Select(x => ToResponse(x, timeline, alerts.GetValueOrDefault(x.Id))).ToArray(), page.NextCursor);
         }, ct).ConfigureAwait(false);
@@ -84,7 +84,7 @@ internal static class CheckinsEndpoints
             await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
             var checkin = await CheckinStore.GetAsync(c, patientId, checkinId, t).ConfigureAwait(false)
                 ?? throw new ResourceNotFoundException("Check-in");
-            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false));
+            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, [checkin.Id], t).ConfigureAwait(false);
             return ToResponse(checkin, timeline, alerts.GetValueOrDefault(checkin.Id));
         }, ct).ConfigureAwait(false);
@@ -93,6 +93,6 @@ internal static class CheckinsEndpoints
     {
         var a = r.Answers;
         return new CheckinResponse(r.Id, r.PatientId, r.CompletedAt, a.WishToBeDead, a.SuicidalThoughts, a.ThoughtsOfMethod, a.Intent, a.Plan,
-            a.SuicidalBehavior, r.RiskLevel, r.Source, timeline.At(r.CompletedAt), QuestionnairesEndpoints.Summary(alert), r.CreatedAt);
+            a.SuicidalBehavior, r.RiskLevel, r.Source, timeline.At(r.CompletedAt), AlertSummary.From(alert), r.CreatedAt);
     }
 }

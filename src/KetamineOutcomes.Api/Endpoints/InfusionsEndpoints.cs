@@ -60,7 +60,7 @@ internal static class InfusionsEndpoints
                 (request.SideEffects ?? []).Distinct().ToArray(), request.Notes, DbTime.Normalize(now));
             await InfusionStore.InsertAsync(c, tx, infusion, t).ConfigureAwait(false);
             var all = await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false);
-            var timeline = Timeline(all);
+            var timeline = all.ToTimeline();
             return new CreatedRecord<InfusionResponse>(
                 $"/api/v1/patients/{patientId}/infusions/{infusion.Id}", ToResponse(infusion, timeline.SessionNumberOf(infusion.Id)!.Value));
         }, ct).ConfigureAwait(false);
@@ -107,11 +107,8 @@ internal static class InfusionsEndpoints
     private static List<(InfusionRecord inf, int session)> InSessionOrder(IReadOnlyList<InfusionRecord> all)
     {
         var byId = all.ToDictionary(i => i.Id);
-        return Timeline(all).Ordered.Select((m, i) => (byId[m.InfusionId], i + 1)).ToList();
+        return all.ToTimeline().Ordered.Select((m, i) => (byId[m.InfusionId], i + 1)).ToList();
     }
-
-    internal static InfusionTimeline Timeline(IEnumerable<InfusionRecord> infusions) =>
-        new(infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
 
     private static InfusionResponse ToResponse(InfusionRecord i, int session) => new(
         i.Id, i.PatientId, session, i.AdministeredAt, i.Route, i.Drug, i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,

@@ -49,7 +49,7 @@ internal static class QuestionnairesEndpoints
             await PatientAccess.EnsureExistsAsync(c, patientId, tx, t).ConfigureAwait(false);
             var (q, alert) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, instrument!.Value, completedAt, request.Items!,
                 request.Difficulty, request.Source, DbTime.Normalize(now), t).ConfigureAwait(false);
-            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false));
+            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
             return new CreatedRecord<QuestionnaireResult>($"/api/v1/patients/{patientId}/questionnaires/{q.Id}", ToResult(q, timeline, alert));
         }, ct).ConfigureAwait(false);
     }
@@ -68,7 +68,7 @@ internal static class QuestionnairesEndpoints
         {
             await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
             var page = await QuestionnaireStore.ListAsync(c, patientId, inst, f, tt, after, take, t).ConfigureAwait(false);
-            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false));
+            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, page.Items.Select(q => q.Id).ToArray(), t).ConfigureAwait(false);
             return new ListResponse<QuestionnaireResult>(
                 page.Items.Select(q => ToResult(q, timeline, alerts.GetValueOrDefault(q.Id))).ToArray(), page.NextCursor);
@@ -81,15 +81,12 @@ internal static class QuestionnairesEndpoints
             await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
             var q = await QuestionnaireStore.GetAsync(c, patientId, questionnaireId, t).ConfigureAwait(false)
                 ?? throw new ResourceNotFoundException("Questionnaire");
-            var timeline = InfusionsEndpoints.Timeline(await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false));
+            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, [q.Id], t).ConfigureAwait(false);
             return ToResult(q, timeline, alerts.GetValueOrDefault(q.Id));
         }, ct).ConfigureAwait(false);
 
-    internal static AlertSummary? Summary(SafetyAlertRecord? a) =>
-        a is null ? null : new AlertSummary(a.Id, a.Level, a.Trigger, a.Status, a.CreatedAt);
-
     private static QuestionnaireResult ToResult(QuestionnaireRecord q, InfusionTimeline timeline, SafetyAlertRecord? alert) => new(
         q.Id, q.PatientId, q.Instrument, q.CompletedAt, q.Items, q.Difficulty, q.Source, q.TotalScore, q.Severity, q.Prorated,
-        timeline.At(q.CompletedAt), Summary(alert), q.CreatedAt);
+        timeline.At(q.CompletedAt), AlertSummary.From(alert), q.CreatedAt);
 }

@@ -32,7 +32,7 @@ internal static class TrendsEndpoints
                 await SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t).ConfigureAwait(false));
         }, ct).ConfigureAwait(false);
 
-        var timeline = InfusionsEndpoints.Timeline(infusions);
+        var timeline = infusions.ToTimeline();
         var trend = TrendCalculator.Compute(inst, timeline,
             questionnaires.Select(q => new ScoredAssessment(q.Id, q.CompletedAt, q.TotalScore, q.Severity, q.Prorated)));
         var byId = infusions.ToDictionary(i => i.Id);
@@ -44,6 +44,6 @@ internal static class TrendsEndpoints
                 p.Timepoint, p.IsBaseline, p.ChangeFromBaseline, p.PercentChange, p.Flags?.Response, p.Flags?.Remission,
                 p.Flags?.PartialResponse, p.Flags?.ClinicallySignificantImprovement, p.Flags?.ReliableImprovement)).ToArray(),
             timeline.Ordered.Select((m, i) => new TrendInfusion(m.InfusionId, i + 1, m.AdministeredAt, byId[m.InfusionId].Route, byId[m.InfusionId].Drug)).ToArray(),
-            openAlerts.Select(a => QuestionnairesEndpoints.Summary(a)!).ToArray());
+            openAlerts.Select(a => AlertSummary.From(a)!).ToArray());
     }
 }

@@ -79,9 +79,7 @@ public static class CheckinStore
             """;
         var (afterAt, afterId) = cursor is null ? (null, Guid.Empty) : Keyset.Decode(cursor);
         var rows = (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId, from = DbTime.ToDb(from), to = DbTime.ToDb(to), afterAt, afterId, take = limit + 1 }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
-        var next = rows.Count > limit ? Keyset.Encode(DbTime.ToDb(rows[limit - 1].CompletedAt), rows[limit - 1].Id) : null;
-        if (rows.Count > limit) rows.RemoveAt(limit);
-        return new Page<CheckinRecord>(rows.Select(r => r.ToRecord()).ToArray(), next);
+        return Page<CheckinRecord>.FromRows(rows, limit, r => Keyset.Encode(DbTime.ToDb(r.CompletedAt), r.Id), r => r.ToRecord());
     }
 
     private static int Int(bool b) => b ? 1 : 0;

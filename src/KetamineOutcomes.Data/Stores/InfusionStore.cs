@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Core.Timepoints;
 using KetamineOutcomes.Data.Infrastructure;
 
 namespace KetamineOutcomes.Data.Stores;
@@ -64,6 +65,10 @@ public static class InfusionStore
             i.Notes, CreatedAt = DbTime.ToDb(i.CreatedAt),
         }, tx, cancellationToken: ct));
     }
+
+    /// <summary>The timeline every timepoint is derived from (one ordering rule everywhere).</summary>
+    public static InfusionTimeline ToTimeline(this IEnumerable<InfusionRecord> infusions) =>
+        new(infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
 
     /// <summary>All of a patient's infusions in administration order (ties by id), i.e. session order.</summary>
     public static async Task<IReadOnlyList<InfusionRecord>> ListForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct, DbTransaction? tx = null)

@@ -80,9 +80,8 @@ public static class PatientStore
             """;
         Guid? after = cursor is null ? null : Keyset.Decode(cursor).Id;
         var rows = (await c.QueryAsync<Row>(new CommandDefinition(sql, new { mrn, siteId, after, take = limit + 1 }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
-        var next = rows.Count > limit ? Keyset.Encode(null, rows[limit - 1].Id) : null;
-        if (rows.Count > limit) rows.RemoveAt(limit);
-        return new Page<PatientRecord>(await WithDiagnosesAsync(c, rows, null, ct).ConfigureAwait(false), next);
+        var page = Page<Row>.FromRows(rows, limit, r => Keyset.Encode(null, r.Id), r => r);
+        return new Page<PatientRecord>(await WithDiagnosesAsync(c, page.Items, null, ct).ConfigureAwait(false), page.NextCursor);
     }
 
     /// <summary>Sets research consent; false when the patient does not exist.</summary>

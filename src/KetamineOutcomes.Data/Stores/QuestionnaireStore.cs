@@ -70,9 +70,7 @@ public static class QuestionnaireStore
             patientId, instrument = instrument is { } i ? WireNames.Of(i) : null,
             from = DbTime.ToDb(from), to = DbTime.ToDb(to), afterAt, afterId, take = limit + 1,
         }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
-        var next = rows.Count > limit ? Keyset.Encode(DbTime.ToDb(rows[limit - 1].CompletedAt), rows[limit - 1].Id) : null;
-        if (rows.Count > limit) rows.RemoveAt(limit);
-        return new Page<QuestionnaireRecord>(rows.Select(r => r.ToRecord()).ToArray(), next);
+        return Page<QuestionnaireRecord>.FromRows(rows, limit, r => Keyset.Encode(DbTime.ToDb(r.CompletedAt), r.Id), r => r.ToRecord());
     }
 
     public static async Task<QuestionnaireRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct)

@@ -28,4 +28,16 @@ public sealed record SafetyAlertRecord(
     AlertStatus Status, DateTimeOffset CreatedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note);
 
 /// <summary>One page of a keyset-paginated list.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor)
+{
+    /// <summary>
+    /// Builds a page from rows fetched with LIMIT limit + 1: the extra row only tells that more exist, and the
+    /// cursor is the sort key of the last row kept.
+    /// </summary>
+    internal static Page<T> FromRows<TRow>(IReadOnlyList<TRow> rows, int limit, Func<TRow, string> cursorOf, Func<TRow, T> map)
+    {
+        var more = rows.Count > limit;
+        var kept = more ? rows.Take(limit).ToArray() : rows;
+        return new Page<T>(kept.Select(map).ToArray(), more ? cursorOf(kept[^1]) : null);
+    }
+}
