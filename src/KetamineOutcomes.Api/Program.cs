@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Endpoints;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.OpenApi;
+using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Seeding;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
@@ -29,6 +31,7 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddOutcomesStore(builder.Configuration);
+builder.Services.AddOutcomesSecurity();
 builder.Services.AddSingleton<IdempotentCreate>();
 builder.Services.AddSingleton<DemoCohortSeeder>();
 builder.Services.AddOutcomesOpenApi();
@@ -37,14 +40,20 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<SecurityHeadersMiddleware>();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
-
-app.MapOpenApi("/openapi/{documentName}.json");
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "KetamineOutcomes v1");
     o.RoutePrefix = "swagger";
 });
+// Who is calling, how fast, what they touch (audit records refusals too), then whether they may.
+app.UseAuthentication();
+app.UseRateLimiter();
+app.UseMiddleware<AuditMiddleware>();
+app.UseAuthorization();
+
+app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
 
 var api = app.MapGroup("/api/v1");
@@ -53,6 +62,8 @@ api.MapInfusions();
 api.MapQuestionnaires();
 api.MapCheckins();
 api.MapTrends();
+api.MapApiKeys();
+api.MapAudit();
 
 app.Run();
 

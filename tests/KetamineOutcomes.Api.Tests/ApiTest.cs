@@ -5,17 +5,64 @@ using System.Text.Json.Nodes;
 
 namespace KetamineOutcomes.Api.Tests;
 
-/// <summary>Base of the integration tests: each test gets its own service and database.</summary>
-public abstract class ApiTest : IDisposable
+/// <summary>
+/// Base of the integration tests: each test gets its own service and database, an admin key (the bootstrap key) and
+/// a clinician key without a site, which <see cref="Client"/> sends.
+/// </summary>
+public abstract class ApiTest : IAsyncLifetime, IDisposable
 {
+    protected const string AdminKey = "test-bootstrap-admin-key-0123456789abcdef";
+
     protected ApiTest(Dictionary<string, string?>? settings = null)
     {
-        App = new OutcomesApp(settings);
+        var all = new Dictionary<string, string?>
+        {
+            ["Auth:BootstrapAdminKey"] = AdminKey,
+            // Tests send bursts far beyond a clinic's rate; the limiter has its own tests.
+            ["RateLimiting:PermitsPerSecond"] = "1000000",
+            ["RateLimiting:Burst"] = "10000000",
+        };
+        foreach (var (k, v) in settings ?? []) all[k] = v;
+        App = new OutcomesApp(all);
         Client = App.CreateClient();
+        Admin = App.CreateClient();
+        Admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
     }
 
     protected OutcomesApp App { get; }
+
+    /// <summary>Sends the clinician key.</summary>
     protected HttpClient Client { get; }
+
+    /// <summary>Sends the bootstrap admin key.</summary>
+    protected HttpClient Admin { get; }
+
+    protected string ClinicianKey { get; private set; } = "";
+
+    public virtual async Task InitializeAsync()
+    {
+        ClinicianKey = await CreateKeyAsync("clinician");
+        Client.DefaultRequestHeaders.Add("X-Api-Key", ClinicianKey);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Creates an API key through the admin API and returns the key.</summary>
+    protected async Task<string> CreateKeyAsync(string role, string? siteId = null)
+    {
+        var response = await Admin.PostAsync("/api/v1/api-keys", System.Net.Http.Json.JsonContent.Create(new { name = $"test {role}", role, siteId }));
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body?.ToJsonString());
+        return (string)body!["key"]!;
+    }
+
+    /// <summary>A client that sends the given key (or none).</summary>
+    protected HttpClient ClientWith(string? key)
+    {
+        var client = App.CreateClient();
+        if (key is not null) client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
 
     /// <summary>A fixed first-infusion time in the past, so every test's clinical times are valid.</summary>
     protected static readonly DateTimeOffset Day0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
@@ -81,6 +128,7 @@ public abstract class ApiTest : IDisposable
     public void Dispose()
     {
         Client.Dispose();
+        Admin.Dispose();
         App.Dispose();
         GC.SuppressFinalize(this);
     }

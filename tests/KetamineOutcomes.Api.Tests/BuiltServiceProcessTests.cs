@@ -14,6 +14,7 @@ namespace KetamineOutcomes.Api.Tests;
 /// </summary>
 public sealed partial class BuiltServiceProcessTests : IDisposable
 {
+    private const string AdminKey = "process-test-bootstrap-admin-key-0123456789";
     private readonly string _workDir = Directory.CreateTempSubdirectory("ko-proc-").FullName;
     private readonly Process _process;
     private readonly List<string> _output = [];
@@ -33,6 +34,7 @@ public sealed partial class BuiltServiceProcessTests : IDisposable
             UseShellExecute = false,
         };
         start.Environment["Seed__Demo"] = "true";
+        start.Environment["Auth__BootstrapAdminKey"] = AdminKey;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -57,6 +59,11 @@ public sealed partial class BuiltServiceProcessTests : IDisposable
     {
         var baseUri = await _listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
         using var http = new HttpClient { BaseAddress = baseUri };
+        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        var created = await http.PostAsJsonAsync("/api/v1/api-keys", new { name = "process test", role = "clinician" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        http.DefaultRequestHeaders.Remove("X-Api-Key");
+        http.DefaultRequestHeaders.Add("X-Api-Key", (string)(await created.Content.ReadFromJsonAsync<JsonNode>())!["key"]!);
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/swagger/index.html")).StatusCode);

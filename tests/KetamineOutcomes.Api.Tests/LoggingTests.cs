@@ -13,6 +13,7 @@ public class LoggingTests : ApiTest
         var capture = new LogCapture();
         using var app = App.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddLogging(l => l.AddProvider(capture))));
         using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", ClinicianKey);
 
         const string mrn = "MRN-SECRET-4242";
         var created = await client.PostAsync("/api/v1/patients", Json($$"""{"mrn":"{{mrn}}","siteId":"north","birthYear":1967,"researchConsent":true}"""));
@@ -33,6 +34,8 @@ public class LoggingTests : ApiTest
         Assert.DoesNotContain("2026-03-02", text, StringComparison.Ordinal);
         Assert.DoesNotContain("2026-03-03", text, StringComparison.Ordinal);
         Assert.DoesNotContain(id, text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(ClinicianKey, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(AdminKey, text, StringComparison.Ordinal);
     }
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");

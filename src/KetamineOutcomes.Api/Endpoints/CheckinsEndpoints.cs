@@ -1,7 +1,10 @@
+using System.Security.Claims;
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Safety;
@@ -15,7 +18,7 @@ internal static class CheckinsEndpoints
 {
     public static RouteGroupBuilder MapCheckins(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/patients/{patientId:guid}/suicidality-checkins").WithTags("Suicidality check-ins");
+        var group = api.MapGroup("/patients/{patientId:guid}/suicidality-checkins").WithTags("Suicidality check-ins").Audited();
 
         group.MapPost("/", SubmitCheckin).WithName("SubmitSuicidalityCheckin")
             .WithSummary("Submit a C-SSRS screener check-in; any risk above none raises a safety alert in the same transaction")
@@ -32,8 +35,9 @@ internal static class CheckinsEndpoints
     }
 
     internal static async Task<IResult> SubmitCheckin(
-        Guid patientId, SubmitCheckinRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
+        Guid patientId, SubmitCheckinRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var errors = new ValidationErrors();
         var now = clock.GetUtcNow();
         var completedAt = FieldRules.Instant(request.CompletedAt, "completedAt", now, errors);
@@ -51,7 +55,7 @@ internal static class CheckinsEndpoints
 
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, tx, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var (checkin, alert) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, answers!, request.Source,
                 DbTime.Normalize(now), t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
@@ -60,8 +64,9 @@ internal static class CheckinsEndpoints
     }
 
     internal static async Task<ListResponse<CheckinResponse>> ListCheckins(
-        Guid patientId, string? from, string? to, string? limit, string? cursor, Database db, CancellationToken ct)
+        Guid patientId, string? from, string? to, string? limit, string? cursor, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var query = new ListQuery();
         var (f, tt) = (query.Instant(from, "from"), query.Instant(to, "to"));
         query.CheckRange(f, tt);
@@ -70,7 +75,7 @@ internal static class CheckinsEndpoints
         query.ThrowIfInvalid();
         return await db.ReadAsync(async (c, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var page = await CheckinStore.ListAsync(c, patientId, f, tt, after, take, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, page.Items.Select(x => x.Id).ToArray(), t).ConfigureAwait(false);
@@ -78,16 +83,19 @@ internal static class CheckinsEndpoints
         }, ct).ConfigureAwait(false);
     }
 
-    internal static async Task<CheckinResponse> GetCheckin(Guid patientId, Guid checkinId, Database db, CancellationToken ct) =>
-        await db.ReadAsync(async (c, t) =>
+    internal static async Task<CheckinResponse> GetCheckin(Guid patientId, Guid checkinId, Database db, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        return await db.ReadAsync(async (c, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var checkin = await CheckinStore.GetAsync(c, patientId, checkinId, t).ConfigureAwait(false)
                 ?? throw new ResourceNotFoundException("Check-in");
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, [checkin.Id], t).ConfigureAwait(false);
             return ToResponse(checkin, timeline, alerts.GetValueOrDefault(checkin.Id));
         }, ct).ConfigureAwait(false);
+    }
 
     private static CheckinResponse ToResponse(CheckinRecord r, InfusionTimeline timeline, SafetyAlertRecord? alert)
     {

@@ -10,7 +10,8 @@ internal static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/health").WithTags("Health").AllowRoles("anonymous");
+        // Probes need no key and are never rate limited (load balancers poll them).
+        var group = app.MapGroup("/health").WithTags("Health").AllowAnonymous().DisableRateLimiting();
         group.MapGet("/live", () => TypedResults.Ok(new HealthResponse("healthy", null)))
             .WithName("Live").WithSummary("The process is up");
         group.MapGet("/ready", Ready).WithName("Ready").WithSummary("The store is reachable and every migration is applied")

@@ -1,7 +1,10 @@
+using System.Security.Claims;
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Timepoints;
 using KetamineOutcomes.Data.Infrastructure;
@@ -13,7 +16,7 @@ internal static class InfusionsEndpoints
 {
     public static RouteGroupBuilder MapInfusions(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/patients/{patientId:guid}/infusions").WithTags("Infusions");
+        var group = api.MapGroup("/patients/{patientId:guid}/infusions").WithTags("Infusions").Audited();
 
         group.MapPost("/", RecordInfusion).WithName("RecordInfusion")
             .WithSummary("Record an infusion; later assessments are re-keyed to it if it is back-dated")
@@ -30,8 +33,9 @@ internal static class InfusionsEndpoints
     }
 
     internal static async Task<IResult> RecordInfusion(
-        Guid patientId, CreateInfusionRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
+        Guid patientId, CreateInfusionRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var errors = new ValidationErrors();
         var now = clock.GetUtcNow();
         var administeredAt = FieldRules.Instant(request.AdministeredAt, "administeredAt", now, errors);
@@ -52,7 +56,7 @@ internal static class InfusionsEndpoints
 
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, tx, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var b = request.BloodPressure;
             var infusion = new InfusionRecord(Guid.CreateVersion7(), patientId, administeredAt, route!.Value, drug!.Value,
                 request.DoseMg, request.DoseMgPerKg, request.DurationMinutes,
@@ -66,15 +70,16 @@ internal static class InfusionsEndpoints
         }, ct).ConfigureAwait(false);
     }
 
-    internal static async Task<ListResponse<InfusionResponse>> ListInfusions(Guid patientId, string? limit, string? cursor, Database db, CancellationToken ct)
+    internal static async Task<ListResponse<InfusionResponse>> ListInfusions(Guid patientId, string? limit, string? cursor, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var query = new ListQuery();
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
         query.ThrowIfInvalid();
         var all = await db.ReadAsync(async (c, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             return await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
 
@@ -92,11 +97,12 @@ internal static class InfusionsEndpoints
         return new ListResponse<InfusionResponse>(page.Select(x => ToResponse(x.inf, x.session)).ToArray(), next);
     }
 
-    internal static async Task<InfusionResponse> GetInfusion(Guid patientId, Guid infusionId, Database db, CancellationToken ct)
+    internal static async Task<InfusionResponse> GetInfusion(Guid patientId, Guid infusionId, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var all = await db.ReadAsync(async (c, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             return await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
         var (infusion, session) = InSessionOrder(all).Find(x => x.inf.Id == infusionId);

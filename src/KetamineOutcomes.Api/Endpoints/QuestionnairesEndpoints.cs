@@ -1,7 +1,10 @@
+using System.Security.Claims;
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
@@ -16,7 +19,7 @@ internal static class QuestionnairesEndpoints
 {
     public static RouteGroupBuilder MapQuestionnaires(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/patients/{patientId:guid}/questionnaires").WithTags("Questionnaires");
+        var group = api.MapGroup("/patients/{patientId:guid}/questionnaires").WithTags("Questionnaires").Audited();
 
         group.MapPost("/", SubmitQuestionnaire).WithName("SubmitQuestionnaire")
             .WithSummary("Submit a PHQ-9 or GAD-7; scored, keyed to infusions, and a PHQ-9 item 9 ≥ 1 raises a safety alert in the same transaction")
@@ -34,8 +37,9 @@ internal static class QuestionnairesEndpoints
     }
 
     internal static async Task<IResult> SubmitQuestionnaire(
-        Guid patientId, SubmitQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
+        Guid patientId, SubmitQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var errors = new ValidationErrors();
         var now = clock.GetUtcNow();
         var instrument = FieldRules.Required(request.Instrument, "instrument", errors);
@@ -46,7 +50,7 @@ internal static class QuestionnairesEndpoints
 
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, tx, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var (q, alert) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, instrument!.Value, completedAt, request.Items!,
                 request.Difficulty, request.Source, DbTime.Normalize(now), t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
@@ -55,8 +59,9 @@ internal static class QuestionnairesEndpoints
     }
 
     internal static async Task<ListResponse<QuestionnaireResult>> ListQuestionnaires(
-        Guid patientId, string? instrument, string? from, string? to, string? limit, string? cursor, Database db, CancellationToken ct)
+        Guid patientId, string? instrument, string? from, string? to, string? limit, string? cursor, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var query = new ListQuery();
         var inst = query.Enum<Instrument>(instrument, "instrument");
         var (f, tt) = (query.Instant(from, "from"), query.Instant(to, "to"));
@@ -66,7 +71,7 @@ internal static class QuestionnairesEndpoints
         query.ThrowIfInvalid();
         return await db.ReadAsync(async (c, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var page = await QuestionnaireStore.ListAsync(c, patientId, inst, f, tt, after, take, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, page.Items.Select(q => q.Id).ToArray(), t).ConfigureAwait(false);
@@ -75,16 +80,19 @@ internal static class QuestionnairesEndpoints
         }, ct).ConfigureAwait(false);
     }
 
-    internal static async Task<QuestionnaireResult> GetQuestionnaire(Guid patientId, Guid questionnaireId, Database db, CancellationToken ct) =>
-        await db.ReadAsync(async (c, t) =>
+    internal static async Task<QuestionnaireResult> GetQuestionnaire(Guid patientId, Guid questionnaireId, Database db, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        return await db.ReadAsync(async (c, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var q = await QuestionnaireStore.GetAsync(c, patientId, questionnaireId, t).ConfigureAwait(false)
                 ?? throw new ResourceNotFoundException("Questionnaire");
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, [q.Id], t).ConfigureAwait(false);
             return ToResult(q, timeline, alerts.GetValueOrDefault(q.Id));
         }, ct).ConfigureAwait(false);
+    }
 
     private static QuestionnaireResult ToResult(QuestionnaireRecord q, InfusionTimeline timeline, SafetyAlertRecord? alert) => new(
         q.Id, q.PatientId, q.Instrument, q.CompletedAt, q.Items, q.Difficulty, q.Source, q.TotalScore, q.Severity, q.Prorated,

@@ -1,5 +1,8 @@
+using System.Security.Claims;
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Core.Trends;
@@ -12,21 +15,22 @@ internal static class TrendsEndpoints
 {
     public static RouteGroupBuilder MapTrends(this RouteGroupBuilder api)
     {
-        api.MapGet("/patients/{patientId:guid}/trends", GetTrend).WithTags("Trends").WithName("GetTrend")
+        api.MapGet("/patients/{patientId:guid}/trends", GetTrend).WithTags("Trends").WithName("GetTrend").Audited()
             .WithSummary("Baseline, status, first response/remission, relapse and per-point flags for one instrument (default phq9)")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Produces<TrendResponse>().ProducesValidationProblem().ProducesProblem(404);
         return api;
     }
 
-    internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, CancellationToken ct)
+    internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
+        var caller = Caller.From(user);
         var query = new ListQuery();
         var inst = query.Enum<Instrument>(instrument, "instrument") ?? Instrument.Phq9;
         query.ThrowIfInvalid();
         var (infusions, questionnaires, openAlerts) = await db.ReadAsync(async (c, t) =>
         {
-            await PatientAccess.EnsureExistsAsync(c, patientId, null, t).ConfigureAwait(false);
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             return (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false),
                 await QuestionnaireStore.AllForPatientAsync(c, patientId, inst, t).ConfigureAwait(false),
                 await SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t).ConfigureAwait(false));

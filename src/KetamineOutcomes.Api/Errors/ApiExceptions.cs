@@ -6,6 +6,9 @@ public sealed class ResourceNotFoundException(string resource) : Exception($"{re
     public string Resource { get; } = resource;
 }
 
+/// <summary>The caller is known but may not do this (403), e.g. create a patient in another site.</summary>
+public sealed class ForbiddenException(string detail) : Exception(detail);
+
 /// <summary>The request conflicts with the current state (409).</summary>
 public sealed class StateConflictException(string title, string detail) : Exception(detail)
 {

@@ -24,7 +24,8 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
     public const string ReplayedHeader = "Idempotent-Replayed";
 
     public async Task<IResult> RunAsync<T>(
-        HttpContext http, object request, Func<DbConnection, DbTransaction, CancellationToken, Task<CreatedRecord<T>>> write, CancellationToken ct)
+        HttpContext http, object request, Func<DbConnection, DbTransaction, CancellationToken, Task<CreatedRecord<T>>> write, CancellationToken ct,
+        Func<T, T>? redactForReplay = null)
     {
         var key = http.Request.Headers[HeaderName].ToString();
         if (string.IsNullOrEmpty(key))
@@ -55,7 +56,9 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
             var created = await db.WriteAsync(async (c, tx, t) =>
             {
                 var result = await write(c, tx, t).ConfigureAwait(false);
-                var body = JsonSerializer.Serialize(result.Body, json.Value.SerializerOptions);
+                // A replay must not hand out secrets a second time (an API key is shown once), nor store them here.
+                var replayable = redactForReplay is null ? result.Body : redactForReplay(result.Body);
+                var body = JsonSerializer.Serialize(replayable, json.Value.SerializerOptions);
                 await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, body), clock.GetUtcNow(), t).ConfigureAwait(false);
                 return result;
             }, ct).ConfigureAwait(false);

@@ -46,6 +46,14 @@ internal sealed class ListQuery
         return null;
     }
 
+    public Guid? Id(string? raw, string field)
+    {
+        if (raw is null) return null;
+        if (Guid.TryParse(raw, out var id)) return id;
+        _errors.Add(field, "Must be a UUID.");
+        return null;
+    }
+
     public T? Enum<T>(string? raw, string field) where T : struct, System.Enum
     {
         if (raw is null) return null;

@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Information, "Demo cohort already present; nothing loaded")]
     public static partial void DemoAlreadyPresent(this ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Error, "Audit row could not be written: {ErrorType}")]
+    public static partial void AuditWriteFailed(this ILogger logger, string errorType);
 }

@@ -20,5 +20,7 @@ internal static class OpenApiSetup
                 return Task.CompletedTask;
             });
             o.AddOperationTransformer<ExamplesTransformer>();
+            o.AddDocumentTransformer<ApiKeySecurityTransformer>();
+            o.AddOperationTransformer<ApiKeySecurityTransformer>();
         });
 }

@@ -66,8 +66,18 @@ public static class PatientStore
         return (await WithDiagnosesAsync(c, [row], tx, ct).ConfigureAwait(false))[0];
     }
 
-    public static async Task<bool> ExistsAsync(DbConnection c, Guid id, DbTransaction? tx, CancellationToken ct) =>
-        await c.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT 1 FROM patients WHERE id = @id", new { id }, tx, cancellationToken: ct)).ConfigureAwait(false) is not null;
+    /// <summary>The patient's site, or null when there is no such patient.</summary>
+    public static async Task<PatientSite?> SiteOfAsync(DbConnection c, Guid id, DbTransaction? tx, CancellationToken ct)
+    {
+        var row = await c.QuerySingleOrDefaultAsync<SiteRow>(new CommandDefinition(
+            "SELECT site_id AS SiteId FROM patients WHERE id = @id", new { id }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return row is null ? null : new PatientSite(row.SiteId);
+    }
+
+    private sealed class SiteRow
+    {
+        public string? SiteId { get; set; }
+    }
 
     /// <summary>Patients in id order (ids are time-ordered UUIDv7), optionally filtered by MRN and site.</summary>
     public static async Task<Page<PatientRecord>> ListAsync(DbConnection c, string? mrn, string? siteId, string? cursor, int limit, CancellationToken ct)
@@ -102,6 +112,9 @@ public static class PatientStore
             diagnoses[r.Id].Order().ToArray(), r.ResearchConsent == 1, r.CreatedAt, r.UpdatedAt)).ToList();
     }
 }
+
+/// <summary>Which site a patient belongs to (null: no site).</summary>
+public sealed record PatientSite(string? SiteId);
 
 /// <summary>Another patient of the same site already has this MRN.</summary>
 public sealed class DuplicateMrnException() : Exception("A patient with this MRN already exists in this site.");

@@ -1,0 +1,80 @@
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Audit;
+
+/// <summary>Marks an endpoint whose every call (allowed or refused) is written to the audit trail.</summary>
+public sealed class AuditedMetadata;
+
+internal static class AuditedEndpointExtensions
+{
+    /// <summary>Every call of these endpoints reads or writes patient data: audit it.</summary>
+    public static TBuilder Audited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditedMetadata());
+}
+
+/// <summary>
+/// Appends one audit row per patient touched by a call to an audited endpoint: key id, role, action (the operation
+/// name), patient, time, outcome, request id. Runs after authentication and around authorization, so refused
+/// attempts are recorded too.
+/// </summary>
+internal sealed class AuditMiddleware(RequestDelegate next)
+{
+    private const string PatientIdsKey = "audit.patientIds";
+
+    /// <summary>For calls whose patients are not in the route (lists, creation): the handler names them.</summary>
+    public static void RecordPatients(HttpContext http, IEnumerable<Guid> patientIds) =>
+        http.Items[PatientIdsKey] = patientIds.Select(id => (Guid?)id).ToArray();
+
+    public async Task InvokeAsync(HttpContext http, Database db, TimeProvider clock, ILogger<AuditMiddleware> logger)
+    {
+        var endpoint = http.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<AuditedMetadata>() is null)
+        {
+            await next(http).ConfigureAwait(false);
+            return;
+        }
+        int? thrownStatus = null;
+        try
+        {
+            await next(http).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The exception handler further out will answer with the status its one mapping gives.
+            thrownStatus = ProblemExceptionHandler.Map(e).Status ?? StatusCodes.Status500InternalServerError;
+            throw;
+        }
+        finally
+        {
+            var status = thrownStatus ?? http.Response.StatusCode;
+            var caller = Caller.TryFrom(http.User);
+            var patients = http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
+            try
+            {
+                await AuditStore.AppendAsync(db, patients, DbTime.Normalize(clock.GetUtcNow()), caller?.KeyId, caller?.Role,
+                    endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unknown", status, OutcomeOf(status),
+                    http.TraceIdentifier, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                logger.AuditWriteFailed(e.GetType().Name);
+            }
+        }
+    }
+
+    private static Guid? RoutePatient(HttpContext http) =>
+        (http.GetRouteValue("patientId") ?? http.GetRouteValue("id")) is string s && Guid.TryParse(s, out var id) ? id : null;
+
+    private static string OutcomeOf(int status) => status switch
+    {
+        < 400 => "success",
+        401 or 403 => "denied",
+        404 => "not-found",
+        < 500 => "invalid",
+        _ => "error",
+    };
+}

@@ -1,0 +1,61 @@
+using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Idempotency;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Endpoints;
+
+internal static class ApiKeysEndpoints
+{
+    public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
+    {
+        // Admin only: admin keys manage keys, audit and deliveries, and never see patient data.
+        var group = api.MapGroup("/api-keys").WithTags("API keys").AllowRoles(Roles.Admin);
+
+        group.MapPost("/", CreateApiKey).WithName("CreateApiKey").WithSummary("Create an API key; the key is in this response only")
+            .Accepts<CreateApiKeyRequest>("application/json")
+            .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created).ProducesValidationProblem();
+        group.MapGet("/", ListApiKeys).WithName("ListApiKeys").WithSummary("Every key, active and revoked (never the key itself)")
+            .Produces<ListResponse<ApiKeyResponse>>();
+        group.MapDelete("/{id:guid}", RevokeApiKey).WithName("RevokeApiKey").WithSummary("Revoke a key: it stops working at once")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404);
+        return group;
+    }
+
+    internal static async Task<IResult> CreateApiKey(CreateApiKeyRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        if (string.IsNullOrWhiteSpace(request.Name)) errors.Add("name", "Required.");
+        else FieldRules.Text(request.Name, "name", 100, errors);
+        var role = FieldRules.Required(request.Role, "role", errors);
+        FieldRules.Identifier(request.SiteId, "siteId", errors);
+        errors.ThrowIfAny();
+
+        var key = ApiKeys.Generate();
+        return await idempotent.RunAsync(http, request, async (c, tx, t) =>
+        {
+            var record = new ApiKeyRecord(Guid.CreateVersion7(), request.Name!.Trim(), WireNames.Of(role!.Value), request.SiteId,
+                ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), null);
+            await ApiKeyStore.InsertAsync(c, tx, record, ApiKeys.Hash(key), t).ConfigureAwait(false);
+            return new CreatedRecord<CreatedApiKeyResponse>($"/api/v1/api-keys/{record.Id}",
+                new CreatedApiKeyResponse(record.Id, record.Name, role.Value, record.SiteId, record.KeyPrefix, record.CreatedAt, key));
+        }, ct, redactForReplay: r => r with { Key = null }).ConfigureAwait(false);
+    }
+
+    internal static async Task<ListResponse<ApiKeyResponse>> ListApiKeys(Database db, CancellationToken ct)
+    {
+        var keys = await db.ReadAsync((c, t) => ApiKeyStore.ListAsync(c, t), ct).ConfigureAwait(false);
+        return new ListResponse<ApiKeyResponse>(keys.Select(k => new ApiKeyResponse(
+            k.Id, k.Name, WireNames.Parse<ApiRole>(k.Role), k.SiteId, k.KeyPrefix, k.CreatedAt, k.RevokedAt)).ToArray(), null);
+    }
+
+    internal static async Task<IResult> RevokeApiKey(Guid id, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var found = await db.WriteAsync((c, tx, t) => ApiKeyStore.RevokeAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t), ct).ConfigureAwait(false);
+        return found ? TypedResults.NoContent() : throw new ResourceNotFoundException("API key");
+    }
+}

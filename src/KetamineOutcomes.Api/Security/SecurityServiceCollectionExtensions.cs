@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace KetamineOutcomes.Api.Security;
+
+internal static class SecurityServiceCollectionExtensions
+{
+    public static IServiceCollection AddOutcomesSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(o =>
+        {
+            // Secure by default: an endpoint that forgot to declare its roles is refused to everyone. Requests that
+            // match no endpoint, or only routing's own 405/415 rejection endpoints, pass so they keep their status.
+            o.FallbackPolicy = new AuthorizationPolicyBuilder()
+                .RequireAssertion(ctx => ctx.Resource is HttpContext http && IsRoutingRejection(http.GetEndpoint()))
+                .Build();
+        });
+
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((o, limits) =>
+        {
+            var (permits, burst) = (limits.Value.PermitsPerSecond, limits.Value.Burst);
+            // One token bucket per API key; requests without a valid key share one per client address.
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                RateLimitPartition.GetTokenBucketLimiter(
+                    Caller.TryFrom(http.User)?.KeyId.ToString() ?? "ip:" + http.Connection.RemoteIpAddress,
+                    _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = burst,
+                        TokensPerPeriod = permits,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    }));
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+                var http = context.HttpContext;
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = new ProblemDetails { Status = 429, Title = "Too many requests", Detail = "This API key's request rate is over its limit; retry after the Retry-After seconds." },
+                }).ConfigureAwait(false);
+            };
+        });
+
+        services.AddHostedService<BootstrapAdminKeySync>();
+        return services;
+    }
+
+    // Routing answers a wrong method or content type with endpoints of its own that only set 405 or 415.
+    private static bool IsRoutingRejection(Endpoint? endpoint) =>
+        endpoint is null
+        || endpoint.DisplayName is "405 HTTP Method Not Supported" or "415 HTTP Unsupported Media Type";
+}
+
+/// <summary>Makes <c>Auth:BootstrapAdminKey</c> a working admin key (after migrations, before requests).</summary>
+internal sealed class BootstrapAdminKeySync(Database db, IOptions<AuthOptions> auth, TimeProvider clock) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var key = auth.Value.BootstrapAdminKey;
+        var hash = string.IsNullOrEmpty(key) ? null : ApiKeys.Hash(key);
+        await db.WriteAsync(async (c, tx, ct) =>
+        {
+            await ApiKeyStore.SyncBootstrapAsync(c, tx, hash, key is null ? null : ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

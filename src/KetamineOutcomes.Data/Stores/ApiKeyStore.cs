@@ -1,0 +1,93 @@
+using System.Data.Common;
+using Dapper;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Data.Stores;
+
+public sealed record ApiKeyRecord(Guid Id, string Name, string Role, string? SiteId, string KeyPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>API keys, stored only as SHA-256 hashes (the keys are 256-bit random, so a fast hash is enough).</summary>
+public static class ApiKeyStore
+{
+    /// <summary>Fixed id of the key configured as Auth:BootstrapAdminKey.</summary>
+    public static readonly Guid BootstrapKeyId = new("00000000-0000-0000-0000-00000000b007");
+
+    private const string Columns = "id AS Id, name AS Name, role AS Role, site_id AS SiteId, key_prefix AS KeyPrefix, created_at AS CreatedAt, revoked_at AS RevokedAt";
+
+    private sealed class Row
+    {
+        public Guid Id { get; set; }
+        public string Name { get; set; } = "";
+        public string Role { get; set; } = "";
+        public string? SiteId { get; set; }
+        public string KeyPrefix { get; set; } = "";
+        public DateTimeOffset CreatedAt { get; set; }
+        public DateTimeOffset? RevokedAt { get; set; }
+        public byte[] KeyHash { get; set; } = [];
+
+        public ApiKeyRecord ToRecord() => new(Id, Name, Role, SiteId, KeyPrefix, CreatedAt, RevokedAt);
+    }
+
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, ApiKeyRecord key, byte[] keyHash, CancellationToken ct)
+    {
+        const string sql = """
+            INSERT INTO api_keys (id, name, role, site_id, key_hash, key_prefix, created_at, revoked_at)
+            VALUES (@Id, @Name, @Role, @SiteId, @keyHash, @KeyPrefix, @CreatedAt, NULL)
+            """;
+        return c.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            key.Id, key.Name, key.Role, key.SiteId, keyHash, key.KeyPrefix, CreatedAt = DbTime.ToDb(key.CreatedAt),
+        }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>The active (not revoked) key with this hash, with its stored hash for the constant-time comparison.</summary>
+    public static async Task<(ApiKeyRecord Key, byte[] StoredHash)?> FindActiveByHashAsync(DbConnection c, byte[] keyHash, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns}, key_hash AS KeyHash FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL";
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { keyHash }, cancellationToken: ct)).ConfigureAwait(false);
+        return row is null ? null : (row.ToRecord(), row.KeyHash);
+    }
+
+    public static async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(DbConnection c, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM api_keys ORDER BY created_at, id";
+        return (await c.QueryAsync<Row>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
+    }
+
+    public static async Task<ApiKeyRecord?> GetAsync(DbConnection c, Guid id, CancellationToken ct, DbTransaction? tx = null)
+    {
+        const string sql = $"SELECT {Columns} FROM api_keys WHERE id = @id";
+        return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, tx, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
+    }
+
+    /// <summary>Revokes a key; false when it does not exist. Revoking twice keeps the first time.</summary>
+    public static async Task<bool> RevokeAsync(DbConnection c, DbTransaction tx, Guid id, DateTimeOffset now, CancellationToken ct)
+    {
+        const string sql = "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @now) WHERE id = @id";
+        return await c.ExecuteAsync(new CommandDefinition(sql, new { id, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Makes the configured bootstrap admin key usable: inserted the first time; a changed key replaces the old one
+    /// (rotation through configuration); the same key once revoked stays revoked. Null config revokes it.
+    /// </summary>
+    public static async Task SyncBootstrapAsync(DbConnection c, DbTransaction tx, byte[]? keyHash, string? prefix, DateTimeOffset now, CancellationToken ct)
+    {
+        var existing = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns}, key_hash AS KeyHash FROM api_keys WHERE id = @id", new { id = BootstrapKeyId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        if (keyHash is null)
+        {
+            if (existing is not null) await RevokeAsync(c, tx, BootstrapKeyId, now, ct).ConfigureAwait(false);
+            return;
+        }
+        if (existing is null)
+        {
+            await InsertAsync(c, tx, new ApiKeyRecord(BootstrapKeyId, "bootstrap admin (Auth:BootstrapAdminKey)", "admin", null, prefix!, now, null), keyHash, ct).ConfigureAwait(false);
+        }
+        else if (!existing.KeyHash.AsSpan().SequenceEqual(keyHash))
+        {
+            const string sql = "UPDATE api_keys SET key_hash = @keyHash, key_prefix = @prefix, created_at = @now, revoked_at = NULL WHERE id = @id";
+            await c.ExecuteAsync(new CommandDefinition(sql, new { id = BootstrapKeyId, keyHash, prefix, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        }
+    }
+}
