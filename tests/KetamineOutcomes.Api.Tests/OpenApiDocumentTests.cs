@@ -55,6 +55,22 @@ public class OpenApiDocumentTests : ApiTest
     }
 
     [Fact]
+    public async Task Document_declares_the_api_key_scheme_and_which_operations_need_it()
+    {
+        var doc = await GetOkAsync("/openapi/v1.json");
+        var scheme = doc["components"]!["securitySchemes"]!["ApiKey"]!;
+        Assert.Equal("apiKey", (string)scheme["type"]!);
+        Assert.Equal("header", (string)scheme["in"]!);
+        Assert.Equal("X-Api-Key", (string)scheme["name"]!);
+
+        var trend = doc["paths"]!["/api/v1/patients/{patientId}/trends"]!["get"]!;
+        Assert.NotNull(trend["security"]![0]!["ApiKey"]);
+        Assert.Contains("Roles: portal, clinician, ehr.", (string)trend["description"]!, StringComparison.Ordinal);
+        Assert.NotNull(trend["responses"]!["403"]);
+        Assert.Null(doc["paths"]!["/health/ready"]!["get"]!["security"]);
+    }
+
+    [Fact]
     public async Task Swagger_ui_is_served()
     {
         var response = await Client.GetAsync("/swagger/index.html");

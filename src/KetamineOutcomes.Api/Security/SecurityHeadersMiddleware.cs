@@ -8,6 +8,13 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext http)
     {
+        // Set when the response starts: the exception handler clears headers before it writes an error response.
+        http.Response.OnStarting(static state => Apply((HttpContext)state), http);
+        return next(http);
+    }
+
+    private static Task Apply(HttpContext http)
+    {
         var headers = http.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
@@ -20,6 +27,6 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
             headers.Pragma = "no-cache";
             headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
         }
-        return next(http);
+        return Task.CompletedTask;
     }
 }

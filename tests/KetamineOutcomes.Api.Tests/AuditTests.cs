@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace KetamineOutcomes.Api.Tests;
+
+public class AuditTests : ApiTest
+{
+    private async Task<JsonArray> AuditOfAsync(string patientId)
+    {
+        var page = await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={patientId}&limit=500");
+        return page!["items"]!.AsArray();
+    }
+
+    [Fact]
+    public async Task Every_read_and_write_of_a_patient_appends_a_row_with_key_role_action_and_outcome()
+    {
+        var patient = await CreatePatientAsync();
+        await InfusionAsync(patient, Day0);
+        await Phq9Async(patient, Day0.AddDays(1), Phq9Items(12));
+        await GetOkAsync($"/api/v1/patients/{patient}/trends");
+        await GetOkAsync($"/api/v1/patients/{patient}");
+        await GetOkAsync($"/api/v1/patients?mrn=nobody-matches");
+
+        var rows = await AuditOfAsync(patient);
+        Assert.Equal(["CreatePatient", "RecordInfusion", "SubmitQuestionnaire", "GetTrend", "GetPatient"],
+            rows.Select(r => (string)r!["action"]!));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("clinician", (string)r!["role"]!);
+            Assert.Equal("success", (string)r["outcome"]!);
+            Assert.False(string.IsNullOrEmpty((string?)r["keyId"]));
+            Assert.False(string.IsNullOrEmpty((string?)r["requestId"]));
+        });
+        var keys = await Admin.GetFromJsonAsync<JsonNode>("/api/v1/api-keys");
+        var clinicianKeyId = keys!["items"]!.AsArray().Single(k => (string)k!["role"]! == "clinician")!["id"]!.ToString();
+        Assert.All(rows, r => Assert.Equal(clinicianKeyId, (string)r!["keyId"]!));
+    }
+
+    [Fact]
+    public async Task Refused_and_failed_attempts_are_audited_too()
+    {
+        var patient = await CreatePatientAsync();
+        using var researcher = ClientWith(await CreateKeyAsync("researcher"));
+        using var nobody = ClientWith(null);
+        Assert.Equal(HttpStatusCode.Forbidden, (await researcher.GetAsync($"/api/v1/patients/{patient}/trends")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await nobody.GetAsync($"/api/v1/patients/{patient}/trends")).StatusCode);
+        var (status, _, _) = await PostAsync($"/api/v1/patients/{patient}/questionnaires", new { instrument = "phq9" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+
+        var rows = (await AuditOfAsync(patient)).Skip(1).ToArray(); // after CreatePatient
+        Assert.Equal([("researcher", "denied", 403), (null, "denied", 401), ("clinician", "invalid", 400)],
+            rows.Select(r => ((string?)r!["role"], (string)r["outcome"]!, (int)r["statusCode"]!)));
+    }
+
+    [Fact]
+    public async Task Audit_rows_cannot_be_updated_or_deleted_even_with_direct_sql()
+    {
+        var patient = await CreatePatientAsync();
+        await using var c = new SqliteConnection(App.ConnectionString);
+        var before = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events");
+        Assert.True(before >= 1);
+
+        var update = await Assert.ThrowsAsync<SqliteException>(() => c.ExecuteAsync("UPDATE audit_events SET outcome = 'success', patient_id = NULL"));
+        Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
+        var delete = await Assert.ThrowsAsync<SqliteException>(() => c.ExecuteAsync("DELETE FROM audit_events"));
+        Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events"));
+        Assert.Equal(patient, (await c.ExecuteScalarAsync<string>("SELECT patient_id FROM audit_events ORDER BY seq LIMIT 1"))!.ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Audit_lists_filter_by_inclusive_time_and_page_with_cursors()
+    {
+        var patient = await CreatePatientAsync();
+        for (var i = 0; i < 4; i++) await GetOkAsync($"/api/v1/patients/{patient}");
+        var first = await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={patient}&limit=2");
+        Assert.Equal(2, first!["items"]!.AsArray().Count);
+        var second = await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={patient}&limit=2&cursor={first["nextCursor"]}");
+        var third = await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={patient}&limit=2&cursor={second!["nextCursor"]}");
+        Assert.Single(third!["items"]!.AsArray());
+        Assert.Null((string?)third["nextCursor"]);
+
+        var future = Uri.EscapeDataString(Iso(DateTimeOffset.UtcNow.AddDays(1)));
+        Assert.Empty((await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={patient}&from={future}"))!["items"]!.AsArray());
+        var bad = await Admin.GetAsync("/api/v1/audit?patientId=not-a-uuid");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Admin_reads_the_audit_but_not_patients()
+    {
+        var patient = await CreatePatientAsync();
+        Assert.Equal(HttpStatusCode.Forbidden, (await Admin.GetAsync($"/api/v1/patients/{patient}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client.GetAsync("/api/v1/audit")).StatusCode);
+    }
+}

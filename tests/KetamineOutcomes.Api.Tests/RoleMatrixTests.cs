@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text;
+using KetamineOutcomes.Api.Endpoints;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KetamineOutcomes.Api.Tests;
+
+/// <summary>
+/// Every endpoint of the app's own route table, checked against the SPEC's role column: 401 without a key or with a
+/// wrong one, 403 for every other role, and through for each allowed role. A new endpoint missing from this table,
+/// or one that forgot its roles, fails here.
+/// </summary>
+public class RoleMatrixTests : ApiTest
+{
+    private const string Anonymous = "anonymous";
+    private static readonly string[] AllRoles = ["portal", "clinician", "ehr", "researcher", "admin"];
+
+    /// <summary>SPEC "HTTP surface", plus the read-back routes each Location points to (same roles as their list).</summary>
+    private static readonly Dictionary<(string Method, string Pattern), string> Spec = new()
+    {
+        [("POST", "/api/v1/patients/")] = "clinician,ehr",
+        [("GET", "/api/v1/patients/{id:guid}")] = "clinician,ehr",
+        [("GET", "/api/v1/patients/")] = "clinician,ehr",
+        [("PUT", "/api/v1/patients/{id:guid}/research-consent")] = "clinician",
+        [("POST", "/api/v1/patients/{patientId:guid}/infusions/")] = "clinician,ehr",
+        [("GET", "/api/v1/patients/{patientId:guid}/infusions/")] = "clinician,ehr,portal",
+        [("GET", "/api/v1/patients/{patientId:guid}/infusions/{infusionId:guid}")] = "clinician,ehr,portal",
+        [("POST", "/api/v1/patients/{patientId:guid}/questionnaires/")] = "clinician,ehr,portal",
+        [("GET", "/api/v1/patients/{patientId:guid}/questionnaires/")] = "clinician,ehr,portal",
+        [("GET", "/api/v1/patients/{patientId:guid}/questionnaires/{questionnaireId:guid}")] = "clinician,ehr,portal",
+        [("POST", "/api/v1/patients/{patientId:guid}/suicidality-checkins/")] = "clinician,ehr,portal",
+        [("GET", "/api/v1/patients/{patientId:guid}/suicidality-checkins/")] = "clinician,ehr",
+        [("GET", "/api/v1/patients/{patientId:guid}/suicidality-checkins/{checkinId:guid}")] = "clinician,ehr",
+        [("GET", "/api/v1/patients/{patientId:guid}/trends")] = "clinician,ehr,portal",
+        [("POST", "/api/v1/api-keys/")] = "admin",
+        [("GET", "/api/v1/api-keys/")] = "admin",
+        [("DELETE", "/api/v1/api-keys/{id:guid}")] = "admin",
+        [("GET", "/api/v1/audit")] = "admin",
+        [("GET", "/health/live")] = Anonymous,
+        [("GET", "/health/ready")] = Anonymous,
+        [("GET", "/openapi/{documentName}.json")] = Anonymous,
+    };
+
+    private (string Method, string Pattern)[] RouteTable() =>
+        App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (m, e.RoutePattern.RawText!)))
+            .ToArray();
+
+    [Fact]
+    public void Every_route_is_in_the_spec_table_with_the_same_declared_roles()
+    {
+        var endpoints = App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToArray();
+        Assert.Equal(Spec.Keys.Order().ToArray(), RouteTable().Order().ToArray());
+        foreach (var e in endpoints.Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal)))
+        {
+            var method = e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single();
+            var declared = e.Metadata.GetMetadata<AllowedRolesMetadata>();
+            Assert.NotNull(declared);
+            Assert.Equal(Spec[(method, e.RoutePattern.RawText!)], string.Join(",", declared.Roles.Order(StringComparer.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task Every_route_answers_401_403_or_passes_exactly_as_the_spec_says_for_every_role()
+    {
+        var patient = await CreatePatientAsync();
+        var keys = new Dictionary<string, string>();
+        foreach (var role in AllRoles) keys[role] = await CreateKeyAsync(role);
+        var failures = new List<string>();
+
+        foreach (var ((method, pattern), allowed) in Spec)
+        {
+            var url = pattern.Replace("{id:guid}", pattern.Contains("api-keys", StringComparison.Ordinal) ? Guid.NewGuid().ToString() : patient, StringComparison.Ordinal)
+                .Replace("{patientId:guid}", patient, StringComparison.Ordinal)
+                .Replace("{documentName}", "v1", StringComparison.Ordinal);
+            foreach (var sub in new[] { "{infusionId:guid}", "{questionnaireId:guid}", "{checkinId:guid}" })
+                url = url.Replace(sub, Guid.NewGuid().ToString(), StringComparison.Ordinal);
+
+            async Task<HttpStatusCode> Send(string? key)
+            {
+                using var client = ClientWith(key);
+                using var request = new HttpRequestMessage(new HttpMethod(method), url);
+                if (method is "POST" or "PUT") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                return (await client.SendAsync(request)).StatusCode;
+            }
+
+            if (allowed == Anonymous)
+            {
+                var status = await Send(null);
+                if (status != HttpStatusCode.OK) failures.Add($"{method} {url} without key → {(int)status}");
+                continue;
+            }
+            Expect(await Send(null), HttpStatusCode.Unauthorized, "no key");
+            Expect(await Send("ko_not-a-real-key-000000000000000000000000000"), HttpStatusCode.Unauthorized, "wrong key");
+            foreach (var role in AllRoles)
+            {
+                var status = await Send(keys[role]);
+                if (allowed.Split(',').Contains(role))
+                {
+                    if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || (int)status >= 500)
+                        failures.Add($"{method} {url} as {role} → {(int)status}, expected to pass");
+                }
+                else Expect(status, HttpStatusCode.Forbidden, role);
+            }
+
+            void Expect(HttpStatusCode actual, HttpStatusCode expected, string who)
+            {
+                if (actual != expected) failures.Add($"{method} {url} as {who} → {(int)actual}, expected {(int)expected}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Unknown_paths_answer_404_with_or_without_a_key()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await ClientWith(null).GetAsync("/api/v1/nothing-here")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/v1/nothing-here")).StatusCode);
+    }
+}
