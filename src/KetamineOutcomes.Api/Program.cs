@@ -7,6 +7,7 @@ using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Seeding;
+using KetamineOutcomes.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
 // ASP.NET Core's request logs carry full URLs (MRNs in query strings, patient ids in paths): Warning and up only,
@@ -32,6 +33,7 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddOutcomesStore(builder.Configuration);
 builder.Services.AddOutcomesSecurity();
+builder.Services.AddOutcomesWebhooks();
 builder.Services.AddSingleton<IdempotentCreate>();
 builder.Services.AddSingleton<DemoCohortSeeder>();
 builder.Services.AddOutcomesOpenApi();
@@ -62,6 +64,8 @@ api.MapInfusions();
 api.MapQuestionnaires();
 api.MapCheckins();
 api.MapTrends();
+api.MapSafetyAlerts();
+api.MapWebhookDeliveries();
 api.MapApiKeys();
 api.MapAudit();
 

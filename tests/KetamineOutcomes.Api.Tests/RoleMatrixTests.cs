@@ -37,6 +37,10 @@ public class RoleMatrixTests : ApiTest
         [("GET", "/api/v1/api-keys/")] = "admin",
         [("DELETE", "/api/v1/api-keys/{id:guid}")] = "admin",
         [("GET", "/api/v1/audit")] = "admin",
+        [("GET", "/api/v1/safety-alerts/")] = "clinician",
+        [("POST", "/api/v1/safety-alerts/{id:guid}/acknowledge")] = "clinician",
+        [("GET", "/api/v1/webhook-deliveries/")] = "admin",
+        [("POST", "/api/v1/webhook-deliveries/{id:guid}/retry")] = "admin",
         [("GET", "/health/live")] = Anonymous,
         [("GET", "/health/ready")] = Anonymous,
         [("GET", "/openapi/{documentName}.json")] = Anonymous,
@@ -71,7 +75,7 @@ public class RoleMatrixTests : ApiTest
 
         foreach (var ((method, pattern), allowed) in Spec)
         {
-            var url = pattern.Replace("{id:guid}", pattern.Contains("api-keys", StringComparison.Ordinal) ? Guid.NewGuid().ToString() : patient, StringComparison.Ordinal)
+            var url = pattern.Replace("{id:guid}", pattern.Contains("/patients/", StringComparison.Ordinal) ? patient : Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{patientId:guid}", patient, StringComparison.Ordinal)
                 .Replace("{documentName}", "v1", StringComparison.Ordinal);
             foreach (var sub in new[] { "{infusionId:guid}", "{questionnaireId:guid}", "{checkinId:guid}" })

@@ -6,6 +6,7 @@ using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
+using KetamineOutcomes.Api.Webhooks;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Core.Timepoints;
@@ -35,7 +36,8 @@ internal static class CheckinsEndpoints
     }
 
     internal static async Task<IResult> SubmitCheckin(
-        Guid patientId, SubmitCheckinRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
+        Guid patientId, SubmitCheckinRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks,
+        ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
@@ -57,7 +59,7 @@ internal static class CheckinsEndpoints
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var (checkin, alert) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, answers!, request.Source,
-                DbTime.Normalize(now), t).ConfigureAwait(false);
+                DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
             return new CreatedRecord<CheckinResponse>($"/api/v1/patients/{patientId}/suicidality-checkins/{checkin.Id}", ToResponse(checkin, timeline, alert));
         }, ct).ConfigureAwait(false);

@@ -6,6 +6,7 @@ using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
+using KetamineOutcomes.Api.Webhooks;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
@@ -37,7 +38,8 @@ internal static class QuestionnairesEndpoints
     }
 
     internal static async Task<IResult> SubmitQuestionnaire(
-        Guid patientId, SubmitQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
+        Guid patientId, SubmitQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks,
+        ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
@@ -52,7 +54,7 @@ internal static class QuestionnairesEndpoints
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var (q, alert) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, instrument!.Value, completedAt, request.Items!,
-                request.Difficulty, request.Source, DbTime.Normalize(now), t).ConfigureAwait(false);
+                request.Difficulty, request.Source, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
             return new CreatedRecord<QuestionnaireResult>($"/api/v1/patients/{patientId}/questionnaires/{q.Id}", ToResult(q, timeline, alert));
         }, ct).ConfigureAwait(false);

@@ -26,4 +26,16 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Error, "Audit row could not be written: {ErrorType}")]
     public static partial void AuditWriteFailed(this ILogger logger, string errorType);
+
+    [LoggerMessage(8, LogLevel.Information, "Webhook event {EventId} delivered to {Endpoint} after {Attempts} attempt(s)")]
+    public static partial void WebhookDelivered(this ILogger logger, Guid eventId, string endpoint, int attempts);
+
+    [LoggerMessage(9, LogLevel.Warning, "Webhook event {EventId} to {Endpoint}: attempt {Attempts} failed ({Error}); rescheduled")]
+    public static partial void WebhookRescheduled(this ILogger logger, Guid eventId, string endpoint, int attempts, string error);
+
+    [LoggerMessage(10, LogLevel.Error, "Webhook event {EventId} to {Endpoint} FAILED after {Attempts} attempt(s) ({Error}); an admin can retry it")]
+    public static partial void WebhookFailed(this ILogger logger, Guid eventId, string endpoint, int attempts, string error);
+
+    [LoggerMessage(11, LogLevel.Error, "Webhook dispatcher loop error: {ErrorType}")]
+    public static partial void DispatcherError(this ILogger logger, string errorType);
 }

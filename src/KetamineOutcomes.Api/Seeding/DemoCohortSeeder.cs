@@ -18,6 +18,9 @@ internal sealed class DemoCohortSeeder(Database db, TimeProvider clock, IOptions
 {
     private const string Resource = "seeds.demo-cohort.json";
 
+    // Synthetic alerts are queued for the dashboard but never sent to real receivers.
+    private static readonly IReadOnlyList<WebhookTarget> NoNotifications = [];
+
     private sealed record Cohort(List<SeedPatient> Patients);
     private sealed record SeedPatient(string Mrn, string SiteId, int BirthYear, Sex Sex, Diagnosis[] Diagnoses, bool ResearchConsent,
         int StartDaysAgo, List<SeedInfusion> Infusions, List<SeedQuestionnaire> Questionnaires, List<SeedCheckin> Checkins);
@@ -55,13 +58,13 @@ internal sealed class DemoCohortSeeder(Database db, TimeProvider clock, IOptions
                 foreach (var q in p.Questionnaires)
                 {
                     await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patient.Id, q.Instrument, At(q.Day, q.Hour), q.Items, q.Difficulty,
-                        "demo-seed", now, t).ConfigureAwait(false);
+                        "demo-seed", now, NoNotifications, t).ConfigureAwait(false);
                 }
                 foreach (var k in p.Checkins)
                 {
                     await SubmissionWriter.InsertCheckinAsync(c, tx, patient.Id, At(k.Day, k.Hour),
                         new CssrsAnswers(k.WishToBeDead, k.SuicidalThoughts, k.ThoughtsOfMethod, k.Intent, k.Plan, k.SuicidalBehavior),
-                        "demo-seed", now, t).ConfigureAwait(false);
+                        "demo-seed", now, NoNotifications, t).ConfigureAwait(false);
                 }
             }
             return cohort.Patients.Count;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using KetamineOutcomes.Api.Webhooks;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Data.Stores;
@@ -7,14 +8,15 @@ namespace KetamineOutcomes.Api.Submissions;
 
 /// <summary>
 /// The one write path for scored submissions (JSON API, seeding, later FHIR): score with Core, insert the record and,
-/// when the rules say so, its safety alert, inside the caller's transaction so neither can exist without the other.
+/// when the rules say so, its safety alert and the alert's outbox event (one delivery per endpoint in
+/// <paramref name="notify"/>), all inside the caller's transaction so none can exist without the others.
 /// </summary>
 internal static class SubmissionWriter
 {
     /// <summary>Inserts a validated questionnaire; returns it with the alert it raised.</summary>
     public static async Task<(QuestionnaireRecord Questionnaire, SafetyAlertRecord? Alert)> InsertQuestionnaireAsync(
         DbConnection c, DbTransaction tx, Guid patientId, Instrument instrument, DateTimeOffset completedAt, IReadOnlyList<int?> items,
-        int? difficulty, string? source, DateTimeOffset now, CancellationToken ct)
+        int? difficulty, string? source, DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
     {
         var score = QuestionnaireScoring.Score(instrument, items);
         var q = new QuestionnaireRecord(Guid.CreateVersion7(), patientId, instrument, completedAt, items, difficulty, source,
@@ -25,6 +27,7 @@ internal static class SubmissionWriter
         {
             alert = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, level, AlertTrigger.Phq9Item9, q.Id, null, AlertStatus.Open, now, null, null, null);
             await SafetyAlertStore.InsertAsync(c, tx, alert, ct).ConfigureAwait(false);
+            await AlertOutbox.EnqueueAsync(c, tx, alert, notify, ct).ConfigureAwait(false);
         }
         return (q, alert);
     }
@@ -32,7 +35,7 @@ internal static class SubmissionWriter
     /// <summary>Inserts a validated C-SSRS check-in; returns it with the alert it raised.</summary>
     public static async Task<(CheckinRecord Checkin, SafetyAlertRecord? Alert)> InsertCheckinAsync(
         DbConnection c, DbTransaction tx, Guid patientId, DateTimeOffset completedAt, CssrsAnswers answers, string? source,
-        DateTimeOffset now, CancellationToken ct)
+        DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
     {
         var risk = CssrsRules.RiskOf(answers);
         var checkin = new CheckinRecord(Guid.CreateVersion7(), patientId, completedAt, answers, risk, source, now);
@@ -42,6 +45,7 @@ internal static class SubmissionWriter
         {
             alert = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, level, AlertTrigger.Cssrs, null, checkin.Id, AlertStatus.Open, now, null, null, null);
             await SafetyAlertStore.InsertAsync(c, tx, alert, ct).ConfigureAwait(false);
+            await AlertOutbox.EnqueueAsync(c, tx, alert, notify, ct).ConfigureAwait(false);
         }
         return (checkin, alert);
     }

@@ -1,0 +1,68 @@
+using System.Security.Claims;
+using KetamineOutcomes.Api.Audit;
+using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Endpoints;
+
+internal static class SafetyAlertsEndpoints
+{
+    public static RouteGroupBuilder MapSafetyAlerts(this RouteGroupBuilder api)
+    {
+        // Clinicians work the queue; a site-bound key sees its own site's alerts only.
+        var group = api.MapGroup("/safety-alerts").WithTags("Safety alerts").AllowRoles(Roles.Clinician).Audited();
+
+        group.MapGet("/", ListAlerts).WithName("ListSafetyAlerts")
+            .WithSummary("The safety-alert queue: highest level first, then oldest; filter by status (default open), site and level")
+            .Produces<ListResponse<SafetyAlertResponse>>().ProducesValidationProblem();
+        group.MapPost("/{id:guid}/acknowledge", Acknowledge).WithName("AcknowledgeSafetyAlert")
+            .WithSummary("Acknowledge an open alert with a note; acknowledging twice answers 409")
+            .Accepts<AcknowledgeAlertRequest>("application/json")
+            .Produces<SafetyAlertResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
+        return group;
+    }
+
+    internal static async Task<ListResponse<SafetyAlertResponse>> ListAlerts(
+        string? status, string? siteId, string? level, string? limit, string? cursor, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var query = new ListQuery();
+        AlertStatus? st = status == "all" ? null : query.Enum<AlertStatus>(status, "status") ?? AlertStatus.Open;
+        var lv = query.Enum<AlertLevel>(level, "level");
+        var take = query.Limit(limit);
+        var after = query.Cursor(cursor);
+        query.ThrowIfInvalid();
+        if (!caller.CanSee(siteId ?? caller.SiteId)) return new ListResponse<SafetyAlertResponse>([], null);
+        var page = await db.ReadAsync((c, t) => SafetyAlertStore.QueueAsync(c, st, siteId ?? caller.SiteId, lv, after, take, t), ct).ConfigureAwait(false);
+        AuditMiddleware.RecordPatients(http, page.Items.Select(a => a.Alert.PatientId).Distinct());
+        return new ListResponse<SafetyAlertResponse>(page.Items.Select(a => ToResponse(a.Alert, a.SiteId)).ToArray(), page.NextCursor);
+    }
+
+    internal static async Task<SafetyAlertResponse> Acknowledge(
+        Guid id, AcknowledgeAlertRequest request, Database db, TimeProvider clock, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var errors = new ValidationErrors();
+        FieldRules.Text(request.Note, "note", 2000, errors);
+        errors.ThrowIfAny();
+        var (alert, site) = await db.WriteAsync(async (c, tx, t) =>
+        {
+            var found = await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false);
+            if (found is not { } f || !caller.CanSee(f.SiteId)) throw new ResourceNotFoundException("Safety alert");
+            AuditMiddleware.RecordPatients(http, [f.Alert.PatientId]);
+            if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.KeyId.ToString(), request.Note, DbTime.Normalize(clock.GetUtcNow()), t).ConfigureAwait(false))
+                throw new StateConflictException("Already acknowledged", "This alert was already acknowledged.");
+            return (await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false))!.Value;
+        }, ct).ConfigureAwait(false);
+        return ToResponse(alert, site);
+    }
+
+    private static SafetyAlertResponse ToResponse(SafetyAlertRecord a, string? siteId) => new(
+        a.Id, a.PatientId, siteId, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId, a.AcknowledgedBy, a.AcknowledgedAt, a.Note);
+}

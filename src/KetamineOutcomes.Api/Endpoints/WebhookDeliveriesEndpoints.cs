@@ -1,0 +1,48 @@
+using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Endpoints;
+
+internal static class WebhookDeliveriesEndpoints
+{
+    private static readonly string[] Statuses = ["pending", "delivered", "failed"];
+
+    public static RouteGroupBuilder MapWebhookDeliveries(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/webhook-deliveries").WithTags("Webhook deliveries").AllowRoles(Roles.Admin);
+        group.MapGet("/", ListDeliveries).WithName("ListWebhookDeliveries")
+            .WithSummary("Webhook deliveries, e.g. ?status=failed for those that ran out of attempts")
+            .Produces<ListResponse<WebhookDeliveryResponse>>().ProducesValidationProblem();
+        group.MapPost("/{id:guid}/retry", Retry).WithName("RetryWebhookDelivery")
+            .WithSummary("Put a failed delivery back in the queue with a fresh attempt budget")
+            .Produces<WebhookDeliveryResponse>().ProducesProblem(404).ProducesProblem(409);
+        return group;
+    }
+
+    internal static async Task<ListResponse<WebhookDeliveryResponse>> ListDeliveries(string? status, string? limit, string? cursor, Database db, CancellationToken ct)
+    {
+        if (status is not null && !Statuses.Contains(status))
+            throw Core.ClinicalValidationException.For("status", $"Must be one of: {string.Join(", ", Statuses)}.");
+        var query = new ListQuery();
+        var take = query.Limit(limit);
+        var after = query.Cursor(cursor);
+        query.ThrowIfInvalid();
+        var page = await db.ReadAsync((c, t) => OutboxStore.ListAsync(c, status, after, take, t), ct).ConfigureAwait(false);
+        return new ListResponse<WebhookDeliveryResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
+    }
+
+    internal static async Task<WebhookDeliveryResponse> Retry(Guid id, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var before = await db.ReadAsync((c, t) => OutboxStore.ListByIdAsync(c, id, t), ct).ConfigureAwait(false)
+            ?? throw new ResourceNotFoundException("Webhook delivery");
+        if (before.Status != "failed") throw new StateConflictException("Not failed", $"Only failed deliveries can be retried; this one is {before.Status}.");
+        var after = await db.WriteAsync((c, tx, t) => OutboxStore.RetryAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t), ct).ConfigureAwait(false);
+        return ToResponse(after!);
+    }
+
+    private static WebhookDeliveryResponse ToResponse(WebhookDelivery d) => new(
+        d.Id, d.EventId, d.EndpointName, d.Status, d.Attempts, d.NextAttemptAt, d.LastError, d.DeliveredAt, d.CreatedAt, d.UpdatedAt);
+}

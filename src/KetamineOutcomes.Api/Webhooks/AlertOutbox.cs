@@ -1,0 +1,26 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Webhooks;
+
+/// <summary>The webhook body of a <c>safety-alert.created</c> event (SPEC "Shapes").</summary>
+public sealed record SafetyAlertCreatedEvent(Guid EventId, string Type, Guid AlertId, Guid PatientId, AlertLevel Level, AlertTrigger Trigger, DateTimeOffset CreatedAt);
+
+/// <summary>Writes the event of a new alert into the outbox, with a delivery per configured endpoint, in the alert's transaction.</summary>
+internal static class AlertOutbox
+{
+    public const string EventType = "safety-alert.created";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    public static Task EnqueueAsync(DbConnection c, DbTransaction tx, SafetyAlertRecord alert, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
+    {
+        var eventId = Guid.CreateVersion7();
+        var payload = JsonSerializer.Serialize(
+            new SafetyAlertCreatedEvent(eventId, EventType, alert.Id, alert.PatientId, alert.Level, alert.Trigger, alert.CreatedAt), Json);
+        return OutboxStore.EnqueueAsync(c, tx, new OutboxEvent(eventId, EventType, alert.Id, payload, alert.CreatedAt), targets, ct);
+    }
+}

@@ -1,0 +1,10 @@
+using KetamineOutcomes.Data.Stores;
+using Microsoft.Extensions.Options;
+
+namespace KetamineOutcomes.Api.Webhooks;
+
+/// <summary>The configured endpoints as outbox targets (name and URL; secrets stay in configuration).</summary>
+internal sealed class WebhookTargets(IOptions<WebhookOptions> options)
+{
+    public IReadOnlyList<WebhookTarget> All { get; } = options.Value.Endpoints.Select(e => new WebhookTarget(e.Identity, e.Url)).ToArray();
+}

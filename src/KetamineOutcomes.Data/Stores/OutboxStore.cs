@@ -1,0 +1,136 @@
+using System.Data.Common;
+using Dapper;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Data.Stores;
+
+public sealed record OutboxEvent(Guid Id, string Type, Guid AlertId, string Payload, DateTimeOffset CreatedAt);
+
+/// <summary>A configured receiver of events (name is its stable identity; the url may change).</summary>
+public sealed record WebhookTarget(string Name, string Url);
+
+public sealed record WebhookDelivery(
+    Guid Id, Guid EventId, string EndpointName, string EndpointUrl, string Status, int Attempts, DateTimeOffset NextAttemptAt,
+    string? LastError, DateTimeOffset? DeliveredAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>A claimed delivery with what is needed to send it.</summary>
+public sealed record ClaimedDelivery(Guid Id, Guid EventId, string EventType, string EndpointName, string EndpointUrl, int Attempts, string Payload);
+
+/// <summary>The transactional outbox: events written with their alert, deliveries claimed and settled by dispatchers.</summary>
+public static class OutboxStore
+{
+    private const string DeliveryColumns = """
+        id AS Id, event_id AS EventId, endpoint_name AS EndpointName, endpoint_url AS EndpointUrl, status AS Status, attempts AS Attempts,
+        next_attempt_at AS NextAttemptAt, last_error AS LastError, delivered_at AS DeliveredAt, created_at AS CreatedAt, updated_at AS UpdatedAt
+        """;
+
+    private sealed class DeliveryRow
+    {
+        public Guid Id { get; set; }
+        public Guid EventId { get; set; }
+        public string EndpointName { get; set; } = "";
+        public string EndpointUrl { get; set; } = "";
+        public string Status { get; set; } = "";
+        public long Attempts { get; set; }
+        public DateTimeOffset NextAttemptAt { get; set; }
+        public string? LastError { get; set; }
+        public DateTimeOffset? DeliveredAt { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+        public DateTimeOffset UpdatedAt { get; set; }
+        public string EventType { get; set; } = "";
+        public string Payload { get; set; } = "";
+
+        public WebhookDelivery ToRecord() =>
+            new(Id, EventId, EndpointName, EndpointUrl, Status, (int)Attempts, NextAttemptAt, LastError, DeliveredAt, CreatedAt, UpdatedAt);
+    }
+
+    /// <summary>Writes the event and one pending delivery per target, in the caller's transaction.</summary>
+    public static async Task EnqueueAsync(DbConnection c, DbTransaction tx, OutboxEvent e, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
+    {
+        const string eventSql = """
+            INSERT INTO outbox_events (id, type, alert_id, payload, created_at) VALUES (@Id, @Type, @AlertId, @Payload, @CreatedAt)
+            """;
+        const string deliverySql = """
+            INSERT INTO webhook_deliveries (id, event_id, endpoint_name, endpoint_url, status, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (@id, @eventId, @name, @url, 'pending', 0, @now, @now, @now)
+            """;
+        var now = DbTime.ToDb(e.CreatedAt);
+        await c.ExecuteAsync(new CommandDefinition(eventSql, new { e.Id, e.Type, e.AlertId, e.Payload, CreatedAt = now }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        if (targets.Count == 0) return;
+        await c.ExecuteAsync(new CommandDefinition(deliverySql,
+            targets.Select(t => new { id = Guid.CreateVersion7(), eventId = e.Id, name = t.Name, url = t.Url, now }), tx, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="batch"/> due deliveries for one dispatcher until <paramref name="leaseUntil"/>:
+    /// one statement in a write transaction, so two dispatchers never hold the same delivery at once.
+    /// </summary>
+    public static ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(Database db, string dispatcher, DateTimeOffset now, DateTimeOffset leaseUntil, int batch, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, tx, t) =>
+        {
+            const string sql = """
+                UPDATE webhook_deliveries SET claimed_by = @dispatcher, claimed_until = @leaseUntil, updated_at = @now
+                WHERE id IN (
+                    SELECT id FROM webhook_deliveries
+                    WHERE status = 'pending' AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+                    ORDER BY next_attempt_at, id
+                    LIMIT @batch)
+                RETURNING id
+                """;
+            var ids = (await c.QueryAsync<Guid>(new CommandDefinition(sql, new
+            {
+                dispatcher, now = DbTime.ToDb(now), leaseUntil = DbTime.ToDb(leaseUntil), batch,
+            }, tx, cancellationToken: t)).ConfigureAwait(false)).ToArray();
+            if (ids.Length == 0) return [];
+            const string load = """
+                SELECT d.id AS Id, d.event_id AS EventId, e.type AS EventType, d.endpoint_name AS EndpointName, d.endpoint_url AS EndpointUrl,
+                       d.attempts AS Attempts, e.payload AS Payload
+                FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+                WHERE d.id IN @ids
+                ORDER BY d.next_attempt_at, d.id
+                """;
+            var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition(load, new { ids }, tx, cancellationToken: t)).ConfigureAwait(false);
+            return rows.Select(r => new ClaimedDelivery(r.Id, r.EventId, r.EventType, r.EndpointName, r.EndpointUrl, (int)r.Attempts, r.Payload)).ToArray();
+        }, ct);
+
+    /// <summary>Settles a claimed delivery: delivered, rescheduled, or failed for good. Only the claim holder may settle it.</summary>
+    public static ValueTask<int> SettleAsync(Database db, Guid id, string dispatcher, string status, int attempts, DateTimeOffset nextAttemptAt,
+        string? lastError, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx, t) => c.ExecuteAsync(new CommandDefinition("""
+            UPDATE webhook_deliveries
+            SET status = @status, attempts = @attempts, next_attempt_at = @next, last_error = @lastError,
+                delivered_at = CASE WHEN @status = 'delivered' THEN @now ELSE delivered_at END,
+                claimed_by = NULL, claimed_until = NULL, updated_at = @now
+            WHERE id = @id AND claimed_by = @dispatcher
+            """, new { id, dispatcher, status, attempts, next = DbTime.ToDb(nextAttemptAt), lastError, now = DbTime.ToDb(now) }, tx, cancellationToken: t)), ct);
+
+    public static async Task<Page<WebhookDelivery>> ListAsync(DbConnection c, string? status, string? cursor, int limit, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT {DeliveryColumns} FROM webhook_deliveries
+            WHERE (@status IS NULL OR status = @status) AND (@after IS NULL OR id > @after)
+            ORDER BY id
+            LIMIT @take
+            """;
+        Guid? after = cursor is null ? null : Keyset.Decode(cursor).Id;
+        var rows = (await c.QueryAsync<DeliveryRow>(new CommandDefinition(sql, new { status, after, take = limit + 1 }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
+        return Page<WebhookDelivery>.FromRows(rows, limit, r => Keyset.Encode(null, r.Id), r => r.ToRecord());
+    }
+
+    public static async Task<WebhookDelivery?> ListByIdAsync(DbConnection c, Guid id, CancellationToken ct) =>
+        (await c.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
+            $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id", new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
+
+    /// <summary>Puts a failed delivery back in the queue with a fresh attempt budget; null when there is no such delivery.</summary>
+    public static async Task<WebhookDelivery?> RetryAsync(DbConnection c, DbTransaction tx, Guid id, DateTimeOffset now, CancellationToken ct)
+    {
+        var micros = DbTime.ToDb(now);
+        await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = @micros, last_error = NULL, updated_at = @micros
+            WHERE id = @id AND status = 'failed'
+            """, new { id, micros }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        var row = await c.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
+            $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id", new { id }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return row?.ToRecord();
+    }
+}
