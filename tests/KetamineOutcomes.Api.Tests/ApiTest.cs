@@ -45,7 +45,7 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
         Client.DefaultRequestHeaders.Add("X-Api-Key", ClinicianKey);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public virtual Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>Creates an API key through the admin API and returns the key.</summary>
     protected async Task<string> CreateKeyAsync(string role, string? siteId = null)

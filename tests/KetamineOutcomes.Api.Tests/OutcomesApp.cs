@@ -7,10 +7,17 @@ namespace KetamineOutcomes.Api.Tests;
 /// <summary>The real service over its own temporary SQLite file (deleted on dispose).</summary>
 public sealed class OutcomesApp : WebApplicationFactory<Program>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("ko-api-").FullName;
+    private readonly string _dir;
+    private readonly bool _ownsDirectory;
     private readonly Dictionary<string, string?> _settings;
 
-    public OutcomesApp(Dictionary<string, string?>? settings = null) => _settings = settings ?? [];
+    /// <param name="directory">An existing folder whose database to use (e.g. to restart on the same data); it is not deleted.</param>
+    public OutcomesApp(Dictionary<string, string?>? settings = null, string? directory = null)
+    {
+        _settings = settings ?? [];
+        _ownsDirectory = directory is null;
+        _dir = directory ?? Directory.CreateTempSubdirectory("ko-api-").FullName;
+    }
 
     public string DbPath => Path.Combine(_dir, "outcomes.db");
 
@@ -27,6 +34,6 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        if (_ownsDirectory && Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 }

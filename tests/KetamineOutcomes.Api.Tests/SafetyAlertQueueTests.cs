@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace KetamineOutcomes.Api.Tests;
+
+public class SafetyAlertQueueTests : ApiTest
+{
+    private async Task<string> AlertAsync(string patient, int item9, int minutesAfter) =>
+        (string)(await Phq9Async(patient, Day0.AddMinutes(minutesAfter), Phq9Items(12, item9)))["alert"]!["id"]!;
+
+    private async Task<JsonArray> QueueAsync(string query = "", HttpClient? client = null) =>
+        (await (client ?? Client).GetFromJsonAsync<JsonNode>("/api/v1/safety-alerts" + query))!["items"]!.AsArray();
+
+    [Fact]
+    public async Task Queue_lists_open_alerts_highest_level_first_then_oldest()
+    {
+        var p = await CreatePatientAsync();
+        var lowOld = await AlertAsync(p, 1, 0);
+        var high = await AlertAsync(p, 3, 1);
+        var lowNew = await AlertAsync(p, 1, 2);
+        var moderate = await AlertAsync(p, 2, 3);
+        var highNew = await AlertAsync(p, 3, 4);
+
+        var queue = await QueueAsync();
+        Assert.Equal([high, highNew, moderate, lowOld, lowNew], queue.Select(a => (string)a!["id"]!));
+        Assert.Equal([high, highNew], (await QueueAsync("?level=high")).Select(a => (string)a!["id"]!));
+
+        var paged = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = (await Client.GetFromJsonAsync<JsonNode>("/api/v1/safety-alerts?limit=2" + (cursor is null ? "" : $"&cursor={cursor}")))!;
+            paged.AddRange(page["items"]!.AsArray().Select(a => (string)a!["id"]!));
+            cursor = (string?)page["nextCursor"];
+        } while (cursor is not null);
+        Assert.Equal(queue.Select(a => (string)a!["id"]!), paged);
+    }
+
+    [Fact]
+    public async Task Acknowledging_records_who_when_and_note_removes_it_from_the_open_queue_and_twice_is_409()
+    {
+        var p = await CreatePatientAsync();
+        var id = await AlertAsync(p, 2, 0);
+        Assert.Single((await GetOkAsync($"/api/v1/patients/{p}/trends"))["openAlerts"]!.AsArray());
+
+        var ack = await Client.PostAsJsonAsync($"/api/v1/safety-alerts/{id}/acknowledge", new { note = "Called patient; safety plan reviewed." });
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var body = (await ack.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Equal("acknowledged", (string)body["status"]!);
+        Assert.Equal("Called patient; safety plan reviewed.", (string)body["note"]!);
+        Assert.NotNull((string?)body["acknowledgedAt"]);
+        var keys = (await Admin.GetFromJsonAsync<JsonNode>("/api/v1/api-keys"))!["items"]!.AsArray();
+        Assert.Equal(keys.Single(k => (string)k!["role"]! == "clinician")!["id"]!.ToString(), (string)body["acknowledgedBy"]!);
+
+        Assert.Empty(await QueueAsync());
+        Assert.Single(await QueueAsync("?status=acknowledged"));
+        Assert.Empty((await GetOkAsync($"/api/v1/patients/{p}/trends"))["openAlerts"]!.AsArray());
+
+        var again = await Client.PostAsJsonAsync($"/api/v1/safety-alerts/{id}/acknowledge", new { note = "again" });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("Called patient; safety plan reviewed.", (string)(await QueueAsync("?status=acknowledged"))[0]!["note"]!);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.PostAsJsonAsync($"/api/v1/safety-alerts/{Guid.NewGuid()}/acknowledge", new { note = "x" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Site_bound_clinician_sees_and_acknowledges_only_its_sites_alerts()
+    {
+        var north = await CreatePatientAsync("AN", "north");
+        var south = await CreatePatientAsync("AS", "south");
+        var northAlert = await AlertAsync(north, 1, 0);
+        var southAlert = await AlertAsync(south, 3, 0);
+        using var northClinician = ClientWith(await CreateKeyAsync("clinician", "north"));
+
+        Assert.Equal([northAlert], (await QueueAsync("", northClinician)).Select(a => (string)a!["id"]!));
+        Assert.Empty(await QueueAsync("?siteId=south", northClinician));
+        Assert.Equal(2, (await QueueAsync()).Count); // an unbound key sees both
+        Assert.Equal([southAlert], (await QueueAsync("?siteId=south")).Select(a => (string)a!["id"]!));
+
+        var cross = await northClinician.PostAsJsonAsync($"/api/v1/safety-alerts/{southAlert}/acknowledge", new { note = "not mine" });
+        Assert.Equal(HttpStatusCode.NotFound, cross.StatusCode);
+        Assert.Equal("open", (string)(await QueueAsync("?siteId=south"))[0]!["status"]!);
+    }
+
+    [Theory]
+    [InlineData("?status=closed", "status")]
+    [InlineData("?level=urgent", "level")]
+    [InlineData("?limit=0", "limit")]
+    public async Task Bad_queue_query_is_refused_naming_the_parameter(string query, string field)
+    {
+        var response = await Client.GetAsync("/api/v1/safety-alerts" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal([field], ErrorKeys(await response.Content.ReadFromJsonAsync<JsonNode>()));
+    }
+}

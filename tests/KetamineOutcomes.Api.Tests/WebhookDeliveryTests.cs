@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using KetamineOutcomes.Api.Webhooks;
+using Microsoft.Data.Sqlite;
+
+namespace KetamineOutcomes.Api.Tests;
+
+/// <summary>Safety-alert webhooks against a real HTTP receiver on 127.0.0.1, with short timings set through options.</summary>
+public sealed class WebhookDeliveryTests : ApiTest
+{
+    internal const string Secret = "receiver-secret-0123456789";
+    private readonly WebhookReceiver _receiver;
+
+    public WebhookDeliveryTests() : this(new WebhookReceiver()) { }
+
+    private WebhookDeliveryTests(WebhookReceiver receiver) : base(Settings(receiver.Url)) => _receiver = receiver;
+
+    internal static Dictionary<string, string?> Settings(string url, int maxAttempts = 4) => new()
+    {
+        ["Webhooks:Endpoints:0:Name"] = "ehr-inbox",
+        ["Webhooks:Endpoints:0:Url"] = url,
+        ["Webhooks:Endpoints:0:Secret"] = Secret,
+        ["Webhooks:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Webhooks:InProcessRetries"] = "1",
+        ["Webhooks:PollInterval"] = "00:00:00.050",
+        ["Webhooks:BaseDelay"] = "00:00:00.050",
+        ["Webhooks:MaxDelay"] = "00:00:00.200",
+        ["Webhooks:AttemptTimeout"] = "00:00:02",
+        ["Webhooks:BreakerMinimumThroughput"] = "1000", // breaker has its own test
+    };
+
+    private async Task<JsonNode> AlertingPhq9Async(string patient, int item9 = 2) =>
+        await CreatedAsync($"/api/v1/patients/{patient}/questionnaires", new { instrument = "phq9", completedAt = Iso(Day0), items = Phq9Items(14, item9) });
+
+    private async Task<JsonArray> DeliveriesAsync(string? status = null) =>
+        (await Admin.GetFromJsonAsync<JsonNode>("/api/v1/webhook-deliveries" + (status is null ? "" : $"?status={status}")))!["items"]!.AsArray();
+
+    [Fact]
+    public async Task Alert_is_delivered_once_signed_with_event_id_and_the_spec_body()
+    {
+        await _receiver.StartAsync();
+        var patient = await CreatePatientAsync();
+        var q = await AlertingPhq9Async(patient);
+
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("delivered")).Count == 1, "delivery marked delivered");
+        var got = Assert.Single(_receiver.Requests);
+        Assert.True(WebhookSignature.Verify(Secret, got.Body, got.Headers["X-Signature"]), "signature verifies over the raw body");
+        Assert.StartsWith("sha256=", got.Headers["X-Signature"], StringComparison.Ordinal);
+        Assert.False(WebhookSignature.Verify("another-secret-000000", got.Body, got.Headers["X-Signature"]));
+
+        var body = JsonNode.Parse(got.Text)!;
+        Assert.Equal(got.Headers["X-Event-Id"], (string)body["eventId"]!);
+        Assert.Equal("safety-alert.created", (string)body["type"]!);
+        Assert.Equal((string)q["alert"]!["id"]!, (string)body["alertId"]!);
+        Assert.Equal(patient, (string)body["patientId"]!);
+        Assert.Equal("moderate", (string)body["level"]!);
+        Assert.Equal("phq9-item9", (string)body["trigger"]!);
+        Assert.NotNull((string?)body["createdAt"]);
+        Assert.Equal(["alertId", "createdAt", "eventId", "level", "patientId", "trigger", "type"], body.AsObject().Select(p => p.Key).Order());
+    }
+
+    [Fact]
+    public async Task Receiver_down_then_up_gets_the_delivery()
+    {
+        var patient = await CreatePatientAsync();
+        await AlertingPhq9Async(patient);
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("pending")).Any(d => (int)d!["attempts"]! >= 1), "a failed attempt while the receiver is down");
+        Assert.NotNull((string?)(await DeliveriesAsync("pending"))[0]!["lastError"]);
+
+        await _receiver.StartAsync();
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("delivered")).Count == 1, "delivered once the receiver is up");
+        Assert.Single(_receiver.Requests.Select(r => r.Headers["X-Event-Id"]).Distinct());
+    }
+
+    [Fact]
+    public async Task Receiver_answering_500_three_times_gets_it_on_the_fourth_attempt_with_the_same_event_id()
+    {
+        _receiver.StatusFor = n => n < 3 ? 500 : 200;
+        await _receiver.StartAsync();
+        var patient = await CreatePatientAsync();
+        await AlertingPhq9Async(patient, item9: 3);
+
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("delivered")).Count == 1, "delivered after three 500s");
+        var delivery = (await DeliveriesAsync("delivered"))[0]!;
+        Assert.Equal(4, (int)delivery["attempts"]!);
+        Assert.Equal(4, _receiver.Requests.Count);
+        Assert.Single(_receiver.Requests.Select(r => r.Headers["X-Event-Id"]).Distinct());
+        Assert.Equal(["1", "2", "3", "4"], _receiver.Requests.Select(r => r.Headers["X-Delivery-Attempt"]));
+    }
+
+    [Fact]
+    public async Task Endpoint_that_never_recovers_leaves_the_delivery_failed_after_the_configured_attempts_and_admin_can_retry()
+    {
+        _receiver.StatusFor = _ => 503;
+        await _receiver.StartAsync();
+        var patient = await CreatePatientAsync();
+        await CreatedAsync($"/api/v1/patients/{patient}/suicidality-checkins", new { completedAt = Iso(Day0), wishToBeDead = true, suicidalThoughts = false, suicidalBehavior = "none" });
+
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("failed")).Count == 1, "delivery failed");
+        var failed = (await DeliveriesAsync("failed"))[0]!;
+        Assert.Equal(4, (int)failed["attempts"]!);
+        Assert.Equal("http-503", (string)failed["lastError"]!);
+        await Task.Delay(300);
+        Assert.Equal(4, _receiver.Requests.Count); // no attempt after failing
+
+        _receiver.StatusFor = _ => 200;
+        var retried = await Admin.PostAsync($"/api/v1/webhook-deliveries/{failed["id"]}/retry", null);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("delivered")).Count == 1, "delivered after an admin retry");
+        var again = await Admin.PostAsync($"/api/v1/webhook-deliveries/{failed["id"]}/retry", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Outbox_failure_rolls_back_the_submission_and_its_alert()
+    {
+        var patient = await CreatePatientAsync();
+        await using (var c = new SqliteConnection(App.ConnectionString))
+        {
+            await c.ExecuteAsync("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;");
+        }
+        var (status, _, _) = await PostAsync($"/api/v1/patients/{patient}/questionnaires", new { instrument = "phq9", completedAt = Iso(Day0), items = Phq9Items(14, 1) });
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        await using var check = new SqliteConnection(App.ConnectionString);
+        Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT (SELECT COUNT(*) FROM questionnaires) + (SELECT COUNT(*) FROM safety_alerts) + (SELECT COUNT(*) FROM webhook_deliveries)"));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
