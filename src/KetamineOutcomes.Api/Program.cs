@@ -65,6 +65,7 @@ api.MapQuestionnaires();
 api.MapCheckins();
 api.MapTrends();
 api.MapSafetyAlerts();
+api.MapResearch();
 api.MapWebhookDeliveries();
 api.MapApiKeys();
 api.MapAudit();

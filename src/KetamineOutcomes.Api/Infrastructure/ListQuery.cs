@@ -77,5 +77,7 @@ internal sealed class ListQuery
         if (from is { } f && to is { } t && f > t) _errors.Add("from", "Must not be after 'to'.");
     }
 
+    public void Add(string field, string message) => _errors.Add(field, message);
+
     public void ThrowIfInvalid() => _errors.ThrowIfAny();
 }

@@ -11,6 +11,7 @@ internal static class StoreServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName);
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.SectionName);
+        services.AddOptions<ResearchOptions>().BindConfiguration(ResearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IConnectionFactory>(_ =>
             new SqliteConnectionFactory(configuration.GetConnectionString("Outcomes") ?? StorageOptions.DefaultSqliteConnectionString));
         services.AddSingleton(sp => new Database(

@@ -56,6 +56,8 @@ public static class PatientStore
         {
             await c.ExecuteAsync(new CommandDefinition(diagnosisSql, new { PatientId = p.Id, Diagnosis = WireNames.Of(d) }, tx, cancellationToken: ct)).ConfigureAwait(false);
         }
+        // The research pseudonym is random and stored apart from the patient row (see ResearchStore).
+        await ResearchStore.AssignPseudoIdAsync(c, tx, p.Id, ct).ConfigureAwait(false);
     }
 
     public static async Task<PatientRecord?> GetAsync(DbConnection c, Guid id, CancellationToken ct, DbTransaction? tx = null)

@@ -1,0 +1,177 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Data.Infrastructure;
+
+namespace KetamineOutcomes.Data.Stores;
+
+/// <summary>Research filters (SPEC "Research"): all optional, combined with AND; consent is always required.</summary>
+public sealed record ResearchFilter(string? SiteId, Diagnosis? Diagnosis, AdministrationRoute? Route, Drug? Drug);
+
+public sealed record ResearchInfusion(Guid Id, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug);
+
+public sealed record ResearchAssessment(Guid Id, DateTimeOffset CompletedAt, int TotalScore, Severity Severity, bool Prorated, IReadOnlyList<int?> Items);
+
+/// <summary>One consenting patient's research view: pseudonym and quasi-identifiers only, no id, MRN or site.</summary>
+public sealed record ResearchCohortPatient(
+    string PseudoId, Sex? Sex, int? BirthYear, IReadOnlyList<Diagnosis> Diagnoses,
+    IReadOnlyList<ResearchInfusion> Infusions, IReadOnlyList<ResearchAssessment> Assessments);
+
+/// <summary>
+/// Set-based reads for research: three queries over the filtered cohort (patients, infusions, assessments), each
+/// ordered by patient and streamed, merged in one pass. Never one query per patient.
+/// </summary>
+public static class ResearchStore
+{
+    // The cohort: consenting patients matching every filter given.
+    private const string Cohort = """
+        SELECT p.id FROM patients p
+        WHERE p.research_consent = 1
+          AND (@siteId IS NULL OR p.site_id = @siteId)
+          AND (@diagnosis IS NULL OR EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id AND d.diagnosis = @diagnosis))
+          AND (@route IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.route = @route))
+          AND (@drug IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.drug = @drug))
+        """;
+
+    private sealed class PatientRow
+    {
+        public string Id { get; set; } = "";
+        public string PseudoId { get; set; } = "";
+        public string? Sex { get; set; }
+        public long? BirthYear { get; set; }
+        public string? Diagnoses { get; set; }
+    }
+
+    private sealed class InfusionRow
+    {
+        public string PatientId { get; set; } = "";
+        public Guid Id { get; set; }
+        public DateTimeOffset AdministeredAt { get; set; }
+        public string Route { get; set; } = "";
+        public string Drug { get; set; } = "";
+    }
+
+    private sealed class AssessmentRow
+    {
+        public string PatientId { get; set; } = "";
+        public Guid Id { get; set; }
+        public DateTimeOffset CompletedAt { get; set; }
+        public long TotalScore { get; set; }
+        public string Severity { get; set; } = "";
+        public long Prorated { get; set; }
+        public string Items { get; set; } = "[]";
+    }
+
+    /// <summary>A new random pseudonym: "R-" and 12 letters (≈ 56 bits), derived from nothing.</summary>
+    public static string NewPseudoId()
+    {
+        Span<char> letters = stackalloc char[12];
+        for (var i = 0; i < letters.Length; i++) letters[i] = (char)('A' + RandomNumberGenerator.GetInt32(26));
+        return "R-" + new string(letters);
+    }
+
+    /// <summary>Gives patients without a pseudonym one (e.g. rows written before pseudonyms existed).</summary>
+    public static Task AssignPseudoIdAsync(DbConnection c, DbTransaction tx, Guid patientId, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO research_ids (patient_id, pseudo_id) VALUES (@patientId, @pseudo) ON CONFLICT (patient_id) DO NOTHING",
+            new { patientId, pseudo = NewPseudoId() }, tx, cancellationToken: ct));
+
+    /// <summary>Streams the cohort for one instrument, one patient at a time, in patient order.</summary>
+    public static async IAsyncEnumerable<ResearchCohortPatient> StreamCohortAsync(
+        IConnectionFactory connections, Instrument instrument, ResearchFilter filter, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var args = new
+        {
+            siteId = filter.SiteId,
+            diagnosis = filter.Diagnosis is { } d ? WireNames.Of(d) : null,
+            route = filter.Route is { } r ? WireNames.Of(r) : null,
+            drug = filter.Drug is { } g ? WireNames.Of(g) : null,
+            instrument = WireNames.Of(instrument),
+        };
+        const string patientsSql = $"""
+            SELECT p.id AS Id, r.pseudo_id AS PseudoId, p.sex AS Sex, p.birth_year AS BirthYear,
+                   (SELECT group_concat(d.diagnosis, ';') FROM patient_diagnoses d WHERE d.patient_id = p.id) AS Diagnoses
+            FROM patients p JOIN research_ids r ON r.patient_id = p.id
+            WHERE p.id IN ({Cohort})
+            ORDER BY p.id
+            """;
+        const string infusionsSql = $"""
+            SELECT patient_id AS PatientId, id AS Id, administered_at AS AdministeredAt, route AS Route, drug AS Drug
+            FROM infusions WHERE patient_id IN ({Cohort})
+            ORDER BY patient_id, administered_at, id
+            """;
+        const string assessmentsSql = $"""
+            SELECT patient_id AS PatientId, id AS Id, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
+                   prorated AS Prorated, items AS Items
+            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
+            ORDER BY patient_id, completed_at, id
+            """;
+
+        // Three forward-only readers over the same patient order, merged like a sort-merge join. Each has its own
+        // connection (PostgreSQL allows one active reader per connection); rows of patients outside the patient
+        // stream (a write landing between the queries) are skipped by the merge.
+        await using var c1 = await connections.OpenAsync(ct).ConfigureAwait(false);
+        await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
+        await using var c3 = await connections.OpenAsync(ct).ConfigureAwait(false);
+        var patients = c1.QueryUnbufferedAsync<PatientRow>(patientsSql, args).GetAsyncEnumerator(ct);
+        var infusions = new Lookahead<InfusionRow>(c2.QueryUnbufferedAsync<InfusionRow>(infusionsSql, args).GetAsyncEnumerator(ct));
+        var assessments = new Lookahead<AssessmentRow>(c3.QueryUnbufferedAsync<AssessmentRow>(assessmentsSql, args).GetAsyncEnumerator(ct));
+        try
+        {
+            while (await patients.MoveNextAsync().ConfigureAwait(false))
+            {
+                var p = patients.Current;
+                var ins = new List<ResearchInfusion>();
+                await foreach (var i in infusions.TakeWhileAsync(row => string.CompareOrdinal(row.PatientId, p.Id) <= 0).ConfigureAwait(false))
+                {
+                    if (i.PatientId == p.Id) ins.Add(new ResearchInfusion(i.Id, i.AdministeredAt, WireNames.Parse<AdministrationRoute>(i.Route), WireNames.Parse<Drug>(i.Drug)));
+                }
+                var qs = new List<ResearchAssessment>();
+                await foreach (var a in assessments.TakeWhileAsync(row => string.CompareOrdinal(row.PatientId, p.Id) <= 0).ConfigureAwait(false))
+                {
+                    if (a.PatientId == p.Id)
+                        qs.Add(new ResearchAssessment(a.Id, a.CompletedAt, (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
+                            JsonSerializer.Deserialize<int?[]>(a.Items) ?? []));
+                }
+                yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
+                    (p.Diagnoses ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(WireNames.Parse<Diagnosis>).Order().ToArray(), ins, qs);
+            }
+        }
+        finally
+        {
+            await patients.DisposeAsync().ConfigureAwait(false);
+            await infusions.DisposeAsync().ConfigureAwait(false);
+            await assessments.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A forward-only reader with one row of lookahead, for merging ordered streams.</summary>
+    private sealed class Lookahead<T>(IAsyncEnumerator<T> source) : IAsyncDisposable where T : class
+    {
+        private T? _peeked;
+        private bool _done;
+
+        public async IAsyncEnumerable<T> TakeWhileAsync(Func<T, bool> predicate)
+        {
+            while (true)
+            {
+                if (_peeked is null)
+                {
+                    if (_done || !await source.MoveNextAsync().ConfigureAwait(false)) { _done = true; yield break; }
+                    _peeked = source.Current;
+                }
+                if (!predicate(_peeked)) yield break;
+                var row = _peeked;
+                _peeked = null;
+                yield return row;
+            }
+        }
+
+        public ValueTask DisposeAsync() => source.DisposeAsync();
+    }
+}
