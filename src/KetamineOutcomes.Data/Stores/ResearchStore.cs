@@ -81,9 +81,12 @@ public static class ResearchStore
             "INSERT INTO research_ids (patient_id, pseudo_id) VALUES (@patientId, @pseudo) ON CONFLICT (patient_id) DO NOTHING",
             new { patientId, pseudo = NewPseudoId() }, tx, cancellationToken: ct));
 
-    /// <summary>Streams the cohort for one instrument, one patient at a time, in patient order.</summary>
+    /// <summary>
+    /// Streams the cohort for one instrument, one patient at a time, in patient order. Item answers are read only
+    /// when asked for (the export needs them; the statistics do not, and parsing them dominates the cost).
+    /// </summary>
     public static async IAsyncEnumerable<ResearchCohortPatient> StreamCohortAsync(
-        IConnectionFactory connections, Instrument instrument, ResearchFilter filter, [EnumeratorCancellation] CancellationToken ct)
+        IConnectionFactory connections, Instrument instrument, ResearchFilter filter, bool includeItems, [EnumeratorCancellation] CancellationToken ct)
     {
         var args = new
         {
@@ -92,6 +95,7 @@ public static class ResearchStore
             route = filter.Route is { } r ? WireNames.Of(r) : null,
             drug = filter.Drug is { } g ? WireNames.Of(g) : null,
             instrument = WireNames.Of(instrument),
+            includeItems = includeItems ? 1 : 0,
         };
         const string patientsSql = $"""
             SELECT p.id AS Id, r.pseudo_id AS PseudoId, p.sex AS Sex, p.birth_year AS BirthYear,
@@ -107,7 +111,7 @@ public static class ResearchStore
             """;
         const string assessmentsSql = $"""
             SELECT patient_id AS PatientId, id AS Id, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
-                   prorated AS Prorated, items AS Items
+                   prorated AS Prorated, CASE WHEN @includeItems = 1 THEN items ELSE '[]' END AS Items
             FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
             ORDER BY patient_id, completed_at, id
             """;
@@ -136,7 +140,7 @@ public static class ResearchStore
                 {
                     if (a.PatientId == p.Id)
                         qs.Add(new ResearchAssessment(a.Id, a.CompletedAt, (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
-                            JsonSerializer.Deserialize<int?[]>(a.Items) ?? []));
+                            includeItems ? JsonSerializer.Deserialize<int?[]>(a.Items) ?? [] : []));
                 }
                 yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
                     (p.Diagnoses ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(WireNames.Parse<Diagnosis>).Order().ToArray(), ins, qs);

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace KetamineOutcomes.Benchmarks;
+
+/// <summary>The real service (Release build) as a child process on 127.0.0.1, with its start time and peak memory.</summary>
+internal sealed partial class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServiceProcess(Process process) => _process = process;
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public TimeSpan StartToReady { get; private set; }
+
+    public static async Task<ServiceProcess> StartAsync(string dll, string workDir, IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
+        {
+            WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var clock = Stopwatch.StartNew();
+        var service = new ServiceProcess(Process.Start(info)!);
+        service._process.OutputDataReceived += (_, e) => service.OnLine(e.Data);
+        service._process.ErrorDataReceived += (_, e) => service.OnLine(e.Data);
+        service._process.BeginOutputReadLine();
+        service._process.BeginErrorReadLine();
+        service.BaseAddress = await service._listening.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        using var http = new HttpClient { BaseAddress = service.BaseAddress };
+        while ((await http.GetAsync("/health/ready")).StatusCode != System.Net.HttpStatusCode.OK) await Task.Delay(5);
+        service.StartToReady = clock.Elapsed;
+        return service;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        var m = Listening().Match(line);
+        if (m.Success) _listening.TrySetResult(new Uri(m.Groups[1].Value));
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex Listening();
+
+    /// <summary>Peak resident set size (VmHWM) of the service process, in MB.</summary>
+    public double PeakWorkingSetMb()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        }
+        return double.NaN;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
