@@ -23,28 +23,47 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    public async Task<IResult> RunAsync<T>(
+    public Task<IResult> RunAsync<T>(
         HttpContext http, object request, Func<DbConnection, DbTransaction, CancellationToken, Task<CreatedRecord<T>>> write, CancellationToken ct,
-        Func<T, T>? redactForReplay = null)
+        Func<T, T>? redactForReplay = null) =>
+        RunRawAsync(http, JsonSerializer.Serialize(request, request.GetType(), json.Value.SerializerOptions), async (c, tx, t) =>
+        {
+            var result = await write(c, tx, t).ConfigureAwait(false);
+            // A replay must not hand out secrets a second time (an API key is shown once), nor store them here.
+            var replayable = redactForReplay is null ? result.Body : redactForReplay(result.Body);
+            return new RawCreated(result.Location, Serialize(result.Body), Serialize(replayable));
+        }, "application/json; charset=utf-8", ct);
+
+    private string Serialize<T>(T body) => JsonSerializer.Serialize(body, json.Value.SerializerOptions);
+
+    /// <summary>A created record already serialised: what to answer now, and what a replay answers.</summary>
+    internal sealed record RawCreated(string Location, string Body, string ReplayBody);
+
+    /// <summary>
+    /// The rules on pre-serialised bodies, for any media type (the FHIR endpoints answer application/fhir+json).
+    /// <paramref name="canonicalRequest"/> is the parsed request re-serialised, so formatting does not make a new body.
+    /// </summary>
+    public async Task<IResult> RunRawAsync(
+        HttpContext http, string canonicalRequest, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> write, string contentType, CancellationToken ct)
     {
         var key = http.Request.Headers[HeaderName].ToString();
         if (string.IsNullOrEmpty(key))
         {
             var created = await db.WriteAsync(write, ct).ConfigureAwait(false);
-            return TypedResults.Created(created.Location, created.Body);
+            return Created(http, created.Location, created.Body, contentType);
         }
         if (key.Length > 255 || key.Any(ch => ch is < '!' or > '~'))
             throw ClinicalValidationException.For(HeaderName, "Must be 1–255 visible ASCII characters.");
 
         var scope = CallerScope(http);
-        var hash = RequestHash(http, request);
+        var hash = RequestHash(http, canonicalRequest);
         var (outcome, stored) = await IdempotencyStore.ReserveAsync(db, scope, key, hash, clock.GetUtcNow(), options.Value.InFlightLease, ct).ConfigureAwait(false);
         switch (outcome)
         {
             case ReservationOutcome.Replay:
                 http.Response.Headers[ReplayedHeader] = "true";
                 if (stored!.Location is not null) http.Response.Headers.Location = stored.Location;
-                return Results.Text(stored.Body, "application/json; charset=utf-8", Encoding.UTF8, stored.Status);
+                return Results.Text(stored.Body, contentType, Encoding.UTF8, stored.Status);
             case ReservationOutcome.BodyMismatch:
                 throw new IdempotencyKeyReusedException();
             case ReservationOutcome.InFlight:
@@ -56,13 +75,10 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
             var created = await db.WriteAsync(async (c, tx, t) =>
             {
                 var result = await write(c, tx, t).ConfigureAwait(false);
-                // A replay must not hand out secrets a second time (an API key is shown once), nor store them here.
-                var replayable = redactForReplay is null ? result.Body : redactForReplay(result.Body);
-                var body = JsonSerializer.Serialize(replayable, json.Value.SerializerOptions);
-                await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, body), clock.GetUtcNow(), t).ConfigureAwait(false);
+                await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, result.ReplayBody), clock.GetUtcNow(), t).ConfigureAwait(false);
                 return result;
             }, ct).ConfigureAwait(false);
-            return TypedResults.Created(created.Location, created.Body);
+            return Created(http, created.Location, created.Body, contentType);
         }
         catch (Exception e) when (e is not IdempotencyLeaseLostException)
         {
@@ -72,13 +88,16 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         }
     }
 
+    private static IResult Created(HttpContext http, string location, string body, string contentType)
+    {
+        http.Response.Headers.Location = location;
+        return Results.Text(body, contentType, Encoding.UTF8, StatusCodes.Status201Created);
+    }
+
     /// <summary>The calling API key's id; empty until authentication assigns one.</summary>
     private static string CallerScope(HttpContext http) => http.User.FindFirst("key_id")?.Value ?? "";
 
     /// <summary>Hash of method, path and the parsed body re-serialised, so whitespace or key order do not count as a different body.</summary>
-    private string RequestHash(HttpContext http, object request)
-    {
-        var canonical = $"{http.Request.Method} {http.Request.Path}\n{JsonSerializer.Serialize(request, request.GetType(), json.Value.SerializerOptions)}";
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-    }
+    private static string RequestHash(HttpContext http, string canonicalRequest) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n{canonicalRequest}")));
 }
