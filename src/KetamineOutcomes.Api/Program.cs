@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Endpoints;
 using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Fhir;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.OpenApi;
@@ -27,6 +28,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 // Bad JSON, wrong content type, missing body: throw, so the one exception handler answers with field-named problems.
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+// Under /fhir, problems are written as OperationOutcome (registered before the default problem+json writer).
+builder.Services.AddSingleton<IProblemDetailsWriter, OperationOutcomeWriter>();
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
     c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -57,6 +60,7 @@ app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
+app.MapFhir();
 
 var api = app.MapGroup("/api/v1");
 api.MapPatients();

@@ -40,7 +40,7 @@ public class NoServerErrorProperties : ApiTest
         var urls = new[]
         {
             "/api/v1/patients", $"/api/v1/patients/{patient}/infusions", $"/api/v1/patients/{patient}/questionnaires",
-            $"/api/v1/patients/{patient}/suicidality-checkins",
+            $"/api/v1/patients/{patient}/suicidality-checkins", "/fhir/r4/QuestionnaireResponse",
         };
         await Gen.Select(Gen.Int[0, urls.Length - 1], Body).SampleAsync(async t =>
         {
@@ -56,7 +56,7 @@ public class NoServerErrorProperties : ApiTest
             "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "fDAxYTIw", "%00", "%FF", "null", "1e9"),
         Gen.String[0, 20]).Select(Uri.EscapeDataString);
 
-    private static readonly string[] QueryNames = ["limit", "cursor", "from", "to", "instrument", "mrn", "siteId"];
+    private static readonly string[] QueryNames = ["limit", "cursor", "from", "to", "instrument", "mrn", "siteId", "date", "code", "_count", "_offset", "_sort", "_id", "patient"];
 
     [Fact]
     public async Task Random_query_strings_never_get_a_5xx()
@@ -67,12 +67,14 @@ public class NoServerErrorProperties : ApiTest
         {
             "/api/v1/patients", $"/api/v1/patients/{patient}/infusions", $"/api/v1/patients/{patient}/questionnaires",
             $"/api/v1/patients/{patient}/suicidality-checkins", $"/api/v1/patients/{patient}/trends",
+            $"/fhir/r4/Observation?patient={patient}", "/fhir/r4/QuestionnaireResponse",
         };
         var query = Gen.Select(Gen.Int[0, QueryNames.Length - 1], QueryValue).Array[0, 4]
             .Select(ps => string.Join("&", ps.Select(p => $"{QueryNames[p.Item1]}={p.Item2}")));
         await Gen.Select(Gen.Int[0, paths.Length - 1], query).SampleAsync(async t =>
         {
-            var (status, _, _) = await SendAsync(HttpMethod.Get, $"{paths[t.Item1]}?{t.Item2}");
+            var path = paths[t.Item1];
+            var (status, _, _) = await SendAsync(HttpMethod.Get, $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}{t.Item2}");
             return (int)status < 500;
         }, iter: 1000, threads: 1);
     }

@@ -44,6 +44,11 @@ public class RoleMatrixTests : ApiTest
         [("POST", "/api/v1/safety-alerts/{id:guid}/acknowledge")] = "clinician",
         [("GET", "/api/v1/webhook-deliveries/")] = "admin",
         [("POST", "/api/v1/webhook-deliveries/{id:guid}/retry")] = "admin",
+        [("GET", "/fhir/r4/metadata")] = Anonymous,
+        [("GET", "/fhir/r4/Observation")] = "clinician,ehr",
+        [("GET", "/fhir/r4/QuestionnaireResponse")] = "clinician,ehr",
+        [("GET", "/fhir/r4/QuestionnaireResponse/{id}")] = "clinician,ehr",
+        [("POST", "/fhir/r4/QuestionnaireResponse")] = "clinician,ehr,portal",
         [("GET", "/health/live")] = Anonymous,
         [("GET", "/health/ready")] = Anonymous,
         [("GET", "/openapi/{documentName}.json")] = Anonymous,
@@ -79,6 +84,7 @@ public class RoleMatrixTests : ApiTest
         foreach (var ((method, pattern), allowed) in Spec)
         {
             var url = pattern.Replace("{id:guid}", pattern.Contains("/patients/", StringComparison.Ordinal) ? patient : Guid.NewGuid().ToString(), StringComparison.Ordinal)
+                .Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{patientId:guid}", patient, StringComparison.Ordinal)
                 .Replace("{documentName}", "v1", StringComparison.Ordinal);
             foreach (var sub in new[] { "{infusionId:guid}", "{questionnaireId:guid}", "{checkinId:guid}" })

@@ -65,6 +65,18 @@ public static class CheckinStore
         return row?.ToRecord();
     }
 
+    public static async Task<CheckinRecord?> GetByIdAsync(DbConnection c, Guid id, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM suicidality_checkins WHERE id = @id";
+        return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
+    }
+
+    public static async Task<IReadOnlyList<CheckinRecord>> AllForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM suicidality_checkins WHERE patient_id = @patientId ORDER BY completed_at, id";
+        return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
+    }
+
     public static async Task<Page<CheckinRecord>> ListAsync(
         DbConnection c, Guid patientId, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int limit, CancellationToken ct)
     {

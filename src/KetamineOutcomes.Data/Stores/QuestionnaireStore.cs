@@ -80,6 +80,20 @@ public static class QuestionnaireStore
         return row?.ToRecord();
     }
 
+    /// <summary>One questionnaire by id, whoever the patient (the caller checks visibility).</summary>
+    public static async Task<QuestionnaireRecord?> GetByIdAsync(DbConnection c, Guid id, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM questionnaires WHERE id = @id";
+        return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
+    }
+
+    /// <summary>Every questionnaire of a patient, any instrument, in completion order.</summary>
+    public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId ORDER BY completed_at, id";
+        return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
+    }
+
     /// <summary>Every questionnaire of one instrument for a patient, in completion order (for the trend).</summary>
     public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, Instrument instrument, CancellationToken ct)
     {

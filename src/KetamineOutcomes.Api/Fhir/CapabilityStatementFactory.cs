@@ -1,0 +1,77 @@
+using Hl7.Fhir.Model;
+using KetamineOutcomes.Core.Instruments;
+
+namespace KetamineOutcomes.Api.Fhir;
+
+/// <summary>Exactly what the FHIR interface supports, and the local definitions it uses.</summary>
+internal static class CapabilityStatementFactory
+{
+    public static CapabilityStatement Create(string baseUrl)
+    {
+        var param = (string name, SearchParamType type, string doc) => new CapabilityStatement.SearchParamComponent { Name = name, Type = type, Documentation = doc };
+        return new CapabilityStatement
+        {
+            Status = PublicationStatus.Active,
+            Date = "2026-11-23",
+            Kind = CapabilityStatementKind.Instance,
+            Software = new CapabilityStatement.SoftwareComponent { Name = "KetamineOutcomes" },
+            Implementation = new CapabilityStatement.ImplementationComponent { Description = "KetamineOutcomes FHIR R4 interface", Url = baseUrl },
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = ["application/fhir+json"],
+            Rest =
+            [
+                new CapabilityStatement.RestComponent
+                {
+                    Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+                    Documentation = new Markdown(
+                        "Every interaction but metadata needs an `X-Api-Key` header: reads for clinician and ehr keys, QuestionnaireResponse create also for portal keys; " +
+                        "a site-bound key sees its own site's patients only. Errors are OperationOutcome."),
+                    Security = new CapabilityStatement.SecurityComponent { Description = new Markdown("API key in the X-Api-Key header.") },
+                    Resource =
+                    [
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Observation",
+                            Documentation = new Markdown(
+                                $"Derived, read-only survey Observations: PHQ-9 total ({Loinc.Phq9Total}), PHQ-9 item 9 ({Loinc.Phq9Item9}), GAD-7 total ({Loinc.Gad7Total}) as valueInteger, " +
+                                $"and C-SSRS risk level ({Loinc.CssrsRisk}) as a LOINC answer, or code `none` of {FhirCodes.RiskSystem} (LOINC has no 'none'). " +
+                                $"interpretation carries the severity band (system {FhirCodes.SeveritySystem}: minimal, mild, moderate, moderately-severe, severe). " +
+                                $"Extension {FhirCodes.TimepointExtension} (complex: sessionNumber integer, infusionId string, daysSinceFirstInfusion integer, " +
+                                "hoursSinceLastInfusion decimal) keys each Observation to the patient's infusions, derived at read time."),
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
+                            SearchParam =
+                            [
+                                param("patient", SearchParamType.Reference, "Required: Patient/{id} or {id}."),
+                                param("code", SearchParamType.Token, "Comma-separated LOINC codes, with or without http://loinc.org|."),
+                                param("category", SearchParamType.Token, "survey"),
+                                param("date", SearchParamType.Date, "Prefixes eq (default), ge, gt, le, lt; repeat for a range."),
+                                param("_count", SearchParamType.Number, "Page size, 1–500 (default 50)."),
+                                param("_sort", SearchParamType.Token, "date or -date (default date)."),
+                            ],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "QuestionnaireResponse",
+                            Documentation = new Markdown(
+                                $"PHQ-9 ({Loinc.Phq9Panel}), GAD-7 ({Loinc.Gad7Panel}) and C-SSRS screener ({Loinc.CssrsPanel}). Create accepts items identified by LOINC code " +
+                                "(linkId /44250-9, 44250-9, phq9-1, or definition) with LOINC answer codes or ordinal values; the sender's totals and risk are ignored; " +
+                                "stored exactly like the JSON API (scoring, idempotency with Idempotency-Key, safety alerts, audit)."),
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
+                            ],
+                            SearchParam =
+                            [
+                                param("patient", SearchParamType.Reference, "Patient/{id} or {id}."),
+                                param("_id", SearchParamType.Token, "A response id."),
+                                param("_count", SearchParamType.Number, "Page size, 1–500 (default 50)."),
+                            ],
+                        },
+                    ],
+                },
+            ],
+        };
+    }
+}

@@ -1,0 +1,25 @@
+namespace KetamineOutcomes.Api.Fhir;
+
+/// <summary>
+/// Systems and canonical URLs this service defines. The base is a reserved example domain (RFC 2606) marking these
+/// as local definitions; each is described in the CapabilityStatement.
+/// </summary>
+internal static class FhirCodes
+{
+    public const string CanonicalBase = "https://ketamine-outcomes.example/fhir";
+
+    /// <summary>Complex extension on Observations: where the assessment sits relative to the patient's infusions.</summary>
+    public const string TimepointExtension = CanonicalBase + "/StructureDefinition/infusion-timepoint";
+
+    /// <summary>Severity band codes (minimal … severe) used as Observation.interpretation.</summary>
+    public const string SeveritySystem = CanonicalBase + "/CodeSystem/severity";
+
+    /// <summary>Local code for C-SSRS risk "none", which LOINC's answer list lacks.</summary>
+    public const string RiskSystem = CanonicalBase + "/CodeSystem/cssrs-risk";
+
+    public const string ObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
+    public const string OrdinalValueExtension = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
+    public const string ItemWeightExtension = "http://hl7.org/fhir/StructureDefinition/itemWeight";
+
+    public static string QuestionnaireCanonical(string panelCode) => $"http://loinc.org/q/{panelCode}";
+}

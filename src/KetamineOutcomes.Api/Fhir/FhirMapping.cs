@@ -1,0 +1,149 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Core.Timepoints;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Fhir;
+
+/// <summary>Our records as FHIR R4 resources (Firely POCOs): Observations and QuestionnaireResponses.</summary>
+internal static class FhirMapping
+{
+    /// <summary>An Observation with the facts search needs next to it (its code and effective time).</summary>
+    public sealed record ObservationEntry(string Code, DateTimeOffset Effective, Observation Resource);
+
+    public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, Timepoint timepoint)
+    {
+        var total = Loinc.Total(q.Instrument);
+        var name = q.Instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
+        var obs = Base($"{q.Id}-total", q.PatientId, q.CompletedAt, total, $"{name} total score", timepoint, q.Id);
+        obs.Value = new Integer(q.TotalScore);
+        obs.Interpretation = [new CodeableConcept(FhirCodes.SeveritySystem, WireNames.Of(q.Severity), WireNames.Of(q.Severity))];
+        if (q.Prorated) obs.Note = [new Annotation { Text = new Markdown("Prorated: one or more items were unanswered; total = round(sum × items / answered).") }];
+        yield return new ObservationEntry(total, q.CompletedAt, obs);
+
+        if (q.Instrument == Instrument.Phq9 && q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] is { } item9)
+        {
+            var safety = Base($"{q.Id}-item9", q.PatientId, q.CompletedAt, Loinc.Phq9Item9,
+                "Thoughts that you would be better off dead, or of hurting yourself", timepoint, q.Id);
+            safety.Value = new Integer(item9);
+            yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, safety);
+        }
+    }
+
+    public static ObservationEntry RiskObservation(CheckinRecord c, Timepoint timepoint)
+    {
+        var obs = Base($"{c.Id}-risk", c.PatientId, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)", timepoint, c.Id);
+        obs.Value = RiskCoding(c.RiskLevel);
+        return new ObservationEntry(Loinc.CssrsRisk, c.CompletedAt, obs);
+    }
+
+    private static Observation Base(string id, Guid patientId, DateTimeOffset effective, string code, string display, Timepoint tp, Guid responseId) => new()
+    {
+        Id = id,
+        Status = ObservationStatus.Final,
+        Category = [new CodeableConcept(FhirCodes.ObservationCategory, "survey", "Survey")],
+        Code = new CodeableConcept(Loinc.System, code, display),
+        Subject = new ResourceReference($"Patient/{patientId}"),
+        Effective = new FhirDateTime(effective),
+        DerivedFrom = [new ResourceReference($"QuestionnaireResponse/{responseId}")],
+        Extension = [TimepointExtension(tp)],
+    };
+
+    private static Extension TimepointExtension(Timepoint tp)
+    {
+        var ext = new Extension { Url = FhirCodes.TimepointExtension };
+        ext.Extension.Add(new Extension("sessionNumber", new Integer(tp.SessionNumber)));
+        if (tp.InfusionId is { } infusion) ext.Extension.Add(new Extension("infusionId", new FhirString(infusion.ToString())));
+        if (tp.DaysSinceFirstInfusion is { } days) ext.Extension.Add(new Extension("daysSinceFirstInfusion", new Integer(days)));
+        if (tp.HoursSinceLastInfusion is { } hours) ext.Extension.Add(new Extension("hoursSinceLastInfusion", new FhirDecimal(hours)));
+        return ext;
+    }
+
+    public static CodeableConcept RiskCoding(RiskLevel risk) => risk switch
+    {
+        RiskLevel.Low => new CodeableConcept(Loinc.System, Loinc.RiskLow, "Low"),
+        RiskLevel.Moderate => new CodeableConcept(Loinc.System, Loinc.RiskModerate, "Moderate"),
+        RiskLevel.High => new CodeableConcept(Loinc.System, Loinc.RiskHigh, "High"),
+        _ => new CodeableConcept(FhirCodes.RiskSystem, "none", "No risk identified"),
+    };
+
+    public static QuestionnaireResponse Response(QuestionnaireRecord q)
+    {
+        var qr = ResponseBase(q.Id, q.PatientId, q.CompletedAt, Loinc.Panel(q.Instrument));
+        var codes = Loinc.Items(q.Instrument);
+        for (var i = 0; i < codes.Count; i++)
+        {
+            var item = new QuestionnaireResponse.ItemComponent { LinkId = "/" + codes[i] };
+            if (q.Items[i] is { } v)
+            {
+                var (code, display) = Loinc.FrequencyCodes[v];
+                item.Answer.Add(new QuestionnaireResponse.AnswerComponent { Value = Ordinal(code, display, v) });
+            }
+            qr.Item.Add(item);
+        }
+        qr.Item.Add(new QuestionnaireResponse.ItemComponent
+        {
+            LinkId = "/" + Loinc.Total(q.Instrument),
+            Answer = [new QuestionnaireResponse.AnswerComponent { Value = new Integer(q.TotalScore) }],
+        });
+        if (q.Difficulty is { } d)
+        {
+            var (code, display) = Loinc.DifficultyCodes[d];
+            qr.Item.Add(new QuestionnaireResponse.ItemComponent
+            {
+                LinkId = "/" + Loinc.Phq9Difficulty,
+                Answer = [new QuestionnaireResponse.AnswerComponent { Value = new Coding(Loinc.System, code, display) }],
+            });
+        }
+        return qr;
+    }
+
+    public static QuestionnaireResponse Response(CheckinRecord c)
+    {
+        var qr = ResponseBase(c.Id, c.PatientId, c.CompletedAt, Loinc.CssrsPanel);
+        var a = c.Answers;
+        void YesNo(string code, bool? value)
+        {
+            if (value is null) return;
+            qr.Item.Add(new QuestionnaireResponse.ItemComponent
+            {
+                LinkId = "/" + code,
+                Answer = [new QuestionnaireResponse.AnswerComponent { Value = value.Value ? new Coding(Loinc.System, Loinc.Yes, "Yes") : new Coding(Loinc.System, Loinc.No, "No") }],
+            });
+        }
+        YesNo(Loinc.CssrsWishToBeDead, a.WishToBeDead);
+        YesNo(Loinc.CssrsSuicidalThoughts, a.SuicidalThoughts);
+        YesNo(Loinc.CssrsMethod, a.ThoughtsOfMethod);
+        YesNo(Loinc.CssrsIntent, a.Intent);
+        YesNo(Loinc.CssrsPlan, a.Plan);
+        YesNo(Loinc.CssrsBehavior, a.SuicidalBehavior != SuicidalBehavior.None);
+        if (a.SuicidalBehavior != SuicidalBehavior.None) YesNo(Loinc.CssrsBehaviorRecent, a.SuicidalBehavior == SuicidalBehavior.Within3Months);
+        qr.Item.Add(new QuestionnaireResponse.ItemComponent
+        {
+            LinkId = "/" + Loinc.CssrsRisk,
+            Answer = [new QuestionnaireResponse.AnswerComponent { Value = RiskCoding(c.RiskLevel).Coding[0] }],
+        });
+        return qr;
+    }
+
+    private static QuestionnaireResponse ResponseBase(Guid id, Guid patientId, DateTimeOffset completedAt, string panel) => new()
+    {
+        Id = id.ToString(),
+        Questionnaire = FhirCodes.QuestionnaireCanonical(panel),
+        Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed,
+        Subject = new ResourceReference($"Patient/{patientId}"),
+        Authored = new FhirDateTime(completedAt).Value,
+    };
+
+    private static Coding Ordinal(string code, string display, int value)
+    {
+        var coding = new Coding(Loinc.System, code, display);
+        coding.Extension.Add(new Extension(FhirCodes.OrdinalValueExtension, new FhirDecimal(value)));
+        return coding;
+    }
+
+    public static string Instant(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture);
+}
