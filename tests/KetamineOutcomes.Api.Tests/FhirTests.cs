@@ -113,6 +113,20 @@ public class FhirTests : ApiTest
     }
 
     [Fact]
+    public async Task Emitted_total_observation_matches_the_US_Core_examples_code_and_category_but_carries_an_integer()
+    {
+        var usCore = Parse<Observation>(Fixture("us-core-Observation-PHQ9-total-44261-6.json"));
+        Assert.IsType<FhirString>(usCore.Value); // US Core's own example: valueString "12"
+        var patient = await CreatePatientAsync();
+        await Phq9Async(patient, Day0, Phq9Items(12));
+        var ours = (Observation)Parse<Bundle>((await FhirAsync(HttpMethod.Get, $"/fhir/r4/Observation?patient={patient}&code=44261-6")).Body).Entry.Single().Resource;
+        Assert.Equal(usCore.Code.Coding.Single(c => c.System == "http://loinc.org").Code, ours.Code.Coding.Single().Code);
+        Assert.Equal(usCore.Category.SelectMany(c => c.Coding).Select(c => (c.System, c.Code)).Where(c => c.Code == "survey"),
+            ours.Category.SelectMany(c => c.Coding).Select(c => (c.System, c.Code)));
+        Assert.Equal(12, ((Integer)ours.Value).Value);
+    }
+
+    [Fact]
     public async Task PHQ9_without_item_9_is_refused_with_an_operation_outcome_saying_why()
     {
         var patient = await CreatePatientAsync();
