@@ -5,7 +5,7 @@ namespace KetamineOutcomes.Data.Infrastructure;
 /// <summary>Opens a ready-to-use connection to the configured store (one per operation, pooled underneath).</summary>
 public interface IConnectionFactory
 {
-    /// <summary>Provider name for logs and health output ("sqlite", later "postgres").</summary>
+    /// <summary>Provider name: "sqlite" or "postgres" (selects the few provider-specific statements).</summary>
     string Provider { get; }
 
     Task<DbConnection> OpenAsync(CancellationToken ct);

@@ -44,15 +44,47 @@ public static class MigrationRunner
             throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
     }
 
+    /// <summary>
+    /// Applies the PostgreSQL migrations under a session advisory lock, so instances starting together take turns and
+    /// the later ones find nothing left to do.
+    /// </summary>
+    public static void MigratePostgres(NpgsqlConnectionFactory factory, ILogger logger)
+    {
+        using var lockConnection = factory.DataSource.OpenConnection();
+        lockConnection.Execute("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey });
+        try
+        {
+            var engine = DeployChanges.To
+                .PostgresqlDatabase(factory.ConnectionString)
+                .WithScriptsEmbeddedInAssembly(Scripts, name => name.StartsWith("migrations.postgres.", StringComparison.Ordinal))
+                .JournalToPostgresqlTable("public", JournalTable)
+                .WithTransactionPerScript()
+                .WithVariablesDisabled()
+                .LogTo(logger)
+                .Build();
+            var result = engine.PerformUpgrade();
+            if (!result.Successful)
+                throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
+        }
+        finally
+        {
+            lockConnection.Execute("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLockKey });
+        }
+    }
+
+    // Any fixed 64-bit number: "KOMIGRAT" in ASCII.
+    private const long AdvisoryLockKey = 0x4B4F4D4947524154;
+
     /// <summary>Scripts of a provider not yet recorded in the journal (empty when the schema is current).</summary>
     public static async Task<IReadOnlyList<string>> PendingAsync(Database db, CancellationToken ct)
     {
         var expected = ScriptNames(db.Connections.Provider);
+        var existsSql = db.Connections.Provider == "postgres"
+            ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = @JournalTable"
+            : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @JournalTable";
         var applied = await db.ReadAsync(async (c, t) =>
         {
-            var exists = await c.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @JournalTable",
-                new { JournalTable }, cancellationToken: t)).ConfigureAwait(false);
+            var exists = await c.ExecuteScalarAsync<long>(new CommandDefinition(existsSql, new { JournalTable }, cancellationToken: t)).ConfigureAwait(false);
             if (exists == 0) return [];
             return (await c.QueryAsync<string>(new CommandDefinition(
                 $"SELECT ScriptName FROM {JournalTable}", cancellationToken: t)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);

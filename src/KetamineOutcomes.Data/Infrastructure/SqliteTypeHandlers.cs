@@ -18,12 +18,17 @@ public static class SqliteTypeHandlers
         SqlMapper.AddTypeHandler(new GuidHandler());
     }
 
-    // Microsoft.Data.Sqlite binds Guid parameters as (upper-case) TEXT; read them back from that text.
+    // Microsoft.Data.Sqlite binds Guid parameters as (upper-case) TEXT; read them back from that text (PostgreSQL gives uuid).
     private sealed class GuidHandler : SqlMapper.TypeHandler<Guid>
     {
         public override void SetValue(System.Data.IDbDataParameter parameter, Guid value) => parameter.Value = value;
 
-        public override Guid Parse(object value) => value is string s ? Guid.Parse(s) : throw new System.Data.DataException($"Cannot read a Guid from {value.GetType().Name}.");
+        public override Guid Parse(object value) => value switch
+        {
+            Guid g => g, // PostgreSQL uuid
+            string s => Guid.Parse(s),
+            _ => throw new System.Data.DataException($"Cannot read a Guid from {value.GetType().Name}."),
+        };
     }
 
     private sealed class InstantHandler : SqlMapper.TypeHandler<DateTimeOffset>

@@ -82,7 +82,13 @@ public static class ApiKeyStore
         }
         if (existing is null)
         {
-            await InsertAsync(c, tx, new ApiKeyRecord(BootstrapKeyId, "bootstrap admin (Auth:BootstrapAdminKey)", "admin", null, prefix!, now, null), keyHash, ct).ConfigureAwait(false);
+            // Instances starting together may race here: the first insert wins, the others change nothing.
+            const string insert = """
+                INSERT INTO api_keys (id, name, role, site_id, key_hash, key_prefix, created_at, revoked_at)
+                VALUES (@id, 'bootstrap admin (Auth:BootstrapAdminKey)', 'admin', NULL, @keyHash, @prefix, @now, NULL)
+                ON CONFLICT DO NOTHING
+                """;
+            await c.ExecuteAsync(new CommandDefinition(insert, new { id = BootstrapKeyId, keyHash, prefix, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
         }
         else if (!existing.KeyHash.AsSpan().SequenceEqual(keyHash))
         {

@@ -44,9 +44,11 @@ public static class IdempotencyStore
                        response_location AS ResponseLocation, response_body AS ResponseBody, created_at AS CreatedAt
                 FROM idempotency_requests WHERE scope = @scope AND idempotency_key = @key
                 """;
+            // ON CONFLICT: two first requests racing (PostgreSQL, several instances) — the loser reads the winner's row.
             const string insert = """
                 INSERT INTO idempotency_requests (scope, idempotency_key, request_hash, state, created_at)
                 VALUES (@scope, @key, @requestHash, 'in-flight', @now)
+                ON CONFLICT (scope, idempotency_key) DO NOTHING
                 """;
             const string takeOver = """
                 UPDATE idempotency_requests SET created_at = @now
@@ -55,8 +57,9 @@ public static class IdempotencyStore
             var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
             if (row is null)
             {
-                await c.ExecuteAsync(new CommandDefinition(insert, new { scope, key, requestHash, now = DbTime.ToDb(now) }, tx, cancellationToken: t)).ConfigureAwait(false);
-                return (ReservationOutcome.Reserved, null);
+                if (await c.ExecuteAsync(new CommandDefinition(insert, new { scope, key, requestHash, now = DbTime.ToDb(now) }, tx, cancellationToken: t)).ConfigureAwait(false) == 1)
+                    return (ReservationOutcome.Reserved, null);
+                row = await c.QuerySingleAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
             }
             if (!string.Equals(row.RequestHash, requestHash, StringComparison.Ordinal)) return (ReservationOutcome.BodyMismatch, null);
             if (row.State == "completed")

@@ -68,16 +68,7 @@ public static class OutboxStore
     public static ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(Database db, string dispatcher, DateTimeOffset now, DateTimeOffset leaseUntil, int batch, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, tx, t) =>
         {
-            const string sql = """
-                UPDATE webhook_deliveries SET claimed_by = @dispatcher, claimed_until = @leaseUntil, updated_at = @now
-                WHERE id IN (
-                    SELECT id FROM webhook_deliveries
-                    WHERE status = 'pending' AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
-                    ORDER BY next_attempt_at, id
-                    LIMIT @batch)
-                RETURNING id
-                """;
-            var ids = (await c.QueryAsync<Guid>(new CommandDefinition(sql, new
+            var ids = (await c.QueryAsync<Guid>(new CommandDefinition(db.Connections.Provider == "postgres" ? ClaimPostgres : ClaimSqlite, new
             {
                 dispatcher, now = DbTime.ToDb(now), leaseUntil = DbTime.ToDb(leaseUntil), batch,
             }, tx, cancellationToken: t)).ConfigureAwait(false)).ToArray();
@@ -92,6 +83,30 @@ public static class OutboxStore
             var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition(load, new { ids }, tx, cancellationToken: t)).ConfigureAwait(false);
             return rows.Select(r => new ClaimedDelivery(r.Id, r.EventId, r.EventType, r.EndpointName, r.EndpointUrl, (int)r.Attempts, r.Payload)).ToArray();
         }, ct);
+
+    // SQLite: the write transaction itself serialises claimers. PostgreSQL: SKIP LOCKED lets concurrent claimers
+    // pass each other's rows, and the outer condition is re-checked on the locked row.
+    private const string ClaimSqlite = """
+        UPDATE webhook_deliveries SET claimed_by = @dispatcher, claimed_until = @leaseUntil, updated_at = @now
+        WHERE id IN (
+            SELECT id FROM webhook_deliveries
+            WHERE status = 'pending' AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+            ORDER BY next_attempt_at, id
+            LIMIT @batch)
+        RETURNING id
+        """;
+
+    private const string ClaimPostgres = """
+        UPDATE webhook_deliveries SET claimed_by = @dispatcher, claimed_until = @leaseUntil, updated_at = @now
+        WHERE id IN (
+            SELECT id FROM webhook_deliveries
+            WHERE status = 'pending' AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+            ORDER BY next_attempt_at, id
+            LIMIT @batch
+            FOR UPDATE SKIP LOCKED)
+          AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < @now)
+        RETURNING id
+        """;
 
     /// <summary>Settles a claimed delivery: delivered, rescheduled, or failed for good. Only the claim holder may settle it.</summary>
     public static ValueTask<int> SettleAsync(Database db, Guid id, string dispatcher, string status, int attempts, DateTimeOffset nextAttemptAt,

@@ -40,16 +40,21 @@ public static class ResearchStore
 
     private sealed class PatientRow
     {
-        public string Id { get; set; } = "";
+        public Guid Id { get; set; }
         public string PseudoId { get; set; } = "";
         public string? Sex { get; set; }
         public long? BirthYear { get; set; }
-        public string? Diagnoses { get; set; }
+    }
+
+    private sealed class DiagnosisRow
+    {
+        public Guid PatientId { get; set; }
+        public string Diagnosis { get; set; } = "";
     }
 
     private sealed class InfusionRow
     {
-        public string PatientId { get; set; } = "";
+        public Guid PatientId { get; set; }
         public Guid Id { get; set; }
         public DateTimeOffset AdministeredAt { get; set; }
         public string Route { get; set; } = "";
@@ -58,7 +63,7 @@ public static class ResearchStore
 
     private sealed class AssessmentRow
     {
-        public string PatientId { get; set; } = "";
+        public Guid PatientId { get; set; }
         public Guid Id { get; set; }
         public DateTimeOffset CompletedAt { get; set; }
         public long TotalScore { get; set; }
@@ -98,11 +103,14 @@ public static class ResearchStore
             includeItems = includeItems ? 1 : 0,
         };
         const string patientsSql = $"""
-            SELECT p.id AS Id, r.pseudo_id AS PseudoId, p.sex AS Sex, p.birth_year AS BirthYear,
-                   (SELECT group_concat(d.diagnosis, ';') FROM patient_diagnoses d WHERE d.patient_id = p.id) AS Diagnoses
+            SELECT p.id AS Id, r.pseudo_id AS PseudoId, p.sex AS Sex, p.birth_year AS BirthYear
             FROM patients p JOIN research_ids r ON r.patient_id = p.id
             WHERE p.id IN ({Cohort})
             ORDER BY p.id
+            """;
+        const string diagnosesSql = $"""
+            SELECT patient_id AS PatientId, diagnosis AS Diagnosis FROM patient_diagnoses WHERE patient_id IN ({Cohort})
+            ORDER BY patient_id, diagnosis
             """;
         const string infusionsSql = $"""
             SELECT patient_id AS PatientId, id AS Id, administered_at AS AdministeredAt, route AS Route, drug AS Drug
@@ -116,34 +124,43 @@ public static class ResearchStore
             ORDER BY patient_id, completed_at, id
             """;
 
-        // Three forward-only readers over the same patient order, merged like a sort-merge join. Each has its own
+        // Four forward-only readers over the same patient order, merged like a sort-merge join. Each has its own
         // connection (PostgreSQL allows one active reader per connection); rows of patients outside the patient
-        // stream (a write landing between the queries) are skipped by the merge.
+        // stream (a write landing between the queries) are skipped by the merge. Both providers order ids alike
+        // (SQLite: hex text; PostgreSQL: uuid bytes), which is the order of their lowercase hex form.
         await using var c1 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c3 = await connections.OpenAsync(ct).ConfigureAwait(false);
+        await using var c4 = await connections.OpenAsync(ct).ConfigureAwait(false);
         var patients = c1.QueryUnbufferedAsync<PatientRow>(patientsSql, args).GetAsyncEnumerator(ct);
         var infusions = new Lookahead<InfusionRow>(c2.QueryUnbufferedAsync<InfusionRow>(infusionsSql, args).GetAsyncEnumerator(ct));
         var assessments = new Lookahead<AssessmentRow>(c3.QueryUnbufferedAsync<AssessmentRow>(assessmentsSql, args).GetAsyncEnumerator(ct));
+        var diagnoses = new Lookahead<DiagnosisRow>(c4.QueryUnbufferedAsync<DiagnosisRow>(diagnosesSql, args).GetAsyncEnumerator(ct));
         try
         {
             while (await patients.MoveNextAsync().ConfigureAwait(false))
             {
                 var p = patients.Current;
+                var key = OrderKey(p.Id);
+                var dxs = new List<Diagnosis>();
+                await foreach (var dx in diagnoses.TakeWhileAsync(row => string.CompareOrdinal(OrderKey(row.PatientId), key) <= 0).ConfigureAwait(false))
+                {
+                    if (dx.PatientId == p.Id) dxs.Add(WireNames.Parse<Diagnosis>(dx.Diagnosis));
+                }
                 var ins = new List<ResearchInfusion>();
-                await foreach (var i in infusions.TakeWhileAsync(row => string.CompareOrdinal(row.PatientId, p.Id) <= 0).ConfigureAwait(false))
+                await foreach (var i in infusions.TakeWhileAsync(row => string.CompareOrdinal(OrderKey(row.PatientId), key) <= 0).ConfigureAwait(false))
                 {
                     if (i.PatientId == p.Id) ins.Add(new ResearchInfusion(i.Id, i.AdministeredAt, WireNames.Parse<AdministrationRoute>(i.Route), WireNames.Parse<Drug>(i.Drug)));
                 }
                 var qs = new List<ResearchAssessment>();
-                await foreach (var a in assessments.TakeWhileAsync(row => string.CompareOrdinal(row.PatientId, p.Id) <= 0).ConfigureAwait(false))
+                await foreach (var a in assessments.TakeWhileAsync(row => string.CompareOrdinal(OrderKey(row.PatientId), key) <= 0).ConfigureAwait(false))
                 {
                     if (a.PatientId == p.Id)
                         qs.Add(new ResearchAssessment(a.Id, a.CompletedAt, (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
                             includeItems ? JsonSerializer.Deserialize<int?[]>(a.Items) ?? [] : []));
                 }
                 yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
-                    (p.Diagnoses ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(WireNames.Parse<Diagnosis>).Order().ToArray(), ins, qs);
+                    dxs.Order().ToArray(), ins, qs);
             }
         }
         finally
@@ -151,8 +168,11 @@ public static class ResearchStore
             await patients.DisposeAsync().ConfigureAwait(false);
             await infusions.DisposeAsync().ConfigureAwait(false);
             await assessments.DisposeAsync().ConfigureAwait(false);
+            await diagnoses.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private static string OrderKey(Guid id) => id.ToString("N");
 
     /// <summary>A forward-only reader with one row of lookahead, for merging ordered streams.</summary>
     private sealed class Lookahead<T>(IAsyncEnumerator<T> source) : IAsyncDisposable where T : class

@@ -1,0 +1,39 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace KetamineOutcomes.Data.Infrastructure;
+
+/// <summary>
+/// PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>, for several stateless instances over one database.
+/// Same SQL as SQLite (bigint microsecond times, 0/1 flags); only the differences below are provider-specific.
+/// </summary>
+public sealed class NpgsqlConnectionFactory : IConnectionFactory, IAsyncDisposable
+{
+    private const string UniqueViolation = "23505";
+
+    public NpgsqlConnectionFactory(string connectionString)
+    {
+        SqliteTypeHandlers.Register();
+        ConnectionString = connectionString;
+        DataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    public string Provider => "postgres";
+
+    public string ConnectionString { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct) => await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
+        // Read committed: rows are claimed with row locks (FOR UPDATE SKIP LOCKED) and unique constraints settle races.
+        await ((NpgsqlConnection)connection).BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
+
+    /// <summary>Connection failures, serialization failures (40001), deadlocks (40P01), shutdowns: Npgsql's own classification.</summary>
+    public bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };
+
+    public bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: UniqueViolation };
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}
