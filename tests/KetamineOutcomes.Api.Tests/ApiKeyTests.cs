@@ -25,8 +25,9 @@ public class ApiKeyTests : ApiTest
         Assert.Equal("north", (string)row["siteId"]!);
         Assert.DoesNotContain(key, listed.ToJsonString(), StringComparison.Ordinal);
 
-        await using var c = new SqliteConnection(App.ConnectionString);
-        var dump = string.Join("|", await c.QueryAsync<string>("SELECT hex(key_hash) || name || key_prefix FROM api_keys"));
+        await using var c = await App.OpenConnectionAsync();
+        var rows = await c.QueryAsync<(byte[] Hash, string Name, string Prefix)>("SELECT key_hash, name, key_prefix FROM api_keys");
+        var dump = string.Join("|", rows.Select(r => Convert.ToHexString(r.Hash) + r.Name + r.Prefix));
         Assert.DoesNotContain(key, dump, StringComparison.Ordinal);
         var idempotencyDump = string.Join("|", await c.QueryAsync<string>("SELECT COALESCE(response_body, '') FROM idempotency_requests"));
         Assert.DoesNotContain(key, idempotencyDump, StringComparison.Ordinal);

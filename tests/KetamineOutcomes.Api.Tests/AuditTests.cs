@@ -59,7 +59,7 @@ public class AuditTests : ApiTest
     public async Task Audit_rows_cannot_be_updated_or_deleted_even_with_direct_sql()
     {
         var patient = await CreatePatientAsync();
-        await using var c = new SqliteConnection(App.ConnectionString);
+        await using var c = await App.OpenConnectionAsync();
         var before = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events");
         Assert.True(before >= 1);
 
@@ -68,7 +68,7 @@ public class AuditTests : ApiTest
         var delete = await Assert.ThrowsAsync<SqliteException>(() => c.ExecuteAsync("DELETE FROM audit_events"));
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
         Assert.Equal(before, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events"));
-        Assert.Equal(patient, (await c.ExecuteScalarAsync<string>("SELECT patient_id FROM audit_events ORDER BY seq LIMIT 1"))!.ToLowerInvariant());
+        Assert.Equal(Guid.Parse(patient), await c.ExecuteScalarAsync<Guid>("SELECT patient_id FROM audit_events ORDER BY seq LIMIT 1"));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public class BadRequestBarrageTests : ApiTest
 
     private async Task<string> SnapshotAsync()
     {
-        await using var c = new SqliteConnection(App.ConnectionString);
+        await using var c = await App.OpenConnectionAsync();
         var sb = new StringBuilder();
         foreach (var table in Tables)
         {

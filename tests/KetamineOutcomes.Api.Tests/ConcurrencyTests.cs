@@ -16,7 +16,7 @@ public class ConcurrencyTests : ApiTest
         Assert.All(results, r => Assert.True(r.Status is HttpStatusCode.Created or HttpStatusCode.Conflict, $"{(int)r.Status}"));
         var ids = results.Where(r => r.Status == HttpStatusCode.Created).Select(r => (string)r.Body!["id"]!).Distinct().ToArray();
         Assert.Single(ids);
-        await using var c = new SqliteConnection(App.ConnectionString);
+        await using var c = await App.OpenConnectionAsync();
         Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM questionnaires"));
         Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM safety_alerts"));
     }

@@ -35,7 +35,7 @@ public class DemoSeedTests() : ApiTest(new() { ["Seed:Demo"] = "true" })
         Assert.Contains("not-evaluable", statuses);
         Assert.True(relapses >= 1);
 
-        await using var c = new SqliteConnection(App.ConnectionString);
+        await using var c = await App.OpenConnectionAsync();
         Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM safety_alerts WHERE trigger = 'phq9-item9'") >= 3);
         Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM safety_alerts WHERE trigger = 'cssrs'") >= 1);
         Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM infusions") >= 360);
@@ -46,7 +46,7 @@ public class DemoSeedTests() : ApiTest(new() { ["Seed:Demo"] = "true" })
     {
         var seeder = App.Services.GetRequiredService<DemoCohortSeeder>();
         Assert.Equal(0, await seeder.SeedAsync(default));
-        await using var c = new SqliteConnection(App.ConnectionString);
+        await using var c = await App.OpenConnectionAsync();
         Assert.Equal(60, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM patients"));
     }
 }

@@ -95,7 +95,7 @@ public class ErrorStatusTests : ApiTest
     public async Task Store_failure_answers_500_without_stack_trace_or_sql()
     {
         var patient = await CreatePatientAsync();
-        await using (var c = new SqliteConnection(App.ConnectionString))
+        await using (var c = await App.OpenConnectionAsync())
         {
             await c.ExecuteAsync("DROP INDEX ix_questionnaires_patient_time; ALTER TABLE questionnaires RENAME TO questionnaires_gone;");
         }

@@ -17,7 +17,7 @@ public class HealthTests : ApiTest
     public async Task Ready_answers_503_when_a_migration_is_missing()
     {
         await GetOkAsync("/health/ready");
-        await using (var c = new SqliteConnection(App.ConnectionString))
+        await using (var c = await App.OpenConnectionAsync())
         {
             await c.ExecuteAsync("DELETE FROM schema_versions");
         }

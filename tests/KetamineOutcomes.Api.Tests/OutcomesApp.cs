@@ -1,39 +1,38 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace KetamineOutcomes.Api.Tests;
 
-/// <summary>The real service over its own temporary SQLite file (deleted on dispose).</summary>
+/// <summary>The real service over its own store (SQLite file or PostgreSQL database, see <see cref="TestStore"/>).</summary>
 public sealed class OutcomesApp : WebApplicationFactory<Program>
 {
-    private readonly string _dir;
-    private readonly bool _ownsDirectory;
+    private readonly bool _ownsStore;
     private readonly Dictionary<string, string?> _settings;
 
-    /// <param name="directory">An existing folder whose database to use (e.g. to restart on the same data); it is not deleted.</param>
-    public OutcomesApp(Dictionary<string, string?>? settings = null, string? directory = null)
+    /// <param name="store">A store shared with other instances (e.g. a restart, or two instances over one database); not disposed here.</param>
+    public OutcomesApp(Dictionary<string, string?>? settings = null, TestStore? store = null)
     {
         _settings = settings ?? [];
-        _ownsDirectory = directory is null;
-        _dir = directory ?? Directory.CreateTempSubdirectory("ko-api-").FullName;
+        _ownsStore = store is null;
+        Store = store ?? TestStore.Create();
     }
 
-    public string DbPath => Path.Combine(_dir, "outcomes.db");
+    public TestStore Store { get; }
 
-    public string ConnectionString => $"Data Source={DbPath}";
+    public Task<DbConnection> OpenConnectionAsync() => Store.OpenAsync();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Outcomes", ConnectionString);
+        builder.UseSetting("Storage:Provider", Store.Provider);
+        builder.UseSetting("ConnectionStrings:Outcomes", Store.ConnectionString);
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        SqliteConnection.ClearAllPools();
-        if (_ownsDirectory && Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        if (disposing && _ownsStore) Store.Dispose();
     }
 }

@@ -122,13 +122,13 @@ public partial class ResearchTests() : ApiTest(new() { ["Seed:Demo"] = "true", [
     public async Task Withdrawing_consent_removes_the_patient_from_the_next_query()
     {
         var before = (int)(await ResearchAsync("summary?instrument=phq9"))["cohortN"]!;
-        await using var c = new SqliteConnection(App.ConnectionString);
-        var consenting = (await c.QueryAsync<string>("SELECT lower(id) FROM patients WHERE research_consent = 1 AND id IN (SELECT patient_id FROM questionnaires) LIMIT 1")).Single();
+        await using var c = await App.OpenConnectionAsync();
+        var consenting = (await c.QueryAsync<Guid>("SELECT id FROM patients WHERE research_consent = 1 AND id IN (SELECT patient_id FROM questionnaires) LIMIT 1")).Single();
         var put = await Client.PutAsJsonAsync($"/api/v1/patients/{consenting}/research-consent", new { researchConsent = false });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var after = await ResearchAsync("summary?instrument=phq9");
         Assert.True((bool)after["suppressed"]! || (int)after["cohortN"]! == before - 1);
-        var pseudo = await c.ExecuteScalarAsync<string>("SELECT pseudo_id FROM research_ids WHERE lower(patient_id) = @consenting", new { consenting });
+        var pseudo = await c.ExecuteScalarAsync<string>("SELECT pseudo_id FROM research_ids WHERE patient_id = @consenting", new { consenting });
         Assert.DoesNotContain(pseudo!, await Researcher.GetStringAsync("/api/v1/research/export.csv?instrument=phq9"), StringComparison.Ordinal);
     }
 
@@ -143,7 +143,7 @@ public partial class ResearchTests() : ApiTest(new() { ["Seed:Demo"] = "true", [
         Assert.Equal("pseudoId,sex,ageBand,diagnoses,route,drug,instrument,sessionNumber,daysSinceFirstInfusion,totalScore,prorated,item1,item2,item3,item4,item5,item6,item7,item8,item9", lines[0]);
         Assert.DoesNotContain("\n", csv.Replace("\r\n", "", StringComparison.Ordinal), StringComparison.Ordinal); // CRLF records only
 
-        await using var c = new SqliteConnection(App.ConnectionString);
+        await using var c = await App.OpenConnectionAsync();
         var expectedRows = await c.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM questionnaires q JOIN patients p ON p.id = q.patient_id WHERE p.research_consent = 1 AND q.instrument = 'phq9'");
         Assert.Equal(expectedRows, lines.Length - 1);
@@ -151,7 +151,7 @@ public partial class ResearchTests() : ApiTest(new() { ["Seed:Demo"] = "true", [
 
         var body = string.Join("\n", lines.Skip(1));
         foreach (var mrn in await c.QueryAsync<string>("SELECT mrn FROM patients")) Assert.DoesNotContain(mrn, body, StringComparison.Ordinal);
-        foreach (var id in await c.QueryAsync<string>("SELECT id FROM patients")) Assert.DoesNotContain(id, body, StringComparison.OrdinalIgnoreCase);
+        foreach (var id in await c.QueryAsync<Guid>("SELECT id FROM patients")) Assert.DoesNotContain(id.ToString(), body, StringComparison.OrdinalIgnoreCase);
         foreach (var site in await c.QueryAsync<string>("SELECT DISTINCT site_id FROM patients")) Assert.DoesNotContain(site, body, StringComparison.Ordinal);
         foreach (var year in await c.QueryAsync<long>("SELECT DISTINCT birth_year FROM patients")) Assert.DoesNotContain(year.ToString(System.Globalization.CultureInfo.InvariantCulture), body, StringComparison.Ordinal);
         Assert.DoesNotMatch(DateLike(), body);

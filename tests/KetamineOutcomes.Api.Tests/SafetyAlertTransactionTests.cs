@@ -21,7 +21,7 @@ public class SafetyAlertTransactionTests : ApiTest
             Assert.Equal("phq9-item9", (string)q["alert"]!["trigger"]!);
             Assert.Equal("open", (string)q["alert"]!["status"]!);
         }
-        await using var c = new SqliteConnection(App.ConnectionString);
+        await using var c = await App.OpenConnectionAsync();
         Assert.Equal(level is null ? 0 : 1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM safety_alerts"));
     }
 
@@ -29,16 +29,13 @@ public class SafetyAlertTransactionTests : ApiTest
     public async Task Alert_failure_rolls_back_the_submission_so_neither_exists_without_the_other()
     {
         var patient = await CreatePatientAsync();
-        await using (var c = new SqliteConnection(App.ConnectionString))
-        {
-            // Simulate the process failing between "questionnaire stored" and "alert stored".
-            await c.ExecuteAsync("CREATE TRIGGER fail_alert BEFORE INSERT ON safety_alerts BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;");
-        }
+        // Simulate the process failing between "questionnaire stored" and "alert stored".
+        await App.Store.FailInsertsIntoAsync("safety_alerts");
         var (status, _, _) = await PostAsync($"/api/v1/patients/{patient}/questionnaires",
             new { instrument = "phq9", completedAt = Iso(Day0), items = Phq9Items(15, item9: 3) });
         Assert.Equal(HttpStatusCode.InternalServerError, status);
 
-        await using var check = new SqliteConnection(App.ConnectionString);
+        await using var check = await App.OpenConnectionAsync();
         Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM questionnaires"));
         Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM safety_alerts"));
 

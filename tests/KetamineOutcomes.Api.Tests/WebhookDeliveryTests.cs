@@ -117,13 +117,10 @@ public sealed class WebhookDeliveryTests : ApiTest
     public async Task Outbox_failure_rolls_back_the_submission_and_its_alert()
     {
         var patient = await CreatePatientAsync();
-        await using (var c = new SqliteConnection(App.ConnectionString))
-        {
-            await c.ExecuteAsync("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;");
-        }
+        await App.Store.FailInsertsIntoAsync("outbox_events");
         var (status, _, _) = await PostAsync($"/api/v1/patients/{patient}/questionnaires", new { instrument = "phq9", completedAt = Iso(Day0), items = Phq9Items(14, 1) });
         Assert.Equal(HttpStatusCode.InternalServerError, status);
-        await using var check = new SqliteConnection(App.ConnectionString);
+        await using var check = await App.OpenConnectionAsync();
         Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT (SELECT COUNT(*) FROM questionnaires) + (SELECT COUNT(*) FROM safety_alerts) + (SELECT COUNT(*) FROM webhook_deliveries)"));
     }
 

@@ -7,7 +7,7 @@ namespace KetamineOutcomes.Api.Tests;
 public sealed class WebhookResilienceTests : IAsyncLifetime
 {
     private const string AdminKey = "webhook-resilience-admin-key-0123456789";
-    private readonly string _dir = Directory.CreateTempSubdirectory("ko-hooks-").FullName;
+    private readonly TestStore _store = TestStore.Create();
     private readonly WebhookReceiver _receiver = new();
 
     private Dictionary<string, string?> Settings(Dictionary<string, string?>? extra = null)
@@ -51,7 +51,7 @@ public sealed class WebhookResilienceTests : IAsyncLifetime
     [Fact]
     public async Task Service_stopped_mid_backlog_resumes_pending_deliveries_after_restart()
     {
-        using (var first = new OutcomesApp(Settings(), _dir))
+        using (var first = new OutcomesApp(Settings(), _store))
         {
             using var client = await ClinicianAsync(first);
             await RaiseAlertsAsync(client, 5); // receiver is down: all stay pending
@@ -59,7 +59,7 @@ public sealed class WebhookResilienceTests : IAsyncLifetime
         }
 
         await _receiver.StartAsync();
-        using var second = new OutcomesApp(Settings(), _dir);
+        using var second = new OutcomesApp(Settings(), _store);
         await Eventually.HoldsAsync(async () => await CountAsync(second, "delivered") == 5, "all five delivered after restart");
         Assert.Equal(5, _receiver.Requests.Select(r => r.Headers["X-Event-Id"]).Distinct().Count());
     }
@@ -68,8 +68,8 @@ public sealed class WebhookResilienceTests : IAsyncLifetime
     public async Task Two_dispatchers_over_one_database_send_each_delivery_once()
     {
         await _receiver.StartAsync();
-        using var one = new OutcomesApp(Settings(), _dir);
-        using var two = new OutcomesApp(Settings(), _dir);
+        using var one = new OutcomesApp(Settings(), _store);
+        using var two = new OutcomesApp(Settings(), _store);
         using var c1 = await ClinicianAsync(one);
         using var c2 = await ClinicianAsync(two);
         await Task.WhenAll(RaiseAlertsAsync(c1, 10), RaiseAlertsAsync(c2, 10));
@@ -96,7 +96,7 @@ public sealed class WebhookResilienceTests : IAsyncLifetime
             ["Webhooks:BreakerMinimumThroughput"] = "3",
             ["Webhooks:BreakerFailureRatio"] = "0.5",
             ["Webhooks:BreakerBreakDuration"] = "00:00:30",
-        }), _dir);
+        }), _store);
         using var client = await ClinicianAsync(app);
         await RaiseAlertsAsync(client, 8);
 
@@ -116,7 +116,6 @@ public sealed class WebhookResilienceTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _receiver.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        _store.Dispose();
     }
 }

@@ -10,7 +10,7 @@ public sealed class StorageOptions
     /// <summary>Default embedded store: a SQLite file in the working directory.</summary>
     public const string DefaultSqliteConnectionString = "Data Source=ketamine-outcomes.db";
 
-    [RegularExpression("^(sqlite)$", ErrorMessage = "Storage:Provider must be 'sqlite' (PostgreSQL arrives with the scale-out work).")]
+    [RegularExpression("^(sqlite|postgres)$", ErrorMessage = "Storage:Provider must be 'sqlite' or 'postgres'.")]
     public string Provider { get; set; } = "sqlite";
 
     /// <summary>Skip applying migrations at start (e.g. when a deploy step runs them). Readiness still checks them.</summary>

@@ -12,8 +12,13 @@ internal static class StoreServiceCollectionExtensions
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName);
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.SectionName);
         services.AddOptions<ResearchOptions>().BindConfiguration(ResearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IConnectionFactory>(_ =>
-            new SqliteConnectionFactory(configuration.GetConnectionString("Outcomes") ?? StorageOptions.DefaultSqliteConnectionString));
+        services.AddSingleton<IConnectionFactory>(sp =>
+        {
+            var connectionString = configuration.GetConnectionString("Outcomes");
+            return sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == "postgres"
+                ? new NpgsqlConnectionFactory(connectionString ?? throw new InvalidOperationException("ConnectionStrings:Outcomes is required with Storage:Provider=postgres."))
+                : new SqliteConnectionFactory(connectionString ?? StorageOptions.DefaultSqliteConnectionString);
+        });
         services.AddSingleton(sp => new Database(
             sp.GetRequiredService<IConnectionFactory>(),
             new DatabaseRetryOptions { MaxRetryAttempts = sp.GetRequiredService<IOptions<StorageOptions>>().Value.RetryAttempts }));
@@ -29,11 +34,19 @@ internal sealed class StoreStartup(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!storage.Value.SkipMigrations && connections is SqliteConnectionFactory sqlite)
+        if (!storage.Value.SkipMigrations)
         {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource));
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            MigrationRunner.MigrateSqlite(sqlite, logger);
+            switch (connections)
+            {
+                case SqliteConnectionFactory sqlite:
+                    var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource));
+                    if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+                    MigrationRunner.MigrateSqlite(sqlite, logger);
+                    break;
+                case NpgsqlConnectionFactory postgres:
+                    MigrationRunner.MigratePostgres(postgres, logger);
+                    break;
+            }
             logger.StoreReady(connections.Provider);
         }
         if (seed.Value.Demo)
