@@ -80,7 +80,7 @@ internal static class CheckinsEndpoints
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var page = await CheckinStore.ListAsync(c, patientId, f, tt, after, take, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
-            var alerts = await SafetyAlertStore.BySubmissionAsync(c, page.Items.Select(x => x.Id).ToArray(), t).ConfigureAwait(false);
+            var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, page.Items.Select(x => x.Id).ToArray(), t).ConfigureAwait(false);
             return new ListResponse<CheckinResponse>(page.Items.Select(x => ToResponse(x, timeline, alerts.GetValueOrDefault(x.Id))).ToArray(), page.NextCursor);
         }, ct).ConfigureAwait(false);
     }
@@ -94,7 +94,7 @@ internal static class CheckinsEndpoints
             var checkin = await CheckinStore.GetAsync(c, patientId, checkinId, t).ConfigureAwait(false)
                 ?? throw new ResourceNotFoundException("Check-in");
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
-            var alerts = await SafetyAlertStore.BySubmissionAsync(c, [checkin.Id], t).ConfigureAwait(false);
+            var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, [checkin.Id], t).ConfigureAwait(false);
             return ToResponse(checkin, timeline, alerts.GetValueOrDefault(checkin.Id));
         }, ct).ConfigureAwait(false);
     }

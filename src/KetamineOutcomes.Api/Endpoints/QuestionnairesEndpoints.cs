@@ -76,7 +76,7 @@ internal static class QuestionnairesEndpoints
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var page = await QuestionnaireStore.ListAsync(c, patientId, inst, f, tt, after, take, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
-            var alerts = await SafetyAlertStore.BySubmissionAsync(c, page.Items.Select(q => q.Id).ToArray(), t).ConfigureAwait(false);
+            var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, page.Items.Select(q => q.Id).ToArray(), t).ConfigureAwait(false);
             return new ListResponse<QuestionnaireResult>(
                 page.Items.Select(q => ToResult(q, timeline, alerts.GetValueOrDefault(q.Id))).ToArray(), page.NextCursor);
         }, ct).ConfigureAwait(false);
@@ -91,7 +91,7 @@ internal static class QuestionnairesEndpoints
             var q = await QuestionnaireStore.GetAsync(c, patientId, questionnaireId, t).ConfigureAwait(false)
                 ?? throw new ResourceNotFoundException("Questionnaire");
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
-            var alerts = await SafetyAlertStore.BySubmissionAsync(c, [q.Id], t).ConfigureAwait(false);
+            var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, [q.Id], t).ConfigureAwait(false);
             return ToResult(q, timeline, alerts.GetValueOrDefault(q.Id));
         }, ct).ConfigureAwait(false);
     }

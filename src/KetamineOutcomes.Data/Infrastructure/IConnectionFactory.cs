@@ -19,3 +19,14 @@ public interface IConnectionFactory
     /// <summary>True when a unique constraint or index refused the write.</summary>
     bool IsUniqueViolation(Exception exception);
 }
+
+/// <summary>The one SQL construct whose spelling differs between the providers for Dapper list parameters.</summary>
+public static class SqlDialect
+{
+    /// <summary>
+    /// "column in the list": Dapper expands <c>IN @list</c> for SQLite, but passes a PostgreSQL array as one parameter,
+    /// which needs <c>= ANY(@list)</c>. Two fixed texts per call site, so Dapper's query cache stays bounded.
+    /// </summary>
+    public static string InList(DbConnection connection, string column, string parameter) =>
+        connection is Npgsql.NpgsqlConnection ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+}

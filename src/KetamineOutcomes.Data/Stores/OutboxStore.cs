@@ -77,10 +77,10 @@ public static class OutboxStore
                 SELECT d.id AS Id, d.event_id AS EventId, e.type AS EventType, d.endpoint_name AS EndpointName, d.endpoint_url AS EndpointUrl,
                        d.attempts AS Attempts, e.payload AS Payload
                 FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
-                WHERE d.id IN @ids
+                WHERE d.claimed_by = @dispatcher AND d.claimed_until = @leaseUntil AND d.status = 'pending'
                 ORDER BY d.next_attempt_at, d.id
                 """;
-            var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition(load, new { ids }, tx, cancellationToken: t)).ConfigureAwait(false);
+            var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition(load, new { dispatcher, leaseUntil = DbTime.ToDb(leaseUntil) }, tx, cancellationToken: t)).ConfigureAwait(false);
             return rows.Select(r => new ClaimedDelivery(r.Id, r.EventId, r.EventType, r.EndpointName, r.EndpointUrl, (int)r.Attempts, r.Payload)).ToArray();
         }, ct);
 

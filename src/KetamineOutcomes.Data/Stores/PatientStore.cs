@@ -106,7 +106,7 @@ public static class PatientStore
     private static async Task<List<PatientRecord>> WithDiagnosesAsync(DbConnection c, IReadOnlyList<Row> rows, DbTransaction? tx, CancellationToken ct)
     {
         if (rows.Count == 0) return [];
-        const string sql = "SELECT patient_id AS PatientId, diagnosis AS Diagnosis FROM patient_diagnoses WHERE patient_id IN @ids";
+        var sql = $"SELECT patient_id AS PatientId, diagnosis AS Diagnosis FROM patient_diagnoses WHERE {SqlDialect.InList(c, "patient_id", "ids")}";
         var diagnoses = (await c.QueryAsync<DiagnosisRow>(new CommandDefinition(sql, new { ids = rows.Select(r => r.Id).ToArray() }, tx, cancellationToken: ct)).ConfigureAwait(false))
             .ToLookup(d => d.PatientId, d => WireNames.Parse<Diagnosis>(d.Diagnosis));
         return rows.Select(r => new PatientRecord(

@@ -47,12 +47,15 @@ public static class SafetyAlertStore
     }
 
     /// <summary>Alerts raised by any of the given submissions (questionnaire or check-in ids), keyed by that id.</summary>
-    public static async Task<IReadOnlyDictionary<Guid, SafetyAlertRecord>> BySubmissionAsync(DbConnection c, IReadOnlyCollection<Guid> submissionIds, CancellationToken ct)
+    public static async Task<IReadOnlyDictionary<Guid, SafetyAlertRecord>> BySubmissionAsync(DbConnection c, Guid patientId, IReadOnlyCollection<Guid> submissionIds, CancellationToken ct)
     {
         if (submissionIds.Count == 0) return new Dictionary<Guid, SafetyAlertRecord>();
-        const string sql = $"SELECT {Columns} FROM safety_alerts a WHERE a.questionnaire_id IN @ids OR a.checkin_id IN @ids";
-        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { ids = submissionIds.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);
-        return rows.Select(r => r.ToRecord()).ToDictionary(a => (a.QuestionnaireId ?? a.CheckinId)!.Value);
+        // A patient's alerts are few: read them all and keep those of the given submissions (no list parameter).
+        const string sql = $"SELECT {Columns} FROM safety_alerts a WHERE a.patient_id = @patientId";
+        var wanted = submissionIds.ToHashSet();
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).Where(a => wanted.Contains((a.QuestionnaireId ?? a.CheckinId)!.Value))
+            .ToDictionary(a => (a.QuestionnaireId ?? a.CheckinId)!.Value);
     }
 
     public static async Task<IReadOnlyList<SafetyAlertRecord>> ForPatientAsync(DbConnection c, Guid patientId, AlertStatus? status, CancellationToken ct)
