@@ -46,6 +46,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         StateConflictException c => Problem(409, c.Title, c.Message),
         IdempotencyKeyReusedException r => Problem(422, "Idempotency-Key reused", r.Message),
         IdempotencyLeaseLostException l => Problem(409, "Idempotency-Key in use", l.Message),
+        KetamineOutcomes.Data.Infrastructure.CommitOutcomeUnknownException => Problem(503, "Outcome unknown",
+            "The store failed while committing. Retry with the same Idempotency-Key: a stored record is then replayed, never duplicated."),
         OperationCanceledException => Problem(499, "Client closed request", "The request was cancelled."),
         _ => Problem(500, "Internal server error", "An unexpected error occurred. Quote the traceId when reporting it."),
     };

@@ -47,7 +47,16 @@ public sealed class Database
             await using var connection = await state.Connections.OpenAsync(token).ConfigureAwait(false);
             await using var tx = await state.Connections.BeginWriteAsync(connection, token).ConfigureAwait(false);
             var result = await state.work(connection, tx, token).ConfigureAwait(false);
-            await tx.CommitAsync(token).ConfigureAwait(false);
+            try
+            {
+                await tx.CommitAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (state.Connections.IsTransient(e))
+            {
+                // The commit may have landed before the connection failed: re-running the unit could store a twin, so
+                // this is never retried here. Clients retry with their Idempotency-Key, which the database settles.
+                throw new CommitOutcomeUnknownException(e);
+            }
             return result;
         }, (Connections, work), ct);
 }
@@ -58,3 +67,7 @@ public sealed class DatabaseRetryOptions
     public int MaxRetryAttempts { get; set; } = 4;
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 }
+
+/// <summary>The connection failed during COMMIT: the write may or may not have been stored.</summary>
+public sealed class CommitOutcomeUnknownException(Exception inner)
+    : Exception("The store connection failed while committing; the outcome is unknown.", inner);
