@@ -51,7 +51,7 @@ internal static class ResearchEndpoints
 
     internal static async Task<IResult> Trajectory(
         string? instrument, string? by, string? siteId, string? route, string? drug, string? diagnosis,
-        Database db, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
+        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var query = new ListQuery();
@@ -68,7 +68,7 @@ internal static class ResearchEndpoints
         // A site-bound researcher asking for another site gets an empty cohort, never that site's figures.
         if (caller.CanSee(filter.SiteId))
         {
-            await foreach (var p in ResearchStore.StreamCohortAsync(db.Connections, inst, filter, includeItems: false, ct).ConfigureAwait(false)) acc.Add(ToResearch(p));
+            await foreach (var p in ResearchStore.StreamCohortAsync(reads.Connections, inst, filter, includeItems: false, ct).ConfigureAwait(false)) acc.Add(ToResearch(p));
         }
         var response = new TrajectoryResponse(inst, grouping == TrajectoryGrouping.Week ? "week" : "session", k,
             acc.Finish(k).Select(b => new TrajectoryBucketResponse(
@@ -81,7 +81,7 @@ internal static class ResearchEndpoints
 
     internal static async Task<IResult> Summary(
         string? instrument, string? siteId, string? route, string? drug, string? diagnosis,
-        Database db, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
+        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var (inst, filter) = ParseFilters(new ListQuery(), instrument, siteId, route, drug, diagnosis, caller);
@@ -89,7 +89,7 @@ internal static class ResearchEndpoints
         var acc = new SummaryAccumulator(inst);
         if (caller.CanSee(filter.SiteId))
         {
-            await foreach (var p in ResearchStore.StreamCohortAsync(db.Connections, inst, filter, includeItems: false, ct).ConfigureAwait(false)) acc.Add(ToResearch(p));
+            await foreach (var p in ResearchStore.StreamCohortAsync(reads.Connections, inst, filter, includeItems: false, ct).ConfigureAwait(false)) acc.Add(ToResearch(p));
         }
         var s = acc.Finish(k);
         static OutcomeRatesResponse? Rates(OutcomeRates? r) => r is null ? null : new(r.ResponseRate, r.RemissionRate, r.RateSuppressed);
@@ -101,7 +101,7 @@ internal static class ResearchEndpoints
         return Results.Json(node, json.Value.SerializerOptions);
     }
 
-    internal static IResult Export(string? instrument, Database db, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
+    internal static IResult Export(string? instrument, ResearchReads reads, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var query = new ListQuery();
@@ -115,7 +115,7 @@ internal static class ResearchEndpoints
             await using var writer = new StreamWriter(body, new UTF8Encoding(false), bufferSize: 16 * 1024);
             await using var csv = CsvWriter.Create(writer, new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: false);
             csv.WriteHeader(ExportColumns(itemCount).ToArray());
-            await foreach (var p in ResearchStore.StreamCohortAsync(db.Connections, inst, filter, includeItems: true, ct).ConfigureAwait(false))
+            await foreach (var p in ResearchStore.StreamCohortAsync(reads.Connections, inst, filter, includeItems: true, ct).ConfigureAwait(false))
             {
                 var timeline = new InfusionTimeline(p.Infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
                 var byId = p.Infusions.ToDictionary(i => i.Id);

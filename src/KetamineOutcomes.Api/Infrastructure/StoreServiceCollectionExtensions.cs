@@ -19,6 +19,17 @@ internal static class StoreServiceCollectionExtensions
                 ? new NpgsqlConnectionFactory(connectionString ?? throw new InvalidOperationException("ConnectionStrings:Outcomes is required with Storage:Provider=postgres."))
                 : new SqliteConnectionFactory(connectionString ?? StorageOptions.DefaultSqliteConnectionString);
         });
+        // Research reads may go to a read replica (ConnectionStrings:Research); everything else, audit included, to the primary.
+        services.AddSingleton(sp =>
+        {
+            var research = configuration.GetConnectionString("Research");
+            IConnectionFactory factory = string.IsNullOrWhiteSpace(research)
+                ? sp.GetRequiredService<IConnectionFactory>()
+                : sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == "postgres"
+                    ? new NpgsqlConnectionFactory(research)
+                    : new SqliteConnectionFactory(research);
+            return new ResearchReads(factory);
+        });
         services.AddSingleton(sp => new Database(
             sp.GetRequiredService<IConnectionFactory>(),
             new DatabaseRetryOptions { MaxRetryAttempts = sp.GetRequiredService<IOptions<StorageOptions>>().Value.RetryAttempts }));
@@ -55,3 +66,6 @@ internal sealed class StoreStartup(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
+
+/// <summary>Where research queries read: the primary, or a replica named by <c>ConnectionStrings:Research</c>.</summary>
+internal sealed record ResearchReads(IConnectionFactory Connections);
