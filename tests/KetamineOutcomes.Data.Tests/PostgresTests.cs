@@ -55,6 +55,45 @@ public class PostgresTests
     }
 
     [PostgresFact]
+    public async Task A_deadlock_is_retried_as_a_whole_transaction_and_both_writes_land_once()
+    {
+        var (admin, name, cs) = NewDatabase();
+        try
+        {
+            await using var f = new NpgsqlConnectionFactory(cs);
+            MigrationRunner.MigratePostgres(f, NullLogger.Instance);
+            var db = new Database(f, new DatabaseRetryOptions { MaxRetryAttempts = 4, BaseDelay = TimeSpan.FromMilliseconds(20) });
+            Guid a = Guid.CreateVersion7(), b = Guid.CreateVersion7();
+            await using (var c = await f.OpenAsync(default))
+            {
+                await c.ExecuteAsync("INSERT INTO patients (id, research_consent, created_at, updated_at) VALUES (@a, 0, 0, 0), (@b, 0, 0, 0)", new { a, b });
+            }
+            var attempts = 0;
+            var bothLocked = new Barrier(2);
+            // Two transactions lock the same rows in opposite order: PostgreSQL aborts one with 40P01, which is retried.
+            Task<int> Writer(Guid first, Guid second, string mark) => db.WriteAsync(async (c, tx, ct) =>
+            {
+                var attempt = Interlocked.Increment(ref attempts);
+                await c.ExecuteAsync(new CommandDefinition("UPDATE patients SET updated_at = updated_at + 1 WHERE id = @first", new { first }, tx, cancellationToken: ct));
+                if (attempt <= 2) bothLocked.SignalAndWait(TimeSpan.FromSeconds(5), ct);
+                await c.ExecuteAsync(new CommandDefinition("UPDATE patients SET updated_at = updated_at + 1 WHERE id = @second", new { second }, tx, cancellationToken: ct));
+                return await c.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO patient_diagnoses (patient_id, diagnosis) VALUES (@first, @mark)", new { first, mark }, tx, cancellationToken: ct));
+            }, default).AsTask();
+            await Task.WhenAll(Task.Run(() => Writer(a, b, "trd")), Task.Run(() => Writer(b, a, "mdd")));
+
+            Assert.True(attempts >= 3, $"one writer should have been retried after the deadlock (attempts: {attempts})");
+            await using var check = await f.OpenAsync(default);
+            Assert.Equal(2, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM patient_diagnoses")); // each write once, no twin
+            Assert.Equal(4, await check.ExecuteScalarAsync<long>("SELECT SUM(updated_at) FROM patients"));
+        }
+        finally
+        {
+            Drop(admin, name);
+        }
+    }
+
+    [PostgresFact]
     public async Task Instants_and_ids_round_trip_through_postgres_like_sqlite()
     {
         var (admin, name, cs) = NewDatabase();
