@@ -8,11 +8,12 @@ namespace KetamineOutcomes.Benchmarks;
 
 /// <summary>
 /// Bulk-loads a deterministic synthetic cohort (fixed seed) through the real migrations and stores, in large
-/// transactions: ~6 infusions and ~30 PHQ-9/GAD-7 assessments per patient; patient 0 has 100 assessments.
+/// transactions: ~6 infusions and ~30 PHQ-9/GAD-7 assessments per patient; patient 0 has 100 assessments
+/// (the trend patient; submissions under load go to patients 1–1,000 so it stays at 100).
 /// </summary>
 internal static class CohortBuilder
 {
-    public sealed record Cohort(Guid HundredAssessmentPatient, int Patients, int Infusions, int Assessments);
+    public sealed record Cohort(Guid HundredAssessmentPatient, IReadOnlyList<Guid> SubmissionPatients, int Patients, int Infusions, int Assessments);
 
     public static async Task<Cohort> BuildAsync(string dbPath, int patients, int seed = 20261123)
     {
@@ -22,6 +23,7 @@ internal static class CohortBuilder
         var rng = new Random(seed);
         var start = new DateTimeOffset(2025, 1, 6, 9, 0, 0, TimeSpan.Zero);
         Guid first = default;
+        var submissionPatients = new List<Guid>();
         int infusionCount = 0, assessmentCount = 0;
         const int batch = 500;
         for (var offset = 0; offset < patients; offset += batch)
@@ -34,6 +36,7 @@ internal static class CohortBuilder
                 {
                     var id = Guid.CreateVersion7();
                     if (n == 0) firstId = id;
+                    else if (n <= 1000) submissionPatients.Add(id);
                     var course = start.AddDays(rng.Next(0, 600)).AddHours(rng.Next(0, 8));
                     var diagnoses = new[] { Diagnosis.Trd }.Concat(rng.Next(3) == 0 ? [(Diagnosis)rng.Next(1, 7)] : []).Distinct().ToArray();
                     await PatientStore.InsertAsync(c, tx, factory, new PatientRecord(id, $"site-{n % 3 + 1}", $"BENCH-{n:D6}", 1940 + rng.Next(0, 65),
@@ -70,7 +73,7 @@ internal static class CohortBuilder
             if (offset == 0) first = f;
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        return new Cohort(first, patients, infusionCount, assessmentCount);
+        return new Cohort(first, submissionPatients, patients, infusionCount, assessmentCount);
     }
 
     // Answers summing to the target, item 9 kept at 0 so the load raises no alerts.

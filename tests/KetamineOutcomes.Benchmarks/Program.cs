@@ -2,32 +2,128 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using KetamineOutcomes.Benchmarks;
 
-// Usage: dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks [patients] [seconds per run]
-var patients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
-var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+// Usage (Release): dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- [patients] [seconds per run]
+//                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- growth [seconds per run]
+var growth = args.Length > 0 && args[0] == "growth";
+var rest = growth ? args[1..] : args;
+var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
+var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
 var root = FindRoot();
-var results = Path.Combine(root, "tests", "KetamineOutcomes.Benchmarks", "RESULTS.md");
+var resultsPath = Path.Combine(root, "tests", "KetamineOutcomes.Benchmarks", "RESULTS.md");
 
+Wrk.EnsureInstalled();
 Console.WriteLine("Building the service (Release)…");
 Run("dotnet", $"build -c Release --nologo -v q {Path.Combine(root, "src", "KetamineOutcomes.Api")}", root);
 var dll = Path.Combine(root, "src", "KetamineOutcomes.Api", "bin", "Release", "net10.0", "KetamineOutcomes.Api.dll");
+var duration = TimeSpan.FromSeconds(seconds);
+var warmup = TimeSpan.FromSeconds(Math.Max(2, Math.Min(5, seconds / 3)));
 
 var work = Directory.CreateTempSubdirectory("ko-bench-").FullName;
 try
 {
-    var db = Path.Combine(work, "bench.db");
-    Console.WriteLine($"Loading {patients:N0} patients…");
+    if (growth)
+    {
+        var rows = new List<GrowthRow>();
+        foreach (var n in new[] { 1_000, 10_000, 100_000 })
+        {
+            var run = await StartAsync(n, Path.Combine(work, $"growth-{n}"));
+            await using (run.Service)
+            {
+                var trend = await Measure(run, "trend", run.Get(run.Clinician, $"/api/v1/patients/{run.Cohort.HundredAssessmentPatient}/trends?instrument=phq9"), 8);
+                var trajectory = await Measure(run, "trajectory", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=session"), 1);
+                rows.Add(new GrowthRow(run.Cohort, trend, trajectory));
+            }
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(Path.Combine(work, $"growth-{n}"), recursive: true);
+        }
+        ResultsFile.Replace(resultsPath, "growth", Report.Growth(rows, seconds));
+    }
+    else
+    {
+        Console.WriteLine("Ceiling: single-row durable inserts (SQLite WAL, synchronous=FULL)…");
+        var rawInserts = await Ceilings.RawDurableInsertsPerSecondAsync(Path.Combine(work, "ceiling.db"), TimeSpan.FromSeconds(Math.Min(seconds, 10)));
+        Console.WriteLine($"  {rawInserts:F0} rows/s");
+
+        var submissionBody = """{"instrument":"phq9","completedAt":"2026-03-02T09:00:00Z","items":[2,2,1,2,1,1,2,1,0],"difficulty":1,"source":"bench"}""";
+        Measurement bare;
+        await using (var kestrel = await Ceilings.StartBareKestrelAsync())
+        {
+            var address = Ceilings.AddressOf(kestrel);
+            var request = new WrkRequest("POST", Enumerable.Range(0, 1000).Select(_ => $"/ceiling/{Guid.NewGuid()}").ToArray(),
+                new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Api-Key"] = new string('k', 48) }, submissionBody);
+            await Wrk.RunAsync("warm-up", address, request, 32, warmup, work);
+            bare = await Wrk.RunAsync("bare Kestrel POST (ceiling)", address, request, 32, duration, work);
+            Print(bare);
+        }
+
+        var run = await StartAsync(patients, work);
+        await using (run.Service)
+        {
+            var p0 = run.Cohort.HundredAssessmentPatient;
+            var submit = new WrkRequest("POST", run.Cohort.SubmissionPatients.Select(p => $"/api/v1/patients/{p}/questionnaires").ToArray(),
+                new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Api-Key"] = run.Clinician }, submissionBody, UniqueIdempotencyKey: true);
+            var trend = run.Get(run.Clinician, $"/api/v1/patients/{p0}/trends?instrument=phq9");
+            var fhir = run.Get(run.Clinician, $"/fhir/r4/Observation?patient={p0}");
+            var ms = new List<Measurement>
+            {
+                await Measure(run, "PHQ-9 submission POST (with Idempotency-Key)", submit, 32),
+                await Measure(run, "trend, patient with 100 assessments", trend, 8),
+                await Measure(run, "FHIR Observation search, one patient", fhir, 8),
+            };
+            ms.AddRange(await MeasureTogether(run, ("trend while submissions run", trend, 4), ("PHQ-9 submissions alongside trend", submit, 16)));
+            ms.AddRange(await MeasureTogether(run, ("FHIR search while submissions run", fhir, 4), ("PHQ-9 submissions alongside FHIR search", submit, 16)));
+            ms.Add(await Measure(run, "research trajectory by session (full cohort)", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=session"), 1));
+            ms.Add(await Measure(run, "research trajectory by week (full cohort)", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=week"), 1));
+            ms.Add(await Measure(run, "research summary (full cohort)", run.Get(run.Researcher, "/api/v1/research/summary?instrument=phq9"), 1));
+            var peak = run.Service.PeakWorkingSetMb();
+            Console.WriteLine($"Peak working set {peak:F0} MB");
+            ResultsFile.Replace(resultsPath, "main", Report.Latest(run.Cohort, run.LoadSeconds, run.Service.StartToReady, peak, rawInserts, bare, ms, seconds));
+        }
+    }
+    Console.WriteLine($"Results written to {Path.GetRelativePath(root, resultsPath)}");
+}
+finally
+{
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    if (Environment.GetEnvironmentVariable("KO_BENCH_KEEP") == "1") Console.WriteLine($"Kept {work}");
+    else Directory.Delete(work, recursive: true);
+}
+
+async Task<Measurement> Measure(ServiceRun run, string name, WrkRequest request, int connections)
+{
+    await Wrk.RunAsync("warm-up", run.Service.BaseAddress, request, connections, warmup, run.WorkDir);
+    var m = await Wrk.RunAsync(name, run.Service.BaseAddress, request, connections, duration, run.WorkDir);
+    Print(m);
+    return m;
+}
+
+// Both loads at once (two wrk processes): the first is the figure of interest, the second the background it ran against.
+async Task<Measurement[]> MeasureTogether(ServiceRun run, (string Name, WrkRequest Request, int Connections) a, (string Name, WrkRequest Request, int Connections) b)
+{
+    await Task.WhenAll(
+        Wrk.RunAsync("warm-up", run.Service.BaseAddress, a.Request, a.Connections, warmup, run.WorkDir),
+        Wrk.RunAsync("warm-up", run.Service.BaseAddress, b.Request, b.Connections, warmup, run.WorkDir));
+    var both = await Task.WhenAll(
+        Wrk.RunAsync(a.Name, run.Service.BaseAddress, a.Request, a.Connections, duration, run.WorkDir),
+        Wrk.RunAsync(b.Name, run.Service.BaseAddress, b.Request, b.Connections, duration, run.WorkDir));
+    foreach (var m in both) Print(m);
+    return both;
+}
+
+async Task<ServiceRun> StartAsync(int n, string dir)
+{
+    Directory.CreateDirectory(dir);
+    var db = Path.Combine(dir, "bench.db");
+    Console.WriteLine($"Loading {n:N0} patients…");
     var load = Stopwatch.StartNew();
-    var cohort = await CohortBuilder.BuildAsync(db, patients);
+    var cohort = await CohortBuilder.BuildAsync(db, n);
     var loadSeconds = load.Elapsed.TotalSeconds;
     Console.WriteLine($"  {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments in {loadSeconds:F1} s");
-
     var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-    await using var service = await ServiceProcess.StartAsync(dll, work, new Dictionary<string, string>
+    var service = await ServiceProcess.StartAsync(dll, dir, new Dictionary<string, string>
     {
         ["ConnectionStrings__Outcomes"] = $"Data Source={db}",
         ["Auth__BootstrapAdminKey"] = adminKey,
@@ -37,70 +133,15 @@ try
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
     });
     Console.WriteLine($"Service ready in {service.StartToReady.TotalMilliseconds:F0} ms at {service.BaseAddress}");
-
     using var admin = new HttpClient { BaseAddress = service.BaseAddress };
     admin.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
     async Task<string> Key(string role) =>
         (await (await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "bench " + role, role })).Content.ReadFromJsonAsync<JsonNode>())!["key"]!.ToString();
-    var clinician = await Key("clinician");
-    var researcher = await Key("researcher");
-    var duration = TimeSpan.FromSeconds(seconds);
-    var warmup = TimeSpan.FromSeconds(Math.Min(2, seconds / 5));
-    var p0 = cohort.HundredAssessmentPatient;
-
-    var measurements = new List<Measurement>();
-    async Task Measure(string name, string key, int connections, Func<HttpClient, int, Task<HttpResponseMessage>> send)
-    {
-        var m = await Load.RunAsync(name, service.BaseAddress, key, connections, warmup, duration, send);
-        measurements.Add(m);
-        Console.WriteLine($"  {m.Name,-48} {m.RequestsPerSecond,9:F0} req/s  p50 {m.P50Ms,7:F2}  p95 {m.P95Ms,7:F2}  p99 {m.P99Ms,7:F2}  max {m.MaxMs,8:F2} ms  errors {m.Errors}");
-    }
-
-    await Measure("research trajectory by session (full cohort)", researcher, 1, (h, _) => h.GetAsync("/api/v1/research/trajectory?instrument=phq9&by=session"));
-    await Measure("research trajectory by week (full cohort)", researcher, 1, (h, _) => h.GetAsync("/api/v1/research/trajectory?instrument=phq9&by=week"));
-    await Measure("research summary (full cohort)", researcher, 1, (h, _) => h.GetAsync("/api/v1/research/summary?instrument=phq9"));
-    await Measure("trend, patient with 100 assessments", clinician, 8, (h, _) => h.GetAsync($"/api/v1/patients/{p0}/trends?instrument=phq9"));
-    var body = new { instrument = "phq9", completedAt = "2026-03-02T09:00:00Z", items = new[] { 2, 2, 1, 2, 1, 1, 2, 1, 0 }, source = "bench" };
-    await Measure("PHQ-9 submission (POST)", clinician, 16, (h, _) => h.PostAsJsonAsync($"/api/v1/patients/{p0}/questionnaires", body));
-
-    var peak = service.PeakWorkingSetMb();
-    await File.WriteAllTextAsync(results, Report(cohort, loadSeconds, service.StartToReady, peak, measurements, seconds));
-    Console.WriteLine($"Peak working set {peak:F0} MB. Results written to {Path.GetRelativePath(root, results)}");
-}
-finally
-{
-    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    if (Environment.GetEnvironmentVariable("KO_BENCH_KEEP") == "1") Console.WriteLine($"Kept {work}");
-    else Directory.Delete(work, recursive: true);
+    return new ServiceRun(service, cohort, loadSeconds, dir, await Key("clinician"), await Key("researcher"));
 }
 
-static string Report(CohortBuilder.Cohort cohort, double loadSeconds, TimeSpan startToReady, double peakMb, List<Measurement> ms, double seconds)
-{
-    var sb = new StringBuilder();
-    sb.AppendLine("# Benchmark results").AppendLine();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC with `dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks`.").AppendLine();
-    sb.AppendLine("## Machine").AppendLine();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"- CPU: {CpuModel()} × {Environment.ProcessorCount} cores; memory {MemoryGb():F0} GiB");
-    sb.AppendLine(CultureInfo.InvariantCulture, $"- .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-    sb.AppendLine("- Load generator: the benchmark's own HttpClient driver (closed loop, keep-alive connections) on the same machine; service and driver share the cores.").AppendLine();
-    sb.AppendLine("## Cohort").AppendLine();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"{cohort.Patients:N0} patients, {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments (PHQ-9 and GAD-7), deterministic seed; loaded in {loadSeconds:F1} s through the real stores.").AppendLine();
-    sb.AppendLine("## Service (Release, SQLite WAL synchronous=FULL, auth and audit on)").AppendLine();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"- Cold start to ready (process start → `/health/ready` 200, migrations checked): {startToReady.TotalMilliseconds:F0} ms");
-    sb.AppendLine(CultureInfo.InvariantCulture, $"- Peak working set (VmHWM) over the whole run: {peakMb:F0} MB").AppendLine();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"Each row: warm-up, then {seconds:F0} s of closed-loop requests.").AppendLine();
-    sb.AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |");
-    sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-    foreach (var m in ms)
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| {m.Name} | {m.Connections} | {m.RequestsPerSecond:F0} | {m.P50Ms:F2} | {m.P95Ms:F2} | {m.P99Ms:F2} | {m.MaxMs:F2} | {m.Errors} |");
-    return sb.ToString();
-}
-
-static string CpuModel() =>
-    File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
-
-static double MemoryGb() =>
-    double.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024 / 1024;
+static void Print(Measurement m) =>
+    Console.WriteLine($"  {m.Name,-48} {m.RequestsPerSecond,9:F0} req/s  p50 {m.P50Ms,7:F2}  p95 {m.P95Ms,7:F2}  p99 {m.P99Ms,7:F2}  max {m.MaxMs,8:F2} ms  errors {m.Errors}");
 
 static void Run(string file, string arguments, string dir)
 {
@@ -115,3 +156,11 @@ static string FindRoot()
         if (File.Exists(Path.Combine(d.FullName, "KetamineOutcomes.sln"))) return d.FullName;
     throw new InvalidOperationException("Run from inside the repository.");
 }
+
+/// <summary>A started service over a loaded cohort, with keys for the callers the benchmark plays.</summary>
+internal sealed record ServiceRun(ServiceProcess Service, CohortBuilder.Cohort Cohort, double LoadSeconds, string WorkDir, string Clinician, string Researcher)
+{
+    public WrkRequest Get(string key, string path) => new("GET", [path], new Dictionary<string, string> { ["X-Api-Key"] = key });
+}
+
+internal sealed record GrowthRow(CohortBuilder.Cohort Cohort, Measurement Trend, Measurement Trajectory);

@@ -9,12 +9,12 @@ public sealed class TempDatabase : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ko-data-").FullName;
 
-    public TempDatabase(string extra = "", int retries = 4)
+    public TempDatabase(string extra = "", int retries = 4, bool groupCommit = true)
     {
         Path = System.IO.Path.Combine(_dir, "test.db");
         Factory = new SqliteConnectionFactory($"Data Source={Path};{extra}");
         MigrationRunner.MigrateSqlite(Factory, NullLogger.Instance);
-        Db = new Database(Factory, new DatabaseRetryOptions { MaxRetryAttempts = retries, BaseDelay = TimeSpan.FromMilliseconds(20) });
+        Db = new Database(Factory, new DatabaseRetryOptions { MaxRetryAttempts = retries, BaseDelay = TimeSpan.FromMilliseconds(20), GroupCommit = groupCommit });
     }
 
     public string Path { get; }

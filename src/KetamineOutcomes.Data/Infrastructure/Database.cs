@@ -11,6 +11,7 @@ namespace KetamineOutcomes.Data.Infrastructure;
 public sealed class Database
 {
     private readonly ResiliencePipeline _pipeline;
+    private readonly GroupCommitWriter? _groupCommit;
 
     public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null)
     {
@@ -30,7 +31,11 @@ public sealed class Database
             });
         }
         _pipeline = builder.Build();
+        if (connections.SingleWriter && retry.GroupCommit) _groupCommit = new GroupCommitWriter(connections, _pipeline);
     }
+
+    /// <summary>True when writes share transactions through group commit (single-writer stores).</summary>
+    public bool GroupCommit => _groupCommit is not null;
 
     public IConnectionFactory Connections { get; }
 
@@ -41,7 +46,14 @@ public sealed class Database
             return await state.work(connection, token).ConfigureAwait(false);
         }, (Connections, work), ct);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> as one atomic unit and returns once it is committed. On a single-writer store the
+    /// unit shares its transaction (and fsync) with units queued at the same time, inside a savepoint of its own.
+    /// </summary>
     public ValueTask<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
+        _groupCommit is { } group ? new ValueTask<T>(group.WriteAsync(work, ct)) : WriteAloneAsync(work, ct);
+
+    private ValueTask<T> WriteAloneAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
         _pipeline.ExecuteAsync(async (state, token) =>
         {
             await using var connection = await state.Connections.OpenAsync(token).ConfigureAwait(false);
@@ -66,6 +78,9 @@ public sealed class DatabaseRetryOptions
 {
     public int MaxRetryAttempts { get; set; } = 4;
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Share one transaction among concurrent writes on a single-writer store (SQLite). Off: one transaction each.</summary>
+    public bool GroupCommit { get; set; } = true;
 }
 
 /// <summary>The connection failed during COMMIT: the write may or may not have been stored.</summary>

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text;
+
+namespace KetamineOutcomes.Benchmarks;
+
+/// <summary>The markdown the benchmark writes: machine, cohort, ceilings, our figures as ratios, and the targets.</summary>
+internal static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Latest(CohortBuilder.Cohort cohort, double loadSeconds, TimeSpan startToReady, double peakMb, double rawInserts,
+        Measurement bare, IReadOnlyList<Measurement> ms, double seconds)
+    {
+        Measurement M(string name) => ms.Single(m => m.Name == name);
+        var submit = M("PHQ-9 submission POST (with Idempotency-Key)");
+        var trendLoaded = M("trend while submissions run");
+        var fhirLoaded = M("FHIR search while submissions run");
+        var trajectory = M("research trajectory by session (full cohort)");
+
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"## Latest run: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        Machine(sb);
+        sb.AppendLine(Inv, $"- Cohort: {cohort.Patients:N0} patients, {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments (PHQ-9 and GAD-7), deterministic seed; bulk-loaded in {loadSeconds:F1} s through the real stores.");
+        sb.AppendLine("- Service: Release build as its own process on 127.0.0.1, SQLite file (WAL, synchronous=FULL), auth, audit, idempotency and rate limiting on.");
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then {seconds:F0} s of closed-loop load.").AppendLine();
+
+        sb.AppendLine("### Targets (ratios to the ceilings measured in this run)").AppendLine();
+        sb.AppendLine("| target | ours | yardstick | ratio / figure | goal | met |");
+        sb.AppendLine("|---|---:|---:|---:|---:|:-:|");
+        Row(sb, "submissions vs single-row durable inserts", $"{submit.RequestsPerSecond:F0} req/s", $"{rawInserts:F0} rows/s", submit.RequestsPerSecond / rawInserts, "≥ 1.00 ×", submit.RequestsPerSecond / rawInserts >= 1.0);
+        Row(sb, "submissions vs bare Kestrel POST", $"{submit.RequestsPerSecond:F0} req/s", $"{bare.RequestsPerSecond:F0} req/s", submit.RequestsPerSecond / bare.RequestsPerSecond, "≥ 0.20 ×", submit.RequestsPerSecond / bare.RequestsPerSecond >= 0.2);
+        Fig(sb, "trend p99 while submissions run", $"{trendLoaded.P99Ms:F2} ms", "≤ 10 ms", trendLoaded.P99Ms <= 10);
+        Fig(sb, "FHIR Observation search p99 while submissions run", $"{fhirLoaded.P99Ms:F2} ms", "≤ 15 ms", fhirLoaded.P99Ms <= 15);
+        Fig(sb, "research trajectory, full cohort (p50; max)", $"{trajectory.P50Ms:F0} ms; {trajectory.MaxMs:F0} ms", "≤ 250 ms", trajectory.P50Ms <= 250);
+        Fig(sb, "service peak working set (VmHWM)", $"{peakMb:F0} MB", "≤ 300 MB", peakMb <= 300);
+        Fig(sb, "cold start to ready (process start → /health/ready 200)", $"{startToReady.TotalMilliseconds:F0} ms", "≤ 2,000 ms", startToReady.TotalMilliseconds <= 2000);
+        sb.AppendLine();
+
+        sb.AppendLine("### All figures").AppendLine();
+        sb.AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine(Inv, $"| ceiling: single-row durable inserts (Dapper, SQLite WAL, synchronous=FULL) | 1 | {rawInserts:F0} rows/s | | | | | |");
+        Line(sb, bare with { Name = "ceiling: bare Kestrel POST, same body, 201" });
+        foreach (var m in ms) Line(sb, m);
+        return sb.ToString();
+    }
+
+    public static string Growth(IReadOnlyList<GrowthRow> rows, double seconds)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"## How cost grows with the cohort: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        Machine(sb);
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then {seconds:F0} s; trend with 8 connections, trajectory (by session, PHQ-9) with 1.").AppendLine();
+        sb.AppendLine("| patients | assessments | trend req/s | trend p50 ms | trend p99 ms | trajectory p50 ms | trajectory max ms | trajectory ms per 1,000 patients |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            sb.AppendLine(Inv, $"| {r.Cohort.Patients:N0} | {r.Cohort.Assessments:N0} | {r.Trend.RequestsPerSecond:F0} | {r.Trend.P50Ms:F2} | {r.Trend.P99Ms:F2} | {r.Trajectory.P50Ms:F0} | {r.Trajectory.MaxMs:F0} | {r.Trajectory.P50Ms / (r.Cohort.Patients / 1000.0):F1} |");
+        return sb.ToString();
+    }
+
+    private static void Machine(StringBuilder sb)
+    {
+        sb.AppendLine(Inv, $"- Machine: {CpuModel()} × {Environment.ProcessorCount} cores, {MemoryGb():F0} GiB; .NET {Environment.Version}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
+        sb.AppendLine("- Load generator: wrk 4.1.0 (Debian), 2 threads, keep-alive, on the same cores as the service.");
+    }
+
+    private static void Row(StringBuilder sb, string what, string ours, string yardstick, double ratio, string goal, bool met) =>
+        sb.AppendLine(Inv, $"| {what} | {ours} | {yardstick} | {ratio:F2} × | {goal} | {(met ? "yes" : "**no**")} |");
+
+    private static void Fig(StringBuilder sb, string what, string figure, string goal, bool met) =>
+        sb.AppendLine(Inv, $"| {what} | {figure} | | | {goal} | {(met ? "yes" : "**no**")} |");
+
+    private static void Line(StringBuilder sb, Measurement m) =>
+        sb.AppendLine(Inv, $"| {m.Name} | {m.Connections} | {m.RequestsPerSecond:F0} | {m.P50Ms:F2} | {m.P95Ms:F2} | {m.P99Ms:F2} | {m.MaxMs:F2} | {m.Errors} |");
+
+    private static string CpuModel() =>
+        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
+
+    private static double MemoryGb() =>
+        double.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], Inv) / 1024 / 1024;
+}
