@@ -58,6 +58,22 @@ public class IdempotencyTests : ApiTest
     }
 
     [Fact]
+    public async Task Concurrent_duplicates_with_one_key_store_one_record_and_never_answer_with_a_second()
+    {
+        var patient = await CreatePatientAsync();
+        var url = $"/api/v1/patients/{patient}/questionnaires";
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => PostAsync(url, Body(12), "key-race")));
+
+        // SQLite (group commit): the duplicates run after the first in the writer and replay it. PostgreSQL: a
+        // duplicate that overlaps the first may instead be told 409 (in flight). Never a second record.
+        Assert.All(answers, a => Assert.Contains(a.Status, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        var created = answers.Where(a => a.Status == HttpStatusCode.Created).Select(a => a.Body!["id"]!.ToString()).Distinct().ToList();
+        Assert.Single(created);
+        Assert.Single((await GetOkAsync(url))["items"]!.AsArray());
+        Assert.Single((await GetOkAsync($"/api/v1/patients/{patient}/trends"))["openAlerts"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Failed_request_releases_its_key_for_a_retry()
     {
         var missing = Guid.NewGuid();

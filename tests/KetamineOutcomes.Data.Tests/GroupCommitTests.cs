@@ -121,6 +121,28 @@ public class GroupCommitTests
     }
 
     [Fact]
+    public async Task Audit_rows_ride_along_in_the_batch_and_survive_a_failing_batch_mate()
+    {
+        using var db = new TempDatabase();
+        var (blocker, release, entered) = Block(db.Db, "first");
+        await entered.Task;
+        var at = DateTimeOffset.UtcNow;
+        var appends = Enumerable.Range(0, 20).Select(i => KetamineOutcomes.Data.Stores.AuditStore.AppendAsync(
+            db.Db, i % 2 == 0 ? [Guid.NewGuid(), Guid.NewGuid()] : [], at, Guid.NewGuid(), "clinician", "GetTrend", 200, "success", $"req-{i}", default)).ToArray();
+        var failing = db.Db.WriteAsync<int>((c, t, ct) => throw new InvalidDataException("refused"), CancellationToken.None).AsTask();
+        release.SetResult();
+
+        await Task.WhenAll(appends.Append(blocker));
+        await Assert.ThrowsAsync<InvalidDataException>(() => failing);
+        await using var c = await db.Factory.OpenAsync(CancellationToken.None);
+        Assert.Equal(30, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events")); // 10 × 2 patients + 10 × none
+        Assert.Equal(20, await c.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT request_id) FROM audit_events"));
+        // Guids bind as the same text the stores read back.
+        var patient = await c.ExecuteScalarAsync<string>("SELECT patient_id FROM audit_events WHERE patient_id IS NOT NULL LIMIT 1");
+        Assert.True(Guid.TryParse(patient, out _));
+    }
+
+    [Fact]
     public async Task Many_concurrent_writers_all_land_exactly_once()
     {
         using var db = new TempDatabase();

@@ -57,19 +57,24 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
 
         var scope = CallerScope(http);
         var hash = RequestHash(http, canonicalRequest);
-        var (outcome, stored) = await IdempotencyStore.ReserveAsync(db, scope, key, hash, clock.GetUtcNow(), options.Value.InFlightLease, ct).ConfigureAwait(false);
-        switch (outcome)
+        var lease = options.Value.InFlightLease;
+        if (db.GroupCommit)
         {
-            case ReservationOutcome.Replay:
-                http.Response.Headers[ReplayedHeader] = "true";
-                if (stored!.Location is not null) http.Response.Headers.Location = stored.Location;
-                return Results.Text(stored.Body, contentType, Encoding.UTF8, stored.Status);
-            case ReservationOutcome.BodyMismatch:
-                throw new IdempotencyKeyReusedException();
-            case ReservationOutcome.InFlight:
-                throw new StateConflictException("Idempotency-Key in use", "A request with this Idempotency-Key is still being processed; retry shortly.");
+            // One writer: reserve, write and store the response as one unit. A duplicate queued behind it replays; a
+            // failed write takes its reservation with it, so there is nothing to release.
+            var (outcome, stored, created) = await db.WriteAsync<(ReservationOutcome, StoredResponse?, RawCreated?)>(async (c, tx, t) =>
+            {
+                var reservation = await IdempotencyStore.ReserveAsync(c, tx, scope, key, hash, clock.GetUtcNow(), lease, t).ConfigureAwait(false);
+                if (reservation.Outcome != ReservationOutcome.Reserved) return (reservation.Outcome, reservation.Response, null);
+                var result = await write(c, tx, t).ConfigureAwait(false);
+                await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, result.ReplayBody), clock.GetUtcNow(), t).ConfigureAwait(false);
+                return (ReservationOutcome.Reserved, null, result);
+            }, ct).ConfigureAwait(false);
+            return outcome == ReservationOutcome.Reserved ? Created(http, created!.Location, created.Body, contentType) : NotReserved(http, outcome, stored, contentType);
         }
 
+        var (first, replay) = await IdempotencyStore.ReserveAsync(db, scope, key, hash, clock.GetUtcNow(), lease, ct).ConfigureAwait(false);
+        if (first != ReservationOutcome.Reserved) return NotReserved(http, first, replay, contentType);
         try
         {
             var created = await db.WriteAsync(async (c, tx, t) =>
@@ -85,6 +90,21 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
             // The write did not happen: free the key so the client's retry can proceed.
             await IdempotencyStore.ReleaseAsync(db, scope, key, CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static IResult NotReserved(HttpContext http, ReservationOutcome outcome, StoredResponse? stored, string contentType)
+    {
+        switch (outcome)
+        {
+            case ReservationOutcome.Replay:
+                http.Response.Headers[ReplayedHeader] = "true";
+                if (stored!.Location is not null) http.Response.Headers.Location = stored.Location;
+                return Results.Text(stored.Body, contentType, Encoding.UTF8, stored.Status);
+            case ReservationOutcome.BodyMismatch:
+                throw new IdempotencyKeyReusedException();
+            default:
+                throw new StateConflictException("Idempotency-Key in use", "A request with this Idempotency-Key is still being processed; retry shortly.");
         }
     }
 

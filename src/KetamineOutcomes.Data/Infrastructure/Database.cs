@@ -8,7 +8,7 @@ namespace KetamineOutcomes.Data.Infrastructure;
 /// Runs units of work against the store. Each attempt opens its own connection; a write attempt is one
 /// transaction, so retrying a transient failure re-runs the whole unit and can never half-apply it.
 /// </summary>
-public sealed class Database
+public sealed class Database : IAsyncDisposable
 {
     private readonly ResiliencePipeline _pipeline;
     private readonly GroupCommitWriter? _groupCommit;
@@ -31,13 +31,17 @@ public sealed class Database
             });
         }
         _pipeline = builder.Build();
-        if (connections.SingleWriter && retry.GroupCommit) _groupCommit = new GroupCommitWriter(connections, _pipeline);
+        // SQLite admits one writer at a time: batch concurrent writes. PostgreSQL runs them side by side (and groups its own WAL flushes).
+        if (connections is SqliteConnectionFactory sqlite && retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline);
     }
 
     /// <summary>True when writes share transactions through group commit (single-writer stores).</summary>
     public bool GroupCommit => _groupCommit is not null;
 
     public IConnectionFactory Connections { get; }
+
+    /// <summary>Stops the group-commit writer after the writes already queued (the host disposes this at shutdown).</summary>
+    public ValueTask DisposeAsync() => _groupCommit?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     public ValueTask<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct) =>
         _pipeline.ExecuteAsync(async (state, token) =>
@@ -52,6 +56,30 @@ public sealed class Database
     /// </summary>
     public ValueTask<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
         _groupCommit is { } group ? new ValueTask<T>(group.WriteAsync(work, ct)) : WriteAloneAsync(work, ct);
+
+    /// <summary>
+    /// Appends rows to an append-only table and returns once they are committed. With group commit they ride along in
+    /// the current batch through one prepared statement; otherwise they are a unit of their own.
+    /// </summary>
+    public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows, CancellationToken ct) =>
+        _groupCommit is { } group ? group.AppendAsync(statement, rows) : WriteAloneAsync(async (c, tx, t) =>
+        {
+            await using var command = c.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = statement.Sql;
+            foreach (var name in statement.ParameterNames)
+            {
+                var p = command.CreateParameter();
+                p.ParameterName = "@" + name;
+                command.Parameters.Add(p);
+            }
+            foreach (var row in rows)
+            {
+                for (var i = 0; i < row.Length; i++) command.Parameters[i].Value = row[i] ?? DBNull.Value;
+                await command.ExecuteNonQueryAsync(t).ConfigureAwait(false);
+            }
+            return rows.Count;
+        }, ct).AsTask();
 
     private ValueTask<T> WriteAloneAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
         _pipeline.ExecuteAsync(async (state, token) =>
@@ -71,6 +99,13 @@ public sealed class Database
             }
             return result;
         }, (Connections, work), ct);
+}
+
+/// <summary>An INSERT into an append-only table, its parameters named in the order rows give their values.</summary>
+public sealed class AppendStatement(string sql, params string[] parameterNames)
+{
+    public string Sql { get; } = sql;
+    public IReadOnlyList<string> ParameterNames { get; } = parameterNames;
 }
 
 /// <summary>Retry settings of the store pipeline ("Storage:Retry").</summary>

@@ -11,23 +11,25 @@ namespace KetamineOutcomes.Data.Infrastructure;
 /// acknowledged write is exactly as durable as with a transaction of its own; the fsync is shared. Batches form by
 /// themselves: while one commits, the next queues (no added delay at low load).
 /// </summary>
-internal sealed class GroupCommitWriter
+internal sealed class GroupCommitWriter : IAsyncDisposable
 {
     /// <summary>Upper bound on units per transaction, so one commit never holds the results of too many callers.</summary>
     public const int MaxBatch = 256;
 
     private static readonly AsyncLocal<bool> InsideUnit = new();
 
-    private readonly IConnectionFactory _connections;
+    private readonly SqliteConnectionFactory _connections;
     private readonly ResiliencePipeline _pipeline;
     private readonly Channel<IUnit> _queue = Channel.CreateUnbounded<IUnit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private WriterConnection? _writer;
 
-    public GroupCommitWriter(IConnectionFactory connections, ResiliencePipeline pipeline)
+    public GroupCommitWriter(SqliteConnectionFactory connections, ResiliencePipeline pipeline)
     {
         _connections = connections;
         _pipeline = pipeline;
         // Started without the caller's execution context, so the loop never inherits a request's AsyncLocals.
-        using (ExecutionContext.SuppressFlow()) _ = Task.Run(LoopAsync);
+        using (ExecutionContext.SuppressFlow()) _loop = Task.Run(LoopAsync);
     }
 
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
@@ -35,9 +37,21 @@ internal sealed class GroupCommitWriter
         // A unit that waited on another unit would wait on its own batch forever.
         if (InsideUnit.Value) throw new InvalidOperationException("A unit of work must not start another write; use the connection and transaction it was given.");
         ct.ThrowIfCancellationRequested();
-        var unit = new Unit<T>(work, ct);
-        if (!_queue.Writer.TryWrite(unit)) throw new InvalidOperationException("The group-commit writer has stopped.");
-        return unit.Task;
+        return Enqueue(new Unit<T>(work, ct)).Task;
+    }
+
+    /// <summary>Append-only rows (the audit trail): the same batching, with the statement prepared once per writer connection.</summary>
+    public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows) => Enqueue(new AppendUnit(statement, rows)).Task;
+
+    private TUnit Enqueue<TUnit>(TUnit unit) where TUnit : IUnit =>
+        _queue.Writer.TryWrite(unit) ? unit : throw new InvalidOperationException("The group-commit writer has stopped.");
+
+    /// <summary>Finishes what is queued, then closes the writer connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task LoopAsync()
@@ -68,43 +82,111 @@ internal sealed class GroupCommitWriter
 
     private async Task RunBatchAsync(List<IUnit> batch)
     {
-        await using var connection = await _connections.OpenAsync(CancellationToken.None).ConfigureAwait(false);
-        await using var tx = await _connections.BeginWriteAsync(connection, CancellationToken.None).ConfigureAwait(false);
-        foreach (var unit in batch)
-        {
-            unit.Reset();
-            if (unit.CancellationToken.IsCancellationRequested)
-            {
-                unit.Cancelled();
-                continue;
-            }
-            await tx.SaveAsync("unit").ConfigureAwait(false);
-            try
-            {
-                InsideUnit.Value = true;
-                await unit.RunAsync(connection, tx).ConfigureAwait(false);
-                await tx.ReleaseAsync("unit").ConfigureAwait(false);
-            }
-            catch (Exception e) when (!_connections.IsTransient(e))
-            {
-                // Only this unit's statements are undone; the rest of the batch goes on.
-                await tx.RollbackAsync("unit").ConfigureAwait(false);
-                await tx.ReleaseAsync("unit").ConfigureAwait(false);
-                unit.Failed(e);
-            }
-            finally
-            {
-                InsideUnit.Value = false;
-            }
-        }
+        var writer = _writer ??= await WriterConnection.OpenAsync(_connections).ConfigureAwait(false);
         try
         {
-            await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            await using var tx = await _connections.BeginWriteAsync(writer.Connection, CancellationToken.None).ConfigureAwait(false);
+            foreach (var unit in batch)
+            {
+                unit.Reset();
+                if (unit.CancellationToken.IsCancellationRequested)
+                {
+                    unit.Cancelled();
+                    continue;
+                }
+                await writer.SavepointAsync(tx).ConfigureAwait(false);
+                try
+                {
+                    InsideUnit.Value = true;
+                    await unit.RunAsync(writer, tx).ConfigureAwait(false);
+                    await writer.ReleaseAsync(tx).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!_connections.IsTransient(e))
+                {
+                    // Only this unit's statements are undone; the rest of the batch goes on.
+                    await writer.RollbackToSavepointAsync(tx).ConfigureAwait(false);
+                    unit.Failed(e);
+                }
+                finally
+                {
+                    InsideUnit.Value = false;
+                }
+            }
+            try
+            {
+                await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (_connections.IsTransient(e))
+            {
+                // Same rule as a unit's own transaction: a failed COMMIT is never retried; callers retry with their key.
+                throw new CommitOutcomeUnknownException(e);
+            }
         }
-        catch (Exception e) when (_connections.IsTransient(e))
+        catch
         {
-            // Same rule as a unit's own transaction: a failed COMMIT is never retried; callers retry with their key.
-            throw new CommitOutcomeUnknownException(e);
+            // Start the next batch on a fresh connection rather than one in an unknown state.
+            _writer = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The loop's own connection, with its savepoint and append statements prepared once.</summary>
+    private sealed class WriterConnection : IAsyncDisposable
+    {
+        private readonly DbCommand _save, _release, _rollback;
+        private readonly Dictionary<AppendStatement, DbCommand> _appends = [];
+
+        private WriterConnection(DbConnection connection)
+        {
+            Connection = connection;
+            _save = Command("SAVEPOINT unit");
+            _release = Command("RELEASE unit");
+            _rollback = Command("ROLLBACK TO unit; RELEASE unit");
+        }
+
+        public DbConnection Connection { get; }
+
+        public static async Task<WriterConnection> OpenAsync(SqliteConnectionFactory factory) =>
+            new(await factory.OpenAsync(CancellationToken.None).ConfigureAwait(false));
+
+        public Task<int> SavepointAsync(DbTransaction tx) => Run(_save, tx);
+        public Task<int> ReleaseAsync(DbTransaction tx) => Run(_release, tx);
+        public Task<int> RollbackToSavepointAsync(DbTransaction tx) => Run(_rollback, tx);
+
+        /// <summary>The append statement prepared on this connection, its parameters in place for the rows' values.</summary>
+        public DbCommand Prepared(AppendStatement statement)
+        {
+            if (_appends.TryGetValue(statement, out var command)) return command;
+            command = Command(statement.Sql);
+            foreach (var name in statement.ParameterNames)
+            {
+                var p = command.CreateParameter();
+                p.ParameterName = "@" + name;
+                command.Parameters.Add(p);
+            }
+            command.Prepare();
+            _appends[statement] = command;
+            return command;
+        }
+
+        private static Task<int> Run(DbCommand command, DbTransaction tx)
+        {
+            command.Transaction = tx;
+            return command.ExecuteNonQueryAsync();
+        }
+
+        private DbCommand Command(string sql)
+        {
+            var command = Connection.CreateCommand();
+            command.CommandText = sql;
+            return command;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var c in _appends.Values.Concat([_save, _release, _rollback])) await c.DisposeAsync().ConfigureAwait(false);
+            await Connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -112,7 +194,7 @@ internal sealed class GroupCommitWriter
     {
         CancellationToken CancellationToken { get; }
         void Reset();
-        Task RunAsync(DbConnection connection, DbTransaction tx);
+        Task RunAsync(WriterConnection writer, DbTransaction tx);
         void Failed(Exception e);
         void Cancelled();
         void Cancel();
@@ -133,7 +215,7 @@ internal sealed class GroupCommitWriter
 
         public void Reset() => (_result, _error, _cancelled) = (default, null, false);
 
-        public async Task RunAsync(DbConnection connection, DbTransaction tx) => _result = await work(connection, tx, ct).ConfigureAwait(false);
+        public async Task RunAsync(WriterConnection writer, DbTransaction tx) => _result = await work(writer.Connection, tx, ct).ConfigureAwait(false);
 
         public void Failed(Exception e) => _error = e;
         public void Cancelled() => _cancelled = true;
@@ -144,6 +226,41 @@ internal sealed class GroupCommitWriter
             if (_cancelled) _done.TrySetCanceled(ct);
             else if (_error is not null) _done.TrySetException(_error);
             else _done.TrySetResult(_result!);
+        }
+
+        public void Fail(Exception e) => _done.TrySetException(e);
+    }
+
+    /// <summary>Rows for an append-only table; not cancellable (an audit row is written even if its caller went away).</summary>
+    private sealed class AppendUnit(AppendStatement statement, IReadOnlyList<object?[]> rows) : IUnit
+    {
+        private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Exception? _error;
+
+        public Task<int> Task => _done.Task;
+        public CancellationToken CancellationToken => CancellationToken.None;
+
+        public void Reset() => _error = null;
+
+        public async Task RunAsync(WriterConnection writer, DbTransaction tx)
+        {
+            var command = writer.Prepared(statement);
+            command.Transaction = tx;
+            foreach (var row in rows)
+            {
+                for (var i = 0; i < row.Length; i++) command.Parameters[i].Value = row[i] ?? DBNull.Value;
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+
+        public void Failed(Exception e) => _error = e;
+        public void Cancelled() { }
+        public void Cancel() { }
+
+        public void Deliver()
+        {
+            if (_error is not null) _done.TrySetException(_error);
+            else _done.TrySetResult(rows.Count);
         }
 
         public void Fail(Exception e) => _done.TrySetException(e);

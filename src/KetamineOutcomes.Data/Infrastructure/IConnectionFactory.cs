@@ -8,9 +8,6 @@ public interface IConnectionFactory
     /// <summary>Provider name: "sqlite" or "postgres" (selects the few provider-specific statements).</summary>
     string Provider { get; }
 
-    /// <summary>True when the store admits one writer at a time (SQLite): writes then go through group commit.</summary>
-    bool SingleWriter { get; }
-
     Task<DbConnection> OpenAsync(CancellationToken ct);
 
     /// <summary>Begins the write transaction this provider needs (SQLite: BEGIN IMMEDIATE, so writers queue up front).</summary>

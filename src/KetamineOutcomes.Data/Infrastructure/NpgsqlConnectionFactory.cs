@@ -20,9 +20,6 @@ public sealed class NpgsqlConnectionFactory : IConnectionFactory, IAsyncDisposab
 
     public string Provider => "postgres";
 
-    /// <summary>PostgreSQL runs concurrent transactions (and groups WAL flushes itself): no group commit here.</summary>
-    public bool SingleWriter => false;
-
     public string ConnectionString { get; }
 
     public NpgsqlDataSource DataSource { get; }

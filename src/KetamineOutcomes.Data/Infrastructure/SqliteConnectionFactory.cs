@@ -30,8 +30,6 @@ public sealed class SqliteConnectionFactory : IConnectionFactory
 
     public string Provider => "sqlite";
 
-    public bool SingleWriter => true;
-
     public string ConnectionString { get; }
 
     /// <summary>The database file path (never logged with the rest of the connection string).</summary>

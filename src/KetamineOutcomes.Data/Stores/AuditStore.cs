@@ -23,21 +23,20 @@ public static class AuditStore
         public string RequestId { get; set; } = "";
     }
 
-    /// <summary>Appends one row per patient (or one row without a patient), in one statement.</summary>
+    private static readonly AppendStatement Append = new("""
+        INSERT INTO audit_events (at, key_id, role, action, patient_id, status_code, outcome, request_id)
+        VALUES (@at, @keyId, @role, @action, @patientId, @statusCode, @outcome, @requestId)
+        """, "at", "keyId", "role", "action", "patientId", "statusCode", "outcome", "requestId");
+
+    /// <summary>Appends one row per patient (or one row without a patient), committed together.</summary>
     public static Task AppendAsync(Database db, IReadOnlyCollection<Guid?> patientIds, DateTimeOffset at, Guid? keyId, string? role,
-        string action, int statusCode, string outcome, string requestId, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx, t) =>
-        {
-            const string sql = """
-                INSERT INTO audit_events (at, key_id, role, action, patient_id, status_code, outcome, request_id)
-                VALUES (@at, @keyId, @role, @action, @patientId, @statusCode, @outcome, @requestId)
-                """;
-            var rows = (patientIds.Count == 0 ? [null] : patientIds).Select(patientId => new
-            {
-                at = DbTime.ToDb(at), keyId, role, action, patientId, statusCode, outcome, requestId,
-            });
-            return await c.ExecuteAsync(new CommandDefinition(sql, rows, tx, cancellationToken: t)).ConfigureAwait(false);
-        }, ct).AsTask();
+        string action, int statusCode, string outcome, string requestId, CancellationToken ct)
+    {
+        var rows = (patientIds.Count == 0 ? [null] : patientIds)
+            .Select(patientId => new object?[] { DbTime.ToDb(at), keyId, role, action, patientId, statusCode, outcome, requestId })
+            .ToArray();
+        return db.AppendAsync(Append, rows, ct);
+    }
 
     public static async Task<Page<AuditEvent>> ListAsync(DbConnection c, Guid? patientId, DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, int limit, CancellationToken ct)
     {

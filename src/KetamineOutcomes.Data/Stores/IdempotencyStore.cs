@@ -37,37 +37,44 @@ public static class IdempotencyStore
     /// <param name="lease">How long an in-flight reservation blocks others; after that it is taken to be abandoned (crash).</param>
     public static ValueTask<(ReservationOutcome Outcome, StoredResponse? Response)> ReserveAsync(
         Database db, string scope, string key, string requestHash, DateTimeOffset now, TimeSpan lease, CancellationToken ct) =>
-        db.WriteAsync<(ReservationOutcome, StoredResponse?)>(async (c, tx, t) =>
+        db.WriteAsync((c, tx, t) => ReserveAsync(c, tx, scope, key, requestHash, now, lease, t), ct);
+
+    /// <summary>
+    /// Reserves inside the caller's transaction. With group commit the reservation, the record and the stored response
+    /// then commit together: a concurrent duplicate runs after it in the writer and replays.
+    /// </summary>
+    public static async Task<(ReservationOutcome Outcome, StoredResponse? Response)> ReserveAsync(
+        DbConnection c, DbTransaction tx, string scope, string key, string requestHash, DateTimeOffset now, TimeSpan lease, CancellationToken t)
+    {
+        const string select = """
+            SELECT request_hash AS RequestHash, state AS State, response_status AS ResponseStatus,
+                   response_location AS ResponseLocation, response_body AS ResponseBody, created_at AS CreatedAt
+            FROM idempotency_requests WHERE scope = @scope AND idempotency_key = @key
+            """;
+        // ON CONFLICT: two first requests racing (PostgreSQL, several instances) — the loser reads the winner's row.
+        const string insert = """
+            INSERT INTO idempotency_requests (scope, idempotency_key, request_hash, state, created_at)
+            VALUES (@scope, @key, @requestHash, 'in-flight', @now)
+            ON CONFLICT (scope, idempotency_key) DO NOTHING
+            """;
+        const string takeOver = """
+            UPDATE idempotency_requests SET created_at = @now
+            WHERE scope = @scope AND idempotency_key = @key AND state = 'in-flight' AND created_at = @seen
+            """;
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
+        if (row is null)
         {
-            const string select = """
-                SELECT request_hash AS RequestHash, state AS State, response_status AS ResponseStatus,
-                       response_location AS ResponseLocation, response_body AS ResponseBody, created_at AS CreatedAt
-                FROM idempotency_requests WHERE scope = @scope AND idempotency_key = @key
-                """;
-            // ON CONFLICT: two first requests racing (PostgreSQL, several instances) — the loser reads the winner's row.
-            const string insert = """
-                INSERT INTO idempotency_requests (scope, idempotency_key, request_hash, state, created_at)
-                VALUES (@scope, @key, @requestHash, 'in-flight', @now)
-                ON CONFLICT (scope, idempotency_key) DO NOTHING
-                """;
-            const string takeOver = """
-                UPDATE idempotency_requests SET created_at = @now
-                WHERE scope = @scope AND idempotency_key = @key AND state = 'in-flight' AND created_at = @seen
-                """;
-            var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
-            if (row is null)
-            {
-                if (await c.ExecuteAsync(new CommandDefinition(insert, new { scope, key, requestHash, now = DbTime.ToDb(now) }, tx, cancellationToken: t)).ConfigureAwait(false) == 1)
-                    return (ReservationOutcome.Reserved, null);
-                row = await c.QuerySingleAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
-            }
-            if (!string.Equals(row.RequestHash, requestHash, StringComparison.Ordinal)) return (ReservationOutcome.BodyMismatch, null);
-            if (row.State == "completed")
-                return (ReservationOutcome.Replay, new StoredResponse((int)row.ResponseStatus!.Value, row.ResponseLocation, row.ResponseBody ?? ""));
-            if (now - row.CreatedAt < lease) return (ReservationOutcome.InFlight, null);
-            var taken = await c.ExecuteAsync(new CommandDefinition(takeOver, new { scope, key, now = DbTime.ToDb(now), seen = DbTime.ToDb(row.CreatedAt) }, tx, cancellationToken: t)).ConfigureAwait(false);
-            return (taken == 1 ? ReservationOutcome.Reserved : ReservationOutcome.InFlight, null);
-        }, ct);
+            if (await c.ExecuteAsync(new CommandDefinition(insert, new { scope, key, requestHash, now = DbTime.ToDb(now) }, tx, cancellationToken: t)).ConfigureAwait(false) == 1)
+                return (ReservationOutcome.Reserved, null);
+            row = await c.QuerySingleAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
+        }
+        if (!string.Equals(row.RequestHash, requestHash, StringComparison.Ordinal)) return (ReservationOutcome.BodyMismatch, null);
+        if (row.State == "completed")
+            return (ReservationOutcome.Replay, new StoredResponse((int)row.ResponseStatus!.Value, row.ResponseLocation, row.ResponseBody ?? ""));
+        if (now - row.CreatedAt < lease) return (ReservationOutcome.InFlight, null);
+        var taken = await c.ExecuteAsync(new CommandDefinition(takeOver, new { scope, key, now = DbTime.ToDb(now), seen = DbTime.ToDb(row.CreatedAt) }, tx, cancellationToken: t)).ConfigureAwait(false);
+        return (taken == 1 ? ReservationOutcome.Reserved : ReservationOutcome.InFlight, null);
+    }
 
     /// <summary>Stores the response, inside the transaction that stored the created record.</summary>
     public static async Task CompleteAsync(DbConnection c, DbTransaction tx, string scope, string key, StoredResponse response, DateTimeOffset now, CancellationToken ct)
