@@ -38,8 +38,8 @@ internal static class QuestionnairesEndpoints
     }
 
     internal static async Task<IResult> SubmitQuestionnaire(
-        Guid patientId, SubmitQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks,
-        ClaimsPrincipal user, CancellationToken ct)
+        Guid patientId, SubmitQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, Database db, TimeProvider clock,
+        WebhookTargets webhooks, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
@@ -50,12 +50,14 @@ internal static class QuestionnairesEndpoints
         if (instrument is { } i) QuestionnaireScoring.Validate(i, request.Items, request.Difficulty, errors);
         errors.ThrowIfAny();
 
+        // Timepoints are derived from the infusion list whenever a record is read, never stored: reading the list before
+        // the write (on a reader, off the single writer's path) only dates the answer's timepoint to that moment.
+        var timeline = (await db.ReadAsync((c, t) => InfusionStore.ListForPatientAsync(c, patientId, t), ct).ConfigureAwait(false)).ToTimeline();
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var (q, alert) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, instrument!.Value, completedAt, request.Items!,
                 request.Difficulty, request.Source, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
-            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
             return new CreatedRecord<QuestionnaireResult>($"/api/v1/patients/{patientId}/questionnaires/{q.Id}", ToResult(q, timeline, alert));
         }, ct).ConfigureAwait(false);
     }

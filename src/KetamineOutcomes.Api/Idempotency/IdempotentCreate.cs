@@ -30,8 +30,8 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         {
             var result = await write(c, tx, t).ConfigureAwait(false);
             // A replay must not hand out secrets a second time (an API key is shown once), nor store them here.
-            var replayable = redactForReplay is null ? result.Body : redactForReplay(result.Body);
-            return new RawCreated(result.Location, Serialize(result.Body), Serialize(replayable));
+            var body = Serialize(result.Body);
+            return new RawCreated(result.Location, body, redactForReplay is null ? body : Serialize(redactForReplay(result.Body)));
         }, "application/json; charset=utf-8", ct);
 
     private string Serialize<T>(T body) => JsonSerializer.Serialize(body, json.Value.SerializerOptions);

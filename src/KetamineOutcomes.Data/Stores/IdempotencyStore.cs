@@ -61,13 +61,10 @@ public static class IdempotencyStore
             UPDATE idempotency_requests SET created_at = @now
             WHERE scope = @scope AND idempotency_key = @key AND state = 'in-flight' AND created_at = @seen
             """;
-        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
-        if (row is null)
-        {
-            if (await c.ExecuteAsync(new CommandDefinition(insert, new { scope, key, requestHash, now = DbTime.ToDb(now) }, tx, cancellationToken: t)).ConfigureAwait(false) == 1)
-                return (ReservationOutcome.Reserved, null);
-            row = await c.QuerySingleAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
-        }
+        // Insert first: a fresh key (the common case) costs one statement.
+        if (await c.ExecuteAsync(new CommandDefinition(insert, new { scope, key, requestHash, now = DbTime.ToDb(now) }, tx, cancellationToken: t)).ConfigureAwait(false) == 1)
+            return (ReservationOutcome.Reserved, null);
+        var row = await c.QuerySingleAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
         if (!string.Equals(row.RequestHash, requestHash, StringComparison.Ordinal)) return (ReservationOutcome.BodyMismatch, null);
         if (row.State == "completed")
             return (ReservationOutcome.Replay, new StoredResponse((int)row.ResponseStatus!.Value, row.ResponseLocation, row.ResponseBody ?? ""));
