@@ -68,9 +68,9 @@ internal static class FhirEndpoints
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var list = new List<FhirMapping.ObservationEntry>();
             foreach (var r in await QuestionnaireStore.AllForPatientAsync(c, patientId, t).ConfigureAwait(false))
-                list.AddRange(FhirMapping.Observations(r, timeline.At(r.CompletedAt)));
+                list.AddRange(FhirMapping.Observations(r, timeline));
             foreach (var r in await CheckinStore.AllForPatientAsync(c, patientId, t).ConfigureAwait(false))
-                list.Add(FhirMapping.RiskObservation(r, timeline.At(r.CompletedAt)));
+                list.Add(FhirMapping.RiskObservation(r, timeline));
             return list;
         }, ct).ConfigureAwait(false);
         AuditMiddleware.RecordPatients(http, [patientId]);
@@ -79,8 +79,8 @@ internal static class FhirEndpoints
             .Where(e => codes.Count == 0 || codes.Contains(e.Code))
             .Where(e => categories.Length == 0 || categories.Contains("survey"))
             .Where(e => dates.All(d => d.Matches(e.Effective)));
-        var ordered = (descending ? matching.OrderByDescending(e => e.Effective) : matching.OrderBy(e => e.Effective)).ThenBy(e => e.Resource.Id, StringComparer.Ordinal).ToList();
-        return FhirJson.Result(Searchset(http.Request, "Observation", ordered.Select(e => (Resource)e.Resource).ToList(), count, offset));
+        var ordered = (descending ? matching.OrderByDescending(e => e.Effective) : matching.OrderBy(e => e.Effective)).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+        return FhirJson.Result(Searchset(http.Request, "Observation", ordered.Count, ordered.Skip(offset).Take(count).Select(e => (Resource)e.Build()), count, offset));
     }
 
     internal static async Task<IResult> SearchResponses(HttpContext http, Database db, ClaimsPrincipal user, CancellationToken ct)
@@ -195,14 +195,17 @@ internal static class FhirEndpoints
         }, $"{Fhir}; charset=utf-8", ct).ConfigureAwait(false);
     }
 
-    private static Bundle Searchset(HttpRequest request, string type, List<Resource> all, int count, int offset)
+    private static Bundle Searchset(HttpRequest request, string type, List<Resource> all, int count, int offset) =>
+        Searchset(request, type, all.Count, all.Skip(offset).Take(count), count, offset);
+
+    /// <summary>A searchset of one page, given the total number of matches.</summary>
+    private static Bundle Searchset(HttpRequest request, string type, int total, IEnumerable<Resource> page, int count, int offset)
     {
         var baseUrl = BaseUrl(request);
-        var page = all.Skip(offset).Take(count).ToList();
-        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = all.Count };
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = total };
         var self = $"{baseUrl}/{type}{request.QueryString}";
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = self });
-        if (offset + count < all.Count)
+        if (offset + count < total)
         {
             var next = request.Query.Where(kv => kv.Key != "_offset").SelectMany(kv => kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}"))
                 .Append($"_offset={(offset + count).ToString(CultureInfo.InvariantCulture)}");

@@ -11,33 +11,43 @@ namespace KetamineOutcomes.Api.Fhir;
 /// <summary>Our records as FHIR R4 resources (Firely POCOs): Observations and QuestionnaireResponses.</summary>
 internal static class FhirMapping
 {
-    /// <summary>An Observation with the facts search needs next to it (its code and effective time).</summary>
-    public sealed record ObservationEntry(string Code, DateTimeOffset Effective, Observation Resource);
+    /// <summary>
+    /// What search needs to filter, order and page an Observation (code, time, id), and how to build it: only the
+    /// page's resources are ever built.
+    /// </summary>
+    public sealed record ObservationEntry(string Code, DateTimeOffset Effective, string Id, Func<Observation> Build);
 
-    public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, Timepoint timepoint)
+    public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, InfusionTimeline timeline)
     {
-        var total = Loinc.Total(q.Instrument);
+        yield return new ObservationEntry(Loinc.Total(q.Instrument), q.CompletedAt, $"{q.Id}-total", () => TotalObservation(q, timeline.At(q.CompletedAt)));
+        if (q.Instrument == Instrument.Phq9 && q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] is { } item9)
+            yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, $"{q.Id}-item9", () => Item9Observation(q, item9, timeline.At(q.CompletedAt)));
+    }
+
+    public static ObservationEntry RiskObservation(CheckinRecord c, InfusionTimeline timeline) =>
+        new(Loinc.CssrsRisk, c.CompletedAt, $"{c.Id}-risk", () =>
+        {
+            var obs = Base($"{c.Id}-risk", c.PatientId, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)", timeline.At(c.CompletedAt), c.Id);
+            obs.Value = RiskCoding(c.RiskLevel);
+            return obs;
+        });
+
+    private static Observation TotalObservation(QuestionnaireRecord q, Timepoint timepoint)
+    {
         var name = q.Instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
-        var obs = Base($"{q.Id}-total", q.PatientId, q.CompletedAt, total, $"{name} total score", timepoint, q.Id);
+        var obs = Base($"{q.Id}-total", q.PatientId, q.CompletedAt, Loinc.Total(q.Instrument), $"{name} total score", timepoint, q.Id);
         obs.Value = new Integer(q.TotalScore);
         obs.Interpretation = [new CodeableConcept(FhirCodes.SeveritySystem, WireNames.Of(q.Severity), WireNames.Of(q.Severity))];
         if (q.Prorated) obs.Note = [new Annotation { Text = new Markdown("Prorated: one or more items were unanswered; total = round(sum × items / answered).") }];
-        yield return new ObservationEntry(total, q.CompletedAt, obs);
-
-        if (q.Instrument == Instrument.Phq9 && q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] is { } item9)
-        {
-            var safety = Base($"{q.Id}-item9", q.PatientId, q.CompletedAt, Loinc.Phq9Item9,
-                "Thoughts that you would be better off dead, or of hurting yourself", timepoint, q.Id);
-            safety.Value = new Integer(item9);
-            yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, safety);
-        }
+        return obs;
     }
 
-    public static ObservationEntry RiskObservation(CheckinRecord c, Timepoint timepoint)
+    private static Observation Item9Observation(QuestionnaireRecord q, int item9, Timepoint timepoint)
     {
-        var obs = Base($"{c.Id}-risk", c.PatientId, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)", timepoint, c.Id);
-        obs.Value = RiskCoding(c.RiskLevel);
-        return new ObservationEntry(Loinc.CssrsRisk, c.CompletedAt, obs);
+        var safety = Base($"{q.Id}-item9", q.PatientId, q.CompletedAt, Loinc.Phq9Item9,
+            "Thoughts that you would be better off dead, or of hurting yourself", timepoint, q.Id);
+        safety.Value = new Integer(item9);
+        return safety;
     }
 
     private static Observation Base(string id, Guid patientId, DateTimeOffset effective, string code, string display, Timepoint tp, Guid responseId) => new()

@@ -28,8 +28,19 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     {
         _connections = connections;
         _pipeline = pipeline;
-        // Started without the caller's execution context, so the loop never inherits a request's AsyncLocals.
-        using (ExecutionContext.SuppressFlow()) _loop = Task.Run(LoopAsync);
+        // A thread of its own: SQLite's calls (fsync included) block, and a thread-pool thread blocked for good would leave
+        // request handling one thread short until the pool noticed. Started without the caller's execution context, so
+        // the loop never inherits a request's AsyncLocals.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop = done.Task;
+        using (ExecutionContext.SuppressFlow())
+        {
+            new Thread(() =>
+            {
+                try { Loop(); done.SetResult(); }
+                catch (Exception e) { done.SetException(e); }
+            }) { IsBackground = true, Name = "sqlite-group-commit" }.Start();
+        }
     }
 
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
@@ -54,10 +65,11 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task LoopAsync()
+    private void Loop()
     {
         var batch = new List<IUnit>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        // Waits block this thread (it has nothing else to do) rather than hop to the pool.
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit))
@@ -69,8 +81,10 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             try
             {
                 // A transient failure (SQLITE_BUSY from another process) re-runs the whole batch: nothing of it was kept.
-                await _pipeline.ExecuteAsync(static async (state, _) => await state.Item1.RunBatchAsync(state.batch).ConfigureAwait(false),
-                    (this, batch), CancellationToken.None).ConfigureAwait(false);
+                // Blocking on purpose: the batch's work completes synchronously on this thread (SQLite), and a retry's
+                // back-off delay must not move the loop onto a pool thread.
+                _pipeline.ExecuteAsync(static async (state, _) => await state.Item1.RunBatchAsync(state.batch).ConfigureAwait(false),
+                    (this, batch), CancellationToken.None).AsTask().GetAwaiter().GetResult();
                 foreach (var unit in batch) unit.Deliver();
             }
             catch (Exception e)

@@ -38,39 +38,12 @@ public static class ResearchStore
           AND (@drug IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.drug = @drug))
         """;
 
-    private sealed class PatientRow
-    {
-        public Guid Id { get; set; }
-        public string PseudoId { get; set; } = "";
-        public string? Sex { get; set; }
-        public long? BirthYear { get; set; }
-    }
-
-    private sealed class DiagnosisRow
-    {
-        public Guid PatientId { get; set; }
-        public string Diagnosis { get; set; } = "";
-    }
-
-    private sealed class InfusionRow
-    {
-        public Guid PatientId { get; set; }
-        public Guid Id { get; set; }
-        public DateTimeOffset AdministeredAt { get; set; }
-        public string Route { get; set; } = "";
-        public string Drug { get; set; } = "";
-    }
-
-    private sealed class AssessmentRow
-    {
-        public Guid PatientId { get; set; }
-        public Guid Id { get; set; }
-        public DateTimeOffset CompletedAt { get; set; }
-        public long TotalScore { get; set; }
-        public string Severity { get; set; } = "";
-        public long Prorated { get; set; }
-        public string Items { get; set; } = "[]";
-    }
+    // Rows as the four streams read them, mapped by hand from the reader: Dapper's per-row mapping and the Guid and
+    // instant type handlers were most of the cost of a full-cohort read.
+    private sealed record PatientRow(Guid Id, string PseudoId, string? Sex, long? BirthYear);
+    private sealed record DiagnosisRow(Guid PatientId, string Diagnosis);
+    private sealed record InfusionRow(Guid PatientId, Guid Id, long AdministeredAt, string Route, string Drug);
+    private sealed record AssessmentRow(Guid PatientId, Guid Id, long CompletedAt, long TotalScore, string Severity, long Prorated, string Items);
 
     /// <summary>A new random pseudonym: "R-" and 12 letters (≈ 56 bits), derived from nothing.</summary>
     public static string NewPseudoId()
@@ -132,70 +105,82 @@ public static class ResearchStore
         await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c3 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c4 = await connections.OpenAsync(ct).ConfigureAwait(false);
-        var patients = c1.QueryUnbufferedAsync<PatientRow>(patientsSql, args).GetAsyncEnumerator(ct);
-        var infusions = new Lookahead<InfusionRow>(c2.QueryUnbufferedAsync<InfusionRow>(infusionsSql, args).GetAsyncEnumerator(ct));
-        var assessments = new Lookahead<AssessmentRow>(c3.QueryUnbufferedAsync<AssessmentRow>(assessmentsSql, args).GetAsyncEnumerator(ct));
-        var diagnoses = new Lookahead<DiagnosisRow>(c4.QueryUnbufferedAsync<DiagnosisRow>(diagnosesSql, args).GetAsyncEnumerator(ct));
-        try
+        await using var patients = await RowStream<PatientRow>.OpenAsync(c1, patientsSql, args,
+            r => new PatientRow(r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3)), ct).ConfigureAwait(false);
+        await using var diagnoses = await RowStream<DiagnosisRow>.OpenAsync(c4, diagnosesSql, args,
+            r => new DiagnosisRow(r.GetGuid(0), r.GetString(1)), ct).ConfigureAwait(false);
+        await using var infusions = await RowStream<InfusionRow>.OpenAsync(c2, infusionsSql, args,
+            r => new InfusionRow(r.GetGuid(0), r.GetGuid(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), ct).ConfigureAwait(false);
+        await using var assessments = await RowStream<AssessmentRow>.OpenAsync(c3, assessmentsSql, args,
+            r => new AssessmentRow(r.GetGuid(0), r.GetGuid(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4), r.GetInt64(5), r.GetString(6)), ct).ConfigureAwait(false);
+        while (await patients.PeekAsync().ConfigureAwait(false) is { } p)
         {
-            while (await patients.MoveNextAsync().ConfigureAwait(false))
-            {
-                var p = patients.Current;
-                var key = OrderKey(p.Id);
-                var dxs = new List<Diagnosis>();
-                await foreach (var dx in diagnoses.TakeWhileAsync(row => string.CompareOrdinal(OrderKey(row.PatientId), key) <= 0).ConfigureAwait(false))
-                {
-                    if (dx.PatientId == p.Id) dxs.Add(WireNames.Parse<Diagnosis>(dx.Diagnosis));
-                }
-                var ins = new List<ResearchInfusion>();
-                await foreach (var i in infusions.TakeWhileAsync(row => string.CompareOrdinal(OrderKey(row.PatientId), key) <= 0).ConfigureAwait(false))
-                {
-                    if (i.PatientId == p.Id) ins.Add(new ResearchInfusion(i.Id, i.AdministeredAt, WireNames.Parse<AdministrationRoute>(i.Route), WireNames.Parse<Drug>(i.Drug)));
-                }
-                var qs = new List<ResearchAssessment>();
-                await foreach (var a in assessments.TakeWhileAsync(row => string.CompareOrdinal(OrderKey(row.PatientId), key) <= 0).ConfigureAwait(false))
-                {
-                    if (a.PatientId == p.Id)
-                        qs.Add(new ResearchAssessment(a.Id, a.CompletedAt, (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
-                            includeItems ? JsonSerializer.Deserialize<int?[]>(a.Items) ?? [] : []));
-                }
-                yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
-                    dxs.Order().ToArray(), ins, qs);
-            }
-        }
-        finally
-        {
-            await patients.DisposeAsync().ConfigureAwait(false);
-            await infusions.DisposeAsync().ConfigureAwait(false);
-            await assessments.DisposeAsync().ConfigureAwait(false);
-            await diagnoses.DisposeAsync().ConfigureAwait(false);
+            patients.Take();
+            var dxs = new List<Diagnosis>();
+            while (await diagnoses.NextOfAsync(p.Id).ConfigureAwait(false) is { } dx) dxs.Add(WireNames.Parse<Diagnosis>(dx.Diagnosis));
+            var ins = new List<ResearchInfusion>();
+            while (await infusions.NextOfAsync(p.Id).ConfigureAwait(false) is { } i)
+                ins.Add(new ResearchInfusion(i.Id, DbTime.FromDb(i.AdministeredAt), WireNames.Parse<AdministrationRoute>(i.Route), WireNames.Parse<Drug>(i.Drug)));
+            var qs = new List<ResearchAssessment>();
+            while (await assessments.NextOfAsync(p.Id).ConfigureAwait(false) is { } a)
+                qs.Add(new ResearchAssessment(a.Id, DbTime.FromDb(a.CompletedAt), (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
+                    includeItems ? JsonSerializer.Deserialize<int?[]>(a.Items) ?? [] : []));
+            yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
+                dxs.Order().ToArray(), ins, qs);
         }
     }
 
-    private static string OrderKey(Guid id) => id.ToString("N");
+    /// <summary>-1, 0 or 1 as the two ids compare in the order both providers sort them.</summary>
+    private static int CompareOrder(Guid a, Guid b) => string.CompareOrdinal(a.ToString("N"), b.ToString("N"));
 
-    /// <summary>A forward-only reader with one row of lookahead, for merging ordered streams.</summary>
-    private sealed class Lookahead<T>(IAsyncEnumerator<T> source) : IAsyncDisposable where T : class
+    /// <summary>A forward-only reader with one row of lookahead, for merging streams ordered by patient.</summary>
+    private sealed class RowStream<T>(DbDataReader reader, Func<DbDataReader, T> map, Func<T, Guid> patientOf, CancellationToken ct) : IAsyncDisposable
+        where T : class
     {
         private T? _peeked;
         private bool _done;
 
-        public async IAsyncEnumerable<T> TakeWhileAsync(Func<T, bool> predicate)
+        public static async Task<RowStream<T>> OpenAsync(DbConnection c, string sql, object args, Func<DbDataReader, T> map, CancellationToken ct) =>
+            new(await c.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)).ConfigureAwait(false), map, PatientOf, ct);
+
+        private static Guid PatientOf(T row) => row switch
         {
-            while (true)
+            PatientRow p => p.Id,
+            DiagnosisRow d => d.PatientId,
+            InfusionRow i => i.PatientId,
+            AssessmentRow a => a.PatientId,
+            _ => throw new InvalidOperationException(),
+        };
+
+        public async ValueTask<T?> PeekAsync()
+        {
+            if (_peeked is null && !_done)
             {
-                if (_peeked is null)
-                {
-                    if (_done || !await source.MoveNextAsync().ConfigureAwait(false)) { _done = true; yield break; }
-                    _peeked = source.Current;
-                }
-                if (!predicate(_peeked)) yield break;
-                var row = _peeked;
-                _peeked = null;
-                yield return row;
+                if (await reader.ReadAsync(ct).ConfigureAwait(false)) _peeked = map(reader);
+                else _done = true;
             }
+            return _peeked;
         }
 
-        public ValueTask DisposeAsync() => source.DisposeAsync();
+        public void Take() => _peeked = null;
+
+        /// <summary>The next row of this patient, skipping rows of patients ordered before it; null at the next patient's rows.</summary>
+        public async ValueTask<T?> NextOfAsync(Guid patientId)
+        {
+            while (await PeekAsync().ConfigureAwait(false) is { } row)
+            {
+                var rowPatient = patientOf(row);
+                if (rowPatient == patientId)
+                {
+                    Take();
+                    return row;
+                }
+                if (CompareOrder(rowPatient, patientId) > 0) return null;
+                Take(); // a patient not in the patient stream (written between the queries)
+            }
+            return null;
+        }
+
+        public ValueTask DisposeAsync() => reader.DisposeAsync();
     }
 }
