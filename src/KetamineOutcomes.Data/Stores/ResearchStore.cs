@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Threading.Channels;
 using Dapper;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
@@ -40,10 +41,23 @@ public static class ResearchStore
 
     // Rows as the four streams read them, mapped by hand from the reader: Dapper's per-row mapping and the Guid and
     // instant type handlers were most of the cost of a full-cohort read.
-    private sealed record PatientRow(Guid Id, string PseudoId, string? Sex, long? BirthYear);
-    private sealed record DiagnosisRow(Guid PatientId, string Diagnosis);
-    private sealed record InfusionRow(Guid PatientId, Guid Id, long AdministeredAt, string Route, string Drug);
-    private sealed record AssessmentRow(Guid PatientId, Guid Id, long CompletedAt, long TotalScore, string Severity, long Prorated, string Items);
+    private sealed record PatientRow(PatientKey Key, string PseudoId, string? Sex, long? BirthYear);
+    private sealed record DiagnosisRow(PatientKey Key, string Diagnosis);
+    private sealed record InfusionRow(PatientKey Key, Guid Id, long AdministeredAt, string Route, string Drug);
+    private sealed record AssessmentRow(PatientKey Key, Guid Id, long CompletedAt, long TotalScore, string Severity, long Prorated, string Items);
+
+    /// <summary>
+    /// A patient id as the provider hands it over: SQLite's text (matched as text, never parsed: that was a fifth of a
+    /// full-cohort read) or PostgreSQL's uuid. Both sort like their lowercase hex form.
+    /// </summary>
+    private readonly record struct PatientKey(string? Text, Guid Uuid)
+    {
+        public static PatientKey Read(DbDataReader r, int i, bool text) => text ? new(r.GetString(i), default) : new(null, r.GetGuid(i));
+
+        public int CompareOrder(PatientKey other) => Text is not null
+            ? string.CompareOrdinal(Text, other.Text)
+            : string.CompareOrdinal(Uuid.ToString("N"), other.Uuid.ToString("N"));
+    }
 
     /// <summary>A new random pseudonym: "R-" and 12 letters (≈ 56 bits), derived from nothing.</summary>
     public static string NewPseudoId()
@@ -73,7 +87,6 @@ public static class ResearchStore
             route = filter.Route is { } r ? WireNames.Of(r) : null,
             drug = filter.Drug is { } g ? WireNames.Of(g) : null,
             instrument = WireNames.Of(instrument),
-            includeItems = includeItems ? 1 : 0,
         };
         const string patientsSql = $"""
             SELECT p.id AS Id, r.pseudo_id AS PseudoId, p.sex AS Sex, p.birth_year AS BirthYear
@@ -90,9 +103,16 @@ public static class ResearchStore
             FROM infusions WHERE patient_id IN ({Cohort})
             ORDER BY patient_id, administered_at, id
             """;
+        // Two texts, not a CASE on a parameter: without the items column the scan is served by the covering index alone.
         const string assessmentsSql = $"""
             SELECT patient_id AS PatientId, id AS Id, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
-                   prorated AS Prorated, CASE WHEN @includeItems = 1 THEN items ELSE '[]' END AS Items
+                   prorated AS Prorated, '[]' AS Items
+            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
+            ORDER BY patient_id, completed_at, id
+            """;
+        const string assessmentsWithItemsSql = $"""
+            SELECT patient_id AS PatientId, id AS Id, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
+                   prorated AS Prorated, items AS Items
             FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
             ORDER BY patient_id, completed_at, id
             """;
@@ -105,24 +125,26 @@ public static class ResearchStore
         await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c3 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c4 = await connections.OpenAsync(ct).ConfigureAwait(false);
-        await using var patients = await RowStream<PatientRow>.OpenAsync(c1, patientsSql, args,
-            r => new PatientRow(r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3)), ct).ConfigureAwait(false);
+        var text = c1 is not Npgsql.NpgsqlConnection;
+        await using var patients = await RowStream<PatientRow>.OpenAsync(c1, patientsSql, args, r => new PatientRow(
+            PatientKey.Read(r, 0, text), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3)), false, ct).ConfigureAwait(false);
         await using var diagnoses = await RowStream<DiagnosisRow>.OpenAsync(c4, diagnosesSql, args,
-            r => new DiagnosisRow(r.GetGuid(0), r.GetString(1)), ct).ConfigureAwait(false);
+            r => new DiagnosisRow(PatientKey.Read(r, 0, text), r.GetString(1)), false, ct).ConfigureAwait(false);
+        // The two long streams are read ahead on other threads, so reading overlaps with merging and accumulating.
         await using var infusions = await RowStream<InfusionRow>.OpenAsync(c2, infusionsSql, args,
-            r => new InfusionRow(r.GetGuid(0), r.GetGuid(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), ct).ConfigureAwait(false);
-        await using var assessments = await RowStream<AssessmentRow>.OpenAsync(c3, assessmentsSql, args,
-            r => new AssessmentRow(r.GetGuid(0), r.GetGuid(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4), r.GetInt64(5), r.GetString(6)), ct).ConfigureAwait(false);
+            r => new InfusionRow(PatientKey.Read(r, 0, text), r.GetGuid(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), true, ct).ConfigureAwait(false);
+        await using var assessments = await RowStream<AssessmentRow>.OpenAsync(c3, includeItems ? assessmentsWithItemsSql : assessmentsSql, args,
+            r => new AssessmentRow(PatientKey.Read(r, 0, text), r.GetGuid(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4), r.GetInt64(5), r.GetString(6)), true, ct).ConfigureAwait(false);
         while (await patients.PeekAsync().ConfigureAwait(false) is { } p)
         {
             patients.Take();
             var dxs = new List<Diagnosis>();
-            while (await diagnoses.NextOfAsync(p.Id).ConfigureAwait(false) is { } dx) dxs.Add(WireNames.Parse<Diagnosis>(dx.Diagnosis));
+            while (await diagnoses.NextOfAsync(p.Key).ConfigureAwait(false) is { } dx) dxs.Add(WireNames.Parse<Diagnosis>(dx.Diagnosis));
             var ins = new List<ResearchInfusion>();
-            while (await infusions.NextOfAsync(p.Id).ConfigureAwait(false) is { } i)
+            while (await infusions.NextOfAsync(p.Key).ConfigureAwait(false) is { } i)
                 ins.Add(new ResearchInfusion(i.Id, DbTime.FromDb(i.AdministeredAt), WireNames.Parse<AdministrationRoute>(i.Route), WireNames.Parse<Drug>(i.Drug)));
             var qs = new List<ResearchAssessment>();
-            while (await assessments.NextOfAsync(p.Id).ConfigureAwait(false) is { } a)
+            while (await assessments.NextOfAsync(p.Key).ConfigureAwait(false) is { } a)
                 qs.Add(new ResearchAssessment(a.Id, DbTime.FromDb(a.CompletedAt), (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
                     includeItems ? JsonSerializer.Deserialize<int?[]>(a.Items) ?? [] : []));
             yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
@@ -130,57 +152,118 @@ public static class ResearchStore
         }
     }
 
-    /// <summary>-1, 0 or 1 as the two ids compare in the order both providers sort them.</summary>
-    private static int CompareOrder(Guid a, Guid b) => string.CompareOrdinal(a.ToString("N"), b.ToString("N"));
-
-    /// <summary>A forward-only reader with one row of lookahead, for merging streams ordered by patient.</summary>
-    private sealed class RowStream<T>(DbDataReader reader, Func<DbDataReader, T> map, Func<T, Guid> patientOf, CancellationToken ct) : IAsyncDisposable
-        where T : class
+    /// <summary>
+    /// A forward-only reader with one row of lookahead, for merging streams ordered by patient. With read-ahead, a
+    /// background task maps rows into chunks (a few thousand rows buffered at most) while the caller consumes them.
+    /// </summary>
+    private sealed class RowStream<T> : IAsyncDisposable where T : class
     {
+        private const int ChunkSize = 512;
+
+        private readonly DbDataReader _reader;
+        private readonly Func<DbDataReader, T> _map;
+        private readonly CancellationToken _ct;
+        private readonly Channel<T[]>? _chunks;
+        private readonly CancellationTokenSource? _stopReadAhead;
+        private readonly Task _readAhead = Task.CompletedTask;
+        private T[] _chunk = [];
+        private int _next;
         private T? _peeked;
         private bool _done;
 
-        public static async Task<RowStream<T>> OpenAsync(DbConnection c, string sql, object args, Func<DbDataReader, T> map, CancellationToken ct) =>
-            new(await c.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)).ConfigureAwait(false), map, PatientOf, ct);
-
-        private static Guid PatientOf(T row) => row switch
+        private RowStream(DbDataReader reader, Func<DbDataReader, T> map, bool readAhead, CancellationToken ct)
         {
-            PatientRow p => p.Id,
-            DiagnosisRow d => d.PatientId,
-            InfusionRow i => i.PatientId,
-            AssessmentRow a => a.PatientId,
-            _ => throw new InvalidOperationException(),
-        };
+            _reader = reader;
+            _map = map;
+            _ct = ct;
+            if (!readAhead) return;
+            _chunks = Channel.CreateBounded<T[]>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+            _stopReadAhead = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _readAhead = Task.Run(() => ReadAheadAsync(_stopReadAhead.Token), CancellationToken.None);
+        }
+
+        public static async Task<RowStream<T>> OpenAsync(DbConnection c, string sql, object args, Func<DbDataReader, T> map, bool readAhead, CancellationToken ct) =>
+            new(await c.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)).ConfigureAwait(false), map, readAhead, ct);
+
+        private async Task ReadAheadAsync(CancellationToken ct)
+        {
+            try
+            {
+                var chunk = new List<T>(ChunkSize);
+                while (await _reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    chunk.Add(_map(_reader));
+                    if (chunk.Count < ChunkSize) continue;
+                    await _chunks!.Writer.WriteAsync(chunk.ToArray(), ct).ConfigureAwait(false);
+                    chunk.Clear();
+                }
+                if (chunk.Count > 0) await _chunks!.Writer.WriteAsync(chunk.ToArray(), ct).ConfigureAwait(false);
+                _chunks!.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                _chunks!.Writer.TryComplete(e);
+            }
+        }
 
         public async ValueTask<T?> PeekAsync()
         {
             if (_peeked is null && !_done)
             {
-                if (await reader.ReadAsync(ct).ConfigureAwait(false)) _peeked = map(reader);
-                else _done = true;
+                if (_chunks is null)
+                {
+                    if (await _reader.ReadAsync(_ct).ConfigureAwait(false)) _peeked = _map(_reader);
+                    else _done = true;
+                }
+                else
+                {
+                    if (_next == _chunk.Length)
+                    {
+                        if (await _chunks.Reader.WaitToReadAsync(_ct).ConfigureAwait(false) && _chunks.Reader.TryRead(out var chunk)) (_chunk, _next) = (chunk, 0);
+                        else _done = true;
+                    }
+                    if (!_done) _peeked = _chunk[_next++];
+                }
             }
             return _peeked;
         }
 
         public void Take() => _peeked = null;
 
-        /// <summary>The next row of this patient, skipping rows of patients ordered before it; null at the next patient's rows.</summary>
-        public async ValueTask<T?> NextOfAsync(Guid patientId)
+        /// <summary>The next row of this patient, skipping rows of patients ordered before it; null at a later patient's rows.</summary>
+        public async ValueTask<T?> NextOfAsync(PatientKey patient)
         {
             while (await PeekAsync().ConfigureAwait(false) is { } row)
             {
-                var rowPatient = patientOf(row);
-                if (rowPatient == patientId)
+                var key = KeyOf(row);
+                if (key == patient)
                 {
                     Take();
                     return row;
                 }
-                if (CompareOrder(rowPatient, patientId) > 0) return null;
+                if (key.CompareOrder(patient) > 0) return null;
                 Take(); // a patient not in the patient stream (written between the queries)
             }
             return null;
         }
 
-        public ValueTask DisposeAsync() => reader.DisposeAsync();
+        private static PatientKey KeyOf(T row) => row switch
+        {
+            DiagnosisRow d => d.Key,
+            InfusionRow i => i.Key,
+            AssessmentRow a => a.Key,
+            _ => throw new InvalidOperationException("Not a per-patient row."),
+        };
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_stopReadAhead is not null)
+            {
+                await _stopReadAhead.CancelAsync().ConfigureAwait(false);
+                await _readAhead.ConfigureAwait(false);
+                _stopReadAhead.Dispose();
+            }
+            await _reader.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
