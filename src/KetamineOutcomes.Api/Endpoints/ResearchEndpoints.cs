@@ -154,7 +154,8 @@ internal static class ResearchEndpoints
 
     private static ResearchPatient ToResearch(ResearchCohortPatient p) => new(
         new InfusionTimeline(p.Infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt))),
-        p.Assessments.Select(a => new ScoredAssessment(a.Id, a.CompletedAt, a.TotalScore, a.Severity, a.Prorated)).ToArray());
+        // Research reads carry no record ids; an ordinal in the stream's (completed time, id) order settles ties the same way.
+        p.Assessments.Select((a, i) => new ScoredAssessment(new Guid(i, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), a.CompletedAt, a.TotalScore, a.Severity, a.Prorated)).ToArray());
 
     private static void KeepOnlyWhenSuppressed(JsonObject node, params string[] keep)
     {

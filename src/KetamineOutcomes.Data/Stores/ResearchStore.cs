@@ -16,7 +16,8 @@ public sealed record ResearchFilter(string? SiteId, Diagnosis? Diagnosis, Admini
 
 public sealed record ResearchInfusion(Guid Id, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug);
 
-public sealed record ResearchAssessment(Guid Id, DateTimeOffset CompletedAt, int TotalScore, Severity Severity, bool Prorated, IReadOnlyList<int?> Items);
+/// <summary>One assessment in the research view: no record id (the stream's order, completed time then id, is kept).</summary>
+public sealed record ResearchAssessment(DateTimeOffset CompletedAt, int TotalScore, Severity Severity, bool Prorated, IReadOnlyList<int?> Items);
 
 /// <summary>One consenting patient's research view: pseudonym and quasi-identifiers only, no id, MRN or site.</summary>
 public sealed record ResearchCohortPatient(
@@ -44,7 +45,7 @@ public static class ResearchStore
     private sealed record PatientRow(PatientKey Key, string PseudoId, string? Sex, long? BirthYear);
     private sealed record DiagnosisRow(PatientKey Key, string Diagnosis);
     private sealed record InfusionRow(PatientKey Key, Guid Id, long AdministeredAt, string Route, string Drug);
-    private sealed record AssessmentRow(PatientKey Key, Guid Id, long CompletedAt, long TotalScore, string Severity, long Prorated, string Items);
+    private sealed record AssessmentRow(PatientKey Key, long CompletedAt, long TotalScore, string Severity, long Prorated, string Items);
 
     /// <summary>
     /// A patient id as the provider hands it over: SQLite's text (matched as text, never parsed: that was a fifth of a
@@ -105,13 +106,13 @@ public static class ResearchStore
             """;
         // Two texts, not a CASE on a parameter: without the items column the scan is served by the covering index alone.
         const string assessmentsSql = $"""
-            SELECT patient_id AS PatientId, id AS Id, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
+            SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
                    prorated AS Prorated, '[]' AS Items
             FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
             ORDER BY patient_id, completed_at, id
             """;
         const string assessmentsWithItemsSql = $"""
-            SELECT patient_id AS PatientId, id AS Id, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
+            SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
                    prorated AS Prorated, items AS Items
             FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
             ORDER BY patient_id, completed_at, id
@@ -134,7 +135,7 @@ public static class ResearchStore
         await using var infusions = await RowStream<InfusionRow>.OpenAsync(c2, infusionsSql, args,
             r => new InfusionRow(PatientKey.Read(r, 0, text), r.GetGuid(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), true, ct).ConfigureAwait(false);
         await using var assessments = await RowStream<AssessmentRow>.OpenAsync(c3, includeItems ? assessmentsWithItemsSql : assessmentsSql, args,
-            r => new AssessmentRow(PatientKey.Read(r, 0, text), r.GetGuid(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4), r.GetInt64(5), r.GetString(6)), true, ct).ConfigureAwait(false);
+            r => new AssessmentRow(PatientKey.Read(r, 0, text), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4), r.GetString(5)), true, ct).ConfigureAwait(false);
         while (await patients.PeekAsync().ConfigureAwait(false) is { } p)
         {
             patients.Take();
@@ -145,7 +146,7 @@ public static class ResearchStore
                 ins.Add(new ResearchInfusion(i.Id, DbTime.FromDb(i.AdministeredAt), WireNames.Parse<AdministrationRoute>(i.Route), WireNames.Parse<Drug>(i.Drug)));
             var qs = new List<ResearchAssessment>();
             while (await assessments.NextOfAsync(p.Key).ConfigureAwait(false) is { } a)
-                qs.Add(new ResearchAssessment(a.Id, DbTime.FromDb(a.CompletedAt), (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
+                qs.Add(new ResearchAssessment(DbTime.FromDb(a.CompletedAt), (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
                     includeItems ? JsonSerializer.Deserialize<int?[]>(a.Items) ?? [] : []));
             yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
                 dxs.Order().ToArray(), ins, qs);
