@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Polly;
 
 namespace KetamineOutcomes.Data.Infrastructure;
@@ -99,7 +100,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         var writer = _writer ??= await WriterConnection.OpenAsync(_connections).ConfigureAwait(false);
         try
         {
-            await using var tx = await _connections.BeginWriteAsync(writer.Connection, CancellationToken.None).ConfigureAwait(false);
+            await using var tx = await _connections.BeginWriteAsync(writer.Connection.Inner, CancellationToken.None).ConfigureAwait(false);
             foreach (var unit in batch)
             {
                 unit.Reset();
@@ -151,18 +152,19 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         private readonly DbCommand _save, _release, _rollback;
         private readonly Dictionary<AppendStatement, DbCommand> _appends = [];
 
-        private WriterConnection(DbConnection connection)
+        private WriterConnection(SqliteConnection connection)
         {
-            Connection = connection;
+            Connection = new StatementCachingConnection(connection);
             _save = Command("SAVEPOINT unit");
             _release = Command("RELEASE unit");
             _rollback = Command("ROLLBACK TO unit; RELEASE unit");
         }
 
-        public DbConnection Connection { get; }
+        /// <summary>What units get: the connection with its compiled statements kept.</summary>
+        public StatementCachingConnection Connection { get; }
 
         public static async Task<WriterConnection> OpenAsync(SqliteConnectionFactory factory) =>
-            new(await factory.OpenAsync(CancellationToken.None).ConfigureAwait(false));
+            new((SqliteConnection)await factory.OpenAsync(CancellationToken.None).ConfigureAwait(false));
 
         public Task<int> SavepointAsync(DbTransaction tx) => Run(_save, tx);
         public Task<int> ReleaseAsync(DbTransaction tx) => Run(_release, tx);
