@@ -24,6 +24,19 @@ public class StatementCachingConnectionTests
     }
 
     [Fact]
+    public async Task Dapper_list_expansion_rewriting_the_text_after_adding_parameters_keeps_them()
+    {
+        using var db = new TempDatabase(groupCommit: false);
+        await using var c = await OpenAsync(db);
+        for (var i = 0; i < 5; i++) await c.ExecuteAsync(Insert, new { id = $"p{i}", mrn = $"MRN-{i}" });
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal(["MRN-1", "MRN-3"], await c.QueryAsync<string>("SELECT mrn FROM patients WHERE id IN @ids ORDER BY id", new { ids = new[] { "p1", "p3" } }));
+            Assert.Equal(["MRN-0", "MRN-2", "MRN-4"], await c.QueryAsync<string>("SELECT mrn FROM patients WHERE id IN @ids ORDER BY id", new { ids = new[] { "p0", "p2", "p4" } }));
+        }
+    }
+
+    [Fact]
     public async Task The_same_text_runs_while_a_reader_of_it_is_still_open()
     {
         using var db = new TempDatabase(groupCommit: false);

@@ -88,10 +88,13 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
             get => _target.CommandText;
             set
             {
+                // Dapper sets the transaction before the text, and rewrites the text after adding parameters (IN-list
+                // expansion): whatever the command already holds moves with it to the command for the new text.
+                var parameters = _target.Parameters.Cast<SqliteParameter>().ToArray();
+                _target.Parameters.Clear();
                 Release();
                 if (value is not null && owner.Rent(value) is { } cached)
                 {
-                    // Dapper sets the transaction and timeout before the text: carry them over to the cached command.
                     cached.Transaction = _target.Transaction;
                     cached.CommandTimeout = _target.CommandTimeout;
                     _target.Dispose();
@@ -102,6 +105,7 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
                 {
                     _target.CommandText = value;
                 }
+                _target.Parameters.AddRange(parameters);
             }
         }
 
