@@ -48,15 +48,19 @@ try
         Console.WriteLine($"  {rawInserts:F0} rows/s");
 
         var submissionBody = """{"instrument":"phq9","completedAt":"2026-03-02T09:00:00Z","items":[2,2,1,2,1,1,2,1,0],"difficulty":1,"source":"bench"}""";
-        Measurement bare;
+        var bare = new List<Measurement>();
         await using (var kestrel = await Ceilings.StartBareKestrelAsync())
         {
             var address = Ceilings.AddressOf(kestrel);
             var request = new WrkRequest("POST", Enumerable.Range(0, 1000).Select(_ => $"/ceiling/{Guid.NewGuid()}").ToArray(),
                 new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Api-Key"] = new string('k', 48) }, submissionBody);
-            await Wrk.RunAsync("warm-up", address, request, 32, warmup, work);
-            bare = await Wrk.RunAsync("bare Kestrel POST (ceiling)", address, request, 32, duration, work);
-            Print(bare);
+            foreach (var connections in new[] { 32, 64 })
+            {
+                await Wrk.RunAsync("warm-up", address, request, connections, warmup, work);
+                var m = await Wrk.RunAsync($"ceiling: bare Kestrel POST, same body, 201 ({connections} connections)", address, request, connections, duration, work);
+                bare.Add(m);
+                Print(m);
+            }
         }
 
         var run = await StartAsync(patients, work);
@@ -67,17 +71,19 @@ try
                 new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Api-Key"] = run.Clinician }, submissionBody, UniqueIdempotencyKey: true);
             var trend = run.Get(run.Clinician, $"/api/v1/patients/{p0}/trends?instrument=phq9");
             var fhir = run.Get(run.Clinician, $"/fhir/r4/Observation?patient={p0}");
+            // Reads first, on the cohort exactly as built; the submission runs then add rows (to patients 1–1,000 only).
             var ms = new List<Measurement>
             {
-                await Measure(run, "PHQ-9 submission POST (with Idempotency-Key)", submit, 32),
+                await Measure(run, "research trajectory by session (full cohort)", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=session"), 1),
+                await Measure(run, "research trajectory by week (full cohort)", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=week"), 1),
+                await Measure(run, "research summary (full cohort)", run.Get(run.Researcher, "/api/v1/research/summary?instrument=phq9"), 1),
                 await Measure(run, "trend, patient with 100 assessments", trend, 8),
                 await Measure(run, "FHIR Observation search, one patient", fhir, 8),
+                await Measure(run, "PHQ-9 submission POST (with Idempotency-Key)", submit, 32),
+                await Measure(run, "PHQ-9 submission POST (with Idempotency-Key), 64 connections", submit, 64),
             };
             ms.AddRange(await MeasureTogether(run, ("trend while submissions run", trend, 4), ("PHQ-9 submissions alongside trend", submit, 16)));
             ms.AddRange(await MeasureTogether(run, ("FHIR search while submissions run", fhir, 4), ("PHQ-9 submissions alongside FHIR search", submit, 16)));
-            ms.Add(await Measure(run, "research trajectory by session (full cohort)", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=session"), 1));
-            ms.Add(await Measure(run, "research trajectory by week (full cohort)", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=week"), 1));
-            ms.Add(await Measure(run, "research summary (full cohort)", run.Get(run.Researcher, "/api/v1/research/summary?instrument=phq9"), 1));
             var peak = run.Service.PeakWorkingSetMb();
             Console.WriteLine($"Peak working set {peak:F0} MB");
             ResultsFile.Replace(resultsPath, "main", Report.Latest(run.Cohort, run.LoadSeconds, run.Service.StartToReady, peak, rawInserts, bare, ms, seconds));

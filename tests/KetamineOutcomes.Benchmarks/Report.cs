@@ -9,10 +9,12 @@ internal static class Report
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static string Latest(CohortBuilder.Cohort cohort, double loadSeconds, TimeSpan startToReady, double peakMb, double rawInserts,
-        Measurement bare, IReadOnlyList<Measurement> ms, double seconds)
+        IReadOnlyList<Measurement> bare, IReadOnlyList<Measurement> ms, double seconds)
     {
         Measurement M(string name) => ms.Single(m => m.Name == name);
         var submit = M("PHQ-9 submission POST (with Idempotency-Key)");
+        var submit64 = M("PHQ-9 submission POST (with Idempotency-Key), 64 connections");
+        var (bare32, bare64) = (bare[0], bare[1]);
         var trendLoaded = M("trend while submissions run");
         var fhirLoaded = M("FHIR search while submissions run");
         var trajectory = M("research trajectory by session (full cohort)");
@@ -27,8 +29,10 @@ internal static class Report
         sb.AppendLine("### Targets (ratios to the ceilings measured in this run)").AppendLine();
         sb.AppendLine("| target | ours | yardstick | ratio / figure | goal | met |");
         sb.AppendLine("|---|---:|---:|---:|---:|:-:|");
-        Row(sb, "submissions vs single-row durable inserts", $"{submit.RequestsPerSecond:F0} req/s", $"{rawInserts:F0} rows/s", submit.RequestsPerSecond / rawInserts, "≥ 1.00 ×", submit.RequestsPerSecond / rawInserts >= 1.0);
-        Row(sb, "submissions vs bare Kestrel POST", $"{submit.RequestsPerSecond:F0} req/s", $"{bare.RequestsPerSecond:F0} req/s", submit.RequestsPerSecond / bare.RequestsPerSecond, "≥ 0.20 ×", submit.RequestsPerSecond / bare.RequestsPerSecond >= 0.2);
+        Row(sb, "submissions (32 connections) vs single-row durable inserts", $"{submit.RequestsPerSecond:F0} req/s", $"{rawInserts:F0} rows/s", submit.RequestsPerSecond / rawInserts, "≥ 1.00 ×", submit.RequestsPerSecond / rawInserts >= 1.0);
+        Row(sb, "submissions (64 connections) vs single-row durable inserts", $"{submit64.RequestsPerSecond:F0} req/s", $"{rawInserts:F0} rows/s", submit64.RequestsPerSecond / rawInserts, "≥ 1.00 ×", submit64.RequestsPerSecond / rawInserts >= 1.0);
+        Row(sb, "submissions vs bare Kestrel POST, 32 connections each", $"{submit.RequestsPerSecond:F0} req/s", $"{bare32.RequestsPerSecond:F0} req/s", submit.RequestsPerSecond / bare32.RequestsPerSecond, "≥ 0.20 ×", submit.RequestsPerSecond / bare32.RequestsPerSecond >= 0.2);
+        Row(sb, "submissions vs bare Kestrel POST, 64 connections each", $"{submit64.RequestsPerSecond:F0} req/s", $"{bare64.RequestsPerSecond:F0} req/s", submit64.RequestsPerSecond / bare64.RequestsPerSecond, "≥ 0.20 ×", submit64.RequestsPerSecond / bare64.RequestsPerSecond >= 0.2);
         Fig(sb, "trend p99 while submissions run", $"{trendLoaded.P99Ms:F2} ms", "≤ 10 ms", trendLoaded.P99Ms <= 10);
         Fig(sb, "FHIR Observation search p99 while submissions run", $"{fhirLoaded.P99Ms:F2} ms", "≤ 15 ms", fhirLoaded.P99Ms <= 15);
         Fig(sb, "research trajectory, full cohort (p50; max)", $"{trajectory.P50Ms:F0} ms; {trajectory.MaxMs:F0} ms", "≤ 250 ms", trajectory.P50Ms <= 250);
@@ -40,7 +44,7 @@ internal static class Report
         sb.AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         sb.AppendLine(Inv, $"| ceiling: single-row durable inserts (Dapper, SQLite WAL, synchronous=FULL) | 1 | {rawInserts:F0} rows/s | | | | | |");
-        Line(sb, bare with { Name = "ceiling: bare Kestrel POST, same body, 201" });
+        foreach (var b in bare) Line(sb, b);
         foreach (var m in ms) Line(sb, m);
         return sb.ToString();
     }

@@ -18,6 +18,12 @@ public sealed class StorageOptions
 
     [Range(0, 10)]
     public int RetryAttempts { get; set; } = 4;
+
+    /// <summary>
+    /// SQLite only: concurrent writes share one transaction and one fsync (each in its own savepoint, acknowledged
+    /// only after the COMMIT). Off: one transaction per write, as on PostgreSQL.
+    /// </summary>
+    public bool GroupCommit { get; set; } = true;
 }
 
 /// <summary>"Idempotency" section.</summary>

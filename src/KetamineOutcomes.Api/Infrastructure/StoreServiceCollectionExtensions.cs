@@ -30,9 +30,12 @@ internal static class StoreServiceCollectionExtensions
                     : new SqliteConnectionFactory(research);
             return new ResearchReads(factory);
         });
-        services.AddSingleton(sp => new Database(
-            sp.GetRequiredService<IConnectionFactory>(),
-            new DatabaseRetryOptions { MaxRetryAttempts = sp.GetRequiredService<IOptions<StorageOptions>>().Value.RetryAttempts }));
+        services.AddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return new Database(sp.GetRequiredService<IConnectionFactory>(),
+                new DatabaseRetryOptions { MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit });
+        });
         services.AddHostedService<StoreStartup>();
         return services;
     }
