@@ -23,6 +23,7 @@ public sealed class TempDatabase : IDisposable
 
     public void Dispose()
     {
+        Db.DisposeAsync().AsTask().GetAwaiter().GetResult(); // stops the group-commit writer thread
         SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
     }

@@ -10,8 +10,12 @@ public sealed record Description(int N, double Mean, double Sd, double Ci95Low, 
     {
         var n = values.Count;
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 2, nameof(values));
-        var mean = values.Average();
-        var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (n - 1));
+        // Integer sums are exact, so the figures do not depend on the order the values came in (research reads run in
+        // parallel partitions): var = (n·Σv² − (Σv)²) / (n(n − 1)).
+        long sum = 0, squares = 0;
+        foreach (var v in values) (sum, squares) = (sum + v, squares + (long)v * v);
+        var mean = (double)sum / n;
+        var sd = Math.Sqrt((double)(n * squares - sum * sum) / ((double)n * (n - 1)));
         var half = StudentT.InvCDF(0, 1, n - 1, 0.975) * sd / Math.Sqrt(n);
         return new Description(n, R(mean), R(sd), R(mean - half), R(mean + half));
     }

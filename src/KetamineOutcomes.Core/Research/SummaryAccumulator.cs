@@ -20,6 +20,9 @@ public sealed class SummaryAccumulator(Instrument instrument)
             if (f.Remission) Remissions++;
         }
 
+        public void Merge(RateCount other) =>
+            (Denominator, Responses, Remissions) = (Denominator + other.Denominator, Responses + other.Responses, Remissions + other.Remissions);
+
         public OutcomeRates Finish(int k)
         {
             var response = SmallCells.Rate(Responses, Denominator, k);
@@ -46,6 +49,17 @@ public sealed class SummaryAccumulator(Instrument instrument)
         if (post.LastOrDefault(p => p.Timepoint.SessionNumber == 1) is { } s1) _session1.Add(s1.Flags!);
         if (post.LastOrDefault(p => p.Timepoint.SessionNumber == 6) is { } s6) _session6.Add(s6.Flags!);
         if (trend.FirstResponse?.DaysSinceFirstInfusion is { } days) _daysToFirstResponse.Add(days);
+    }
+
+    /// <summary>Adds another accumulator's patients (other patients of the same query); Finish is order-independent.</summary>
+    public void Merge(SummaryAccumulator other)
+    {
+        (_cohort, _evaluable) = (_cohort + other._cohort, _evaluable + other._evaluable);
+        _baselines.AddRange(other._baselines);
+        _daysToFirstResponse.AddRange(other._daysToFirstResponse);
+        _latest.Merge(other._latest);
+        _session1.Merge(other._session1);
+        _session6.Merge(other._session6);
     }
 
     public ResearchSummary Finish(int k)

@@ -39,6 +39,22 @@ public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGroup
         }
     }
 
+    /// <summary>
+    /// Adds what another accumulator over other patients of the same query gathered. Finish does not depend on the
+    /// order patients were added in, so partitions of a cohort can be read in parallel and merged.
+    /// </summary>
+    public void Merge(TrajectoryAccumulator other)
+    {
+        foreach (var (key, theirs) in other._cells)
+        {
+            if (!_cells.TryGetValue(key, out var cell)) _cells[key] = cell = new Cell();
+            cell.Totals.AddRange(theirs.Totals);
+            cell.RateDenominator += theirs.RateDenominator;
+            cell.Responses += theirs.Responses;
+            cell.Remissions += theirs.Remissions;
+        }
+    }
+
     private BucketKey? BucketOf(TrendPoint point) => grouping switch
     {
         TrajectoryGrouping.Session => new BucketKey(point.Timepoint.SessionNumber),

@@ -30,7 +30,7 @@ public sealed record ResearchCohortPatient(
 /// </summary>
 public static class ResearchStore
 {
-    // The cohort: consenting patients matching every filter given.
+    // The cohort: consenting patients matching every filter given, within the partition's id range (if any).
     private const string Cohort = """
         SELECT p.id FROM patients p
         WHERE p.research_consent = 1
@@ -38,14 +38,60 @@ public static class ResearchStore
           AND (@diagnosis IS NULL OR EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id AND d.diagnosis = @diagnosis))
           AND (@route IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.route = @route))
           AND (@drug IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.drug = @drug))
+          /*range*/
         """;
+
+    /// <summary>
+    /// A slice of the patients by id (from inclusive, to exclusive; null = open), each bound in the provider's own id
+    /// type (SQLite text, PostgreSQL uuid) so it compares exactly as the ORDER BY does.
+    /// </summary>
+    public sealed record Partition(object? From, object? To)
+    {
+        public static readonly Partition All = new(null, null);
+
+        internal string Range => (From, To) switch
+        {
+            (null, null) => "",
+            (not null, null) => "AND p.id >= @rangeFrom",
+            (null, not null) => "AND p.id < @rangeTo",
+            _ => "AND p.id >= @rangeFrom AND p.id < @rangeTo",
+        };
+    }
+
+    /// <summary>
+    /// Splits all patients into up to <paramref name="count"/> id ranges of about equal size, for reading a cohort in
+    /// parallel. Small stores (under 2,000 patients per part) stay one partition.
+    /// </summary>
+    public static async Task<IReadOnlyList<Partition>> PartitionsAsync(IConnectionFactory connections, int count, CancellationToken ct)
+    {
+        await using var c = await connections.OpenAsync(ct).ConfigureAwait(false);
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM patients", cancellationToken: ct)).ConfigureAwait(false);
+        count = (int)Math.Clamp(total / 2_000, 1, count);
+        if (count == 1) return [Partition.All];
+        var bounds = new List<object>();
+        for (var i = 1; i < count; i++)
+        {
+            var bound = await c.ExecuteScalarAsync<object>(new CommandDefinition(
+                "SELECT id FROM patients ORDER BY id LIMIT 1 OFFSET @offset", new { offset = total * i / count }, cancellationToken: ct)).ConfigureAwait(false);
+            if (bound is not null) bounds.Add(bound);
+        }
+        var parts = new List<Partition>();
+        object? from = null;
+        foreach (var bound in bounds)
+        {
+            parts.Add(new Partition(from, bound));
+            from = bound;
+        }
+        parts.Add(new Partition(from, null));
+        return parts;
+    }
 
     // Rows as the four streams read them, mapped by hand from the reader: Dapper's per-row mapping and the Guid and
     // instant type handlers were most of the cost of a full-cohort read.
     private sealed record PatientRow(PatientKey Key, string PseudoId, string? Sex, long? BirthYear);
     private sealed record DiagnosisRow(PatientKey Key, string Diagnosis);
     private sealed record InfusionRow(PatientKey Key, Guid Id, long AdministeredAt, string Route, string Drug);
-    private sealed record AssessmentRow(PatientKey Key, long CompletedAt, long TotalScore, string Severity, long Prorated, string Items);
+    private sealed record AssessmentRow(PatientKey Key, long CompletedAt, long TotalScore, long Prorated, string Items);
 
     /// <summary>
     /// A patient id as the provider hands it over: SQLite's text (matched as text, never parsed: that was a fifth of a
@@ -78,43 +124,50 @@ public static class ResearchStore
     /// Streams the cohort for one instrument, one patient at a time, in patient order. Item answers are read only
     /// when asked for (the export needs them; the statistics do not, and parsing them dominates the cost).
     /// </summary>
+    public static IAsyncEnumerable<ResearchCohortPatient> StreamCohortAsync(
+        IConnectionFactory connections, Instrument instrument, ResearchFilter filter, bool includeItems, CancellationToken ct) =>
+        StreamCohortAsync(connections, instrument, filter, includeItems, Partition.All, ct);
+
+    /// <summary>The cohort's patients within one partition, in patient order.</summary>
     public static async IAsyncEnumerable<ResearchCohortPatient> StreamCohortAsync(
-        IConnectionFactory connections, Instrument instrument, ResearchFilter filter, bool includeItems, [EnumeratorCancellation] CancellationToken ct)
+        IConnectionFactory connections, Instrument instrument, ResearchFilter filter, bool includeItems, Partition partition,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         var args = new
         {
+            rangeFrom = partition.From,
+            rangeTo = partition.To,
             siteId = filter.SiteId,
             diagnosis = filter.Diagnosis is { } d ? WireNames.Of(d) : null,
             route = filter.Route is { } r ? WireNames.Of(r) : null,
             drug = filter.Drug is { } g ? WireNames.Of(g) : null,
             instrument = WireNames.Of(instrument),
         };
-        const string patientsSql = $"""
+        var cohort = Cohort.Replace("/*range*/", partition.Range, StringComparison.Ordinal);
+        var patientsSql = $"""
             SELECT p.id AS Id, r.pseudo_id AS PseudoId, p.sex AS Sex, p.birth_year AS BirthYear
             FROM patients p JOIN research_ids r ON r.patient_id = p.id
-            WHERE p.id IN ({Cohort})
+            WHERE p.id IN ({cohort})
             ORDER BY p.id
             """;
-        const string diagnosesSql = $"""
-            SELECT patient_id AS PatientId, diagnosis AS Diagnosis FROM patient_diagnoses WHERE patient_id IN ({Cohort})
+        var diagnosesSql = $"""
+            SELECT patient_id AS PatientId, diagnosis AS Diagnosis FROM patient_diagnoses WHERE patient_id IN ({cohort})
             ORDER BY patient_id, diagnosis
             """;
-        const string infusionsSql = $"""
+        var infusionsSql = $"""
             SELECT patient_id AS PatientId, id AS Id, administered_at AS AdministeredAt, route AS Route, drug AS Drug
-            FROM infusions WHERE patient_id IN ({Cohort})
+            FROM infusions WHERE patient_id IN ({cohort})
             ORDER BY patient_id, administered_at, id
             """;
         // Two texts, not a CASE on a parameter: without the items column the scan is served by the covering index alone.
-        const string assessmentsSql = $"""
-            SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
-                   prorated AS Prorated, '[]' AS Items
-            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
+        var assessmentsSql = $"""
+            SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, prorated AS Prorated, '[]' AS Items
+            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({cohort})
             ORDER BY patient_id, completed_at, id
             """;
-        const string assessmentsWithItemsSql = $"""
-            SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, severity AS Severity,
-                   prorated AS Prorated, items AS Items
-            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({Cohort})
+        var assessmentsWithItemsSql = $"""
+            SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, prorated AS Prorated, items AS Items
+            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({cohort})
             ORDER BY patient_id, completed_at, id
             """;
 
@@ -127,6 +180,8 @@ public static class ResearchStore
         await using var c3 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c4 = await connections.OpenAsync(ct).ConfigureAwait(false);
         var text = c1 is not Npgsql.NpgsqlConnection;
+        // The severity band is a function of the total (the same one that stored it): derived, not read, per row.
+        var definition = InstrumentDefinition.For(instrument);
         await using var patients = await RowStream<PatientRow>.OpenAsync(c1, patientsSql, args, r => new PatientRow(
             PatientKey.Read(r, 0, text), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3)), false, ct).ConfigureAwait(false);
         await using var diagnoses = await RowStream<DiagnosisRow>.OpenAsync(c4, diagnosesSql, args,
@@ -135,7 +190,7 @@ public static class ResearchStore
         await using var infusions = await RowStream<InfusionRow>.OpenAsync(c2, infusionsSql, args,
             r => new InfusionRow(PatientKey.Read(r, 0, text), r.GetGuid(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), true, ct).ConfigureAwait(false);
         await using var assessments = await RowStream<AssessmentRow>.OpenAsync(c3, includeItems ? assessmentsWithItemsSql : assessmentsSql, args,
-            r => new AssessmentRow(PatientKey.Read(r, 0, text), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4), r.GetString(5)), true, ct).ConfigureAwait(false);
+            r => new AssessmentRow(PatientKey.Read(r, 0, text), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4)), true, ct).ConfigureAwait(false);
         while (await patients.PeekAsync().ConfigureAwait(false) is { } p)
         {
             patients.Take();
@@ -146,7 +201,7 @@ public static class ResearchStore
                 ins.Add(new ResearchInfusion(i.Id, DbTime.FromDb(i.AdministeredAt), WireNames.Parse<AdministrationRoute>(i.Route), WireNames.Parse<Drug>(i.Drug)));
             var qs = new List<ResearchAssessment>();
             while (await assessments.NextOfAsync(p.Key).ConfigureAwait(false) is { } a)
-                qs.Add(new ResearchAssessment(DbTime.FromDb(a.CompletedAt), (int)a.TotalScore, WireNames.Parse<Severity>(a.Severity), a.Prorated == 1,
+                qs.Add(new ResearchAssessment(DbTime.FromDb(a.CompletedAt), (int)a.TotalScore, definition.SeverityOf((int)a.TotalScore), a.Prorated == 1,
                     includeItems ? JsonSerializer.Deserialize<int?[]>(a.Items) ?? [] : []));
             yield return new ResearchCohortPatient(p.PseudoId, p.Sex is null ? null : WireNames.Parse<Sex>(p.Sex), (int?)p.BirthYear,
                 dxs.Order().ToArray(), ins, qs);
