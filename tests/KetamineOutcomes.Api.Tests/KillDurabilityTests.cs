@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Reflection;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
 namespace KetamineOutcomes.Api.Tests;
@@ -13,11 +10,11 @@ namespace KetamineOutcomes.Api.Tests;
 /// Group commit must not weaken durability: the built service is killed (SIGKILL) while concurrent submissions are in
 /// flight, and every submission it had answered 201 must be in the SQLite file afterwards.
 /// </summary>
-public sealed partial class KillDurabilityTests : IDisposable
+public sealed class KillDurabilityTests : IDisposable
 {
     private const string AdminKey = "kill-test-bootstrap-admin-key-0123456789abc";
     private readonly string _workDir = Directory.CreateTempSubdirectory("ko-kill-").FullName;
-    private Process? _process;
+    private BuiltService? _service;
 
     [Fact]
     public async Task Every_acknowledged_submission_is_in_the_file_after_the_process_is_killed_mid_load()
@@ -56,8 +53,7 @@ public sealed partial class KillDurabilityTests : IDisposable
 
         // Let the writer batch for a while, then kill it without warning while requests are still in flight.
         while (acknowledged.Count < 300) await Task.Delay(10);
-        _process!.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
+        await _service!.KillAsync();
         await stop.CancelAsync();
         await Task.WhenAll(senders);
 
@@ -81,41 +77,21 @@ public sealed partial class KillDurabilityTests : IDisposable
         return http;
     }
 
-    private async Task<Uri> StartAsync()
+    private Task<Uri> StartAsync()
     {
-        var configuration = typeof(KillDurabilityTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var dll = Path.Combine(RepoPaths.Root, "src", "KetamineOutcomes.Api", "bin", configuration, "net10.0", "KetamineOutcomes.Api.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
+        _service = new BuiltService(_workDir, new Dictionary<string, string>
         {
-            WorkingDirectory = _workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.Environment["Auth__BootstrapAdminKey"] = AdminKey;
-        start.Environment["RateLimiting__PermitsPerSecond"] = "100000";
-        start.Environment["RateLimiting__Burst"] = "100000";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null && ListeningOn().Match(e.Data) is { Success: true } m) listening.TrySetResult(new Uri(m.Groups[1].Value));
-        };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        return await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            ["Auth__BootstrapAdminKey"] = AdminKey,
+            ["RateLimiting__PermitsPerSecond"] = "100000",
+            ["RateLimiting__Burst"] = "100000",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        });
+        return _service.ListeningAsync();
     }
-
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex ListeningOn();
 
     public void Dispose()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-        _process?.Dispose();
+        _service?.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_workDir, recursive: true);
     }

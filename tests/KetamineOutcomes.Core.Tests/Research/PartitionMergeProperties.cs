@@ -11,11 +11,6 @@ namespace KetamineOutcomes.Core.Tests.Research;
 /// </summary>
 public class PartitionMergeProperties
 {
-    private static readonly Gen<ResearchPatient> PatientGen =
-        from infusions in Gen.Int[0, 8]
-        from scores in Gen.Select(Gen.Double[-35, 60], Gen.Int[0, 27]).Array[1, 6]
-        select Patient(Course.Concat([20, 30]).Take(infusions).ToArray(), scores);
-
     // The cohort, a partition number per patient, and k.
     private static readonly Gen<(ResearchPatient[] Patients, int[] Part, int K)> SplitGen =
         from patients in PatientGen.Array[0, 80]

@@ -1,3 +1,4 @@
+using CsCheck;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Research;
 using KetamineOutcomes.Core.Timepoints;
@@ -15,4 +16,10 @@ internal static class ResearchFixtures
         scores.Select(s => new ScoredAssessment(Guid.NewGuid(), T0.AddDays(s.Day), s.Total, InstrumentDefinition.Phq9.SeverityOf(s.Total), false)).ToArray());
 
     public static readonly int[] Course = [0, 2, 4, 7, 9, 11];
+
+    /// <summary>Any patient: 0–8 infusions and 1–6 PHQ-9 totals from before the course to well after it.</summary>
+    public static readonly Gen<ResearchPatient> PatientGen =
+        from infusions in Gen.Int[0, 8]
+        from scores in Gen.Select(Gen.Double[-35, 60], Gen.Int[0, 27]).Array[1, 6]
+        select Patient(Course.Concat([20, 30]).Take(infusions).ToArray(), scores);
 }

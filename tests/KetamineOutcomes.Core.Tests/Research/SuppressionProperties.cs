@@ -9,11 +9,6 @@ namespace KetamineOutcomes.Core.Tests.Research;
 /// <summary>Whatever the cohort, nothing published reveals a count from 1 to k−1.</summary>
 public class SuppressionProperties
 {
-    private static readonly Gen<ResearchPatient> PatientGen =
-        from infusions in Gen.Int[0, 8]
-        from scores in Gen.Select(Gen.Double[-35, 60], Gen.Int[0, 27]).Array[1, 6]
-        select Patient(Course.Concat([20, 30]).Take(infusions).ToArray(), scores);
-
     private static readonly Gen<(ResearchPatient[] Patients, int K)> CohortGen =
         Gen.Select(PatientGen.Array[0, 60], Gen.Int[SmallCells.MinimumK, 12]);
 

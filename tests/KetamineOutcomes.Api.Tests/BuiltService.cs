@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace KetamineOutcomes.Api.Tests;
+
+/// <summary>
+/// The built service as a deployment runs it: <c>dotnet KetamineOutcomes.Api.dll --urls http://127.0.0.1:0</c> from a
+/// working directory of the test's choosing, configured by environment variables only; its output lines are kept.
+/// </summary>
+internal sealed partial class BuiltService : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public BuiltService(string workDir, IReadOnlyDictionary<string, string> environment)
+    {
+        // Same configuration as this test assembly (Debug or Release).
+        var configuration = typeof(BuiltService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        var dll = Path.Combine(RepoPaths.Root, "src", "KetamineOutcomes.Api", "bin", configuration, "net10.0", "KetamineOutcomes.Api.dll");
+        Assert.True(File.Exists(dll), $"built service not found at {dll}");
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
+        {
+            WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>The address Kestrel reports once it listens.</summary>
+    public Task<Uri> ListeningAsync() => _listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+    public string[] OutputLines()
+    {
+        lock (_output) return [.. _output];
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.Add(line);
+        var m = ListeningOn().Match(line);
+        if (m.Success) _listening.TrySetResult(new Uri(m.Groups[1].Value));
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOn();
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+        _process.Dispose();
+    }
+}
