@@ -9,7 +9,7 @@ internal static class Report
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static string Latest(CohortBuilder.Cohort cohort, double loadSeconds, TimeSpan startToReady, double peakMb, double rawInserts,
-        IReadOnlyList<Measurement> bare, IReadOnlyList<Measurement> ms, double seconds)
+        IReadOnlyList<Measurement> bare, IReadOnlyList<Measurement> ms, double seconds, int repeats)
     {
         Measurement M(string name) => ms.Single(m => m.Name == name);
         var submit = M("PHQ-9 submission POST (with Idempotency-Key)");
@@ -24,7 +24,7 @@ internal static class Report
         Machine(sb);
         sb.AppendLine(Inv, $"- Cohort: {cohort.Patients:N0} patients, {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments (PHQ-9 and GAD-7), deterministic seed; bulk-loaded in {loadSeconds:F1} s through the real stores.");
         sb.AppendLine("- Service: Release build as its own process on 127.0.0.1, SQLite file (WAL, synchronous=FULL), auth, audit, idempotency and rate limiting on.");
-        sb.AppendLine(Inv, $"- Each figure: warm-up, then {seconds:F0} s of closed-loop load.").AppendLine();
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then the median of {repeats} runs of {seconds:F0} s of closed-loop load (throughput figures: the run with the median requests/s; figures under load: the run with the median p99).").AppendLine();
 
         sb.AppendLine("### Targets (ratios to the ceilings measured in this run)").AppendLine();
         sb.AppendLine("| target | ours | yardstick | ratio / figure | goal | met |");
@@ -49,12 +49,12 @@ internal static class Report
         return sb.ToString();
     }
 
-    public static string Growth(IReadOnlyList<GrowthRow> rows, double seconds)
+    public static string Growth(IReadOnlyList<GrowthRow> rows, double seconds, int repeats)
     {
         var sb = new StringBuilder();
         sb.AppendLine(Inv, $"## How cost grows with the cohort: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
         Machine(sb);
-        sb.AppendLine(Inv, $"- Each figure: warm-up, then {seconds:F0} s; trend with 8 connections, trajectory (by session, PHQ-9) with 1.").AppendLine();
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then the median of {repeats} runs of {seconds:F0} s; trend with 8 connections, trajectory (by session, PHQ-9) with 1.").AppendLine();
         sb.AppendLine("| patients | assessments | trend req/s | trend p50 ms | trend p99 ms | trajectory p50 ms | trajectory max ms | trajectory ms per 1,000 patients |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
