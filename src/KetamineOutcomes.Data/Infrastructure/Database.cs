@@ -62,24 +62,9 @@ public sealed class Database : IAsyncDisposable
     /// the current batch through one prepared statement; otherwise they are a unit of their own.
     /// </summary>
     public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows, CancellationToken ct) =>
-        _groupCommit is { } group ? group.AppendAsync(statement, rows) : WriteAloneAsync(async (c, tx, t) =>
-        {
-            await using var command = c.CreateCommand();
-            command.Transaction = tx;
-            command.CommandText = statement.Sql;
-            foreach (var name in statement.ParameterNames)
-            {
-                var p = command.CreateParameter();
-                p.ParameterName = "@" + name;
-                command.Parameters.Add(p);
-            }
-            foreach (var row in rows)
-            {
-                for (var i = 0; i < row.Length; i++) command.Parameters[i].Value = row[i] ?? DBNull.Value;
-                await command.ExecuteNonQueryAsync(t).ConfigureAwait(false);
-            }
-            return rows.Count;
-        }, ct).AsTask();
+        _groupCommit is { } group
+            ? group.AppendAsync(statement, rows)
+            : WriteAloneAsync((c, tx, t) => statement.ExecuteAsync(c, tx, rows, t), ct).AsTask();
 
     private ValueTask<T> WriteAloneAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
         _pipeline.ExecuteAsync(async (state, token) =>
@@ -106,6 +91,26 @@ public sealed class AppendStatement(string sql, params string[] parameterNames)
 {
     public string Sql { get; } = sql;
     public IReadOnlyList<string> ParameterNames { get; } = parameterNames;
+
+    /// <summary>Inserts the rows with one command (on the group-commit writer, its compiled statement is reused).</summary>
+    public async Task<int> ExecuteAsync(DbConnection c, DbTransaction tx, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        await using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = Sql;
+        foreach (var name in ParameterNames)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@" + name;
+            command.Parameters.Add(p);
+        }
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++) command.Parameters[i].Value = row[i] ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        return rows.Count;
+    }
 }
 
 /// <summary>Retry settings of the store pipeline ("Storage:Retry").</summary>

@@ -52,7 +52,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         return Enqueue(new Unit<T>(work, ct)).Task;
     }
 
-    /// <summary>Append-only rows (the audit trail): the same batching, with the statement prepared once per writer connection.</summary>
+    /// <summary>Append-only rows (the audit trail): the same batching, on the writer connection's compiled statement.</summary>
     public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows) => Enqueue(new AppendUnit(statement, rows)).Task;
 
     private TUnit Enqueue<TUnit>(TUnit unit) where TUnit : IUnit =>
@@ -146,11 +146,10 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>The loop's own connection, with its savepoint and append statements prepared once.</summary>
+    /// <summary>The loop's own connection (compiled statements kept), with its savepoint commands.</summary>
     private sealed class WriterConnection : IAsyncDisposable
     {
         private readonly DbCommand _save, _release, _rollback;
-        private readonly Dictionary<AppendStatement, DbCommand> _appends = [];
 
         private WriterConnection(SqliteConnection connection)
         {
@@ -170,22 +169,6 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         public Task<int> ReleaseAsync(DbTransaction tx) => Run(_release, tx);
         public Task<int> RollbackToSavepointAsync(DbTransaction tx) => Run(_rollback, tx);
 
-        /// <summary>The append statement prepared on this connection, its parameters in place for the rows' values.</summary>
-        public DbCommand Prepared(AppendStatement statement)
-        {
-            if (_appends.TryGetValue(statement, out var command)) return command;
-            command = Command(statement.Sql);
-            foreach (var name in statement.ParameterNames)
-            {
-                var p = command.CreateParameter();
-                p.ParameterName = "@" + name;
-                command.Parameters.Add(p);
-            }
-            command.Prepare();
-            _appends[statement] = command;
-            return command;
-        }
-
         private static Task<int> Run(DbCommand command, DbTransaction tx)
         {
             command.Transaction = tx;
@@ -201,7 +184,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var c in _appends.Values.Concat([_save, _release, _rollback])) await c.DisposeAsync().ConfigureAwait(false);
+            foreach (var c in new[] { _save, _release, _rollback }) await c.DisposeAsync().ConfigureAwait(false);
             await Connection.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -258,16 +241,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public void Reset() => _error = null;
 
-        public async Task RunAsync(WriterConnection writer, DbTransaction tx)
-        {
-            var command = writer.Prepared(statement);
-            command.Transaction = tx;
-            foreach (var row in rows)
-            {
-                for (var i = 0; i < row.Length; i++) command.Parameters[i].Value = row[i] ?? DBNull.Value;
-                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-        }
+        public Task RunAsync(WriterConnection writer, DbTransaction tx) => statement.ExecuteAsync(writer.Connection, tx, rows, CancellationToken.None);
 
         public void Failed(Exception e) => _error = e;
         public void Cancelled() { }
