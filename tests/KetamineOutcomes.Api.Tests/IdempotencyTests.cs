@@ -58,14 +58,44 @@ public class IdempotencyTests : ApiTest
     }
 
     [Fact]
+    public async Task A_duplicate_sent_while_the_first_is_still_being_written_answers_409_and_the_first_still_lands()
+    {
+        var patient = await CreatePatientAsync();
+        var url = $"/api/v1/patients/{patient}/questionnaires";
+        // Another connection holds the store's write lock, so the first request cannot finish until it is released.
+        await using var blocker = await App.OpenConnectionAsync();
+        var tx = await blocker.BeginTransactionAsync();
+        if (blocker is Microsoft.Data.Sqlite.SqliteConnection)
+            await Dapper.SqlMapper.ExecuteAsync(blocker, "UPDATE patients SET updated_at = updated_at WHERE id = @patient", new { patient }, tx); // takes the SQLite write lock
+        else
+            await Dapper.SqlMapper.ExecuteAsync(blocker, "LOCK TABLE questionnaires IN EXCLUSIVE MODE", transaction: tx);
+
+        var first = PostAsync(url, Body(12), "key-held");
+        await Task.Delay(300); // the first is now waiting for the lock
+        Assert.False(first.IsCompleted);
+        // The duplicate is answered once its own audit row is stored, which also waits for the lock: release it first.
+        var duplicate = PostAsync(url, Body(12), "key-held");
+        await Task.Delay(300);
+        await tx.RollbackAsync();
+
+        var (status, problem, _) = await duplicate;
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal(409, (int)problem!["status"]!);
+        Assert.Equal(HttpStatusCode.Created, (await first).Status);
+        var (replayStatus, _, replay) = await PostAsync(url, Body(12), "key-held");
+        Assert.Equal(HttpStatusCode.Created, replayStatus);
+        Assert.True(replay.Headers.Contains("Idempotent-Replayed"));
+        Assert.Single((await GetOkAsync(url))["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Concurrent_duplicates_with_one_key_store_one_record_and_never_answer_with_a_second()
     {
         var patient = await CreatePatientAsync();
         var url = $"/api/v1/patients/{patient}/questionnaires";
         var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => PostAsync(url, Body(12), "key-race")));
 
-        // SQLite (group commit): the duplicates run after the first in the writer and replay it. PostgreSQL: a
-        // duplicate that overlaps the first may instead be told 409 (in flight). Never a second record.
+        // A duplicate that overlaps the first is told 409 (in flight); one that comes after it replays. Never a second record.
         Assert.All(answers, a => Assert.Contains(a.Status, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
         var created = answers.Where(a => a.Status == HttpStatusCode.Created).Select(a => a.Body!["id"]!.ToString()).Distinct().ToList();
         Assert.Single(created);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
@@ -21,6 +22,9 @@ internal sealed record CreatedRecord<T>(string Location, T Body);
 internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions<IdempotencyOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     public const string HeaderName = "Idempotency-Key";
+
+    // Keys whose first request this process is still writing (group-commit path only).
+    private readonly ConcurrentDictionary<(string Scope, string Key), byte> _inFlight = new();
     public const string ReplayedHeader = "Idempotent-Replayed";
 
     public Task<IResult> RunAsync<T>(
@@ -60,17 +64,26 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         var lease = options.Value.InFlightLease;
         if (db.GroupCommit)
         {
-            // One writer: reserve, write and store the response as one unit. A duplicate queued behind it replays; a
-            // failed write takes its reservation with it, so there is nothing to release.
-            var (outcome, stored, created) = await db.WriteAsync<(ReservationOutcome, StoredResponse?, RawCreated?)>(async (c, tx, t) =>
+            // One writer: reserve, write and store the response as one unit; a failed write takes its reservation with
+            // it, so there is nothing to release. The reservation row is only visible once committed, so "still in
+            // flight" (SPEC: 409) is this process's own set — a SQLite file has one instance.
+            if (!_inFlight.TryAdd((scope, key), 0)) return NotReserved(http, ReservationOutcome.InFlight, null, contentType);
+            try
             {
-                var reservation = await IdempotencyStore.ReserveAsync(c, tx, scope, key, hash, clock.GetUtcNow(), lease, t).ConfigureAwait(false);
-                if (reservation.Outcome != ReservationOutcome.Reserved) return (reservation.Outcome, reservation.Response, null);
-                var result = await write(c, tx, t).ConfigureAwait(false);
-                await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, result.ReplayBody), clock.GetUtcNow(), t).ConfigureAwait(false);
-                return (ReservationOutcome.Reserved, null, result);
-            }, ct).ConfigureAwait(false);
-            return outcome == ReservationOutcome.Reserved ? Created(http, created!.Location, created.Body, contentType) : NotReserved(http, outcome, stored, contentType);
+                var (outcome, stored, created) = await db.WriteAsync<(ReservationOutcome, StoredResponse?, RawCreated?)>(async (c, tx, t) =>
+                {
+                    var reservation = await IdempotencyStore.ReserveAsync(c, tx, scope, key, hash, clock.GetUtcNow(), lease, t).ConfigureAwait(false);
+                    if (reservation.Outcome != ReservationOutcome.Reserved) return (reservation.Outcome, reservation.Response, null);
+                    var result = await write(c, tx, t).ConfigureAwait(false);
+                    await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, result.ReplayBody), clock.GetUtcNow(), t).ConfigureAwait(false);
+                    return (ReservationOutcome.Reserved, null, result);
+                }, ct).ConfigureAwait(false);
+                return outcome == ReservationOutcome.Reserved ? Created(http, created!.Location, created.Body, contentType) : NotReserved(http, outcome, stored, contentType);
+            }
+            finally
+            {
+                _inFlight.TryRemove((scope, key), out _);
+            }
         }
 
         var (first, replay) = await IdempotencyStore.ReserveAsync(db, scope, key, hash, clock.GetUtcNow(), lease, ct).ConfigureAwait(false);
