@@ -9,12 +9,20 @@ public sealed class TempDatabase : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ko-data-").FullName;
 
-    public TempDatabase(string extra = "", int retries = 4, bool groupCommit = true)
+    public TempDatabase(string extra = "", int retries = 4, bool groupCommit = true, Action<string>? flushFile = null, string? journalMode = null)
     {
         Path = System.IO.Path.Combine(_dir, "test.db");
         Factory = new SqliteConnectionFactory($"Data Source={Path};{extra}");
         MigrationRunner.MigrateSqlite(Factory, NullLogger.Instance);
-        Db = new Database(Factory, new DatabaseRetryOptions { MaxRetryAttempts = retries, BaseDelay = TimeSpan.FromMilliseconds(20), GroupCommit = groupCommit });
+        if (journalMode is not null)
+        {
+            using var c = new SqliteConnection(Factory.ConnectionString);
+            c.Open();
+            using var pragma = c.CreateCommand();
+            pragma.CommandText = $"PRAGMA journal_mode = {journalMode}";
+            pragma.ExecuteNonQuery();
+        }
+        Db = new Database(Factory, new DatabaseRetryOptions { MaxRetryAttempts = retries, BaseDelay = TimeSpan.FromMilliseconds(20), GroupCommit = groupCommit }, flushFile);
     }
 
     public string Path { get; }

@@ -51,8 +51,9 @@ internal static class QuestionnairesEndpoints
         errors.ThrowIfAny();
 
         // Timepoints are derived from the infusion list whenever a record is read, never stored: reading the list before
-        // the write (on a reader, off the single writer's path) only dates the answer's timepoint to that moment.
-        var timeline = (await db.ReadAsync((c, t) => InfusionStore.ListForPatientAsync(c, patientId, t), ct).ConfigureAwait(false)).ToTimeline();
+        // the write (on a reader, off the single writer's path) only dates the answer's timepoint to that moment. Unsettled:
+        // the answer goes out after the write's own flush, which covers whatever this read saw.
+        var timeline = await db.ReadUnsettledAsync((c, t) => InfusionStore.TimelineForPatientAsync(c, patientId, t), ct).ConfigureAwait(false);
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);

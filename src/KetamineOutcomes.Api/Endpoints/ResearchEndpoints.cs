@@ -138,6 +138,8 @@ internal static class ResearchEndpoints
                     await csv.EndRecordAsync(ct).ConfigureAwait(false);
                 }
             }
+            // The export is not complete (its last rows and the chunked end still buffered) until what it read is on disk.
+            await reads.DurableAsync(ct).ConfigureAwait(false);
         }, "text/csv; charset=utf-8", $"ketamine-outcomes-{WireNames.Of(inst)}.csv");
     }
 
@@ -164,6 +166,7 @@ internal static class ResearchEndpoints
             return acc;
         }, ct))).ConfigureAwait(false);
         for (var i = 1; i < parts.Length; i++) merge(parts[0], parts[i]);
+        await reads.DurableAsync(ct).ConfigureAwait(false);
         return parts[0];
     }
 

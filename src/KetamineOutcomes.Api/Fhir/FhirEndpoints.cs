@@ -65,7 +65,7 @@ internal static class FhirEndpoints
         var entries = await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
-            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
+            var timeline = await InfusionStore.TimelineForPatientAsync(c, patientId, t).ConfigureAwait(false);
             var list = new List<FhirMapping.ObservationEntry>();
             foreach (var r in await QuestionnaireStore.AllForPatientAsync(c, patientId, t).ConfigureAwait(false))
                 list.AddRange(FhirMapping.Observations(r, timeline));

@@ -23,12 +23,14 @@ internal static class StoreServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var research = configuration.GetConnectionString("Research");
-            IConnectionFactory factory = string.IsNullOrWhiteSpace(research)
-                ? sp.GetRequiredService<IConnectionFactory>()
-                : sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == "postgres"
-                    ? new NpgsqlConnectionFactory(research)
-                    : new SqliteConnectionFactory(research);
-            return new ResearchReads(factory);
+            // On the primary, answers wait for the flush of what they read (see Database.ReadAsync); a replica holds only
+            // what its primary made durable.
+            if (string.IsNullOrWhiteSpace(research))
+                return new ResearchReads(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<Database>().DurableAsync);
+            IConnectionFactory replica = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == "postgres"
+                ? new NpgsqlConnectionFactory(research)
+                : new SqliteConnectionFactory(research);
+            return new ResearchReads(replica, _ => Task.CompletedTask);
         });
         services.AddSingleton(sp =>
         {
@@ -71,4 +73,5 @@ internal sealed class StoreStartup(
 }
 
 /// <summary>Where research queries read: the primary, or a replica named by <c>ConnectionStrings:Research</c>.</summary>
-internal sealed record ResearchReads(IConnectionFactory Connections);
+/// <param name="DurableAsync">Completes once what the research reads could have seen is on disk.</param>
+internal sealed record ResearchReads(IConnectionFactory Connections, Func<CancellationToken, Task> DurableAsync);

@@ -27,7 +27,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (values.Count > 1 || values[0]!.Length > MaxKeyLength) return AuthenticateResult.Fail("Malformed API key.");
 
         var hash = ApiKeys.Hash(values[0]!);
-        var found = await db.ReadAsync((c, t) => ApiKeyStore.FindActiveByHashAsync(c, hash, t), Context.RequestAborted).ConfigureAwait(false);
+        // An access decision, not an answer: it need not wait for the WAL flush of a key change still being written.
+        var found = await db.ReadUnsettledAsync((c, t) => ApiKeyStore.FindActiveByHashAsync(c, hash, t), Context.RequestAborted).ConfigureAwait(false);
         if (found is not { } f || !CryptographicOperations.FixedTimeEquals(f.StoredHash, hash))
             return AuthenticateResult.Fail("Invalid or revoked API key.");
 

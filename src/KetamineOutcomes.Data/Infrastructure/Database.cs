@@ -12,8 +12,12 @@ public sealed class Database : IAsyncDisposable
 {
     private readonly ResiliencePipeline _pipeline;
     private readonly GroupCommitWriter? _groupCommit;
+    private readonly ReaderPool? _readers;
 
-    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null)
+    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null) : this(connections, retry, null) { }
+
+    /// <param name="flushFile">Tests only: stands in for the WAL flush of group commit.</param>
+    internal Database(IConnectionFactory connections, DatabaseRetryOptions? retry, Action<string>? flushFile)
     {
         Connections = connections;
         retry ??= new DatabaseRetryOptions();
@@ -32,23 +36,74 @@ public sealed class Database : IAsyncDisposable
         }
         _pipeline = builder.Build();
         // SQLite admits one writer at a time: batch concurrent writes. PostgreSQL runs them side by side (and groups its own WAL flushes).
-        if (connections is SqliteConnectionFactory sqlite && retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline);
+        if (connections is SqliteConnectionFactory sqlite)
+        {
+            if (retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline, flushFile);
+            _readers = new ReaderPool(sqlite, ReaderPoolCapacity);
+        }
     }
+
+    /// <summary>Idle SQLite read connections kept open (with their compiled statements); more are opened when needed.</summary>
+    private const int ReaderPoolCapacity = 32;
 
     /// <summary>True when writes share transactions through group commit (single-writer stores).</summary>
     public bool GroupCommit => _groupCommit is not null;
 
     public IConnectionFactory Connections { get; }
 
-    /// <summary>Stops the group-commit writer after the writes already queued (the host disposes this at shutdown).</summary>
-    public ValueTask DisposeAsync() => _groupCommit?.DisposeAsync() ?? ValueTask.CompletedTask;
+    /// <summary>Stops the group-commit writer after the writes already queued, then closes idle readers (the host disposes this at shutdown).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_groupCommit is not null) await _groupCommit.DisposeAsync().ConfigureAwait(false);
+        if (_readers is not null) await _readers.DisposeAsync().ConfigureAwait(false);
+    }
 
-    public ValueTask<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        _pipeline.ExecuteAsync(async (state, token) =>
-        {
-            await using var connection = await state.Connections.OpenAsync(token).ConfigureAwait(false);
-            return await state.work(connection, token).ConfigureAwait(false);
-        }, (Connections, work), ct);
+    /// <summary>
+    /// Runs a read for a caller's answer. With group commit it returns only once everything the read could have seen is
+    /// on disk, so no response shows a write a power cut could still take back (a wait of at most one WAL flush, and
+    /// none when no write is in flight).
+    /// </summary>
+    public async ValueTask<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        var result = await ReadUnsettledAsync(work, ct).ConfigureAwait(false);
+        await DurableAsync(ct).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// A read that may see committed writes whose WAL flush is still running. Only for results that never reach a
+    /// caller except through a later write (whose acknowledgement waits for a later flush, which covers them) or as an
+    /// access decision; anything shown to a caller goes through <see cref="ReadAsync{T}"/>.
+    /// </summary>
+    public ValueTask<T> ReadUnsettledAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct) =>
+        _readers is { } readers
+            ? _pipeline.ExecuteAsync(async (state, token) =>
+            {
+                var connection = await state.readers.RentAsync(token).ConfigureAwait(false);
+                T result;
+                try
+                {
+                    result = await state.work(connection, token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+                await state.readers.ReturnAsync(connection).ConfigureAwait(false);
+                return result;
+            }, (readers, work), ct)
+            : _pipeline.ExecuteAsync(async (state, token) =>
+            {
+                await using var connection = await state.Connections.OpenAsync(token).ConfigureAwait(false);
+                return await state.work(connection, token).ConfigureAwait(false);
+            }, (Connections, work), ct);
+
+    /// <summary>
+    /// Returns once every write committed so far is on disk: for reads made on connections of their own (research
+    /// streams), before they answer. At once without group commit, where a commit is durable when it returns.
+    /// </summary>
+    public Task DurableAsync(CancellationToken ct) => _groupCommit?.WaitDurableAsync(ct) ?? Task.CompletedTask;
 
     /// <summary>
     /// Runs <paramref name="work"/> as one atomic unit and returns once it is committed. On a single-writer store the

@@ -1,6 +1,6 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
 using Polly;
 
 namespace KetamineOutcomes.Data.Infrastructure;
@@ -8,9 +8,16 @@ namespace KetamineOutcomes.Data.Infrastructure;
 /// <summary>
 /// Group commit for a single-writer store (SQLite): units of work from concurrent requests queue here, one loop runs
 /// whatever has queued as one transaction — each unit inside its own SAVEPOINT, so a unit that throws is rolled back
-/// alone — and commits once. No unit's result is handed back before the COMMIT that made it durable returns, so an
-/// acknowledged write is exactly as durable as with a transaction of its own; the fsync is shared. Batches form by
-/// themselves: while one commits, the next queues (no added delay at low load).
+/// alone — and commits once. Batches form by themselves: while one runs, the next queues (no added delay at low load).
+/// <para>
+/// Pipelined durability (WAL files): the writer commits with synchronous=NORMAL (the WAL frames are written, not
+/// flushed) and goes straight on to the next batch, while a second thread flushes the WAL file to disk once for every
+/// batch committed since its last flush. No unit's result is handed back before a flush that began after its COMMIT
+/// returned, so an acknowledged write is as durable as with synchronous=FULL; the flush, which used to stall the
+/// writer, now overlaps the next batch. Other connections can see a committed batch before its flush; readers that
+/// answer callers therefore wait for <see cref="WaitDurableAsync"/> (see <see cref="Database.ReadAsync{T}"/>), so no
+/// response ever shows data a power cut could take back — as with PostgreSQL, which shows a commit only once flushed.
+/// </para>
 /// </summary>
 internal sealed class GroupCommitWriter : IAsyncDisposable
 {
@@ -21,26 +28,69 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private readonly SqliteConnectionFactory _connections;
     private readonly ResiliencePipeline _pipeline;
-    private readonly Channel<IUnit> _queue = Channel.CreateUnbounded<IUnit>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly HandOffQueue<IUnit> _queue = new();
+    private readonly HandOffQueue<CommittedBatch> _committed = new();
+    private readonly Action<string> _flushFile;
+    private readonly Task _loop, _syncLoop;
     private WriterConnection? _writer;
 
-    public GroupCommitWriter(SqliteConnectionFactory connections, ResiliencePipeline pipeline)
+    // Batch numbers: _committing is the last batch that reached COMMIT (others may see it from then on), _durable the
+    // last one whose WAL frames were flushed (or that failed, leaving nothing behind). Only the writer thread moves the
+    // first, only the sync thread the second.
+    private long _committing, _durable;
+    private TaskCompletionSource _durableMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Set when a flush failed: what was committed may not be on disk, and the writer takes no more work (as PostgreSQL
+    // stops on a failed fsync rather than trust a retry the kernel may answer falsely).
+    private volatile Exception? _fault;
+    // The WAL file the sync thread flushes; null when the store is not in WAL mode (SQLite then syncs on COMMIT itself).
+    private volatile string? _walPath;
+
+    public GroupCommitWriter(SqliteConnectionFactory connections, ResiliencePipeline pipeline, Action<string>? flushFile = null)
     {
         _connections = connections;
         _pipeline = pipeline;
+        _flushFile = flushFile ?? FlushToDisk;
         // A thread of its own: SQLite's calls (fsync included) block, and a thread-pool thread blocked for good would leave
         // request handling one thread short until the pool noticed. Started without the caller's execution context, so
         // the loop never inherits a request's AsyncLocals.
+        _loop = StartThread("sqlite-group-commit", Loop);
+        // The flush blocks too (it is the point of having it elsewhere).
+        _syncLoop = StartThread("sqlite-wal-flush", SyncLoop);
+    }
+
+    private static Task StartThread(string name, Action body)
+    {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _loop = done.Task;
         using (ExecutionContext.SuppressFlow())
         {
             new Thread(() =>
             {
-                try { Loop(); done.SetResult(); }
+                try { body(); done.SetResult(); }
                 catch (Exception e) { done.SetException(e); }
-            }) { IsBackground = true, Name = "sqlite-group-commit" }.Start();
+            }) { IsBackground = true, Name = name }.Start();
+        }
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Completes once every batch that had reached COMMIT when this was called is on disk: call it after a read and
+    /// before answering with what the read saw. At once when nothing is waiting for its flush.
+    /// </summary>
+    public Task WaitDurableAsync(CancellationToken ct)
+    {
+        var target = Volatile.Read(ref _committing);
+        return Volatile.Read(ref _durable) >= target && _fault is null ? Task.CompletedTask : WaitAsync(target, ct);
+    }
+
+    private async Task WaitAsync(long target, CancellationToken ct)
+    {
+        while (true)
+        {
+            // Signal first, then the number: a flush that lands in between completes the signal taken.
+            var moved = Volatile.Read(ref _durableMoved);
+            if (_fault is { } fault) throw new CommitOutcomeUnknownException(fault);
+            if (Volatile.Read(ref _durable) >= target) return;
+            await moved.Task.WaitAsync(ct).ConfigureAwait(false);
         }
     }
 
@@ -49,6 +99,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         // A unit that waited on another unit would wait on its own batch forever.
         if (InsideUnit.Value) throw new InvalidOperationException("A unit of work must not start another write; use the connection and transaction it was given.");
         ct.ThrowIfCancellationRequested();
+        if (_fault is { } fault) return Task.FromException<T>(new CommitOutcomeUnknownException(fault));
         return Enqueue(new Unit<T>(work, ct)).Task;
     }
 
@@ -56,48 +107,114 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows) => Enqueue(new AppendUnit(statement, rows)).Task;
 
     private TUnit Enqueue<TUnit>(TUnit unit) where TUnit : IUnit =>
-        _queue.Writer.TryWrite(unit) ? unit : throw new InvalidOperationException("The group-commit writer has stopped.");
+        _queue.TryAdd(unit) ? unit : throw new InvalidOperationException("The group-commit writer has stopped.");
 
-    /// <summary>Finishes what is queued, then closes the writer connection.</summary>
+    /// <summary>Finishes what is queued (and its flush), then closes the writer connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         await _loop.ConfigureAwait(false);
+        await _syncLoop.ConfigureAwait(false);
         if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Loop()
     {
-        var batch = new List<IUnit>(MaxBatch);
-        // Waits block this thread (it has nothing else to do) rather than hop to the pool.
-        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit))
+            var batch = new List<IUnit>(MaxBatch);
+            var taken = new List<IUnit>(MaxBatch);
+            // Waits block this thread (it has nothing else to do) rather than hop to the pool.
+            while (_queue.TakeBatch(taken, MaxBatch))
             {
-                if (unit.CancellationToken.IsCancellationRequested) unit.Cancel();
-                else batch.Add(unit);
+                batch.Clear();
+                foreach (var unit in taken)
+                {
+                    if (unit.CancellationToken.IsCancellationRequested) unit.Cancel();
+                    else batch.Add(unit);
+                }
+                taken.Clear();
+                if (batch.Count == 0) continue;
+                Exception? error = _fault is { } fault ? new CommitOutcomeUnknownException(fault) : null;
+                if (error is null)
+                {
+                    try
+                    {
+                        // A transient failure (SQLITE_BUSY from another process) re-runs the whole batch: nothing of it was kept.
+                        // Blocking on purpose: the batch's work completes synchronously on this thread (SQLite), and a retry's
+                        // back-off delay must not move the loop onto a pool thread.
+                        _pipeline.ExecuteAsync(static async (state, _) => await state.Item1.RunBatchAsync(state.batch).ConfigureAwait(false),
+                            (this, batch), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                    }
+                    catch (Exception e)
+                    {
+                        error = e;
+                    }
+                }
+                // Outcomes go out from the sync thread, in batch order, once the flush covering this batch is done.
+                _committed.TryAdd(new CommittedBatch(Volatile.Read(ref _committing), batch.ToArray(), error));
             }
-            if (batch.Count == 0) continue;
-            try
-            {
-                // A transient failure (SQLITE_BUSY from another process) re-runs the whole batch: nothing of it was kept.
-                // Blocking on purpose: the batch's work completes synchronously on this thread (SQLite), and a retry's
-                // back-off delay must not move the loop onto a pool thread.
-                _pipeline.ExecuteAsync(static async (state, _) => await state.Item1.RunBatchAsync(state.batch).ConfigureAwait(false),
-                    (this, batch), CancellationToken.None).AsTask().GetAwaiter().GetResult();
-                foreach (var unit in batch) unit.Deliver();
-            }
-            catch (Exception e)
-            {
-                foreach (var unit in batch) unit.Fail(e);
-            }
+        }
+        finally
+        {
+            _committed.Complete();
         }
     }
 
+    /// <summary>Flushes the WAL once for all batches committed since the last flush, then hands their outcomes back.</summary>
+    private void SyncLoop()
+    {
+        var ready = new List<CommittedBatch>();
+        while (_committed.TakeBatch(ready, int.MaxValue))
+        {
+            if (_fault is null && _walPath is { } wal && ready.Exists(b => b.Error is null))
+            {
+                try
+                {
+                    _flushFile(wal);
+                }
+                catch (Exception e)
+                {
+                    _fault = e;
+                }
+            }
+            // Published before any caller hears back, so a caller whose write was acknowledged never waits on its own read.
+            Volatile.Write(ref _durable, ready[^1].Sequence);
+            Interlocked.Exchange(ref _durableMoved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+            foreach (var batch in ready)
+            {
+                var error = batch.Error ?? (_fault is { } fault ? new CommitOutcomeUnknownException(fault) : null);
+                foreach (var unit in batch.Units)
+                {
+                    if (error is null) unit.Deliver();
+                    else unit.Fail(error);
+                }
+            }
+            ready.Clear();
+        }
+    }
+
+    /// <summary>fsync of the WAL file. Opened per flush, so a WAL file SQLite recreated is never missed through a stale handle.</summary>
+    internal static void FlushToDisk(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            // SQLite removes the WAL only after checkpointing it into the database file and syncing that: nothing to flush.
+            return;
+        }
+        using (handle) RandomAccess.FlushToDisk(handle);
+    }
+
+    private sealed record CommittedBatch(long Sequence, IUnit[] Units, Exception? Error);
+
     private async Task RunBatchAsync(List<IUnit> batch)
     {
-        var writer = _writer ??= await WriterConnection.OpenAsync(_connections).ConfigureAwait(false);
+        var writer = _writer ??= await OpenWriterAsync().ConfigureAwait(false);
         try
         {
             await using var tx = await _connections.BeginWriteAsync(writer.Connection.Inner, CancellationToken.None).ConfigureAwait(false);
@@ -129,6 +246,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             }
             try
             {
+                // Numbered before COMMIT: from inside it on, readers may see this batch and must wait for its flush.
+                Volatile.Write(ref _committing, _committing + 1);
                 await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (_connections.IsTransient(e))
@@ -141,6 +260,39 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         {
             // Start the next batch on a fresh connection rather than one in an unknown state.
             _writer = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the writer's connection. In WAL mode it commits without flushing (synchronous=NORMAL), the sync thread
+    /// flushing the WAL file instead; in any other journal mode it keeps the factory's synchronous=FULL.
+    /// </summary>
+    private async Task<WriterConnection> OpenWriterAsync()
+    {
+        var writer = await WriterConnection.OpenAsync(_connections).ConfigureAwait(false);
+        try
+        {
+            await using var command = writer.Connection.Inner.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode";
+            var wal = string.Equals(await command.ExecuteScalarAsync().ConfigureAwait(false) as string, "wal", StringComparison.OrdinalIgnoreCase);
+            command.CommandText = "SELECT file FROM pragma_database_list WHERE name = 'main'";
+            var file = await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
+            if (wal && !string.IsNullOrEmpty(file))
+            {
+                command.CommandText = "PRAGMA synchronous = NORMAL";
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                _walPath = file + "-wal";
+            }
+            else
+            {
+                _walPath = null;
+            }
+            return writer;
+        }
+        catch
+        {
             await writer.DisposeAsync().ConfigureAwait(false);
             throw;
         }

@@ -148,6 +148,12 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
         // Compiled once per text and connection; Microsoft.Data.Sqlite then resets and rebinds it on each execution.
         private void EnsurePrepared()
         {
+            // Dapper names parameters without their prefix; Microsoft.Data.Sqlite then looks each one up four times
+            // (as given, then with @, $ and :) on every execution. Our SQL names them @x: one lookup.
+            foreach (SqliteParameter p in _target.Parameters)
+            {
+                if (p.ParameterName is { Length: > 0 } name && name[0] is not ('@' or '$' or ':')) p.ParameterName = "@" + name;
+            }
             if (_rented is null) return;
             var cached = owner._cache[_rented];
             if (cached.Prepared) return;

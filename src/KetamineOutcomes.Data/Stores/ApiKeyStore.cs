@@ -43,9 +43,15 @@ public static class ApiKeyStore
     /// <summary>The active (not revoked) key with this hash, with its stored hash for the constant-time comparison.</summary>
     public static async Task<(ApiKeyRecord Key, byte[] StoredHash)?> FindActiveByHashAsync(DbConnection c, byte[] keyHash, CancellationToken ct)
     {
-        const string sql = $"SELECT {Columns}, key_hash AS KeyHash FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL";
-        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { keyHash }, cancellationToken: ct)).ConfigureAwait(false);
-        return row is null ? null : (row.ToRecord(), row.KeyHash);
+        // Read by hand, not mapped: this lookup sits in front of every request.
+        const string sql = "SELECT id, name, role, site_id, key_prefix, created_at, key_hash FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL";
+        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { keyHash }, cancellationToken: ct)).ConfigureAwait(false);
+        if (!await reader.ReadAsync(ct).ConfigureAwait(false)) return null;
+        var key = new ApiKeyRecord(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.GetString(4), DbTime.FromDb(reader.GetInt64(5)), null);
+        var stored = (byte[])reader.GetValue(6);
+        if (await reader.ReadAsync(ct).ConfigureAwait(false)) throw new InvalidOperationException("Two active keys share one hash.");
+        return (key, stored);
     }
 
     public static async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(DbConnection c, CancellationToken ct)

@@ -70,6 +70,20 @@ public static class InfusionStore
     public static InfusionTimeline ToTimeline(this IEnumerable<InfusionRecord> infusions) =>
         new(infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
 
+    /// <summary>
+    /// A patient's infusion moments (id and time) in session order: all a timepoint needs, read from the
+    /// (patient, time, id) index alone and without mapping whole records (it sits in front of every submission).
+    /// </summary>
+    public static async Task<InfusionTimeline> TimelineForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
+    {
+        const string sql = "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId ORDER BY administered_at, id";
+        var moments = new List<InfusionMoment>();
+        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            moments.Add(new InfusionMoment(reader.GetGuid(0), DbTime.FromDb(reader.GetInt64(1))));
+        return new InfusionTimeline(moments);
+    }
+
     /// <summary>All of a patient's infusions in administration order (ties by id), i.e. session order.</summary>
     public static async Task<IReadOnlyList<InfusionRecord>> ListForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct, DbTransaction? tx = null)
     {
