@@ -143,6 +143,28 @@ public class GroupCommitTests
     }
 
     [Fact]
+    public async Task A_failing_one_row_append_runs_without_a_savepoint_and_leaves_its_batch_mates_committed()
+    {
+        using var db = new TempDatabase();
+        var audit = new AppendStatement(
+            "INSERT INTO audit_events (at, action, status_code, outcome, request_id) VALUES (@at, @action, @status, @outcome, @request)",
+            "at", "action", "status", "outcome", "request");
+        var (blocker, release, entered) = Block(db.Db, "first");
+        await entered.Task;
+        var good = db.Db.AppendAsync(audit, [[1L, "GetTrend", 200, "success", "good"]], default);
+        var bad = db.Db.AppendAsync(audit, [[2L, "GetTrend", 200, "not-an-outcome", "bad"]], default); // CHECK fails
+        var after = InsertPatient(db.Db, "after");
+        release.SetResult();
+
+        await Task.WhenAll(blocker, good, after);
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => bad);
+        Assert.Contains("CHECK", e.Message, StringComparison.OrdinalIgnoreCase);
+        await using var c = await db.Factory.OpenAsync(CancellationToken.None);
+        Assert.Equal(["good"], await c.QueryAsync<string>("SELECT request_id FROM audit_events"));
+        Assert.Equal(new HashSet<string> { "first", "after" }, await StoredIds(db));
+    }
+
+    [Fact]
     public async Task Many_concurrent_writers_all_land_exactly_once()
     {
         using var db = new TempDatabase();

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Win32.SafeHandles;
+using SQLitePCL;
 using Polly;
 
 namespace KetamineOutcomes.Data.Infrastructure;
@@ -226,17 +227,22 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                     unit.Cancelled();
                     continue;
                 }
-                await writer.SavepointAsync(tx).ConfigureAwait(false);
+                // A unit of one statement needs no savepoint: SQLite undoes a failed statement by itself (half the
+                // statements an audit row costs the writer).
+                var savepoint = !unit.SingleStatement;
+                if (savepoint) await writer.SavepointAsync(tx).ConfigureAwait(false);
                 try
                 {
                     InsideUnit.Value = true;
                     await unit.RunAsync(writer, tx).ConfigureAwait(false);
-                    await writer.ReleaseAsync(tx).ConfigureAwait(false);
+                    if (savepoint) await writer.ReleaseAsync(tx).ConfigureAwait(false);
                 }
                 catch (Exception e) when (!_connections.IsTransient(e))
                 {
-                    // Only this unit's statements are undone; the rest of the batch goes on.
-                    await writer.RollbackToSavepointAsync(tx).ConfigureAwait(false);
+                    // Only this unit's statements are undone; the rest of the batch goes on — unless the error took the
+                    // whole transaction with it (disk full, I/O error), which fails the batch.
+                    if (savepoint) await writer.RollbackToSavepointAsync(tx).ConfigureAwait(false);
+                    else if (raw.sqlite3_get_autocommit(writer.Connection.Inner.Handle) != 0) throw;
                     unit.Failed(e);
                 }
                 finally
@@ -344,6 +350,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private interface IUnit
     {
         CancellationToken CancellationToken { get; }
+        /// <summary>Runs exactly one statement (atomic by itself, so it needs no savepoint).</summary>
+        bool SingleStatement { get; }
         void Reset();
         Task RunAsync(WriterConnection writer, DbTransaction tx);
         void Failed(Exception e);
@@ -363,6 +371,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public Task<T> Task => _done.Task;
         public CancellationToken CancellationToken => ct;
+        public bool SingleStatement => false;
 
         public void Reset() => (_result, _error, _cancelled) = (default, null, false);
 
@@ -390,6 +399,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public Task<int> Task => _done.Task;
         public CancellationToken CancellationToken => CancellationToken.None;
+        public bool SingleStatement => rows.Count == 1;
 
         public void Reset() => _error = null;
 
