@@ -56,6 +56,32 @@ public class AuditTests : ApiTest
     }
 
     [Fact]
+    public async Task An_audited_answer_is_held_whole_and_sent_with_its_length_after_its_audit_row_is_stored()
+    {
+        var patient = await CreatePatientAsync();
+        await InfusionAsync(patient, Day0);
+        await Phq9Async(patient, Day0.AddDays(1), Phq9Items(12));
+
+        using var response = await Client.GetAsync($"/api/v1/patients/{patient}/trends", HttpCompletionOption.ResponseHeadersRead);
+        // Held, not streamed: the length is known before the first byte leaves (a streamed JSON answer is chunked).
+        Assert.NotNull(response.Content.Headers.ContentLength);
+        await using var c = await App.OpenConnectionAsync();
+        Assert.Equal(1, await c.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'GetTrend' AND patient_id = @patient", new { patient = Guid.Parse(patient) }));
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(response.Content.Headers.ContentLength, body.Length);
+    }
+
+    [Fact]
+    public async Task A_streamed_research_export_is_not_held()
+    {
+        using var researcher = ClientWith(await CreateKeyAsync("researcher"));
+        using var response = await researcher.GetAsync("/api/v1/research/export.csv?instrument=phq9", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Content.Headers.ContentLength);
+    }
+
+    [Fact]
     public async Task Audit_rows_cannot_be_updated_or_deleted_even_with_direct_sql()
     {
         var patient = await CreatePatientAsync();

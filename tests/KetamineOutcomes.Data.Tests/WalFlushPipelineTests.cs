@@ -111,6 +111,30 @@ public class WalFlushPipelineTests
     }
 
     [Fact]
+    public async Task While_the_answer_is_held_a_read_does_not_wait_and_the_audit_row_after_it_carries_the_flush()
+    {
+        using var gate = new GatedFlush();
+        using var db = new TempDatabase(flushFile: gate.Flush);
+        var write = InsertPatient(db.Db, "a");
+        await WaitCommitted(db, "a");
+
+        Task<int> audit;
+        using (Database.HoldAnswerUntilDurable())
+        {
+            Assert.Equal(1, await CountPatients(db.Db.ReadAsync).WaitAsync(Patience)); // no wait of its own
+            audit = db.Db.AppendAsync(new AppendStatement(
+                "INSERT INTO audit_events (at, action, status_code, outcome, request_id) VALUES (@at, @action, @status, @outcome, @request)",
+                "at", "action", "status", "outcome", "request"), [[1L, "GetTrend", 200, "success", "r1"]], default);
+        }
+        await Task.Delay(50);
+        Assert.False(audit.IsCompleted); // the answer waits for this, and it waits for a flush that covers "a"
+
+        gate.Open();
+        await Task.WhenAll(audit, write).WaitAsync(Patience);
+        Assert.True(db.Db.DurableAsync(CancellationToken.None).IsCompleted);
+    }
+
+    [Fact]
     public async Task With_no_write_in_flight_a_read_does_not_wait()
     {
         using var gate = new GatedFlush();

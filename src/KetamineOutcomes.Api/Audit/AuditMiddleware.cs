@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.WebUtilities;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
@@ -8,6 +9,9 @@ namespace KetamineOutcomes.Api.Audit;
 
 /// <summary>Marks an endpoint whose every call (allowed or refused) is written to the audit trail.</summary>
 public sealed class AuditedMetadata;
+
+/// <summary>An audited endpoint whose answer is streamed (too large to hold until the audit row is on disk).</summary>
+public sealed class StreamedAnswerMetadata;
 
 internal static class AuditedEndpointExtensions
 {
@@ -37,19 +41,31 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             await next(http).ConfigureAwait(false);
             return;
         }
+        // The answer is held whole until its audit row is on disk: no patient data leaves without a durable record of
+        // who asked, and — the audit row being appended after the handler's reads — that one flush also covers every
+        // write those reads could have seen, so the reads need not wait for a flush of their own. Streamed answers
+        // (the research export) cannot be held; they wait for the flush themselves.
+        var original = http.Response.Body;
+        await using var held = endpoint.Metadata.GetMetadata<StreamedAnswerMetadata>() is null ? new FileBufferingWriteStream(HeldAnswerInMemory) : null;
+        if (held is not null) http.Response.Body = held;
         int? thrownStatus = null;
         try
         {
-            await next(http).ConfigureAwait(false);
+            using (held is not null ? Database.HoldAnswerUntilDurable() : null)
+            {
+                await next(http).ConfigureAwait(false);
+            }
+            if (held is not null) await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            // The exception handler further out will answer with the status its one mapping gives.
+            // The exception handler further out will answer with the status its one mapping gives (nothing held is sent).
             thrownStatus = ProblemExceptionHandler.Map(e).Status ?? StatusCodes.Status500InternalServerError;
             throw;
         }
         finally
         {
+            if (held is not null) http.Response.Body = original;
             var status = thrownStatus ?? http.Response.StatusCode;
             var caller = Caller.TryFrom(http.User);
             var patients = http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
@@ -62,9 +78,19 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             catch (Exception e)
             {
                 logger.AuditWriteFailed(e.GetType().Name);
+                // The answer still must not show anything a power cut could take back.
+                if (held is not null && thrownStatus is null) await db.DurableAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
+        if (held is not null)
+        {
+            if (http.Response.ContentLength is null && !http.Response.HasStarted) http.Response.ContentLength = held.Length;
+            await held.DrainBufferAsync(original, http.RequestAborted).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>Answers are paged (≤ 500 items), far below this; a larger one would go to a temporary file.</summary>
+    private const int HeldAnswerInMemory = 16 * 1024 * 1024;
 
     private static Guid? RoutePatient(HttpContext http) =>
         (http.GetRouteValue("patientId") ?? http.GetRouteValue("id")) is string s && Guid.TryParse(s, out var id) ? id : null;

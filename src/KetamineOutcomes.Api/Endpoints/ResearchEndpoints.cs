@@ -33,7 +33,7 @@ internal static class ResearchEndpoints
         group.MapGet("/summary", Summary).WithName("GetResearchSummary")
             .WithSummary("Cohort and evaluable counts, mean baseline, response/remission at latest and after sessions 1 and 6, median days to first response")
             .Produces<ResearchSummaryResponse>().ProducesValidationProblem();
-        group.MapGet("/export.csv", Export).WithName("ExportResearchCsv")
+        group.MapGet("/export.csv", Export).WithName("ExportResearchCsv").WithMetadata(new StreamedAnswerMetadata())
             .WithSummary("De-identified long-format CSV (RFC 4180): one row per assessment, pseudonymous id, age band, relative days only")
             .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem();
         return group;
