@@ -44,7 +44,7 @@ public sealed class Database : IAsyncDisposable
     }
 
     /// <summary>Idle SQLite read connections kept open (with their compiled statements); more are opened when needed.</summary>
-    private const int ReaderPoolCapacity = 32;
+    private const int ReaderPoolCapacity = 16;
 
     /// <summary>True when writes share transactions through group commit (single-writer stores).</summary>
     public bool GroupCommit => _groupCommit is not null;

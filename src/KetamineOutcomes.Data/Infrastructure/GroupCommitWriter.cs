@@ -281,6 +281,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         try
         {
             await using var command = writer.Connection.Inner.CreateCommand();
+            // The pooled handle may have served as a reader with a small cache (ReaderPool): the writer keeps SQLite's default.
+            command.CommandText = "PRAGMA cache_size = -2000";
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
             command.CommandText = "PRAGMA journal_mode";
             var wal = string.Equals(await command.ExecuteScalarAsync().ConfigureAwait(false) as string, "wal", StringComparison.OrdinalIgnoreCase);
             command.CommandText = "SELECT file FROM pragma_database_list WHERE name = 'main'";

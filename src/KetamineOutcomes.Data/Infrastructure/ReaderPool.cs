@@ -22,7 +22,21 @@ internal sealed class ReaderPool(SqliteConnectionFactory factory, int capacity) 
             Interlocked.Decrement(ref _count);
             return connection;
         }
-        return new StatementCachingConnection((SqliteConnection)await factory.OpenAsync(ct).ConfigureAwait(false));
+        var opened = (SqliteConnection)await factory.OpenAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var pragma = opened.CreateCommand();
+            // A small page cache: these reads are short lookups, and under writes SQLite empties a reader's cache at each
+            // read transaction anyway, so SQLite's default 2 MB per kept connection was only resident memory.
+            pragma.CommandText = "PRAGMA cache_size = -256";
+            await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await opened.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new StatementCachingConnection(opened);
     }
 
     public async ValueTask ReturnAsync(StatementCachingConnection connection)
