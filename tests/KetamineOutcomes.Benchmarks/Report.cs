@@ -23,7 +23,7 @@ internal static class Report
         sb.AppendLine(Inv, $"## Latest run: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
         Machine(sb);
         sb.AppendLine(Inv, $"- Cohort: {cohort.Patients:N0} patients, {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments (PHQ-9 and GAD-7), deterministic seed; bulk-loaded in {loadSeconds:F1} s through the real stores.");
-        sb.AppendLine("- Service: Release build as its own process on 127.0.0.1, SQLite file (WAL, synchronous=FULL), auth, audit, idempotency and rate limiting on.");
+        sb.AppendLine("- Service: Release build as its own process on 127.0.0.1, SQLite file (WAL; group commit, every acknowledged write fsynced before its answer), auth, audit, idempotency and rate limiting on.");
         sb.AppendLine(Inv, $"- Each figure: warm-up, then the median of {repeats} runs of {seconds:F0} s of closed-loop load (throughput figures: the run with the median requests/s; figures under load: the run with the median p99).").AppendLine();
 
         sb.AppendLine("### Targets (ratios to the ceilings measured in this run)").AppendLine();
