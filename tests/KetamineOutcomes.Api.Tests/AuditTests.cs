@@ -73,6 +73,19 @@ public class AuditTests : ApiTest
     }
 
     [Fact]
+    public async Task A_write_refused_inside_its_unit_leaves_one_row_with_its_refusal_and_no_success_row()
+    {
+        var unknown = Guid.NewGuid().ToString();
+        var (status, _, _) = await PostAsync($"/api/v1/patients/{unknown}/questionnaires",
+            new { instrument = "phq9", completedAt = Day0.AddDays(1), items = Phq9Items(12) });
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        await using var c = await App.OpenConnectionAsync();
+        var rows = (await c.QueryAsync<(string, long)>(
+            "SELECT outcome, status_code FROM audit_events WHERE patient_id = @p", new { p = Guid.Parse(unknown) })).ToArray();
+        Assert.Equal([("not-found", 404L)], rows);
+    }
+
+    [Fact]
     public async Task A_streamed_research_export_is_not_held()
     {
         using var researcher = ClientWith(await CreateKeyAsync("researcher"));

@@ -135,6 +135,37 @@ public class WalFlushPipelineTests
     }
 
     [Fact]
+    public async Task A_held_answer_waits_only_for_reads_its_own_acknowledged_writes_do_not_cover()
+    {
+        var open = new ManualResetEventSlim(true);
+        using var db = new TempDatabase(flushFile: path => { open.Wait(); GroupCommitWriter.FlushToDisk(path); });
+        try
+        {
+            using var hold = Database.HoldAnswerUntilDurable();
+            Assert.Equal(0, await CountPatients(db.Db.ReadAsync));
+            await InsertPatient(db.Db, "a");                     // acknowledged after a flush covering the read before it
+            Assert.True(db.Db.DurableAsync(hold, CancellationToken.None).IsCompletedSuccessfully);
+
+            open.Reset();
+            Task<int> other;
+            using (ExecutionContext.SuppressFlow()) other = Task.Run(() => InsertPatient(db.Db, "b")); // another caller
+            await WaitCommitted(db, "b");
+            Assert.Equal(2, await CountPatients(db.Db.ReadAsync).WaitAsync(Patience)); // sees "b" before its flush
+            var durable = db.Db.DurableAsync(hold, CancellationToken.None);
+            await Task.Delay(50);
+            Assert.False(durable.IsCompleted);
+
+            open.Set();
+            await durable.WaitAsync(Patience);
+            await other;
+        }
+        finally
+        {
+            open.Set();
+        }
+    }
+
+    [Fact]
     public async Task With_no_write_in_flight_a_read_does_not_wait()
     {
         using var gate = new GatedFlush();

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.WebUtilities;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
@@ -48,13 +49,11 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         var original = http.Response.Body;
         await using var held = endpoint.Metadata.GetMetadata<StreamedAnswerMetadata>() is null ? new FileBufferingWriteStream(HeldAnswerInMemory) : null;
         if (held is not null) http.Response.Body = held;
+        var hold = held is not null ? Database.HoldAnswerUntilDurable() : null;
         int? thrownStatus = null;
         try
         {
-            using (held is not null ? Database.HoldAnswerUntilDurable() : null)
-            {
-                await next(http).ConfigureAwait(false);
-            }
+            await next(http).ConfigureAwait(false);
             if (held is not null) await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -65,21 +64,28 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         }
         finally
         {
+            hold?.Dispose();
             if (held is not null) http.Response.Body = original;
             var status = thrownStatus ?? http.Response.StatusCode;
-            var caller = Caller.TryFrom(http.User);
-            var patients = http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
-            try
+            if (http.Items[WrittenInUnitKey] is int written && written == status)
             {
-                await AuditStore.AppendAsync(db, patients, DbTime.Normalize(clock.GetUtcNow()), caller?.KeyId, caller?.Role,
-                    endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unknown", status, OutcomeOf(status),
-                    http.TraceIdentifier, CancellationToken.None).ConfigureAwait(false);
+                // The write recorded its own success row, committed with it; wait only for reads made after it, if any.
+                if (hold is not null && thrownStatus is null) await db.DurableAsync(hold, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e)
+            else
             {
-                logger.AuditWriteFailed(e.GetType().Name);
-                // The answer still must not show anything a power cut could take back.
-                if (held is not null && thrownStatus is null) await db.DurableAsync(CancellationToken.None).ConfigureAwait(false);
+                var caller = Caller.TryFrom(http.User);
+                try
+                {
+                    await AuditStore.AppendAsync(db, Patients(http), DbTime.Normalize(clock.GetUtcNow()), caller?.KeyId, caller?.Role,
+                        ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    logger.AuditWriteFailed(e.GetType().Name);
+                    // The answer still must not show anything a power cut could take back.
+                    if (held is not null && thrownStatus is null) await db.DurableAsync(CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
         if (held is not null)
@@ -91,6 +97,27 @@ internal sealed class AuditMiddleware(RequestDelegate next)
 
     /// <summary>Answers are paged (≤ 500 items), far below this; a larger one would go to a temporary file.</summary>
     private const int HeldAnswerInMemory = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Called by a creating write inside its own unit (after it has named its patients): appends this call's success row
+    /// to the same transaction, so the record and the row that it was made commit together, in one writer pass and one
+    /// flush instead of two. If the call then answers anything but 201 (the batch failed, say), the middleware appends
+    /// the row for what was answered instead.
+    /// </summary>
+    public static async Task RecordCreatedInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, CancellationToken ct)
+    {
+        if (http.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<AuditedMetadata>() is null) return;
+        var caller = Caller.TryFrom(http.User);
+        await AuditStore.AppendAsync(c, tx, Patients(http), DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint),
+            StatusCodes.Status201Created, OutcomeOf(StatusCodes.Status201Created), http.TraceIdentifier, ct).ConfigureAwait(false);
+        http.Items[WrittenInUnitKey] = StatusCodes.Status201Created;
+    }
+
+    private const string WrittenInUnitKey = "audit.writtenInUnit";
+
+    private static Guid?[] Patients(HttpContext http) => http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
+
+    private static string ActionOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unknown";
 
     private static Guid? RoutePatient(HttpContext http) =>
         (http.GetRouteValue("patientId") ?? http.GetRouteValue("id")) is string s && Guid.TryParse(s, out var id) ? id : null;

@@ -48,8 +48,9 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
     /// <paramref name="canonicalRequest"/> is the parsed request re-serialised, so formatting does not make a new body.
     /// </summary>
     public async Task<IResult> RunRawAsync(
-        HttpContext http, string canonicalRequest, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> write, string contentType, CancellationToken ct)
+        HttpContext http, string canonicalRequest, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> raw, string contentType, CancellationToken ct)
     {
+        var write = Audited(http, raw);
         var key = http.Request.Headers[HeaderName].ToString();
         if (string.IsNullOrEmpty(key))
         {
@@ -105,6 +106,15 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
             throw;
         }
     }
+
+    /// <summary>The write, followed in its own unit by the audit row of its success.</summary>
+    private Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> Audited(
+        HttpContext http, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> write) => async (c, tx, t) =>
+    {
+        var created = await write(c, tx, t).ConfigureAwait(false);
+        await Audit.AuditMiddleware.RecordCreatedInUnitAsync(http, c, tx, clock.GetUtcNow(), t).ConfigureAwait(false);
+        return created;
+    };
 
     private static IResult NotReserved(HttpContext http, ReservationOutcome outcome, StoredResponse? stored, string contentType)
     {

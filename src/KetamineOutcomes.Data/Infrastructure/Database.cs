@@ -66,28 +66,26 @@ public sealed class Database : IAsyncDisposable
     public async ValueTask<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         var result = await ReadUnsettledAsync(work, ct).ConfigureAwait(false);
-        if (!AnswerHeld.Value) await DurableAsync(ct).ConfigureAwait(false);
+        if (AnswerHeld.Value is { } hold) hold.Saw(_groupCommit?.Committing ?? 0);
+        else await DurableAsync(ct).ConfigureAwait(false);
         return result;
     }
 
-    private static readonly AsyncLocal<bool> AnswerHeld = new();
+    private static readonly AsyncLocal<AnswerHold?> AnswerHeld = new();
 
     /// <summary>
     /// For the code that sends a request's answer: while the returned scope is open, reads on this async flow do not
-    /// wait for the WAL flush themselves, because the caller holds the whole answer back until a write acknowledged
-    /// after those reads (or <see cref="DurableAsync"/>) — whose flush covers everything they saw. The audit trail
-    /// uses it: the answer leaves only once its audit row is on disk, one wait instead of two.
+    /// wait for the WAL flush themselves; the scope notes what they could have seen and what later acknowledged writes
+    /// already cover, and the caller holds the whole answer back until <see cref="DurableAsync(AnswerHold, CancellationToken)"/>
+    /// or a write acknowledged after those reads. The audit trail uses it: one wait instead of one per read.
     /// </summary>
-    public static IDisposable HoldAnswerUntilDurable()
-    {
-        AnswerHeld.Value = true;
-        return new AnswerHold();
-    }
+    public static AnswerHold HoldAnswerUntilDurable() => AnswerHeld.Value = new AnswerHold();
 
-    private sealed class AnswerHold : IDisposable
-    {
-        public void Dispose() => AnswerHeld.Value = false;
-    }
+    internal static void ReleaseHold() => AnswerHeld.Value = null;
+
+    /// <summary>Completes once everything the held answer's reads could have seen is on disk.</summary>
+    public Task DurableAsync(AnswerHold hold, CancellationToken ct) =>
+        _groupCommit is { } group && hold.Uncovered is { } target ? group.WaitDurableAsync(target, ct) : Task.CompletedTask;
 
     /// <summary>
     /// A read that may see committed writes whose WAL flush is still running. Only for results that never reach a
@@ -129,7 +127,17 @@ public sealed class Database : IAsyncDisposable
     /// unit shares its transaction (and fsync) with units queued at the same time, inside a savepoint of its own.
     /// </summary>
     public ValueTask<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        _groupCommit is { } group ? new ValueTask<T>(group.WriteAsync(work, ct)) : WriteAloneAsync(work, ct);
+        _groupCommit is { } group
+            ? AnswerHeld.Value is { } hold ? WriteHeldAsync(group, hold, work, ct) : new ValueTask<T>(group.WriteAsync(work, ct))
+            : WriteAloneAsync(work, ct);
+
+    // Acknowledged after a flush that covers its batch and every batch before it: the held answer's earlier reads too.
+    private static async ValueTask<T> WriteHeldAsync<T>(GroupCommitWriter group, AnswerHold hold, Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        var result = await group.WriteAsync(work, ct).ConfigureAwait(false);
+        hold.Covered(group.Durable);
+        return result;
+    }
 
     /// <summary>
     /// Appends rows to an append-only table and returns once they are committed. With group commit they ride along in
@@ -158,6 +166,32 @@ public sealed class Database : IAsyncDisposable
             }
             return result;
         }, (Connections, work), ct);
+}
+
+/// <summary>What a held answer's reads could have seen (batch numbers), and what acknowledged writes already cover.</summary>
+public sealed class AnswerHold : IDisposable
+{
+    private readonly Lock _gate = new();
+    private long _seen, _covered;
+
+    internal void Saw(long batch)
+    {
+        lock (_gate) _seen = Math.Max(_seen, batch);
+    }
+
+    internal void Covered(long batch)
+    {
+        lock (_gate) _covered = Math.Max(_covered, batch);
+    }
+
+    /// <summary>The batch still to wait for, or null when acknowledged writes already cover every read.</summary>
+    internal long? Uncovered
+    {
+        get { lock (_gate) return _seen > _covered ? _seen : null; }
+    }
+
+    /// <summary>Ends the hold on the async flow that opened it.</summary>
+    public void Dispose() => Database.ReleaseHold();
 }
 
 /// <summary>An INSERT into an append-only table, its parameters named in the order rows give their values.</summary>

@@ -77,11 +77,17 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     /// Completes once every batch that had reached COMMIT when this was called is on disk: call it after a read and
     /// before answering with what the read saw. At once when nothing is waiting for its flush.
     /// </summary>
-    public Task WaitDurableAsync(CancellationToken ct)
-    {
-        var target = Volatile.Read(ref _committing);
-        return Volatile.Read(ref _durable) >= target && _fault is null ? Task.CompletedTask : WaitAsync(target, ct);
-    }
+    public Task WaitDurableAsync(CancellationToken ct) => WaitDurableAsync(Committing, ct);
+
+    /// <summary>Completes once batch <paramref name="target"/> and all before it are on disk.</summary>
+    public Task WaitDurableAsync(long target, CancellationToken ct) =>
+        Volatile.Read(ref _durable) >= target && _fault is null ? Task.CompletedTask : WaitAsync(target, ct);
+
+    /// <summary>The last batch that reached COMMIT (a read made now may have seen it).</summary>
+    public long Committing => Volatile.Read(ref _committing);
+
+    /// <summary>The last batch known to be on disk.</summary>
+    public long Durable => Volatile.Read(ref _durable);
 
     private async Task WaitAsync(long target, CancellationToken ct)
     {

@@ -30,13 +30,19 @@ public static class AuditStore
 
     /// <summary>Appends one row per patient (or one row without a patient), committed together.</summary>
     public static Task AppendAsync(Database db, IReadOnlyCollection<Guid?> patientIds, DateTimeOffset at, Guid? keyId, string? role,
-        string action, int statusCode, string outcome, string requestId, CancellationToken ct)
-    {
-        var rows = (patientIds.Count == 0 ? [null] : patientIds)
+        string action, int statusCode, string outcome, string requestId, CancellationToken ct) =>
+        db.AppendAsync(Append, Rows(patientIds, at, keyId, role, action, statusCode, outcome, requestId), ct);
+
+    /// <summary>The same rows inside a write's own transaction: they commit (or roll back) with what they record.</summary>
+    public static Task AppendAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid?> patientIds, DateTimeOffset at, Guid? keyId, string? role,
+        string action, int statusCode, string outcome, string requestId, CancellationToken ct) =>
+        Append.ExecuteAsync(c, tx, Rows(patientIds, at, keyId, role, action, statusCode, outcome, requestId), ct);
+
+    private static object?[][] Rows(IReadOnlyCollection<Guid?> patientIds, DateTimeOffset at, Guid? keyId, string? role,
+        string action, int statusCode, string outcome, string requestId) =>
+        (patientIds.Count == 0 ? [null] : patientIds)
             .Select(patientId => new object?[] { DbTime.ToDb(at), keyId, role, action, patientId, statusCode, outcome, requestId })
             .ToArray();
-        return db.AppendAsync(Append, rows, ct);
-    }
 
     public static async Task<Page<AuditEvent>> ListAsync(DbConnection c, Guid? patientId, DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, int limit, CancellationToken ct)
     {
