@@ -61,7 +61,8 @@ public sealed class Database : IAsyncDisposable
     /// <summary>
     /// Runs a read for a caller's answer. With group commit it returns only once everything the read could have seen is
     /// on disk, so no response shows a write a power cut could still take back (a wait of at most one WAL flush, and
-    /// none when no write is in flight).
+    /// none when no write is in flight) — unless the answer is held (<see cref="HoldAnswerUntilDurable"/>): then the
+    /// read only notes what it could have seen, and the holder waits once for all of its reads.
     /// </summary>
     public async ValueTask<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct)
     {

@@ -16,7 +16,8 @@ namespace KetamineOutcomes.Data.Infrastructure;
 /// batch committed since its last flush. No unit's result is handed back before a flush that began after its COMMIT
 /// returned, so an acknowledged write is as durable as with synchronous=FULL; the flush, which used to stall the
 /// writer, now overlaps the next batch. Other connections can see a committed batch before its flush; readers that
-/// answer callers therefore wait for <see cref="WaitDurableAsync"/> (see <see cref="Database.ReadAsync{T}"/>), so no
+/// answer callers therefore wait for <see cref="WaitDurableAsync(CancellationToken)"/>, themselves or through a held
+/// answer (see <see cref="Database.ReadAsync{T}"/> and <see cref="Database.HoldAnswerUntilDurable"/>), so no
 /// response ever shows data a power cut could take back — as with PostgreSQL, which shows a commit only once flushed.
 /// </para>
 /// </summary>
