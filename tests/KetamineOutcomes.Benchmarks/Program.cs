@@ -89,6 +89,14 @@ try
             };
             ms.AddRange(await MeasureTogether(run, ("trend while submissions run", trend, 4), ("PHQ-9 submissions alongside trend", submit, 16)));
             ms.AddRange(await MeasureTogether(run, ("FHIR search while submissions run", fhir, 4), ("PHQ-9 submissions alongside FHIR search", submit, 16)));
+            // Latency below saturation: each connection paced (closed-loop runs above measure capacity, where a tail is
+            // mostly queueing for two cores shared with wrk). The health check is the machine's own floor at that pace.
+            ms.Add(await Measure(run, "floor: health check, 1 connection, 20 ms apart", run.Get(run.Clinician, "/health/live").Paced(20), 1));
+            ms.Add(await Measure(run, "trend, 1 connection, 20 ms apart (no other load)", trend.Paced(20), 1));
+            ms.AddRange(await MeasureTogether(run, ("trend, 4 connections 40 ms apart, while submissions run at a steady rate", trend.Paced(40), 4),
+                ("PHQ-9 submissions, 16 connections 16 ms apart, alongside trend", submit.Paced(16), 16)));
+            ms.AddRange(await MeasureTogether(run, ("FHIR search, 4 connections 40 ms apart, while submissions run at a steady rate", fhir.Paced(40), 4),
+                ("PHQ-9 submissions, 16 connections 16 ms apart, alongside FHIR search", submit.Paced(16), 16)));
             var peak = run.Service.PeakWorkingSetMb();
             Console.WriteLine($"Peak working set {peak:F0} MB");
             ResultsFile.Replace(resultsPath, "main", Report.Latest(run.Cohort, run.LoadSeconds, run.Service.StartToReady, peak, rawInserts, bare, ms, seconds, repeats));

@@ -12,7 +12,15 @@ internal sealed record Measurement(string Name, int Connections, long Requests, 
 }
 
 /// <summary>One kind of request for wrk: method, path(s) cycled round-robin, headers, body; POSTs get a unique Idempotency-Key each.</summary>
-internal sealed record WrkRequest(string Method, IReadOnlyList<string> Paths, IReadOnlyDictionary<string, string> Headers, string? Body = null, bool UniqueIdempotencyKey = false);
+/// <remarks>
+/// <paramref name="PauseMs"/> &gt; 0 paces each connection (wrk waits that long before each request): the offered load is then at
+/// most connections × 1,000 / pause requests/s, below saturation, which is where latency targets are meaningful.
+/// </remarks>
+internal sealed record WrkRequest(string Method, IReadOnlyList<string> Paths, IReadOnlyDictionary<string, string> Headers, string? Body = null,
+    bool UniqueIdempotencyKey = false, int PauseMs = 0)
+{
+    public WrkRequest Paced(int pauseMs) => this with { PauseMs = pauseMs };
+}
 
 /// <summary>
 /// Drives HTTP load with wrk 4 (Debian package) from a separate process: closed loop, keep-alive connections, two
@@ -78,6 +86,7 @@ internal static class Wrk
         sb.AppendLine(CultureInfo.InvariantCulture, $"local unique = {(request.UniqueIdempotencyKey ? "true" : "false")}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local run = {Lua(runId)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local output_file = {Lua(output)}");
+        if (request.PauseMs > 0) sb.AppendLine(CultureInfo.InvariantCulture, $"function delay() return {request.PauseMs} end");
         sb.Append("""
             local next_thread = 0
             function setup(thread)

@@ -99,7 +99,7 @@ public static class ResearchStore
     /// </summary>
     private readonly record struct PatientKey(string? Text, Guid Uuid)
     {
-        public static PatientKey Read(DbDataReader r, int i, bool text) => text ? new(r.GetString(i), default) : new(null, r.GetGuid(i));
+        public static PatientKey Read(ResearchRows r, int i, bool text) => text ? new(r.RepeatedText(i), default) : new(null, r.Guid(i));
 
         public int CompareOrder(PatientKey other) => Text is not null
             ? string.CompareOrdinal(Text, other.Text)
@@ -133,15 +133,15 @@ public static class ResearchStore
         IConnectionFactory connections, Instrument instrument, ResearchFilter filter, bool includeItems, Partition partition,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        var args = new
+        var args = new Dictionary<string, object?>
         {
-            rangeFrom = partition.From,
-            rangeTo = partition.To,
-            siteId = filter.SiteId,
-            diagnosis = filter.Diagnosis is { } d ? WireNames.Of(d) : null,
-            route = filter.Route is { } r ? WireNames.Of(r) : null,
-            drug = filter.Drug is { } g ? WireNames.Of(g) : null,
-            instrument = WireNames.Of(instrument),
+            ["rangeFrom"] = partition.From,
+            ["rangeTo"] = partition.To,
+            ["siteId"] = filter.SiteId,
+            ["diagnosis"] = filter.Diagnosis is { } d ? WireNames.Of(d) : null,
+            ["route"] = filter.Route is { } r ? WireNames.Of(r) : null,
+            ["drug"] = filter.Drug is { } g ? WireNames.Of(g) : null,
+            ["instrument"] = WireNames.Of(instrument),
         };
         var cohort = Cohort.Replace("/*range*/", partition.Range, StringComparison.Ordinal);
         var patientsSql = $"""
@@ -183,14 +183,15 @@ public static class ResearchStore
         // The severity band is a function of the total (the same one that stored it): derived, not read, per row.
         var definition = InstrumentDefinition.For(instrument);
         await using var patients = await RowStream<PatientRow>.OpenAsync(c1, patientsSql, args, r => new PatientRow(
-            PatientKey.Read(r, 0, text), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3)), false, ct).ConfigureAwait(false);
+            PatientKey.Read(r, 0, text), r.Text(1), r.IsNull(2) ? null : r.RepeatedText(2), r.IsNull(3) ? null : r.Int64(3)), false, ct).ConfigureAwait(false);
         await using var diagnoses = await RowStream<DiagnosisRow>.OpenAsync(c4, diagnosesSql, args,
-            r => new DiagnosisRow(PatientKey.Read(r, 0, text), r.GetString(1)), false, ct).ConfigureAwait(false);
-        // The two long streams are read ahead on other threads, so reading overlaps with merging and accumulating.
+            r => new DiagnosisRow(PatientKey.Read(r, 0, text), r.RepeatedText(1)), false, ct).ConfigureAwait(false);
+        // The two long streams are read ahead on other threads when rows come over the network (PostgreSQL), so waiting
+        // for them overlaps with merging; SQLite rows are stepped on the merging thread (the hand-offs cost more there).
         await using var infusions = await RowStream<InfusionRow>.OpenAsync(c2, infusionsSql, args,
-            r => new InfusionRow(PatientKey.Read(r, 0, text), r.GetGuid(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), true, ct).ConfigureAwait(false);
+            r => new InfusionRow(PatientKey.Read(r, 0, text), r.Guid(1), r.Int64(2), r.RepeatedText(3), r.RepeatedText(4)), true, ct).ConfigureAwait(false);
         await using var assessments = await RowStream<AssessmentRow>.OpenAsync(c3, includeItems ? assessmentsWithItemsSql : assessmentsSql, args,
-            r => new AssessmentRow(PatientKey.Read(r, 0, text), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4)), true, ct).ConfigureAwait(false);
+            r => new AssessmentRow(PatientKey.Read(r, 0, text), r.Int64(1), r.Int64(2), r.Int64(3), includeItems ? r.Text(4) : "[]"), true, ct).ConfigureAwait(false);
         while (await patients.PeekAsync().ConfigureAwait(false) is { } p)
         {
             patients.Take();
@@ -216,8 +217,8 @@ public static class ResearchStore
     {
         private const int ChunkSize = 512;
 
-        private readonly DbDataReader _reader;
-        private readonly Func<DbDataReader, T> _map;
+        private readonly ResearchRows _reader;
+        private readonly Func<ResearchRows, T> _map;
         private readonly CancellationToken _ct;
         private readonly Channel<T[]>? _chunks;
         private readonly CancellationTokenSource? _stopReadAhead;
@@ -227,19 +228,20 @@ public static class ResearchStore
         private T? _peeked;
         private bool _done;
 
-        private RowStream(DbDataReader reader, Func<DbDataReader, T> map, bool readAhead, CancellationToken ct)
+        private RowStream(ResearchRows reader, Func<ResearchRows, T> map, bool readAhead, CancellationToken ct)
         {
             _reader = reader;
             _map = map;
             _ct = ct;
-            if (!readAhead) return;
+            if (!readAhead || reader.Local) return;
             _chunks = Channel.CreateBounded<T[]>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
             _stopReadAhead = CancellationTokenSource.CreateLinkedTokenSource(ct);
             _readAhead = Task.Run(() => ReadAheadAsync(_stopReadAhead.Token), CancellationToken.None);
         }
 
-        public static async Task<RowStream<T>> OpenAsync(DbConnection c, string sql, object args, Func<DbDataReader, T> map, bool readAhead, CancellationToken ct) =>
-            new(await c.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)).ConfigureAwait(false), map, readAhead, ct);
+        public static async Task<RowStream<T>> OpenAsync(
+            DbConnection c, string sql, IReadOnlyDictionary<string, object?> args, Func<ResearchRows, T> map, bool readAhead, CancellationToken ct) =>
+            new(await ResearchRows.OpenAsync(c, sql, args, ct).ConfigureAwait(false), map, readAhead, ct);
 
         private async Task ReadAheadAsync(CancellationToken ct)
         {

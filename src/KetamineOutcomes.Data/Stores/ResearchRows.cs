@@ -1,0 +1,165 @@
+using System.Buffers.Text;
+using System.Data.Common;
+using System.Text;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace KetamineOutcomes.Data.Stores;
+
+/// <summary>
+/// The rows of one research query, column by column, as the provider hands them over. A full-cohort read walks
+/// hundreds of thousands of rows, so per-row cost matters more here than anywhere else in the service.
+/// </summary>
+internal abstract class ResearchRows : IAsyncDisposable
+{
+    /// <summary>True when rows are produced on the calling thread without waiting (SQLite): no read-ahead is worth its hand-offs.</summary>
+    public abstract bool Local { get; }
+
+    public abstract ValueTask<bool> ReadAsync(CancellationToken ct);
+
+    /// <summary>A text column whose value repeats from row to row (patient ids, code words): equal values share one string.</summary>
+    public abstract string RepeatedText(int i);
+
+    public abstract string Text(int i);
+
+    public abstract bool IsNull(int i);
+
+    public abstract long Int64(int i);
+
+    public abstract Guid Guid(int i);
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>Runs <paramref name="sql"/> with <paramref name="args"/> (names without '@'; strings, longs or null).</summary>
+    public static async Task<ResearchRows> OpenAsync(DbConnection c, string sql, IReadOnlyDictionary<string, object?> args, CancellationToken ct) =>
+        c is SqliteConnection sqlite
+            ? new SqliteStatementRows(sqlite, sql, args)
+            : new ReaderRows(await c.ExecuteReaderAsync(new CommandDefinition(sql, Typed(args), cancellationToken: ct)).ConfigureAwait(false));
+
+    // A null alone says nothing of its type, and PostgreSQL refuses an untyped parameter in "@p IS NULL": the optional
+    // filters are all texts.
+    private static DynamicParameters Typed(IReadOnlyDictionary<string, object?> args)
+    {
+        var parameters = new DynamicParameters();
+        foreach (var (name, value) in args) parameters.Add(name, value, value is null ? System.Data.DbType.String : null);
+        return parameters;
+    }
+
+    /// <summary>Any ADO.NET reader (PostgreSQL): rows arrive over the network, so the read-ahead overlaps waiting.</summary>
+    private sealed class ReaderRows(DbDataReader reader) : ResearchRows
+    {
+        public override bool Local => false;
+
+        public override async ValueTask<bool> ReadAsync(CancellationToken ct) => await reader.ReadAsync(ct).ConfigureAwait(false);
+
+        public override string RepeatedText(int i) => reader.GetString(i);
+
+        public override string Text(int i) => reader.GetString(i);
+
+        public override bool IsNull(int i) => reader.IsDBNull(i);
+
+        public override long Int64(int i) => reader.GetInt64(i);
+
+        public override Guid Guid(int i) => reader.GetGuid(i);
+
+        public override ValueTask DisposeAsync() => reader.DisposeAsync();
+    }
+
+    /// <summary>
+    /// A SQLite statement stepped directly (SQLitePCLRaw, the library under Microsoft.Data.Sqlite): no per-column
+    /// checks or wrappers, and repeated texts compared as UTF-8 bytes instead of becoming a new string on every row.
+    /// Measured on a 10,000-patient cohort, the data reader's per-row work and the garbage it left were most of a
+    /// full-cohort read; SQLite's own stepping was a fifth.
+    /// </summary>
+    private sealed class SqliteStatementRows : ResearchRows
+    {
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _stmt;
+        private readonly LastText?[] _lastText;
+
+        public SqliteStatementRows(SqliteConnection c, string sql, IReadOnlyDictionary<string, object?> args)
+        {
+            _db = c.Handle ?? throw new InvalidOperationException("The connection is not open.");
+            Check(raw.sqlite3_prepare_v2(_db, sql, out _stmt));
+            try
+            {
+                for (var p = 1; p <= raw.sqlite3_bind_parameter_count(_stmt); p++)
+                {
+                    var name = raw.sqlite3_bind_parameter_name(_stmt, p).utf8_to_string()[1..];
+                    if (!args.TryGetValue(name, out var value)) throw new ArgumentException($"No value for the query parameter '{name}'.", nameof(args));
+                    Check(value switch
+                    {
+                        null => raw.sqlite3_bind_null(_stmt, p),
+                        string s => raw.sqlite3_bind_text(_stmt, p, s),
+                        long l => raw.sqlite3_bind_int64(_stmt, p, l),
+                        int n => raw.sqlite3_bind_int64(_stmt, p, n),
+                        _ => throw new ArgumentException($"Cannot bind a {value.GetType().Name} to '{name}'.", nameof(args)),
+                    });
+                }
+            }
+            catch
+            {
+                _stmt.Dispose();
+                throw;
+            }
+            _lastText = new LastText?[raw.sqlite3_column_count(_stmt)];
+        }
+
+        public override bool Local => true;
+
+        public override ValueTask<bool> ReadAsync(CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            var rc = raw.sqlite3_step(_stmt);
+            if (rc == raw.SQLITE_ROW) return ValueTask.FromResult(true);
+            if (rc == raw.SQLITE_DONE) return ValueTask.FromResult(false);
+            Check(rc);
+            return ValueTask.FromResult(false);
+        }
+
+        public override string RepeatedText(int i)
+        {
+            var bytes = raw.sqlite3_column_blob(_stmt, i);
+            var last = _lastText[i] ??= new LastText();
+            if (last.Value is not null && bytes.SequenceEqual(last.Bytes.AsSpan(0, last.Length))) return last.Value;
+            if (last.Bytes.Length < bytes.Length) last.Bytes = new byte[bytes.Length];
+            bytes.CopyTo(last.Bytes);
+            last.Length = bytes.Length;
+            return last.Value = Encoding.UTF8.GetString(bytes);
+        }
+
+        public override string Text(int i) => Encoding.UTF8.GetString(raw.sqlite3_column_blob(_stmt, i));
+
+        public override bool IsNull(int i) => raw.sqlite3_column_type(_stmt, i) == raw.SQLITE_NULL;
+
+        public override long Int64(int i) => raw.sqlite3_column_int64(_stmt, i);
+
+        // Microsoft.Data.Sqlite writes a Guid parameter as upper-case text; a 16-byte blob is read as its bytes, as it does.
+        public override Guid Guid(int i)
+        {
+            var bytes = raw.sqlite3_column_blob(_stmt, i);
+            if (raw.sqlite3_column_type(_stmt, i) == raw.SQLITE_BLOB && bytes.Length == 16) return new Guid(bytes);
+            return Utf8Parser.TryParse(bytes, out Guid g, out var used) && used == bytes.Length ? g : System.Guid.Parse(Encoding.UTF8.GetString(bytes));
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            _stmt.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>A column's previous text value and its bytes.</summary>
+        private sealed class LastText
+        {
+            public byte[] Bytes = new byte[48];
+            public int Length;
+            public string? Value;
+        }
+
+        private void Check(int rc)
+        {
+            if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE)) SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+    }
+}
