@@ -79,4 +79,19 @@ public class StatementCachingConnectionTests
         await using var c = await OpenAsync(db);
         for (var i = 0; i < 300; i++) Assert.Equal(i, await c.ExecuteScalarAsync<long>($"SELECT {i}"));
     }
+
+    [Fact]
+    public async Task The_hand_read_lookups_give_their_cached_statement_back_when_done()
+    {
+        // Dapper's wrapped reader leaves its command undisposed on DisposeAsync: a lookup that disposed it that way kept
+        // its statement rented for ever, so every later call compiled a fresh one and left it to the finalizer.
+        using var db = new TempDatabase(groupCommit: false);
+        await using var c = await OpenAsync(db);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Null(await KetamineOutcomes.Data.Stores.ApiKeyStore.FindActiveByHashAsync(c, new byte[32], CancellationToken.None));
+            Assert.Empty((await KetamineOutcomes.Data.Stores.InfusionStore.TimelineForPatientAsync(c, Guid.NewGuid(), CancellationToken.None)).Ordered);
+            Assert.Equal(0, c.StatementsInUse);
+        }
+    }
 }

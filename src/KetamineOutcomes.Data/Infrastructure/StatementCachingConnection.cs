@@ -58,6 +58,9 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
 
     private void Return(string text) => _cache[text].InUse = false;
 
+    /// <summary>Cached statements currently rented: 0 whenever no command of this connection is alive.</summary>
+    internal int StatementsInUse => _cache.Values.Count(c => c.InUse);
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

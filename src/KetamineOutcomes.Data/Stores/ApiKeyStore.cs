@@ -45,7 +45,9 @@ public static class ApiKeyStore
     {
         // Read by hand, not mapped: this lookup sits in front of every request.
         const string sql = "SELECT id, name, role, site_id, key_prefix, created_at, key_hash FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL";
-        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { keyHash }, cancellationToken: ct)).ConfigureAwait(false);
+        // Disposed synchronously: Dapper's wrapped reader leaves its command undisposed on DisposeAsync (Dapper issue #2185),
+        // which kept the cached statement rented (compiled again on every call) and left each command to the finalizer.
+        using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { keyHash }, cancellationToken: ct)).ConfigureAwait(false);
         if (!await reader.ReadAsync(ct).ConfigureAwait(false)) return null;
         var key = new ApiKeyRecord(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
             reader.GetString(4), DbTime.FromDb(reader.GetInt64(5)), null);

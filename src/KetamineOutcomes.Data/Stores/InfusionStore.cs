@@ -78,7 +78,7 @@ public static class InfusionStore
     {
         const string sql = "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId ORDER BY administered_at, id";
         var moments = new List<InfusionMoment>();
-        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false);
+        using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false); // not await using: see ApiKeyStore.FindActiveByHashAsync
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
             moments.Add(new InfusionMoment(reader.GetGuid(0), DbTime.FromDb(reader.GetInt64(1))));
         return new InfusionTimeline(moments);

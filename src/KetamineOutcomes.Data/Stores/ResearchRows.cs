@@ -63,7 +63,12 @@ internal abstract class ResearchRows : IAsyncDisposable
 
         public override Guid Guid(int i) => reader.GetGuid(i);
 
-        public override ValueTask DisposeAsync() => reader.DisposeAsync();
+        // Synchronously: Dapper's wrapped reader disposes its command only then (Dapper issue #2185).
+        public override ValueTask DisposeAsync()
+        {
+            reader.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>
