@@ -91,6 +91,7 @@ public class StatementCachingConnectionTests
         {
             Assert.Null(await KetamineOutcomes.Data.Stores.ApiKeyStore.FindActiveByHashAsync(c, new byte[32], CancellationToken.None));
             Assert.Empty((await KetamineOutcomes.Data.Stores.InfusionStore.TimelineForPatientAsync(c, Guid.NewGuid(), CancellationToken.None)).Ordered);
+            Assert.Empty(await KetamineOutcomes.Data.Stores.QuestionnaireStore.ScoresForPatientAsync(c, Guid.NewGuid(), KetamineOutcomes.Core.Instruments.Instrument.Phq9, CancellationToken.None));
             Assert.Equal(0, c.StatementsInUse);
         }
     }

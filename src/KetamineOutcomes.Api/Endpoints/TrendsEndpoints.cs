@@ -32,13 +32,12 @@ internal static class TrendsEndpoints
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             return (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false),
-                await QuestionnaireStore.AllForPatientAsync(c, patientId, inst, t).ConfigureAwait(false),
+                await QuestionnaireStore.ScoresForPatientAsync(c, patientId, inst, t).ConfigureAwait(false),
                 await SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t).ConfigureAwait(false));
         }, ct).ConfigureAwait(false);
 
         var timeline = infusions.ToTimeline();
-        var trend = TrendCalculator.Compute(inst, timeline,
-            questionnaires.Select(q => new ScoredAssessment(q.Id, q.CompletedAt, q.TotalScore, q.Severity, q.Prorated)));
+        var trend = TrendCalculator.Compute(inst, timeline, questionnaires);
         var byId = infusions.ToDictionary(i => i.Id);
         return new TrendResponse(
             patientId, trend.Instrument, trend.Baseline, trend.Latest, trend.Evaluable, trend.Status, trend.StatusReason,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Trends;
 using KetamineOutcomes.Data.Infrastructure;
 
 namespace KetamineOutcomes.Data.Stores;
@@ -94,11 +95,21 @@ public static class QuestionnaireStore
         return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
     }
 
-    /// <summary>Every questionnaire of one instrument for a patient, in completion order (for the trend).</summary>
-    public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, Instrument instrument, CancellationToken ct)
+    /// <summary>
+    /// A patient's scores on one instrument in completion order: all the trend needs, read by hand from the covering
+    /// (patient, instrument, time, id) index alone — no table rows, no item JSON, no mapping of whole records.
+    /// </summary>
+    public static async Task<IReadOnlyList<ScoredAssessment>> ScoresForPatientAsync(DbConnection c, Guid patientId, Instrument instrument, CancellationToken ct)
     {
-        const string sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId AND instrument = @instrument ORDER BY completed_at, id";
-        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct)).ConfigureAwait(false);
-        return rows.Select(r => r.ToRecord()).ToArray();
+        const string sql = "SELECT id, completed_at, total_score, severity, prorated FROM questionnaires "
+            + "WHERE patient_id = @patientId AND instrument = @instrument ORDER BY completed_at, id";
+        var scores = new List<ScoredAssessment>();
+        // not await using: see ApiKeyStore.FindActiveByHashAsync
+        using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct))
+            .ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            scores.Add(new ScoredAssessment(reader.GetGuid(0), DbTime.FromDb(reader.GetInt64(1)), (int)reader.GetInt64(2),
+                WireNames.Parse<Severity>(reader.GetString(3)), reader.GetInt64(4) == 1));
+        return scores;
     }
 }
