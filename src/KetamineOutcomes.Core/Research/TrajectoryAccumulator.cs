@@ -16,11 +16,13 @@ public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGroup
     }
 
     private readonly SortedDictionary<BucketKey, Cell> _cells = new(BucketKey.Order);
+    private readonly Dictionary<BucketKey, TrendPoint> _lastPerBucket = []; // one patient's, reused: Add runs once per patient
 
     public void Add(ResearchPatient patient)
     {
         var trend = TrendCalculator.Compute(instrument, patient.Timeline, patient.Assessments);
-        var lastPerBucket = new Dictionary<BucketKey, TrendPoint>();
+        var lastPerBucket = _lastPerBucket;
+        lastPerBucket.Clear();
         foreach (var point in trend.Points) // time order: the last write per bucket wins
         {
             if (BucketOf(point) is { } key) lastPerBucket[key] = point;

@@ -21,7 +21,7 @@ public sealed class InfusionTimeline
     public InfusionTimeline(IEnumerable<InfusionMoment> infusions)
     {
         // Ties on time are broken by id so numbering is stable across reads.
-        _ordered = infusions.OrderBy(i => i.AdministeredAt.UtcTicks).ThenBy(i => i.InfusionId).ToArray();
+        _ordered = InOrder.ByTimeThenId(infusions, i => i.AdministeredAt.UtcTicks, i => i.InfusionId);
     }
 
     public static InfusionTimeline Empty { get; } = new([]);

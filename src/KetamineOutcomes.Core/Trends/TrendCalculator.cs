@@ -12,7 +12,7 @@ public static class TrendCalculator
     public static Trend Compute(Instrument instrument, InfusionTimeline timeline, IEnumerable<ScoredAssessment> assessments)
     {
         var def = InstrumentDefinition.For(instrument);
-        var ordered = assessments.OrderBy(a => a.CompletedAt.UtcTicks).ThenBy(a => a.QuestionnaireId).ToArray();
+        var ordered = InOrder.ByTimeThenId(assessments, a => a.CompletedAt.UtcTicks, a => a.QuestionnaireId);
         var first = timeline.FirstInfusionAt;
         var baseline = first is { } f ? FindBaseline(ordered, f) : null;
         var evaluable = baseline is not null && baseline.TotalScore >= InstrumentDefinition.EvaluableBaselineMin;

@@ -48,4 +48,16 @@ public class TimelineProperties
             var after = new InfusionTimeline([.. infusions, new InfusionMoment(Guid.NewGuid(), extraAt)]).At(t).SessionNumber;
             return after == before + (extraAt <= t ? 1 : 0);
         });
+
+    // Few distinct times, so ties (broken by id) are common; given as generated, already sorted, and reversed.
+    [Fact]
+    public void Infusions_are_ordered_by_time_then_id_however_they_arrive() =>
+        Gen.Long[0, 3].Array[0, 12]
+            .Select(ts => ts.Select(t => new InfusionMoment(Guid.NewGuid(), Origin.AddDays(t))).ToArray())
+            .Sample(infusions =>
+            {
+                var expected = infusions.OrderBy(i => i.AdministeredAt.UtcTicks).ThenBy(i => i.InfusionId).ToArray();
+                return new[] { infusions, expected, expected.Reverse().ToArray() }
+                    .All(input => new InfusionTimeline(input).Ordered.SequenceEqual(expected));
+            });
 }
