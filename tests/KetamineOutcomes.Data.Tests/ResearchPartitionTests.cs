@@ -11,7 +11,7 @@ namespace KetamineOutcomes.Data.Tests;
 /// <summary>Research reads split the cohort by patient id into partitions read side by side: together they are the cohort, once.</summary>
 public class ResearchPartitionTests
 {
-    private const int Patients = 4_500; // enough for two partitions (2,000 patients per part at least)
+    private const int Patients = 1_200; // enough for two partitions (500 patients per part at least)
 
     private static async Task SeedAsync(IConnectionFactory factory)
     {
@@ -52,7 +52,7 @@ public class ResearchPartitionTests
         Assert.Equal(Patients - (Patients + 2) / 3, whole.Count); // every third patient declined research
 
         var partitions = await ResearchStore.PartitionsAsync(factory, 4, CancellationToken.None);
-        Assert.Equal(2, partitions.Count); // 4,500 patients: two parts of ≥ 2,000
+        Assert.Equal(2, partitions.Count); // 1,200 patients: two parts of ≥ 500
         var parts = new List<List<string>>();
         foreach (var partition in partitions) parts.Add(await PseudoIdsAsync(factory, partition));
 
