@@ -45,15 +45,12 @@ public static class ApiKeyStore
     {
         // Read by hand, not mapped: this lookup sits in front of every request.
         const string sql = "SELECT id, name, role, site_id, key_prefix, created_at, key_hash FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL";
-        // Disposed synchronously: Dapper's wrapped reader leaves its command undisposed on DisposeAsync (Dapper issue #2185),
-        // which kept the cached statement rented (compiled again on every call) and left each command to the finalizer.
-        using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { keyHash }, cancellationToken: ct)).ConfigureAwait(false);
-        if (!await reader.ReadAsync(ct).ConfigureAwait(false)) return null;
-        var key = new ApiKeyRecord(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-            reader.GetString(4), DbTime.FromDb(reader.GetInt64(5)), null);
-        var stored = (byte[])reader.GetValue(6);
-        if (await reader.ReadAsync(ct).ConfigureAwait(false)) throw new InvalidOperationException("Two active keys share one hash.");
-        return (key, stored);
+        var rows = await HandRead.ListAsync(c, new CommandDefinition(sql, new { keyHash }, cancellationToken: ct), r => (
+            Key: new ApiKeyRecord(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                r.GetString(4), DbTime.FromDb(r.GetInt64(5)), null),
+            StoredHash: (byte[])r.GetValue(6))).ConfigureAwait(false);
+        if (rows.Count > 1) throw new InvalidOperationException("Two active keys share one hash.");
+        return rows.Count == 0 ? null : rows[0];
     }
 
     public static async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(DbConnection c, CancellationToken ct)

@@ -77,11 +77,8 @@ public static class InfusionStore
     public static async Task<InfusionTimeline> TimelineForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
     {
         const string sql = "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId ORDER BY administered_at, id";
-        var moments = new List<InfusionMoment>();
-        using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false); // not await using: see ApiKeyStore.FindActiveByHashAsync
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            moments.Add(new InfusionMoment(reader.GetGuid(0), DbTime.FromDb(reader.GetInt64(1))));
-        return new InfusionTimeline(moments);
+        return new InfusionTimeline(await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId }, cancellationToken: ct),
+            r => new InfusionMoment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)))).ConfigureAwait(false));
     }
 
     /// <summary>All of a patient's infusions in administration order (ties by id), i.e. session order.</summary>

@@ -103,13 +103,8 @@ public static class QuestionnaireStore
     {
         const string sql = "SELECT id, completed_at, total_score, severity, prorated FROM questionnaires "
             + "WHERE patient_id = @patientId AND instrument = @instrument ORDER BY completed_at, id";
-        var scores = new List<ScoredAssessment>();
-        // not await using: see ApiKeyStore.FindActiveByHashAsync
-        using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct))
-            .ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            scores.Add(new ScoredAssessment(reader.GetGuid(0), DbTime.FromDb(reader.GetInt64(1)), (int)reader.GetInt64(2),
-                WireNames.Parse<Severity>(reader.GetString(3)), reader.GetInt64(4) == 1));
-        return scores;
+        return await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct),
+            r => new ScoredAssessment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)), (int)r.GetInt64(2), WireNames.Parse<Severity>(r.GetString(3)),
+                r.GetInt64(4) == 1)).ConfigureAwait(false);
     }
 }
