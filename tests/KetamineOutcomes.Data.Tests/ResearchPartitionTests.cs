@@ -1,6 +1,7 @@
 using Dapper;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Core.Research;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,10 +14,14 @@ public class ResearchPartitionTests
 {
     private const int Patients = 1_200; // enough for two partitions (500 patients per part at least)
 
+    private static readonly DateTimeOffset Start = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
+
+    private static DateTimeOffset At(int patient) => Start.AddDays(patient % 7).AddMinutes(patient);
+
     private static async Task SeedAsync(IConnectionFactory factory)
     {
         var db = new Database(factory);
-        var at = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
+        var at = Start;
         await db.WriteAsync(async (c, tx, ct) =>
         {
             for (var n = 0; n < Patients; n++)
@@ -25,8 +30,14 @@ public class ResearchPartitionTests
                 await PatientStore.InsertAsync(c, tx, factory, new PatientRecord(id, "north", $"P-{n}", 1980, Sex.Female, [Diagnosis.Trd],
                     ResearchConsent: n % 3 != 0, at, at), ct);
                 int?[] items = [1, 1, 1, 1, 1, 1, 1, 1, 0];
-                await QuestionnaireStore.InsertAsync(c, tx, new QuestionnaireRecord(Guid.NewGuid(), id, Instrument.Phq9, at.AddDays(n % 7), items, null, null,
+                // Each patient's one score is told apart by its minute; every other patient has an infusion.
+                await QuestionnaireStore.InsertAsync(c, tx, new QuestionnaireRecord(Guid.NewGuid(), id, Instrument.Phq9, At(n), items, null, null,
                     8, Severity.Mild, false, at), ct);
+                if (n % 2 == 0)
+                {
+                    await InfusionStore.InsertAsync(c, tx, new InfusionRecord(Guid.NewGuid(), id, at.AddDays(-1), AdministrationRoute.Iv, Drug.Ketamine,
+                        35, 0.5, 40, null, [], null, at), ct);
+                }
             }
             return 0;
         }, CancellationToken.None);
@@ -37,7 +48,7 @@ public class ResearchPartitionTests
     {
         var ids = new List<string>();
         var filter = new ResearchFilter(null, null, null, null);
-        await foreach (var p in ResearchStore.StreamCohortAsync(factory, Instrument.Phq9, filter, includeItems: false, partition, CancellationToken.None))
+        await foreach (var p in ResearchStore.StreamCohortAsync(factory, Instrument.Phq9, filter, partition, CancellationToken.None))
         {
             Assert.Single(p.Assessments);
             ids.Add(p.PseudoId);
@@ -61,6 +72,19 @@ public class ResearchPartitionTests
         Assert.Equal(whole.Count, together.Count);
         Assert.Equal(whole.Order(StringComparer.Ordinal), together.Order(StringComparer.Ordinal));
         Assert.Equal([ResearchStore.Partition.All], await ResearchStore.PartitionsAsync(factory, 1, CancellationToken.None));
+
+        // The statistics read, partitioned the same way: each consenting patient once, with its own score and infusions.
+        var scored = new List<(long[] InfusionTicks, TimedScore[] Scores)>();
+        foreach (var partition in partitions)
+        {
+            var collector = new CourseCollector();
+            await ResearchStore.ReadCohortScoresAsync(factory, Instrument.Phq9, new ResearchFilter(null, null, null, null), partition, collector, CancellationToken.None);
+            scored.AddRange(collector.Patients);
+        }
+        Assert.Equal(whole.Count, scored.Count);
+        var patients = Enumerable.Range(0, Patients).Where(n => n % 3 != 0).ToDictionary(n => At(n).UtcTicks);
+        Assert.Equal(patients.Keys.Order(), scored.Select(p => Assert.Single(p.Scores).CompletedAtTicks).Order());
+        Assert.All(scored, p => Assert.Equal(patients[p.Scores[0].CompletedAtTicks] % 2 == 0 ? 1 : 0, p.InfusionTicks.Length));
     }
 
     [Fact]

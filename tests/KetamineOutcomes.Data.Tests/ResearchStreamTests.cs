@@ -1,5 +1,6 @@
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Core.Research;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
 
@@ -60,8 +61,7 @@ public class ResearchStreamTests
         var written = (await SeedAsync(temp.Factory)).OrderBy(w => w.Id.ToString("D").ToUpperInvariant(), StringComparer.Ordinal).ToList();
 
         var streamed = new List<ResearchCohortPatient>();
-        await foreach (var p in ResearchStore.StreamCohortAsync(temp.Factory, Instrument.Phq9, new ResearchFilter(null, null, null, null),
-            includeItems: true, CancellationToken.None))
+        await foreach (var p in ResearchStore.StreamCohortAsync(temp.Factory, Instrument.Phq9, new ResearchFilter(null, null, null, null), CancellationToken.None))
             streamed.Add(p);
 
         Assert.Equal(written.Count, streamed.Count);
@@ -75,5 +75,55 @@ public class ResearchStreamTests
             Assert.Equal(w.Assessments.Select(a => (a.CompletedAt, a.TotalScore, a.Prorated, string.Join(",", a.Items))),
                 p.Assessments.Select(a => (a.CompletedAt, a.TotalScore, a.Prorated, string.Join(",", a.Items))));
         }
+    }
+
+    public static TheoryData<string?, Diagnosis?, AdministrationRoute?, Drug?> Filters => new()
+    {
+        { null, null, null, null },
+        { "north", Diagnosis.Trd, null, null },
+        { null, null, AdministrationRoute.Im, null },
+        { null, Diagnosis.Mdd, null, Drug.Esketamine },
+        { "south", null, null, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task The_statistics_read_hands_over_each_scored_patient_the_infusions_and_scores_the_full_stream_has(
+        string? site, Diagnosis? diagnosis, AdministrationRoute? route, Drug? drug)
+    {
+        using var temp = new TempDatabase();
+        var written = await SeedAsync(temp.Factory);
+        // A patient who declined research, with infusions and scores: in neither read.
+        var declined = written[7] with { Id = Guid.NewGuid() };
+        await using (var db = new Database(temp.Factory))
+        {
+            await db.WriteAsync(async (c, tx, ct) =>
+            {
+                await PatientStore.InsertAsync(c, tx, temp.Factory, new PatientRecord(declined.Id, "north", "M-declined", null, null, [Diagnosis.Trd], false, At, At), ct);
+                foreach (var i in declined.Infusions) await InfusionStore.InsertAsync(c, tx, i with { Id = Guid.NewGuid(), PatientId = declined.Id }, ct);
+                foreach (var q in declined.Assessments) await QuestionnaireStore.InsertAsync(c, tx, q with { Id = Guid.NewGuid(), PatientId = declined.Id }, ct);
+                return 0;
+            }, CancellationToken.None);
+        }
+        var filter = new ResearchFilter(site, diagnosis, route, drug);
+
+        var expected = new List<(long[], TimedScore[])>();
+        await foreach (var p in ResearchStore.StreamCohortAsync(temp.Factory, Instrument.Phq9, filter, CancellationToken.None))
+        {
+            if (p.Assessments.Count == 0) continue; // nothing to add to any statistic
+            expected.Add((p.Infusions.Select(i => i.AdministeredAt.UtcTicks).ToArray(),
+                p.Assessments.Select(a => new TimedScore(a.CompletedAt.UtcTicks, a.TotalScore)).ToArray()));
+        }
+        var collector = new CourseCollector();
+        await ResearchStore.ReadCohortScoresAsync(temp.Factory, Instrument.Phq9, filter, ResearchStore.Partition.All, collector, CancellationToken.None);
+
+        Assert.Equal(expected.Count, collector.Patients.Count);
+        foreach (var ((infusions, scores), actual) in expected.Zip(collector.Patients))
+        {
+            Assert.Equal(infusions, actual.InfusionTicks);
+            Assert.Equal(scores, actual.Scores);
+        }
+        if (site is null && diagnosis is null && route is null && drug is null)
+            Assert.Equal(written.Count(w => w.Assessments.Length > 0), collector.Patients.Count);
     }
 }

@@ -13,7 +13,6 @@ using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Patients;
 using KetamineOutcomes.Core.Research;
 using KetamineOutcomes.Core.Timepoints;
-using KetamineOutcomes.Core.Trends;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
 using Microsoft.Extensions.Options;
@@ -66,7 +65,7 @@ internal static class ResearchEndpoints
 
         // A site-bound researcher asking for another site gets an empty cohort, never that site's figures.
         var acc = caller.CanSee(filter.SiteId)
-            ? await AccumulateAsync(reads, inst, filter, () => new TrajectoryAccumulator(inst, grouping), (a, p) => a.Add(p), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
+            ? await AccumulateAsync(reads, inst, filter, () => new TrajectoryAccumulator(inst, grouping), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
             : new TrajectoryAccumulator(inst, grouping);
         var response = new TrajectoryResponse(inst, grouping == TrajectoryGrouping.Week ? "week" : "session", k,
             acc.Finish(k).Select(b => new TrajectoryBucketResponse(
@@ -85,7 +84,7 @@ internal static class ResearchEndpoints
         var (inst, filter) = ParseFilters(new ListQuery(), instrument, siteId, route, drug, diagnosis, caller);
         var k = research.Value.MinCellSize;
         var acc = caller.CanSee(filter.SiteId)
-            ? await AccumulateAsync(reads, inst, filter, () => new SummaryAccumulator(inst), (a, p) => a.Add(p), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
+            ? await AccumulateAsync(reads, inst, filter, () => new SummaryAccumulator(inst), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
             : new SummaryAccumulator(inst);
         var s = acc.Finish(k);
         static OutcomeRatesResponse? Rates(OutcomeRates? r) => r is null ? null : new(r.ResponseRate, r.RemissionRate, r.RateSuppressed);
@@ -111,7 +110,7 @@ internal static class ResearchEndpoints
             await using var writer = new StreamWriter(body, new UTF8Encoding(false), bufferSize: 16 * 1024);
             await using var csv = CsvWriter.Create(writer, new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: false);
             csv.WriteHeader(ExportColumns(itemCount).ToArray());
-            await foreach (var p in ResearchStore.StreamCohortAsync(reads.Connections, inst, filter, includeItems: true, ct).ConfigureAwait(false))
+            await foreach (var p in ResearchStore.StreamCohortAsync(reads.Connections, inst, filter, ct).ConfigureAwait(false))
             {
                 var timeline = new InfusionTimeline(p.Infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
                 var byId = p.Infusions.ToDictionary(i => i.Id);
@@ -155,25 +154,19 @@ internal static class ResearchEndpoints
     /// its own, then merges them; the accumulators' figures do not depend on the order patients arrive in.
     /// </summary>
     private static async Task<TAcc> AccumulateAsync<TAcc>(ResearchReads reads, Instrument inst, ResearchFilter filter,
-        Func<TAcc> create, Action<TAcc, ResearchPatient> add, Action<TAcc, TAcc> merge, CancellationToken ct)
+        Func<TAcc> create, Action<TAcc, TAcc> merge, CancellationToken ct) where TAcc : ICourseSink
     {
         var partitions = await ResearchStore.PartitionsAsync(reads.Connections, Math.Clamp(Environment.ProcessorCount, 1, 4), ct).ConfigureAwait(false);
         var parts = await Task.WhenAll(partitions.Select(partition => Task.Run(async () =>
         {
             var acc = create();
-            await foreach (var p in ResearchStore.StreamCohortAsync(reads.Connections, inst, filter, includeItems: false, partition, ct).ConfigureAwait(false))
-                add(acc, ToResearch(p));
+            await ResearchStore.ReadCohortScoresAsync(reads.Connections, inst, filter, partition, acc, ct).ConfigureAwait(false);
             return acc;
         }, ct))).ConfigureAwait(false);
         for (var i = 1; i < parts.Length; i++) merge(parts[0], parts[i]);
         await reads.DurableAsync(ct).ConfigureAwait(false);
         return parts[0];
     }
-
-    private static ResearchPatient ToResearch(ResearchCohortPatient p) => new(
-        new InfusionTimeline(p.Infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt))),
-        // Research reads carry no record ids; an ordinal in the stream's (completed time, id) order settles ties the same way.
-        p.Assessments.Select((a, i) => new ScoredAssessment(new Guid(i, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), a.CompletedAt, a.TotalScore, a.Severity, a.Prorated)).ToArray());
 
     private static void KeepOnlyWhenSuppressed(JsonObject node, params string[] keep)
     {

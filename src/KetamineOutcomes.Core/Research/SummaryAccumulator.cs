@@ -1,5 +1,4 @@
 using KetamineOutcomes.Core.Instruments;
-using KetamineOutcomes.Core.Trends;
 
 namespace KetamineOutcomes.Core.Research;
 
@@ -7,17 +6,20 @@ namespace KetamineOutcomes.Core.Research;
 /// The cohort summary in one pass: cohort and evaluable counts, mean baseline, response/remission at each evaluable
 /// patient's latest post-baseline assessment and after sessions 1 and 6, and the median day of first response.
 /// </summary>
-public sealed class SummaryAccumulator(Instrument instrument)
+public sealed class SummaryAccumulator(Instrument instrument) : ICourseSink
 {
+    /// <summary>The instrument the scores are of (the rules are the same for both; merging checks it matches).</summary>
+    public Instrument Instrument { get; } = instrument;
+
     private sealed class RateCount
     {
         public int Denominator, Responses, Remissions;
 
-        public void Add(OutcomeFlags f)
+        public void Add(in CoursePoint p)
         {
             Denominator++;
-            if (f.Response || f.Remission) Responses++; // remitters count as responders
-            if (f.Remission) Remissions++;
+            if (p.Response || p.Remission) Responses++; // remitters count as responders
+            if (p.Remission) Remissions++;
         }
 
         public void Merge(RateCount other) =>
@@ -36,24 +38,47 @@ public sealed class SummaryAccumulator(Instrument instrument)
     private readonly List<int> _daysToFirstResponse = [];
     private readonly RateCount _latest = new(), _session1 = new(), _session6 = new();
 
+    private CoursePoint[] _points = new CoursePoint[64]; // one patient's, reused
+
+    /// <inheritdoc />
+    public void Add(ReadOnlySpan<long> infusionTicks, ReadOnlySpan<TimedScore> scores)
+    {
+        if (_points.Length < scores.Length) _points = new CoursePoint[Math.Max(scores.Length, 2 * _points.Length)];
+        var outcome = ResearchCourse.Evaluate(infusionTicks, scores, _points);
+        Add(outcome, _points.AsSpan(0, scores.Length));
+    }
+
     public void Add(ResearchPatient patient)
     {
-        if (patient.Assessments.Count == 0) return;
+        var (outcome, points) = ResearchCourse.Evaluate(patient);
+        Add(outcome, points);
+    }
+
+    private void Add(CourseOutcome outcome, ReadOnlySpan<CoursePoint> points)
+    {
+        if (points.Length == 0) return;
         _cohort++;
-        var trend = TrendCalculator.Compute(instrument, patient.Timeline, patient.Assessments);
-        if (!trend.Evaluable) return;
+        if (!outcome.Evaluable) return;
         _evaluable++;
-        _baselines.Add(trend.Baseline!.TotalScore);
-        var post = trend.Points.Where(p => p.Flags is not null).ToArray();
-        if (post.Length > 0) _latest.Add(post[^1].Flags!);
-        if (post.LastOrDefault(p => p.Timepoint.SessionNumber == 1) is { } s1) _session1.Add(s1.Flags!);
-        if (post.LastOrDefault(p => p.Timepoint.SessionNumber == 6) is { } s6) _session6.Add(s6.Flags!);
-        if (trend.FirstResponse?.DaysSinceFirstInfusion is { } days) _daysToFirstResponse.Add(days);
+        _baselines.Add(outcome.BaselineTotal!.Value);
+        int latest = -1, session1 = -1, session6 = -1; // the last flagged (post-baseline) point of each kind
+        for (var i = 0; i < points.Length; i++)
+        {
+            if (!points[i].HasFlags) continue;
+            latest = i;
+            if (points[i].SessionNumber == 1) session1 = i;
+            if (points[i].SessionNumber == 6) session6 = i;
+        }
+        if (latest >= 0) _latest.Add(points[latest]);
+        if (session1 >= 0) _session1.Add(points[session1]);
+        if (session6 >= 0) _session6.Add(points[session6]);
+        if (outcome.FirstResponseDay is { } days) _daysToFirstResponse.Add(days);
     }
 
     /// <summary>Adds another accumulator's patients (other patients of the same query); Finish is order-independent.</summary>
     public void Merge(SummaryAccumulator other)
     {
+        if (other.Instrument != Instrument) throw new ArgumentException("Only accumulators of the same query merge.", nameof(other));
         (_cohort, _evaluable) = (_cohort + other._cohort, _evaluable + other._evaluable);
         _baselines.AddRange(other._baselines);
         _daysToFirstResponse.AddRange(other._daysToFirstResponse);

@@ -1,13 +1,13 @@
 using KetamineOutcomes.Core.Instruments;
-using KetamineOutcomes.Core.Trends;
 
 namespace KetamineOutcomes.Core.Research;
 
 /// <summary>
 /// Builds the research trajectory in one pass over patients (each added once), from the same trend rules the trend
-/// endpoint uses: per patient, the last assessment in each bucket counts once. Suppression is applied at the end.
+/// endpoint uses (<see cref="ResearchCourse"/>): per patient, the last assessment in each bucket counts once.
+/// Suppression is applied at the end.
 /// </summary>
-public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGrouping grouping)
+public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGrouping grouping) : ICourseSink
 {
     private sealed class Cell
     {
@@ -15,28 +15,45 @@ public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGroup
         public int RateDenominator, Responses, Remissions;
     }
 
-    private readonly SortedDictionary<BucketKey, Cell> _cells = new(BucketKey.Order);
-    private readonly Dictionary<BucketKey, TrendPoint> _lastPerBucket = []; // one patient's, reused: Add runs once per patient
+    private readonly Dictionary<BucketKey, Cell> _cells = [];
 
-    public void Add(ResearchPatient patient)
+    /// <summary>The instrument the scores are of (the rules are the same for both; merging checks it matches).</summary>
+    public Instrument Instrument { get; } = instrument;
+
+    public TrajectoryGrouping Grouping { get; } = grouping;
+
+    // One patient's, reused: Add runs once per patient of a full-cohort query.
+    private readonly Dictionary<BucketKey, CoursePoint> _lastPerBucket = [];
+    private CoursePoint[] _points = new CoursePoint[64];
+
+    /// <inheritdoc />
+    public void Add(ReadOnlySpan<long> infusionTicks, ReadOnlySpan<TimedScore> scores)
     {
-        var trend = TrendCalculator.Compute(instrument, patient.Timeline, patient.Assessments);
+        if (_points.Length < scores.Length) _points = new CoursePoint[Math.Max(scores.Length, 2 * _points.Length)];
+        ResearchCourse.Evaluate(infusionTicks, scores, _points);
+        Add(_points.AsSpan(0, scores.Length));
+    }
+
+    public void Add(ResearchPatient patient) => Add(ResearchCourse.Evaluate(patient).Points);
+
+    private void Add(ReadOnlySpan<CoursePoint> points)
+    {
         var lastPerBucket = _lastPerBucket;
         lastPerBucket.Clear();
-        foreach (var point in trend.Points) // time order: the last write per bucket wins
+        foreach (var point in points) // time order: the last write per bucket wins
         {
             if (BucketOf(point) is { } key) lastPerBucket[key] = point;
         }
         foreach (var (key, point) in lastPerBucket)
         {
             if (!_cells.TryGetValue(key, out var cell)) _cells[key] = cell = new Cell();
-            cell.Totals.Add(point.Assessment.TotalScore);
+            cell.Totals.Add(point.TotalScore);
             // Rates count only evaluable patients' post-baseline assessments: exactly those with flags.
-            if (point.Flags is { } f)
+            if (point.HasFlags)
             {
                 cell.RateDenominator++;
-                if (f.Response || f.Remission) cell.Responses++;
-                if (f.Remission) cell.Remissions++;
+                if (point.Response || point.Remission) cell.Responses++;
+                if (point.Remission) cell.Remissions++;
             }
         }
     }
@@ -47,6 +64,7 @@ public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGroup
     /// </summary>
     public void Merge(TrajectoryAccumulator other)
     {
+        if (other.Instrument != Instrument || other.Grouping != Grouping) throw new ArgumentException("Only accumulators of the same query merge.", nameof(other));
         foreach (var (key, theirs) in other._cells)
         {
             if (!_cells.TryGetValue(key, out var cell)) _cells[key] = cell = new Cell();
@@ -57,16 +75,16 @@ public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGroup
         }
     }
 
-    private BucketKey? BucketOf(TrendPoint point) => grouping switch
+    private BucketKey? BucketOf(in CoursePoint point) => Grouping switch
     {
-        TrajectoryGrouping.Session => new BucketKey(point.Timepoint.SessionNumber),
+        TrajectoryGrouping.Session => new BucketKey(point.SessionNumber),
         _ when point.IsBaseline => BucketKey.Baseline,
-        _ when point.Timepoint.DaysSinceFirstInfusion is { } days => new BucketKey((int)Math.Floor(days / 7.0)),
+        _ when point.DaysSinceFirstInfusion is { } days => new BucketKey((int)Math.Floor(days / 7.0)),
         _ => null, // no infusion yet: no week to put it in
     };
 
     /// <summary>The buckets with at least one patient, suppressed per <see cref="SmallCells"/> with cell size <paramref name="k"/>.</summary>
-    public IReadOnlyList<TrajectoryBucket> Finish(int k) => _cells.Select(kv =>
+    public IReadOnlyList<TrajectoryBucket> Finish(int k) => _cells.OrderBy(kv => kv.Key, BucketKey.Order).Select(kv =>
     {
         var (key, cell) = (kv.Key, kv.Value);
         var n = cell.Totals.Count;
