@@ -47,6 +47,10 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SecurityHeadersMiddleware>();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
+// The clinician dashboard (wwwroot): static files, no patient data in them; everything it shows comes from the API
+// with the key the user enters, so these are served before authentication.
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "KetamineOutcomes v1");

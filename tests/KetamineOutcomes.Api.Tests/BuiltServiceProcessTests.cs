@@ -32,6 +32,12 @@ public sealed class BuiltServiceProcessTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/swagger/index.html")).StatusCode);
+        // The dashboard ships with the binaries: served at / from any working directory, under its own strict CSP.
+        var dashboard = await http.GetAsync("/");
+        Assert.Equal("text/html", dashboard.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("clinician dashboard", await dashboard.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", dashboard.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/dashboard/dashboard.js")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/openapi/v1.json")).StatusCode);
         var page = await http.GetFromJsonAsync<JsonNode>("/api/v1/patients?siteId=demo-north&limit=5");
         Assert.Equal(5, page!["items"]!.AsArray().Count);

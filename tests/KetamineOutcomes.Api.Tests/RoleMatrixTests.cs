@@ -33,6 +33,7 @@ public class RoleMatrixTests : ApiTest
         [("GET", "/api/v1/patients/{patientId:guid}/suicidality-checkins/")] = "clinician,ehr",
         [("GET", "/api/v1/patients/{patientId:guid}/suicidality-checkins/{checkinId:guid}")] = "clinician,ehr",
         [("GET", "/api/v1/patients/{patientId:guid}/trends")] = "clinician,ehr,portal",
+        [("GET", "/api/v1/patients/{patientId:guid}/trends/{instrument}.svg")] = "clinician,ehr,portal",
         [("POST", "/api/v1/api-keys/")] = "admin",
         [("GET", "/api/v1/api-keys/")] = "admin",
         [("DELETE", "/api/v1/api-keys/{id:guid}")] = "admin",
@@ -86,7 +87,8 @@ public class RoleMatrixTests : ApiTest
             var url = pattern.Replace("{id:guid}", pattern.Contains("/patients/", StringComparison.Ordinal) ? patient : Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{patientId:guid}", patient, StringComparison.Ordinal)
-                .Replace("{documentName}", "v1", StringComparison.Ordinal);
+                .Replace("{documentName}", "v1", StringComparison.Ordinal)
+                .Replace("{instrument}", "phq9", StringComparison.Ordinal);
             foreach (var sub in new[] { "{infusionId:guid}", "{questionnaireId:guid}", "{checkinId:guid}" })
                 url = url.Replace(sub, Guid.NewGuid().ToString(), StringComparison.Ordinal);
 

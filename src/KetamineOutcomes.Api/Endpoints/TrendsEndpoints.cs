@@ -1,10 +1,13 @@
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
+using KetamineOutcomes.Api.Charts;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
+using KetamineOutcomes.Core.Charts;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
+using KetamineOutcomes.Core.Timepoints;
 using KetamineOutcomes.Core.Trends;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
@@ -19,25 +22,19 @@ internal static class TrendsEndpoints
             .WithSummary("Baseline, status, first response/remission, relapse and per-point flags for one instrument (default phq9)")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Produces<TrendResponse>().ProducesValidationProblem().ProducesProblem(404);
+        api.MapGet("/patients/{patientId:guid}/trends/{instrument}.svg", GetTrendChart).WithTags("Trends").WithName("GetTrendChart").Audited()
+            .WithSummary("The trend as an SVG picture: total score against days since the first infusion, severity bands, baseline, response and remission lines, numbered infusion markers, item-9 flags")
+            .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
+            .Produces<string>(StatusCodes.Status200OK, "image/svg+xml").ProducesValidationProblem().ProducesProblem(404);
         return api;
     }
 
     internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var query = new ListQuery();
         var inst = query.Enum<Instrument>(instrument, "instrument") ?? Instrument.Phq9;
         query.ThrowIfInvalid();
-        var (infusions, questionnaires, openAlerts) = await db.ReadAsync(async (c, t) =>
-        {
-            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
-            return (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false),
-                await QuestionnaireStore.ScoresForPatientAsync(c, patientId, inst, t).ConfigureAwait(false),
-                await SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t).ConfigureAwait(false));
-        }, ct).ConfigureAwait(false);
-
-        var timeline = infusions.ToTimeline();
-        var trend = TrendCalculator.Compute(inst, timeline, questionnaires);
+        var (trend, timeline, infusions, openAlerts, _) = await LoadAsync(patientId, inst, withItem9: false, db, user, ct).ConfigureAwait(false);
         var byId = infusions.ToDictionary(i => i.Id);
         return new TrendResponse(
             patientId, trend.Instrument, trend.Baseline, trend.Latest, trend.Evaluable, trend.Status, trend.StatusReason,
@@ -48,5 +45,36 @@ internal static class TrendsEndpoints
                 p.Flags?.PartialResponse, p.Flags?.ClinicallySignificantImprovement, p.Flags?.ReliableImprovement)).ToArray(),
             timeline.Ordered.Select((m, i) => new TrendInfusion(m.InfusionId, i + 1, m.AdministeredAt, byId[m.InfusionId].Route, byId[m.InfusionId].Drug)).ToArray(),
             openAlerts.Select(a => AlertSummary.From(a)!).ToArray());
+    }
+
+    /// <summary>The trend as a picture (<see cref="TrendChart"/>), from the same reads and rules as the JSON.</summary>
+    internal static async Task<IResult> GetTrendChart(
+        Guid patientId, string instrument, string? width, string? height, Database db, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var query = new ListQuery();
+        var inst = query.RequiredEnum<Instrument>(instrument, "instrument");
+        var w = query.Int(width, "width", TrendChart.MinWidth, TrendChart.MaxWidth) ?? TrendChart.DefaultWidth;
+        var h = query.Int(height, "height", TrendChart.MinHeight, TrendChart.MaxHeight) ?? TrendChart.DefaultHeight;
+        query.ThrowIfInvalid();
+        var (trend, timeline, _, _, item9) = await LoadAsync(patientId, inst, withItem9: true, db, user, ct).ConfigureAwait(false);
+        return Results.Text(TrendChartSvg.Write(TrendChart.Create(trend, timeline, item9, w, h)), TrendChartSvg.ContentType);
+    }
+
+    private static async Task<(Trend Trend, InfusionTimeline Timeline, IReadOnlyList<InfusionRecord> Infusions, IReadOnlyList<SafetyAlertRecord> OpenAlerts,
+        IReadOnlySet<Guid> Item9Positive)> LoadAsync(Guid patientId, Instrument inst, bool withItem9, Database db, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var (infusions, questionnaires, openAlerts, item9) = await db.ReadAsync(async (c, t) =>
+        {
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
+            return (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false),
+                await QuestionnaireStore.ScoresForPatientAsync(c, patientId, inst, t).ConfigureAwait(false),
+                await SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t).ConfigureAwait(false),
+                withItem9 && inst == Instrument.Phq9
+                    ? await QuestionnaireStore.Item9PositiveIdsAsync(c, patientId, t).ConfigureAwait(false)
+                    : new HashSet<Guid>());
+        }, ct).ConfigureAwait(false);
+        var timeline = infusions.ToTimeline();
+        return (TrendCalculator.Compute(inst, timeline, questionnaires), timeline, infusions, openAlerts, item9);
     }
 }

@@ -22,6 +22,15 @@ internal sealed class ListQuery
         return DefaultLimit;
     }
 
+    /// <summary>An optional whole number within [min, max].</summary>
+    public int? Int(string? raw, string field, int min, int max)
+    {
+        if (raw is null) return null;
+        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+        _errors.Add(field, $"Must be an integer from {min} to {max}.");
+        return null;
+    }
+
     public string? Cursor(string? raw)
     {
         if (raw is null) return null;

@@ -107,4 +107,15 @@ public static class QuestionnaireStore
             r => new ScoredAssessment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)), (int)r.GetInt64(2), WireNames.Parse<Severity>(r.GetString(3)),
                 r.GetInt64(4) == 1)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The patient's PHQ-9s whose item 9 (thoughts of death or self-harm) was answered ≥ 1, flagged on the trend picture
+    /// whether or not their alert has been acknowledged since.
+    /// </summary>
+    public static async Task<IReadOnlySet<Guid>> Item9PositiveIdsAsync(DbConnection c, Guid patientId, CancellationToken ct)
+    {
+        const string sql = "SELECT id FROM questionnaires WHERE patient_id = @patientId AND instrument = 'phq9' AND item9 >= 1";
+        return (await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId }, cancellationToken: ct), r => r.GetGuid(0)).ConfigureAwait(false))
+            .ToHashSet();
+    }
 }

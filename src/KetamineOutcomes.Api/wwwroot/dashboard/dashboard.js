@@ -1,0 +1,226 @@
+// Clinician dashboard: no framework, no build step. Everything shown comes from the public API with the key the
+// clinician enters; the key lives in this tab's sessionStorage only. Text is set with textContent, never as HTML.
+'use strict';
+
+const Api = '/api/v1';
+const KeyName = 'ko.apiKey';
+const $ = (id) => document.getElementById(id);
+const patients = new Map(); // id → patient, for the alert queue's MRNs
+let current = null; // the patient on screen
+
+const TriggerNames = { 'phq9-item9': 'PHQ-9 item 9 (thoughts of death or self-harm)', cssrs: 'C-SSRS check-in' };
+const StatusNames = {
+  remission: 'Remission', response: 'Response', 'partial-response': 'Partial response',
+  'non-response': 'No response', 'not-evaluable': 'Not evaluable',
+};
+const ReasonNames = {
+  'no-baseline': 'no baseline within 30 days before the first infusion',
+  'baseline-below-threshold': 'baseline below 10', 'no-follow-up': 'no assessment after the first infusion yet',
+};
+
+function say(message, isError = false) {
+  const status = $('status');
+  status.textContent = message;
+  status.classList.toggle('error', isError);
+}
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function when(iso) {
+  return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+async function call(path, options = {}) {
+  const key = sessionStorage.getItem(KeyName);
+  if (!key) throw new Error('Enter an API key first.');
+  const headers = { 'X-Api-Key': key, Accept: options.accept ?? 'application/json' };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(Api + path, {
+    method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try {
+      const problem = await response.json();
+      detail = problem.detail || problem.title || detail;
+      if (problem.errors) detail += ' — ' + Object.entries(problem.errors).map(([field, m]) => `${field}: ${m.join(' ')}`).join('; ');
+    } catch { /* not problem+json */ }
+    throw new Error(detail);
+  }
+  return response;
+}
+
+async function patient(id) {
+  if (!patients.has(id)) patients.set(id, await (await call(`/patients/${id}`)).json());
+  return patients.get(id);
+}
+
+// ---- API key ----
+$('key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(KeyName, $('api-key').value.trim());
+  $('api-key').value = '';
+  say('Key set for this tab.');
+  loadAlerts();
+});
+$('forget-key').addEventListener('click', () => {
+  sessionStorage.removeItem(KeyName);
+  patients.clear();
+  current = null;
+  $('patient').hidden = true;
+  $('alerts').replaceChildren();
+  say('Key forgotten.');
+});
+
+// ---- Patient ----
+$('find-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const mrn = $('mrn').value.trim();
+  const site = $('site').value.trim();
+  const query = new URLSearchParams({ mrn });
+  if (site) query.set('siteId', site);
+  const matches = $('matches');
+  matches.replaceChildren();
+  matches.hidden = true;
+  try {
+    const found = (await (await call(`/patients?${query}`)).json()).items;
+    found.forEach((p) => patients.set(p.id, p));
+    if (found.length === 0) return say(`No patient with MRN ${mrn}${site ? ` at ${site}` : ''}.`, true);
+    if (found.length === 1) return openPatient(found[0].id);
+    for (const p of found) {
+      const item = el('li');
+      const button = el('button', `${p.mrn} · ${p.siteId ?? 'no site'}`);
+      button.type = 'button';
+      button.addEventListener('click', () => openPatient(p.id));
+      item.append(button);
+      matches.append(item);
+    }
+    matches.hidden = false;
+    say(`${found.length} patients share MRN ${mrn}: choose the site.`);
+  } catch (e) {
+    say(e.message, true);
+  }
+});
+$('instrument').addEventListener('change', () => { if (current) openPatient(current); });
+
+async function openPatient(id) {
+  const instrument = $('instrument').value;
+  try {
+    const [p, trend, svg] = await Promise.all([
+      patient(id),
+      call(`/patients/${id}/trends?instrument=${instrument}`).then((r) => r.json()),
+      call(`/patients/${id}/trends/${instrument}.svg`, { accept: 'image/svg+xml' }).then((r) => r.text()),
+    ]);
+    current = id;
+    $('patient-title').textContent = `MRN ${p.mrn ?? '—'} · ${p.siteId ?? 'no site'}`;
+    showChart(svg);
+    showSummary(trend);
+    showInfusions(trend.infusions);
+    $('patient').hidden = false;
+    say(`Showing ${instrument === 'phq9' ? 'PHQ-9' : 'GAD-7'} for MRN ${p.mrn ?? id}.`);
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+function showChart(svgText) {
+  // Parsed as SVG (never as HTML) and imported: the service's writer emits no scripts, and the page's CSP allows none inline.
+  const doc = new DOMParser().parseFromString(svgText, 'image/svg+xml');
+  const svg = doc.documentElement;
+  if (svg.nodeName !== 'svg') throw new Error('The chart could not be read.');
+  $('chart').replaceChildren(document.importNode(svg, true));
+  $('chart-caption').textContent = svg.querySelector('desc')?.textContent ?? '';
+}
+
+function showSummary(trend) {
+  const rows = [
+    ['Status', StatusNames[trend.status] + (trend.statusReason ? ` (${ReasonNames[trend.statusReason]})` : '')],
+    ['Baseline', trend.baseline ? `${trend.baseline.totalScore} on ${when(trend.baseline.completedAt)}` : 'none'],
+    ['Latest', trend.latest ? `${trend.latest.totalScore} on ${when(trend.latest.completedAt)}` : 'none'],
+    ['First response', trend.firstResponse
+      ? `day ${trend.firstResponse.daysSinceFirstInfusion} (after session ${trend.firstResponse.sessionNumber}), score ${trend.firstResponse.totalScore}` : 'not yet'],
+    ['First remission', trend.firstRemission
+      ? `day ${trend.firstRemission.daysSinceFirstInfusion} (after session ${trend.firstRemission.sessionNumber}), score ${trend.firstRemission.totalScore}` : 'not yet'],
+    ['Relapse after remission', trend.relapse ? 'yes' : 'no'],
+    ['Open safety alerts', String(trend.openAlerts.length)],
+  ];
+  $('summary').replaceChildren(...rows.flatMap(([term, value]) => [el('dt', term), el('dd', value)]));
+}
+
+function showInfusions(infusions) {
+  const body = $('infusions');
+  body.replaceChildren(...infusions.map((i) => {
+    const row = el('tr');
+    row.append(el('td', String(i.sessionNumber)), el('td', when(i.administeredAt)), el('td', i.route), el('td', i.drug));
+    return row;
+  }));
+  if (infusions.length === 0) {
+    const row = el('tr');
+    const cell = el('td', 'No infusions recorded.');
+    cell.colSpan = 4;
+    row.append(cell);
+    body.append(row);
+  }
+}
+
+// ---- Safety-alert queue ----
+$('refresh-alerts').addEventListener('click', () => loadAlerts());
+
+async function loadAlerts() {
+  try {
+    const alerts = (await (await call('/safety-alerts?status=open&limit=50')).json()).items;
+    const list = $('alerts');
+    const items = await Promise.all(alerts.map(alertItem));
+    list.replaceChildren(...items);
+    $('alerts-empty').hidden = alerts.length > 0;
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+async function alertItem(a) {
+  const p = await patient(a.patientId);
+  const item = el('li', undefined, a.level);
+  item.dataset.alertId = a.id;
+  const heading = el('p');
+  heading.append(el('span', a.level, `level ${a.level}`), document.createTextNode(` · ${TriggerNames[a.trigger] ?? a.trigger}`));
+  const who = el('p');
+  const open = el('button', `Open MRN ${p.mrn ?? '—'}`, 'secondary');
+  open.type = 'button';
+  open.addEventListener('click', () => openPatient(a.patientId));
+  who.append(document.createTextNode(`Raised ${when(a.createdAt)} · `), open);
+
+  const form = el('form');
+  const noteId = `note-${a.id}`;
+  const label = el('label', 'Note (what was done)');
+  label.htmlFor = noteId;
+  const note = el('input');
+  note.id = noteId;
+  note.required = true;
+  note.maxLength = 2000;
+  const ack = el('button', 'Acknowledge');
+  ack.type = 'submit';
+  form.append(label, note, ack);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    ack.disabled = true;
+    try {
+      await call(`/safety-alerts/${a.id}/acknowledge`, { method: 'POST', body: { note: note.value } });
+      say(`Alert acknowledged (MRN ${p.mrn ?? a.patientId}).`);
+      await loadAlerts();
+      if (current === a.patientId) await openPatient(current);
+    } catch (e) {
+      ack.disabled = false;
+      say(e.message, true);
+    }
+  });
+  item.append(heading, who, form);
+  return item;
+}
+
+if (sessionStorage.getItem(KeyName)) loadAlerts();

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace KetamineOutcomes.Api.Tests;
+
+/// <summary>
+/// Runs where a browser is set up (Debian's Chromium and the E2E folder's playwright-core); skipped elsewhere, so the
+/// README's <c>dotnet test</c> passes on a machine without them. <c>.ci/run</c> sets <c>KO_REQUIRE_BROWSER=1</c>: there
+/// a missing browser fails the test instead of skipping it.
+/// </summary>
+public sealed class BrowserFactAttribute : FactAttribute
+{
+    public BrowserFactAttribute()
+    {
+        if (DashboardBrowserTests.BrowserRequired) return;
+        if (DashboardBrowserTests.MissingForBrowser() is { } missing)
+            Skip = $"{missing}; .ci/run installs Chromium and playwright-core and runs this test (README \"Dashboard\").";
+    }
+}
+
+/// <summary>
+/// The clinician dashboard in a real browser: the built service on 127.0.0.1 with the demo cohort, headless Chromium
+/// driven by <c>tests/KetamineOutcomes.E2E/dashboard.e2e.mjs</c>; what the page showed is checked against the API.
+/// </summary>
+public sealed class DashboardBrowserTests : IDisposable
+{
+    private const string AdminKey = "dashboard-test-bootstrap-admin-key-0123456789";
+    private static readonly string E2EDir = Path.Combine(RepoPaths.Root, "tests", "KetamineOutcomes.E2E");
+    private static readonly string Chromium = Environment.GetEnvironmentVariable("KO_CHROMIUM") ?? "/usr/bin/chromium";
+
+    private readonly string _workDir = Directory.CreateTempSubdirectory("ko-dash-").FullName;
+    private readonly string _shots;
+    private readonly BuiltService _service;
+
+    public DashboardBrowserTests()
+    {
+        _shots = Directory.CreateDirectory(Path.Combine(_workDir, "screenshots")).FullName;
+        _service = new BuiltService(_workDir, new Dictionary<string, string>
+        {
+            ["Seed__Demo"] = "true",
+            ["Auth__BootstrapAdminKey"] = AdminKey,
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        });
+    }
+
+    internal static bool BrowserRequired => Environment.GetEnvironmentVariable("KO_REQUIRE_BROWSER") == "1";
+
+    /// <summary>What this machine lacks to run the browser test, or null.</summary>
+    internal static string? MissingForBrowser()
+    {
+        if (!File.Exists(Chromium)) return $"no Chromium at {Chromium}";
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        if (!path.Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "node")))) return "no node on PATH";
+        if (!Directory.Exists(Path.Combine(E2EDir, "node_modules", "playwright-core"))) return $"playwright-core not installed in {E2EDir} (npm ci)";
+        return null;
+    }
+
+    [BrowserFact]
+    public async Task A_clinician_finds_a_patient_sees_chart_status_infusions_and_alerts_and_acknowledges_one_in_Chromium()
+    {
+        Assert.Null(MissingForBrowser()); // with KO_REQUIRE_BROWSER=1 a missing browser fails here
+        var baseUri = await _service.ListeningAsync();
+        using var http = new HttpClient { BaseAddress = baseUri };
+        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        var created = await http.PostAsJsonAsync("/api/v1/api-keys", new { name = "dashboard test", role = "clinician" });
+        var key = (string)(await created.Content.ReadFromJsonAsync<JsonNode>())!["key"]!;
+        http.DefaultRequestHeaders.Remove("X-Api-Key");
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        // The patient whose alert heads the open queue, so the queue on screen shows it; what the page must show.
+        var head = (await http.GetFromJsonAsync<JsonNode>("/api/v1/safety-alerts?status=open&limit=1"))!["items"]![0]!;
+        var patientId = (string)head["patientId"]!;
+        var patient = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}"))!;
+        var (mrn, site) = ((string)patient["mrn"]!, (string)patient["siteId"]!);
+        var trend = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/trends?instrument=phq9"))!;
+        var phq9 = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/questionnaires?instrument=phq9"))!["items"]!.AsArray();
+
+        var seen = await RunBrowserAsync(baseUri, key, mrn, site);
+
+        Assert.Empty(seen["problems"]!.AsArray()); // no script error, no failed request
+        Assert.Equal("Skip to content", (string?)seen["firstFocus"]);
+        Assert.Equal("api-key", (string?)seen["secondFocus"]); // the key field is the first control the keyboard reaches
+        Assert.Equal($"MRN {mrn} · {site}", (string?)seen["title"]);
+        Assert.StartsWith("PHQ-9 total score", (string?)seen["chartTitle"], StringComparison.Ordinal);
+        Assert.Equal(trend["points"]!.AsArray().Count, (int)seen["points"]!);
+        Assert.Equal(trend["infusions"]!.AsArray().Count, (int)seen["infusionMarkers"]!);
+        Assert.Equal(trend["infusions"]!.AsArray().Count, (int)seen["infusionRows"]!);
+        Assert.Equal(phq9.Count(q => (int?)q!["items"]![8] >= 1), (int)seen["item9Flags"]!);
+        Assert.Equal(trend["baseline"] is null ? 1 : 3, (int)seen["lines"]!);
+        Assert.Equal(5, (int)seen["bands"]!);
+        Assert.True((double)seen["chartWidth"]! >= 600, "the chart scales up to its column");
+        Assert.Contains(trend["status"]!.GetValue<string>() switch
+        {
+            "remission" => "Remission", "response" => "Response", "partial-response" => "Partial response",
+            "non-response" => "No response", _ => "Not evaluable",
+        }, (string?)seen["summary"], StringComparison.Ordinal);
+        Assert.True((int)seen["alertsBefore"]! >= 1);
+        Assert.Equal(true, (bool?)seen["storage"]!["session"]);
+        Assert.Equal(0, (int)seen["storage"]!["local"]!); // the key never reaches localStorage
+
+        // The acknowledgement reached the store, with the note typed in the page and this key as its author.
+        var acknowledgedId = (string)seen["acknowledged"]!;
+        var acknowledged = (await http.GetFromJsonAsync<JsonNode>("/api/v1/safety-alerts?status=acknowledged&limit=500"))!["items"]!.AsArray()
+            .Single(a => (string?)a!["id"] == acknowledgedId)!;
+        Assert.Equal(patientId, (string?)acknowledged["patientId"]);
+        Assert.Equal("Called the patient; safety plan reviewed (browser test).", (string?)acknowledged["note"]);
+
+        foreach (var shot in new[] { "dashboard.png", "chart.png" })
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(_shots, shot));
+            Assert.True(bytes.Length > 10_000, $"{shot} is {bytes.Length} bytes");
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+            // KO_SCREENSHOTS_OUT: keep them (README's pictures are made this way).
+            if (Environment.GetEnvironmentVariable("KO_SCREENSHOTS_OUT") is { Length: > 0 } keep)
+                File.Copy(Path.Combine(_shots, shot), Path.Combine(Directory.CreateDirectory(keep).FullName, shot), overwrite: true);
+        }
+    }
+
+    private async Task<JsonNode> RunBrowserAsync(Uri baseUri, string key, string mrn, string site)
+    {
+        var start = new ProcessStartInfo("node", ["dashboard.e2e.mjs"])
+        {
+            WorkingDirectory = E2EDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.Environment["KO_BASE_URL"] = baseUri.ToString().TrimEnd('/');
+        start.Environment["KO_API_KEY"] = key;
+        start.Environment["KO_MRN"] = mrn;
+        start.Environment["KO_SITE"] = site;
+        start.Environment["KO_SCREENSHOTS"] = _shots;
+        start.Environment["KO_CHROMIUM"] = Chromium;
+        using var node = Process.Start(start)!;
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the browser run took over 2 minutes: {await stderr}");
+        }
+        Assert.True(node.ExitCode == 0, $"the browser run failed ({node.ExitCode}): {await stderr}\n{await stdout}");
+        var last = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        return JsonNode.Parse(last)!;
+    }
+
+    public void Dispose()
+    {
+        _service.Dispose();
+        Directory.Delete(_workDir, recursive: true);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+
+namespace KetamineOutcomes.Api.Tests;
+
+/// <summary>GET /patients/{id}/trends/{instrument}.svg: the trend JSON's data, drawn.</summary>
+public class TrendChartEndpointTests : ApiTest
+{
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+
+    private async Task<(HttpResponseMessage Response, string Body)> GetAsync(string url)
+    {
+        var response = await Client.GetAsync(url);
+        return (response, await response.Content.ReadAsStringAsync());
+    }
+
+    private static IEnumerable<XElement> Marks(XDocument svg, string kind) =>
+        svg.Descendants().Where(e => (string?)e.Attribute("data-kind") == kind);
+
+    [Fact]
+    public async Task The_chart_draws_every_point_infusion_and_item9_answer_of_the_trend()
+    {
+        var patient = await CreatePatientAsync();
+        await Phq9Async(patient, Day0.AddDays(-2), Phq9Items(20, item9: 1));
+        foreach (var day in new[] { 0, 2, 4 }) await InfusionAsync(patient, Day0.AddDays(day));
+        await Phq9Async(patient, Day0.AddDays(3), Phq9Items(12));
+        await Phq9Async(patient, Day0.AddDays(6), Phq9Items(4));
+
+        var (response, body) = await GetAsync($"/api/v1/patients/{patient}/trends/phq9.svg");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/svg+xml", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("no-store", response.Headers.CacheControl!.ToString());
+        var svg = XDocument.Parse(body);
+        Assert.Equal(Svg + "svg", svg.Root!.Name);
+        Assert.Equal(("600", "300", "0 0 600 300"), ((string?)svg.Root.Attribute("width"), (string?)svg.Root.Attribute("height"), (string?)svg.Root.Attribute("viewBox")));
+        Assert.Equal("PHQ-9 total score — remission, first response on day 6", svg.Root.Element(Svg + "title")!.Value);
+        Assert.Empty(svg.Descendants(Svg + "script"));
+
+        var trend = await GetOkAsync($"/api/v1/patients/{patient}/trends");
+        var points = Marks(svg, "point").ToArray();
+        Assert.Equal(trend["points"]!.AsArray().Select(p => (string)p!["totalScore"]!.ToString()), points.Select(p => (string)p.Attribute("data-total")!));
+        Assert.Equal(["none", "none", "remission"], points.Select(p => (string)p.Attribute("data-outcome")!));
+        Assert.Equal(["1", "2", "3"], Marks(svg, "infusion").Select(m => (string)m.Attribute("data-session")!));
+        Assert.Equal(["-2"], Marks(svg, "item9").Select(m => (string)m.Attribute("data-day")!));
+        Assert.Equal(["20", "10", "5"], new[] { "baseline", "response", "remission" }.Select(k => (string)Marks(svg, k).Single().Attribute("data-total")!));
+    }
+
+    [Fact]
+    public async Task Width_and_height_set_the_canvas_and_out_of_range_values_are_refused_by_name()
+    {
+        var patient = await CreatePatientAsync();
+        await Phq9Async(patient, Day0, Phq9Items(15));
+        var (_, body) = await GetAsync($"/api/v1/patients/{patient}/trends/phq9.svg?width=1200&height=500");
+        var root = XDocument.Parse(body).Root!;
+        Assert.Equal(("1200", "500"), ((string?)root.Attribute("width"), (string?)root.Attribute("height")));
+
+        foreach (var (query, field) in new[] { ("width=10", "width"), ("height=5000", "height"), ("width=abc", "width"), ("height=-1", "height") })
+        {
+            var (status, problem, _) = await SendAsync(HttpMethod.Get, $"/api/v1/patients/{patient}/trends/phq9.svg?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal([field], ErrorKeys(problem));
+        }
+        var (badInstrument, instrumentProblem, _) = await SendAsync(HttpMethod.Get, $"/api/v1/patients/{patient}/trends/bdi.svg");
+        Assert.Equal(HttpStatusCode.BadRequest, badInstrument);
+        Assert.Equal(["instrument"], ErrorKeys(instrumentProblem));
+    }
+
+    [Fact]
+    public async Task An_unknown_patient_is_404_and_each_drawing_is_audited_like_the_trend()
+    {
+        var (missing, _, _) = await SendAsync(HttpMethod.Get, $"/api/v1/patients/{Guid.NewGuid()}/trends/phq9.svg");
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+
+        var patient = await CreatePatientAsync();
+        await GetAsync($"/api/v1/patients/{patient}/trends/gad7.svg");
+        var rows = (await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={patient}&limit=500"))!["items"]!.AsArray();
+        Assert.Equal(["CreatePatient", "GetTrendChart"], rows.Select(r => (string)r!["action"]!));
+    }
+}
