@@ -80,6 +80,7 @@ public sealed class DashboardBrowserTests : IDisposable
         var seen = await RunBrowserAsync(baseUri, key, mrn, site);
 
         Assert.Empty(seen["problems"]!.AsArray()); // no script error, no failed request
+        Assert.True(seen["accessibility"]!.AsArray().Count == 0, $"axe-core (WCAG 2.1 A/AA) found: {seen["accessibility"]!.ToJsonString()}");
         Assert.Equal("Skip to content", (string?)seen["firstFocus"]);
         Assert.Equal("api-key", (string?)seen["secondFocus"]); // the key field is the first control the keyboard reaches
         Assert.Equal($"MRN {mrn} · {site}", (string?)seen["title"]);

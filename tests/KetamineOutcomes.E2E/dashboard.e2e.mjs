@@ -1,5 +1,6 @@
 // Drives the clinician dashboard in headless Chromium against a running service, as a clinician would: enter a key,
 // find a patient by MRN, read the chart, status and infusions, acknowledge one of the patient's safety alerts.
+// Checks the page with axe-core (WCAG 2 A and AA rules: labels, contrast, names, structure) with a patient open.
 // Prints one JSON line of what it saw (the calling test checks it against the API); exits non-zero on any failure.
 //   KO_BASE_URL   the service, e.g. http://127.0.0.1:5000
 //   KO_API_KEY    a clinician key
@@ -7,6 +8,8 @@
 //   KO_SCREENSHOTS   folder for dashboard.png and chart.png
 //   KO_CHROMIUM   the browser (default /usr/bin/chromium, Debian's package)
 import { chromium } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const env = (name, fallback) => {
@@ -61,6 +64,14 @@ try {
     summary: await page.locator('#summary').innerText(),
     infusionRows: await page.locator('#infusions tr').count(),
   };
+  // axe-core evaluated through the DevTools protocol, which the page's CSP does not govern; the page itself still runs
+  // under it (a blocked script or style would show up in problems).
+  const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  seen.accessibility = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target }));
+  });
   await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
   await page.locator('#chart-figure').screenshot({ path: join(shots, 'chart.png') });
 
