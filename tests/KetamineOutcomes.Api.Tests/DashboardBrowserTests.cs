@@ -107,6 +107,12 @@ public sealed class DashboardBrowserTests : IDisposable
             .Single(a => (string?)a!["id"] == acknowledgedId)!;
         Assert.Equal(patientId, (string?)acknowledged["patientId"]);
         Assert.Equal("Called the patient; safety plan reviewed (browser test).", (string?)acknowledged["note"]);
+        // "Show more alerts" pages through the whole queue: every open alert is on the page, once.
+        var open = (await http.GetFromJsonAsync<JsonNode>("/api/v1/safety-alerts?status=open&limit=500"))!["items"]!.AsArray();
+        Assert.True(open.Count > 50, "the demo queue is longer than one page");
+        var shown = seen["alertIds"]!.AsArray().Select(id => (string)id!).ToArray();
+        Assert.Equal(shown.Length, shown.Distinct().Count());
+        Assert.Equal(open.Select(a => (string)a!["id"]!).Order(StringComparer.Ordinal), shown.Order(StringComparer.Ordinal));
 
         foreach (var shot in new[] { "dashboard.png", "chart.png" })
         {

@@ -83,6 +83,14 @@ try {
   await page.locator('#status', { hasText: 'Alert acknowledged' }).waitFor();
   await page.locator(`#alerts li[data-alert-id="${seen.acknowledged}"]`).waitFor({ state: 'detached' });
   seen.alertsAfter = await page.locator('#alerts li').count();
+  // The rest of the queue, page by page.
+  while (await page.locator('#more-alerts').isVisible()) {
+    const shown = await page.locator('#alerts li').count();
+    await page.locator('#more-alerts').click();
+    await page.waitForFunction((n) => document.querySelectorAll('#alerts li').length > n
+      || document.getElementById('more-alerts').hidden, shown);
+  }
+  seen.alertIds = await page.locator('#alerts li').evaluateAll((items) => items.map((li) => li.dataset.alertId));
   seen.storage = await page.evaluate(() => ({ session: sessionStorage.getItem('ko.apiKey') !== null, local: localStorage.length }));
   seen.problems = problems;
   console.log(JSON.stringify(seen));

@@ -72,7 +72,7 @@ internal static class TrendChartSvg
                 var color = l.Kind switch { "baseline" => Baseline, "response" => Response, _ => Remission };
                 LineEl(w, chart.PlotLeft, l.Y, chart.PlotRight, l.Y, color, l.Kind, ("data-total", Num(l.Total)),
                     ("stroke-dasharray", l.Kind == "baseline" ? "6 3" : "3 3"));
-                TextEl(w, chart.PlotRight - 2, l.Y - 3, l.Label, "end", color, ("data-kind", l.Kind + "-label"));
+                TextEl(w, chart.PlotRight - 2, l.LabelY, l.Label, "end", color, ("data-kind", l.Kind + "-label"));
             }
             // Axes over the bands.
             LineEl(w, chart.PlotLeft, chart.PlotTop, chart.PlotLeft, chart.PlotBottom, Ink, "axis");

@@ -13,8 +13,11 @@ public sealed record ChartInfusion(double X, double Day, int SessionNumber);
 /// <summary>A shaded severity band between two totals (lower inclusive), drawn from <see cref="YTop"/> down to <see cref="YBottom"/>.</summary>
 public sealed record ChartBand(Severity Severity, int FromTotal, int ToTotal, double YTop, double YBottom);
 
-/// <summary>A horizontal reference line at a total (baseline, response threshold, remission threshold).</summary>
-public sealed record ChartLine(string Kind, double Total, double Y, string Label);
+/// <summary>
+/// A horizontal reference line at a total (baseline, response threshold, remission threshold); its label's baseline
+/// sits at <see cref="LabelY"/>, just above the line unless that would overlap the label above it.
+/// </summary>
+public sealed record ChartLine(string Kind, double Total, double Y, string Label, double LabelY);
 
 /// <summary>An axis tick: its position and its label.</summary>
 public sealed record ChartTick(double Position, string Label);
@@ -34,6 +37,9 @@ public sealed record TrendChart(
 
     // Room for the title and infusion numbers above, tick labels and the axis label below, tick labels to the left.
     private const double MarginLeft = 48, MarginRight = 16, MarginTop = 44, MarginBottom = 40;
+
+    /// <summary>Vertical room for one line of the 11 px labels.</summary>
+    public const double LabelGap = 12;
 
     // Day steps an axis reads naturally at: days, a week, weeks, months.
     private static readonly int[] DaySteps = [1, 2, 7, 14, 28, 56, 91, 182, 364, 728];
@@ -72,12 +78,12 @@ public sealed record TrendChart(
         var lines = new List<ChartLine>();
         if (trend.Baseline is { } baseline)
         {
-            lines.Add(new ChartLine("baseline", baseline.TotalScore, shell.YOf(baseline.TotalScore), $"baseline {baseline.TotalScore}"));
+            lines.Add(new ChartLine("baseline", baseline.TotalScore, shell.YOf(baseline.TotalScore), $"baseline {baseline.TotalScore}", 0));
             var half = baseline.TotalScore / 2.0; // response: total ≤ 50 % of baseline
-            lines.Add(new ChartLine("response", half, shell.YOf(half), $"response ≤ {Format(half)}"));
+            lines.Add(new ChartLine("response", half, shell.YOf(half), $"response ≤ {Format(half)}", 0));
         }
         lines.Add(new ChartLine("remission", InstrumentDefinition.RemissionBelow, shell.YOf(InstrumentDefinition.RemissionBelow),
-            $"remission < {InstrumentDefinition.RemissionBelow}"));
+            $"remission < {InstrumentDefinition.RemissionBelow}", 0));
 
         var infusions = timeline.Ordered.Select((m, i) => new ChartInfusion(shell.XOf(DayOf(m.AdministeredAt)), DayOf(m.AdministeredAt), i + 1)).ToArray();
         var points = trend.Points.Select(p =>
@@ -91,7 +97,7 @@ public sealed record TrendChart(
         for (var d = from; d <= to + 1e-9; d += step) xTicks.Add(new ChartTick(shell.XOf(d), Format(d)));
         var yTicks = Enumerable.Range(0, definition.MaxTotal / 5 + 1).Select(k => new ChartTick(shell.YOf(5 * k), (5 * k).ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .ToArray();
-        return shell with { Bands = bands, Lines = lines, Infusions = infusions, Points = points, XTicks = xTicks, YTicks = yTicks };
+        return shell with { Bands = bands, Lines = PlaceLabels(lines), Infusions = infusions, Points = points, XTicks = xTicks, YTicks = yTicks };
     }
 
     /// <summary>
@@ -112,6 +118,19 @@ public sealed record TrendChart(
         return (Math.Floor(min / last) * last, Math.Max(Math.Ceiling(max / last) * last, Math.Floor(min / last) * last + last), last);
     }
 
+    /// <summary>Line labels just above their lines, pushed down where they would overlap the one above (close totals).</summary>
+    private static ChartLine[] PlaceLabels(List<ChartLine> lines)
+    {
+        var placed = lines.OrderBy(l => l.Y).ToArray();
+        for (var i = 0; i < placed.Length; i++)
+        {
+            var y = placed[i].Y - LabelGap / 4;
+            if (i > 0) y = Math.Max(y, placed[i - 1].LabelY + LabelGap);
+            placed[i] = placed[i] with { LabelY = y };
+        }
+        return placed;
+    }
+
     private static string TitleOf(Trend trend, InstrumentDefinition definition)
     {
         var name = definition.Instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
@@ -124,7 +143,8 @@ public sealed record TrendChart(
             _ => "not evaluable",
         };
         var first = trend.FirstResponse?.DaysSinceFirstInfusion is { } d ? $", first response on day {d}" : "";
-        return $"{name} total score — {status}{first}";
+        var relapse = trend.Relapse ? ", relapse after remission" : "";
+        return $"{name} total score — {status}{first}{relapse}";
     }
 
     private static string Format(double value) => value.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);

@@ -62,6 +62,19 @@ public class TrendChartTests
     }
 
     [Fact]
+    public void Line_labels_never_overlap_even_when_their_totals_are_close()
+    {
+        // Baseline 10: response at 5 and remission at 5 fall on one y; baseline 11 puts response at 5.5.
+        foreach (var baseline in new[] { 10, 11, 12, 27 })
+        {
+            var chart = Chart(Course(Infusions(0), (-1, baseline), (3, 6)));
+            var labels = chart.Lines.Select(l => l.LabelY).Order().ToArray();
+            for (var i = 1; i < labels.Length; i++) Assert.True(labels[i] - labels[i - 1] >= TrendChart.LabelGap - 1e-9, $"baseline {baseline}: {string.Join(", ", labels)}");
+            Assert.All(chart.Lines, l => Assert.True(l.LabelY <= l.Y || l.LabelY - l.Y <= 2 * TrendChart.LabelGap, $"{l.Kind} label strays from its line"));
+        }
+    }
+
+    [Fact]
     public void Points_that_met_response_or_remission_and_item9_answers_are_marked()
     {
         var course = Course(Infusions(0, 2, 4), (-1, 20), (3, 12), (5, 9), (9, 4));
@@ -71,6 +84,14 @@ public class TrendChartTests
         Assert.Equal([false, false, false, true], chart.Points.Select(p => p.Remission)); // 4 < 5
         Assert.Equal([false, true, false, false], chart.Points.Select(p => p.Item9Positive));
         Assert.Equal("PHQ-9 total score — remission, first response on day 5", chart.Title);
+    }
+
+    [Fact]
+    public void The_title_says_when_a_remission_was_followed_by_relapse()
+    {
+        // Remission on day 5 (3 < 5), then 17 ≥ 10 again: the latest status is non-response, after a response on day 5.
+        var chart = Chart(Course(Infusions(0, 2, 4), (-1, 20), (5, 3), (9, 17)));
+        Assert.Equal("PHQ-9 total score — no response, first response on day 5, relapse after remission", chart.Title);
     }
 
     [Fact]

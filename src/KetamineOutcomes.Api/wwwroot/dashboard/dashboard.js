@@ -170,14 +170,22 @@ function showInfusions(infusions) {
 
 // ---- Safety-alert queue ----
 $('refresh-alerts').addEventListener('click', () => loadAlerts());
+$('more-alerts').addEventListener('click', () => loadAlerts(true));
 
-async function loadAlerts() {
+// The first page of the queue, or (more = true) the next page appended after what is shown.
+let alertsCursor = null;
+
+async function loadAlerts(more = false) {
   try {
-    const alerts = (await (await call('/safety-alerts?status=open&limit=50')).json()).items;
-    const list = $('alerts');
-    const items = await Promise.all(alerts.map(alertItem));
-    list.replaceChildren(...items);
-    $('alerts-empty').hidden = alerts.length > 0;
+    const query = new URLSearchParams({ status: 'open', limit: '50' });
+    if (more && alertsCursor) query.set('cursor', alertsCursor);
+    const page = await (await call(`/safety-alerts?${query}`)).json();
+    const items = await Promise.all(page.items.map(alertItem));
+    if (more) $('alerts').append(...items);
+    else $('alerts').replaceChildren(...items);
+    alertsCursor = page.nextCursor;
+    $('more-alerts').hidden = !alertsCursor;
+    $('alerts-empty').hidden = $('alerts').children.length > 0;
   } catch (e) {
     say(e.message, true);
   }
