@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Charts;
@@ -34,7 +35,8 @@ internal static class TrendsEndpoints
         var query = new ListQuery();
         var inst = query.Enum<Instrument>(instrument, "instrument") ?? Instrument.Phq9;
         query.ThrowIfInvalid();
-        var (trend, timeline, infusions, openAlerts, _) = await LoadAsync(patientId, inst, withItem9: false, db, user, ct).ConfigureAwait(false);
+        var (trend, timeline, infusions, openAlerts) = await LoadAsync(patientId, inst, db, user,
+            (c, t) => SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t), ct).ConfigureAwait(false);
         var byId = infusions.ToDictionary(i => i.Id);
         return new TrendResponse(
             patientId, trend.Instrument, trend.Baseline, trend.Latest, trend.Evaluable, trend.Status, trend.StatusReason,
@@ -56,25 +58,28 @@ internal static class TrendsEndpoints
         var w = query.Int(width, "width", TrendChart.MinWidth, TrendChart.MaxWidth) ?? TrendChart.DefaultWidth;
         var h = query.Int(height, "height", TrendChart.MinHeight, TrendChart.MaxHeight) ?? TrendChart.DefaultHeight;
         query.ThrowIfInvalid();
-        var (trend, timeline, _, _, item9) = await LoadAsync(patientId, inst, withItem9: true, db, user, ct).ConfigureAwait(false);
+        var (trend, timeline, _, item9) = await LoadAsync(patientId, inst, db, user, (c, t) => inst == Instrument.Phq9
+            ? QuestionnaireStore.Item9PositiveIdsAsync(c, patientId, t)
+            : Task.FromResult<IReadOnlySet<Guid>>(new HashSet<Guid>()), ct).ConfigureAwait(false);
         return Results.Text(TrendChartSvg.Write(TrendChart.Create(trend, timeline, item9, w, h)), TrendChartSvg.ContentType);
     }
 
-    private static async Task<(Trend Trend, InfusionTimeline Timeline, IReadOnlyList<InfusionRecord> Infusions, IReadOnlyList<SafetyAlertRecord> OpenAlerts,
-        IReadOnlySet<Guid> Item9Positive)> LoadAsync(Guid patientId, Instrument inst, bool withItem9, Database db, ClaimsPrincipal user, CancellationToken ct)
+    /// <summary>
+    /// The reads and rules both forms share, plus what only one of them needs (<paramref name="extra"/>: the JSON's open
+    /// alerts, the picture's item-9 answers), in the same read.
+    /// </summary>
+    private static async Task<(Trend Trend, InfusionTimeline Timeline, IReadOnlyList<InfusionRecord> Infusions, TExtra Extra)> LoadAsync<TExtra>(
+        Guid patientId, Instrument inst, Database db, ClaimsPrincipal user, Func<DbConnection, CancellationToken, Task<TExtra>> extra, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var (infusions, questionnaires, openAlerts, item9) = await db.ReadAsync(async (c, t) =>
+        var (infusions, questionnaires, more) = await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             return (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false),
                 await QuestionnaireStore.ScoresForPatientAsync(c, patientId, inst, t).ConfigureAwait(false),
-                await SafetyAlertStore.ForPatientAsync(c, patientId, AlertStatus.Open, t).ConfigureAwait(false),
-                withItem9 && inst == Instrument.Phq9
-                    ? await QuestionnaireStore.Item9PositiveIdsAsync(c, patientId, t).ConfigureAwait(false)
-                    : new HashSet<Guid>());
+                await extra(c, t).ConfigureAwait(false));
         }, ct).ConfigureAwait(false);
         var timeline = infusions.ToTimeline();
-        return (TrendCalculator.Compute(inst, timeline, questionnaires), timeline, infusions, openAlerts, item9);
+        return (TrendCalculator.Compute(inst, timeline, questionnaires), timeline, infusions, more);
     }
 }

@@ -14,13 +14,7 @@ internal sealed class ListQuery
 
     private readonly ValidationErrors _errors = new();
 
-    public int Limit(string? raw)
-    {
-        if (raw is null) return DefaultLimit;
-        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= MaxLimit) return v;
-        _errors.Add("limit", $"Must be an integer from 1 to {MaxLimit}.");
-        return DefaultLimit;
-    }
+    public int Limit(string? raw) => Int(raw, "limit", 1, MaxLimit) ?? DefaultLimit;
 
     /// <summary>An optional whole number within [min, max].</summary>
     public int? Int(string? raw, string field, int min, int max)

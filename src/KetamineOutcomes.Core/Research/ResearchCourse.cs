@@ -43,7 +43,7 @@ public static class ResearchCourse
         {
             var (t, total) = (scores[i].CompletedAtTicks, scores[i].TotalScore);
             while (session < infusionTicks.Length && infusionTicks[session] <= t) session++; // scores ascend: count only grows
-            int? days = hasInfusion ? DaysFloor(t - first) : null;
+            int? days = hasInfusion ? InfusionTimeline.DaysFloor(t - first) : null;
             var flagged = evaluable && t > first; // evaluable implies an infusion and a baseline
             var response = flagged && 2 * total <= baselineTotal!.Value;
             points[i] = new CoursePoint(total, session, days, i == baseline, flagged, response, flagged && total < InstrumentDefinition.RemissionBelow);
@@ -55,15 +55,16 @@ public static class ResearchCourse
     /// <summary>The same course from the trend's inputs (tests and small callers): ordered as the trend orders them.</summary>
     public static (CourseOutcome Outcome, CoursePoint[] Points) Evaluate(ResearchPatient patient)
     {
-        var infusions = patient.Timeline.Ordered.Select(i => i.AdministeredAt.UtcTicks).ToArray();
-        var scores = InOrder.ByTimeThenId(patient.Assessments, a => a.CompletedAt.UtcTicks, a => a.QuestionnaireId)
-            .Select(a => new TimedScore(a.CompletedAt.UtcTicks, a.TotalScore)).ToArray();
+        var (infusions, scores) = InputsOf(patient);
         var points = new CoursePoint[scores.Length];
         return (Evaluate(infusions, scores, points), points);
     }
 
-    // floor(ticks / day), also for negative spans (before the first infusion), as the timeline counts days.
-    private static int DaysFloor(long ticks) => (int)(ticks / TimeSpan.TicksPerDay - (ticks < 0 && ticks % TimeSpan.TicksPerDay != 0 ? 1 : 0));
+    /// <summary>A patient's infusion times and time-ordered scores, as <see cref="Evaluate(ReadOnlySpan{long}, ReadOnlySpan{TimedScore}, Span{CoursePoint})"/> takes them.</summary>
+    public static (long[] InfusionTicks, TimedScore[] Scores) InputsOf(ResearchPatient patient) => (
+        patient.Timeline.Ordered.Select(i => i.AdministeredAt.UtcTicks).ToArray(),
+        InOrder.ByTimeThenId(patient.Assessments, a => a.CompletedAt.UtcTicks, a => a.QuestionnaireId)
+            .Select(a => new TimedScore(a.CompletedAt.UtcTicks, a.TotalScore)).ToArray());
 
     // The latest assessment with first − 30 days ≤ t ≤ first, as TrendCalculator.FindBaseline; −1 when none.
     private static int BaselineIndex(ReadOnlySpan<TimedScore> scores, long first)
@@ -75,5 +76,19 @@ public static class ResearchCourse
             if (scores[i].CompletedAtTicks >= from) baseline = i;
         }
         return baseline;
+    }
+}
+
+/// <summary>Evaluates one patient after another into one reused buffer (an accumulator's, over a whole cohort).</summary>
+public sealed class CourseBuffer
+{
+    private CoursePoint[] _points = new CoursePoint[64];
+
+    /// <summary>The patient's points (valid until the next call) and outcome.</summary>
+    public ReadOnlySpan<CoursePoint> Evaluate(ReadOnlySpan<long> infusionTicks, ReadOnlySpan<TimedScore> scores, out CourseOutcome outcome)
+    {
+        if (_points.Length < scores.Length) _points = new CoursePoint[Math.Max(scores.Length, 2 * _points.Length)];
+        outcome = ResearchCourse.Evaluate(infusionTicks, scores, _points);
+        return _points.AsSpan(0, scores.Length);
     }
 }

@@ -38,20 +38,19 @@ public sealed class SummaryAccumulator(Instrument instrument) : ICourseSink
     private readonly List<int> _daysToFirstResponse = [];
     private readonly RateCount _latest = new(), _session1 = new(), _session6 = new();
 
-    private CoursePoint[] _points = new CoursePoint[64]; // one patient's, reused
+    private readonly CourseBuffer _course = new(); // one patient's, reused
 
     /// <inheritdoc />
     public void Add(ReadOnlySpan<long> infusionTicks, ReadOnlySpan<TimedScore> scores)
     {
-        if (_points.Length < scores.Length) _points = new CoursePoint[Math.Max(scores.Length, 2 * _points.Length)];
-        var outcome = ResearchCourse.Evaluate(infusionTicks, scores, _points);
-        Add(outcome, _points.AsSpan(0, scores.Length));
+        var points = _course.Evaluate(infusionTicks, scores, out var outcome);
+        Add(outcome, points);
     }
 
     public void Add(ResearchPatient patient)
     {
-        var (outcome, points) = ResearchCourse.Evaluate(patient);
-        Add(outcome, points);
+        var (infusions, scores) = ResearchCourse.InputsOf(patient);
+        Add(infusions, scores);
     }
 
     private void Add(CourseOutcome outcome, ReadOnlySpan<CoursePoint> points)

@@ -24,17 +24,16 @@ public sealed class TrajectoryAccumulator(Instrument instrument, TrajectoryGroup
 
     // One patient's, reused: Add runs once per patient of a full-cohort query.
     private readonly Dictionary<BucketKey, CoursePoint> _lastPerBucket = [];
-    private CoursePoint[] _points = new CoursePoint[64];
+    private readonly CourseBuffer _course = new();
 
     /// <inheritdoc />
-    public void Add(ReadOnlySpan<long> infusionTicks, ReadOnlySpan<TimedScore> scores)
-    {
-        if (_points.Length < scores.Length) _points = new CoursePoint[Math.Max(scores.Length, 2 * _points.Length)];
-        ResearchCourse.Evaluate(infusionTicks, scores, _points);
-        Add(_points.AsSpan(0, scores.Length));
-    }
+    public void Add(ReadOnlySpan<long> infusionTicks, ReadOnlySpan<TimedScore> scores) => Add(_course.Evaluate(infusionTicks, scores, out _));
 
-    public void Add(ResearchPatient patient) => Add(ResearchCourse.Evaluate(patient).Points);
+    public void Add(ResearchPatient patient)
+    {
+        var (infusions, scores) = ResearchCourse.InputsOf(patient);
+        Add(infusions, scores);
+    }
 
     private void Add(ReadOnlySpan<CoursePoint> points)
     {

@@ -42,7 +42,7 @@ public sealed class InfusionTimeline
     {
         if (_ordered.Length == 0) return new Timepoint(0, null, null, null);
         var session = CountAtOrBefore(t.UtcTicks);
-        var days = (int)FloorDiv(t.UtcTicks - _ordered[0].AdministeredAt.UtcTicks, TimeSpan.TicksPerDay);
+        var days = DaysFloor(t.UtcTicks - _ordered[0].AdministeredAt.UtcTicks);
         if (session == 0) return new Timepoint(0, null, days, null);
         var last = _ordered[session - 1];
         var hours = Rounding.OneDecimal((decimal)(t.UtcTicks - last.AdministeredAt.UtcTicks) / TimeSpan.TicksPerHour);
@@ -62,5 +62,6 @@ public sealed class InfusionTimeline
         return lo;
     }
 
-    private static long FloorDiv(long a, long b) => a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+    /// <summary>Whole days in a span of ticks, rounded down (−1 for any part of the day before).</summary>
+    internal static int DaysFloor(long ticks) => (int)(ticks / TimeSpan.TicksPerDay - (ticks < 0 && ticks % TimeSpan.TicksPerDay != 0 ? 1 : 0));
 }

@@ -168,16 +168,18 @@ public static class ResearchStore
         var infusionBuffer = new long[16];
         var moreInfusions = await infusions.ReadAsync(ct).ConfigureAwait(false);
         var moreScores = await scores.ReadAsync(ct).ConfigureAwait(false);
+        var next = moreScores ? PatientKey.Read(scores, 0, text) : default; // the current row's patient, read once per row
         while (moreScores)
         {
-            var patient = PatientKey.Read(scores, 0, text);
+            var patient = next;
             var scoreCount = 0;
             do
             {
                 if (scoreCount == scoreBuffer.Length) Array.Resize(ref scoreBuffer, 2 * scoreCount);
                 scoreBuffer[scoreCount++] = new TimedScore(DbTime.FromDb(scores.Int64(1)).UtcTicks, (int)scores.Int64(2));
                 moreScores = await scores.ReadAsync(ct).ConfigureAwait(false);
-            } while (moreScores && PatientKey.Read(scores, 0, text) == patient);
+                if (moreScores) next = PatientKey.Read(scores, 0, text);
+            } while (moreScores && next == patient);
 
             var infusionCount = 0;
             while (moreInfusions)
