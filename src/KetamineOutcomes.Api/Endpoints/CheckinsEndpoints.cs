@@ -59,7 +59,7 @@ internal static class CheckinsEndpoints
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var (checkin, alert) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, answers!, request.Source,
-                DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
+                RecordStatus.Final, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
             return new CreatedRecord<CheckinResponse>($"/api/v1/patients/{patientId}/suicidality-checkins/{checkin.Id}", ToResponse(checkin, timeline, alert));
         }, ct).ConfigureAwait(false);

@@ -58,7 +58,7 @@ internal static class QuestionnairesEndpoints
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var (q, alert) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, instrument!.Value, completedAt, request.Items!,
-                request.Difficulty, request.Source, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
+                request.Difficulty, request.Source, RecordStatus.Final, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
             return new CreatedRecord<QuestionnaireResult>($"/api/v1/patients/{patientId}/questionnaires/{q.Id}", ToResult(q, timeline, alert));
         }, ct).ConfigureAwait(false);
     }

@@ -18,3 +18,12 @@ public sealed class StateConflictException(string title, string detail) : Except
 /// <summary>The Idempotency-Key was already used with a different request body (422).</summary>
 public sealed class IdempotencyKeyReusedException()
     : Exception("This Idempotency-Key was already used with a different request body.");
+
+/// <summary>
+/// Well-formed input the service will not process as sent (422), e.g. a FHIR QuestionnaireResponse whose status is
+/// in-progress; <see cref="Field"/> names where (a FHIRPath under /fhir).
+/// </summary>
+public sealed class UnprocessableContentException(string field, string detail) : Exception(detail)
+{
+    public string Field { get; } = field;
+}

@@ -44,6 +44,11 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ResourceNotFoundException nf => Problem(404, "Not found", nf.Message),
         DuplicateMrnException d => Problem(409, "Duplicate MRN", d.Message),
         StateConflictException c => Problem(409, c.Title, c.Message),
+        UnprocessableContentException u => new ProblemDetails
+        {
+            Status = 422, Title = "Unprocessable content", Detail = u.Message,
+            Extensions = { ["errors"] = new Dictionary<string, string[]> { [u.Field] = [u.Message] } },
+        },
         IdempotencyKeyReusedException r => Problem(422, "Idempotency-Key reused", r.Message),
         IdempotencyLeaseLostException l => Problem(409, "Idempotency-Key in use", l.Message),
         KetamineOutcomes.Data.Infrastructure.CommitOutcomeUnknownException => Problem(503, "Outcome unknown",

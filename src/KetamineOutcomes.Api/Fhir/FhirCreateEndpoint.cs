@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Utility;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Endpoints;
 using KetamineOutcomes.Api.Errors;
@@ -30,18 +31,89 @@ internal static partial class FhirEndpoints
         if (!contentType.StartsWith(Fhir, StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             throw new BadHttpRequestException("Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType);
 
-        QuestionnaireResponse resource;
+        var resource = await ParseAsync(http, ct).ConfigureAwait(false);
+        var caller = Caller.From(user);
+        var errors = new ValidationErrors();
+        var read = QuestionnaireResponseReader.Read(resource, BaseUrl(http.Request), errors);
+        var now = clock.GetUtcNow();
+        const string authoredPath = "QuestionnaireResponse.authored";
+        var completedAt = read.Authored is null && errors.ToDictionary().ContainsKey(authoredPath)
+            ? default : FieldRules.Instant(read.Authored, authoredPath, now, errors);
+        errors.ThrowIfAny();
+
+        var patientId = read.PatientId;
+        AuditMiddleware.RecordPatients(http, [patientId]);
+        return await idempotent.RunRawAsync(http, FhirJson.Serialize(resource), async (c, tx, t) =>
+        {
+            // Every instrument of the response in this one transaction, each with its own record, alert and outbox event:
+            // an intake form's C-SSRS is never dropped because it came with a PHQ-9, and a failure stores none of them.
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
+            var stored = new List<QuestionnaireResponse>(read.Instruments.Count);
+            foreach (var instrument in read.Instruments)
+            {
+                if (instrument is ReadQuestionnaire q)
+                {
+                    var (record, _) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, q.Instrument, completedAt, q.Items, q.Difficulty,
+                        "fhir", read.Status, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
+                    stored.Add(FhirMapping.Response(record));
+                }
+                else
+                {
+                    var (record, _) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, ((ReadCheckin)instrument).Answers, "fhir",
+                        read.Status, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
+                    stored.Add(FhirMapping.Response(record));
+                }
+            }
+            var location = $"/fhir/r4/QuestionnaireResponse/{stored[0].Id}";
+            var body = FhirJson.Serialize(stored.Count == 1 ? stored[0] : CreatedBundle(stored));
+            return new IdempotentCreate.RawCreated(location, body, body);
+        }, $"{Fhir}; charset=utf-8", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Several instruments from one response: a <c>transaction-response</c> Bundle with one entry per stored
+    /// QuestionnaireResponse, each with its <c>201 Created</c> status and location (FHIR R4 Bundle, http.html#transaction).
+    /// </summary>
+    private static Bundle CreatedBundle(List<QuestionnaireResponse> stored)
+    {
+        var bundle = new Bundle { Type = Bundle.BundleType.TransactionResponse };
+        foreach (var qr in stored)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                Resource = qr,
+                Response = new Bundle.ResponseComponent { Status = "201 Created", Location = $"QuestionnaireResponse/{qr.Id}" },
+            });
+        }
+        return bundle;
+    }
+
+    /// <summary>
+    /// Parses the body strictly (Firely <see cref="DeserializationMode.Strict"/>): a value of the wrong JSON type, an unknown
+    /// element, a missing required element (status, linkId), an empty element or a null in an array is a 400 whose keys are
+    /// FHIRPath locations in the sent resource — never kept and read later, where it would throw.
+    /// </summary>
+    private static async Task<QuestionnaireResponse> ParseAsync(HttpContext http, CancellationToken ct)
+    {
+        var contentType = http.Request.ContentType ?? "";
+        if (!contentType.StartsWith(Fhir, StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            throw new BadHttpRequestException("Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType);
         try
         {
             // Read as any resource first, so another resourceType is a clear 400 rather than a cast failure.
-            var parsed = await JsonSerializer.DeserializeAsync<Resource>(http.Request.Body, FhirJson.Options, ct).ConfigureAwait(false);
-            resource = parsed as QuestionnaireResponse
-                ?? throw ClinicalValidationException.For("resourceType", "Must be QuestionnaireResponse.");
+            var parsed = await JsonSerializer.DeserializeAsync<Resource>(http.Request.Body, FhirJson.StrictOptions, ct).ConfigureAwait(false);
+            return parsed as QuestionnaireResponse
+                ?? throw ClinicalValidationException.For("resourceType", $"Must be QuestionnaireResponse (this is {parsed?.TypeName ?? "null"}).");
         }
         catch (DeserializationFailedException e)
         {
             var errors = new ValidationErrors();
-            foreach (var issue in e.Exceptions.Take(20)) errors.Add("body", issue.Message);
+            foreach (var issue in e.Exceptions.Take(20))
+            {
+                if (issue is ExtendedCodedException { InstancePath: { Length: > 0 } path } coded)
+                    errors.Add(path.Replace("$this", "QuestionnaireResponse", StringComparison.Ordinal), $"{coded.BaseErrorMessage} (line {coded.LineNumber}, position {coded.Position})");
+                else errors.Add("body", issue.Message);
+            }
             throw new ClinicalValidationException(errors.ToDictionary());
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or InvalidCastException or NotSupportedException or FormatException or ArgumentException)
@@ -49,37 +121,5 @@ internal static partial class FhirEndpoints
             // Malformed JSON, a missing or different resourceType, or a value the parser cannot hold.
             throw ClinicalValidationException.For("body", $"Not a FHIR QuestionnaireResponse in JSON ({e.GetType().Name}): {e.Message}");
         }
-
-        var caller = Caller.From(user);
-        var errorsFound = new ValidationErrors();
-        var read = QuestionnaireResponseReader.Read(resource, errorsFound);
-        var now = clock.GetUtcNow();
-        var completedAt = read.Authored is null && errorsFound.ToDictionary().ContainsKey("authored")
-            ? default : FieldRules.Instant(read.Authored, "authored", now, errorsFound);
-        if (read.Instrument is { } instrument && read.Items is not null) QuestionnaireScoring.Validate(instrument, read.Items, read.Difficulty, errorsFound);
-        if (read.Cssrs is { } answers) CssrsRules.Validate(answers, errorsFound);
-        errorsFound.ThrowIfAny();
-
-        var patientId = read.PatientId;
-        AuditMiddleware.RecordPatients(http, [patientId]);
-        return await idempotent.RunRawAsync(http, FhirJson.Serialize(resource), async (c, tx, t) =>
-        {
-            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
-            Resource stored;
-            Guid id;
-            if (read.Instrument is { } inst)
-            {
-                var (q, _) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, inst, completedAt, read.Items!, read.Difficulty,
-                    "fhir", DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
-                (id, stored) = (q.Id, FhirMapping.Response(q));
-            }
-            else
-            {
-                var (k, _) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, read.Cssrs!, "fhir", DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
-                (id, stored) = (k.Id, FhirMapping.Response(k));
-            }
-            var body = FhirJson.Serialize(stored);
-            return new IdempotentCreate.RawCreated($"/fhir/r4/QuestionnaireResponse/{id}", body, body);
-        }, $"{Fhir}; charset=utf-8", ct).ConfigureAwait(false);
     }
 }

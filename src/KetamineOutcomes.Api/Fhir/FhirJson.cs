@@ -9,8 +9,14 @@ internal static class FhirJson
 {
     public const string MediaType = "application/fhir+json";
 
-    /// <summary>For what we write, and for reading what senders post (recoverable issues tolerated, overflow refused).</summary>
+    /// <summary>For what we write.</summary>
     public static readonly JsonSerializerOptions Options = new JsonSerializerOptions().ForFhir().UsingMode(DeserializationMode.Recoverable);
+
+    /// <summary>
+    /// For reading what senders post: strict, so a value of the wrong type, an unknown element or a missing required element
+    /// is an error with its location rather than a value kept and thrown on later (SPEC v2, Boundaries).
+    /// </summary>
+    public static readonly JsonSerializerOptions StrictOptions = new JsonSerializerOptions().ForFhir().UsingMode(DeserializationMode.Strict);
 
     public static string Serialize(Resource resource) => JsonSerializer.Serialize(resource, resource.GetType(), Options);
 

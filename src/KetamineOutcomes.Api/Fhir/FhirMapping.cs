@@ -82,7 +82,7 @@ internal static class FhirMapping
 
     public static QuestionnaireResponse Response(QuestionnaireRecord q)
     {
-        var qr = ResponseBase(q.Id, q.PatientId, q.CompletedAt, Loinc.Panel(q.Instrument));
+        var qr = ResponseBase(q.Id, q.PatientId, q.CompletedAt, Loinc.Panel(q.Instrument), q.Status);
         var codes = Loinc.Items(q.Instrument);
         for (var i = 0; i < codes.Count; i++)
         {
@@ -113,7 +113,7 @@ internal static class FhirMapping
 
     public static QuestionnaireResponse Response(CheckinRecord c)
     {
-        var qr = ResponseBase(c.Id, c.PatientId, c.CompletedAt, Loinc.CssrsPanel);
+        var qr = ResponseBase(c.Id, c.PatientId, c.CompletedAt, Loinc.CssrsPanel, c.Status);
         var a = c.Answers;
         void YesNo(string code, bool? value)
         {
@@ -139,11 +139,19 @@ internal static class FhirMapping
         return qr;
     }
 
-    private static QuestionnaireResponse ResponseBase(Guid id, Guid patientId, DateTimeOffset completedAt, string panel) => new()
+    /// <summary>The stored status as FHIR's: final → completed, amended → amended, entered-in-error → entered-in-error.</summary>
+    public static QuestionnaireResponse.QuestionnaireResponseStatus StatusOf(RecordStatus status) => status switch
+    {
+        RecordStatus.Amended => QuestionnaireResponse.QuestionnaireResponseStatus.Amended,
+        RecordStatus.EnteredInError => QuestionnaireResponse.QuestionnaireResponseStatus.EnteredInError,
+        _ => QuestionnaireResponse.QuestionnaireResponseStatus.Completed,
+    };
+
+    private static QuestionnaireResponse ResponseBase(Guid id, Guid patientId, DateTimeOffset completedAt, string panel, RecordStatus status) => new()
     {
         Id = id.ToString(),
         Questionnaire = FhirCodes.QuestionnaireCanonical(panel),
-        Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed,
+        Status = StatusOf(status),
         Subject = new ResourceReference($"Patient/{patientId}"),
         Authored = new FhirDateTime(completedAt).Value,
     };

@@ -25,9 +25,10 @@ internal sealed class OperationOutcomeWriter : IProblemDetailsWriter
                     outcome.Issue.Add(new OperationOutcome.IssueComponent
                     {
                         Severity = OperationOutcome.IssueSeverity.Error,
-                        Code = OperationOutcome.IssueType.Invalid,
+                        Code = status == StatusCodes.Status422UnprocessableEntity ? OperationOutcome.IssueType.BusinessRule : OperationOutcome.IssueType.Invalid,
                         Diagnostics = message,
-                        Expression = [field],
+                        // "body" is the whole request (unreadable JSON): there is no element to point at.
+                        Expression = field == "body" ? [] : [field],
                     });
                 }
             }

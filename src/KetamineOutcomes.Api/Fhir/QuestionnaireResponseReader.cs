@@ -6,145 +6,294 @@ using KetamineOutcomes.Core.Safety;
 
 namespace KetamineOutcomes.Api.Fhir;
 
-/// <summary>What a posted QuestionnaireResponse says, in our terms.</summary>
-internal sealed record ReadSubmission(
-    Guid PatientId, DateTimeOffset? Authored, Instrument? Instrument, int?[]? Items, int? Difficulty, CssrsAnswers? Cssrs);
+/// <summary>One instrument read from a QuestionnaireResponse: a scored questionnaire or a C-SSRS check-in.</summary>
+internal abstract record ReadInstrument;
+
+/// <summary>A PHQ-9 or GAD-7: answers in instrument order (null = unanswered) and the PHQ-9 difficulty.</summary>
+internal sealed record ReadQuestionnaire(Instrument Instrument, int?[] Items, int? Difficulty) : ReadInstrument;
+
+/// <summary>A C-SSRS screener.</summary>
+internal sealed record ReadCheckin(CssrsAnswers Answers) : ReadInstrument;
+
+/// <summary>What a posted QuestionnaireResponse says, in our terms: one entry per recognised instrument, in LOINC panel order.</summary>
+internal sealed record ReadSubmission(Guid PatientId, DateTimeOffset? Authored, RecordStatus Status, IReadOnlyList<ReadInstrument> Instruments);
 
 /// <summary>
-/// Reads PHQ-9 (44249-1), GAD-7 (69737-5) and C-SSRS screener (93373-9) responses as real senders write them: each item
-/// is recognised by its LOINC code whatever the linkId style (<c>/44250-9</c>, <c>44250-9</c>, <c>phq9-1</c>, or in
-/// <c>definition</c>); answers by LOINC answer code or ordinal value. The sender's own totals and risk are ignored.
+/// Reads PHQ-9 (44249-1), GAD-7 (69737-5) and C-SSRS screener (93373-9) answers from a strictly parsed
+/// QuestionnaireResponse as real senders write them (SPEC "FHIR R4" and v2 "Boundaries"): each item is recognised by its
+/// LOINC code whatever the linkId style (<c>/44250-9</c>, <c>44250-9</c>, <c>phq9-1</c>, a nested path, or in
+/// <c>definition</c>) and however deep in groups; answers as <see cref="FhirAnswers"/> reads them. The reader never
+/// picks: an item with two answers, the same item twice, an unreadable answer on any scored or C-SSRS item, or a
+/// declared questionnaire the items contradict is an error whose key is a FHIRPath into the sent resource. Every
+/// recognised instrument is returned (an intake form may hold PHQ-9 and C-SSRS groups). The sender's totals and risk
+/// level are ignored; they are recomputed.
 /// </summary>
 internal static partial class QuestionnaireResponseReader
 {
-    public static ReadSubmission Read(QuestionnaireResponse qr, ValidationErrors errors)
+    private const string Root = "QuestionnaireResponse";
+
+    /// <summary>The statuses stored (FHIR R4 QuestionnaireResponse.status is a modifier element).</summary>
+    public static readonly IReadOnlyDictionary<QuestionnaireResponse.QuestionnaireResponseStatus, RecordStatus> StoredStatuses =
+        new Dictionary<QuestionnaireResponse.QuestionnaireResponseStatus, RecordStatus>
+        {
+            [QuestionnaireResponse.QuestionnaireResponseStatus.Completed] = RecordStatus.Final,
+            [QuestionnaireResponse.QuestionnaireResponseStatus.Amended] = RecordStatus.Amended,
+        };
+
+    private static readonly HashSet<string> CssrsQuestions = new(StringComparer.Ordinal)
     {
-        Guid patientId = default;
-        var subject = PatientReference().Match(qr.Subject?.Reference ?? "");
-        if (!subject.Success || !Guid.TryParse(subject.Groups[1].Value, out patientId))
-            errors.Add("subject", "Must reference Patient/{id} with this service's patient id.");
-        DateTimeOffset? authored = null;
-        if (qr.AuthoredElement?.Value is { } text)
-        {
-            if (HasTimeAndOffset(text) && qr.AuthoredElement.TryToDateTimeOffset(out var at)) authored = at;
-            else errors.Add("authored", "Must be a dateTime with time and offset, e.g. 2026-03-02T09:30:00Z.");
-        }
+        Loinc.CssrsWishToBeDead, Loinc.CssrsSuicidalThoughts, Loinc.CssrsMethod, Loinc.CssrsIntent, Loinc.CssrsPlan, Loinc.CssrsBehavior, Loinc.CssrsBehaviorRecent,
+    };
 
-        var answers = new Dictionary<string, QuestionnaireResponse.AnswerComponent>(StringComparer.Ordinal);
-        foreach (var item in Flatten(qr.Item))
-        {
-            if (CodeOf(item) is { } code && item.Answer.Count > 0) answers.TryAdd(code, item.Answer[0]);
-        }
+    /// <summary>Codes a sender may include that we recompute and therefore ignore: totals and the C-SSRS risk level.</summary>
+    private static readonly HashSet<string> Recomputed = new(StringComparer.Ordinal) { Loinc.Phq9Total, Loinc.Gad7Total, Loinc.CssrsRisk };
 
-        var canonical = qr.Questionnaire ?? "";
-        var kind = canonical.Contains(Loinc.Phq9Panel, StringComparison.Ordinal) || answers.Keys.Any(Loinc.Phq9Items.Contains) ? "phq9"
-            : canonical.Contains(Loinc.Gad7Panel, StringComparison.Ordinal) || answers.Keys.Any(Loinc.Gad7Items.Contains) ? "gad7"
-            : canonical.Contains(Loinc.CssrsPanel, StringComparison.Ordinal) || answers.ContainsKey(Loinc.CssrsWishToBeDead) ? "cssrs"
-            : null;
-        switch (kind)
-        {
-            case "phq9" or "gad7":
-                var instrument = kind == "phq9" ? Instrument.Phq9 : Instrument.Gad7;
-                var codes = Loinc.Items(instrument);
-                var items = new int?[codes.Count];
-                for (var i = 0; i < codes.Count; i++)
-                {
-                    if (!answers.TryGetValue(codes[i], out var a)) continue;
-                    items[i] = ScoreOf(a);
-                    if (items[i] is null) errors.Add($"items[{i}]", $"Item {codes[i]}: answer must be a LOINC answer code (LL358-3) or an ordinal value 0–3.");
-                }
-                if (instrument == Instrument.Phq9 && !answers.ContainsKey(Loinc.Phq9Item9))
-                    errors.Add("items[8]", $"PHQ-9 item 9 ({Loinc.Phq9Item9}, thoughts of being better off dead or of self-harm) is a safety item and must be answered.");
-                int? difficulty = null;
-                if (instrument == Instrument.Phq9 && answers.TryGetValue(Loinc.Phq9Difficulty, out var d))
-                    difficulty = d.Value is Coding dc && dc.Code is { } dcode && Loinc.DifficultyAnswers.TryGetValue(dcode, out var dv) ? dv : OrdinalOf(d);
-                return new ReadSubmission(patientId, authored, instrument, items, difficulty, null);
-            case "cssrs":
-                bool? Yes(string code) => answers.TryGetValue(code, out var a) ? YesNoOf(a) : null;
-                var q1 = Yes(Loinc.CssrsWishToBeDead);
-                var q2 = Yes(Loinc.CssrsSuicidalThoughts);
-                var q6 = Yes(Loinc.CssrsBehavior);
-                if (q1 is null) errors.Add("wishToBeDead", $"C-SSRS question 1 ({Loinc.CssrsWishToBeDead}) must be answered yes or no.");
-                if (q2 is null) errors.Add("suicidalThoughts", $"C-SSRS question 2 ({Loinc.CssrsSuicidalThoughts}) must be answered yes or no.");
-                if (q6 is null) errors.Add("suicidalBehavior", $"C-SSRS question 6 ({Loinc.CssrsBehavior}) must be answered yes or no.");
-                var behavior = q6 != true ? SuicidalBehavior.None
-                    : Yes(Loinc.CssrsBehaviorRecent) == true ? SuicidalBehavior.Within3Months : SuicidalBehavior.Over3MonthsAgo;
-                var cssrs = q1 is null || q2 is null || q6 is null ? null
-                    : new CssrsAnswers(q1.Value, q2.Value, Yes(Loinc.CssrsMethod), Yes(Loinc.CssrsIntent), Yes(Loinc.CssrsPlan), behavior);
-                return new ReadSubmission(patientId, authored, null, null, null, cssrs);
-            default:
-                errors.Add("questionnaire", $"Not a supported questionnaire: send PHQ-9 ({Loinc.Phq9Panel}), GAD-7 ({Loinc.Gad7Panel}) or C-SSRS screener ({Loinc.CssrsPanel}) items with LOINC codes.");
-                return new ReadSubmission(patientId, authored, null, null, null, null);
-        }
-    }
-
-    private static IEnumerable<QuestionnaireResponse.ItemComponent> Flatten(IEnumerable<QuestionnaireResponse.ItemComponent> items)
+    /// <summary>
+    /// Reads the response. The status is checked first (an in-progress or stopped response is not an assessment to score,
+    /// so its missing answers are not reported as errors): a status other than completed or amended throws
+    /// <see cref="Errors.UnprocessableContentException"/> (422). Everything else goes into <paramref name="errors"/>.
+    /// </summary>
+    /// <param name="fhirBase">This server's FHIR base URL; an absolute reference elsewhere is refused.</param>
+    public static ReadSubmission Read(QuestionnaireResponse qr, string fhirBase, ValidationErrors errors)
     {
-        foreach (var item in items)
-        {
-            yield return item;
-            foreach (var child in Flatten(item.Item)) yield return child;
-            foreach (var nested in Flatten(item.Answer.SelectMany(a => a.Item))) yield return nested;
-        }
-    }
+        var status = StatusOf(qr);
+        FhirReferences.Check(qr, fhirBase, errors);
+        var patientId = SubjectOf(qr, fhirBase, errors);
+        var authored = AuthoredOf(qr, errors);
 
-    /// <summary>The item's LOINC code from its linkId, its definition, or a <c>phq9-N</c>/<c>gad7-N</c> position.</summary>
-    private static string? CodeOf(QuestionnaireResponse.ItemComponent item)
-    {
-        foreach (var text in new[] { item.LinkId, item.Definition })
+        var found = new Dictionary<string, Found>(StringComparer.Ordinal);
+        for (var i = 0; i < qr.Item.Count; i++) Collect(qr.Item[i], $"{Root}.item[{i}]", found, errors);
+
+        var present = new List<string>(3);
+        if (found.Keys.Any(k => Loinc.Phq9Items.Contains(k) || k == Loinc.Phq9Difficulty)) present.Add(Loinc.Phq9Panel);
+        if (found.Keys.Any(Loinc.Gad7Items.Contains)) present.Add(Loinc.Gad7Panel);
+        if (found.Keys.Any(CssrsQuestions.Contains)) present.Add(Loinc.CssrsPanel);
+        CheckDeclared(qr.Questionnaire, present, errors);
+
+        var instruments = new List<ReadInstrument>(present.Count);
+        foreach (var panel in present)
         {
-            if (text is null) continue;
-            var code = LoincCode().Match(text);
-            if (code.Success) return code.Value;
-            var position = PositionalLinkId().Match(text);
-            if (position.Success)
+            instruments.Add(panel switch
             {
-                var list = position.Groups[1].Value.Equals("phq9", StringComparison.OrdinalIgnoreCase) ? Loinc.Phq9Items : Loinc.Gad7Items;
-                var n = int.Parse(position.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-                if (n >= 1 && n <= list.Count) return list[n - 1];
-            }
+                Loinc.Phq9Panel => Scored(Instrument.Phq9, found, errors),
+                Loinc.Gad7Panel => Scored(Instrument.Gad7, found, errors),
+                _ => Cssrs(found, errors),
+            });
         }
+        return new ReadSubmission(patientId, authored, status, instruments);
+    }
+
+    /// <summary>A recognised item and where it is in the sent resource.</summary>
+    private sealed record Found(string Code, QuestionnaireResponse.ItemComponent Item, string Path);
+
+    private static RecordStatus StatusOf(QuestionnaireResponse qr)
+    {
+        if (qr.Status is { } s && StoredStatuses.TryGetValue(s, out var stored)) return stored;
+        var wire = qr.Status is { } given ? Hl7.Fhir.Utility.EnumUtility.GetLiteral(given) : "(none)";
+        throw new Errors.UnprocessableContentException($"{Root}.status",
+            $"Status '{wire}' is not stored: only completed and amended responses are scored and kept. An in-progress, stopped or " +
+            "entered-in-error response is not a finished assessment (status is a FHIR modifier element); send it again once completed.");
+    }
+
+    private static Guid SubjectOf(QuestionnaireResponse qr, string fhirBase, ValidationErrors errors)
+    {
+        var reference = qr.Subject?.Reference;
+        if (reference is not null && reference.StartsWith(fhirBase + "/", StringComparison.Ordinal)) reference = reference[(fhirBase.Length + 1)..];
+        else if (reference is not null && Uri.TryCreate(reference, UriKind.Absolute, out _)) return default; // another server's: FhirReferences said so
+        var m = reference is null ? null : PatientReference().Match(reference);
+        if (m is { Success: true } && Guid.TryParse(m.Groups[1].Value, out var id)) return id;
+        errors.Add($"{Root}.subject", "Must be a reference Patient/{id} to a patient of this service (an id this service assigned).");
+        return default;
+    }
+
+    private static DateTimeOffset? AuthoredOf(QuestionnaireResponse qr, ValidationErrors errors)
+    {
+        if (qr.AuthoredElement is not { Value: { } text } element) return null;
+        if (text.Contains('T', StringComparison.Ordinal) && TimeWithOffset().IsMatch(text) && element.TryToDateTimeOffset(out var at)) return at;
+        errors.Add($"{Root}.authored", "Must be a dateTime with a time and an offset, e.g. 2026-03-02T09:30:00Z or 2026-03-02T10:30:00+01:00.");
         return null;
     }
 
-    private static int? ScoreOf(QuestionnaireResponse.AnswerComponent a) =>
-        a.Value is Coding c && c.Code is { } code && Loinc.FrequencyAnswers.TryGetValue(code, out var v) ? v : OrdinalOf(a);
-
-    /// <summary>An ordinal from valueInteger, an integral valueDecimal, or the ordinalValue/itemWeight extension.</summary>
-    private static int? OrdinalOf(QuestionnaireResponse.AnswerComponent a)
+    /// <summary>Walks an item, its child items and the items nested under its answers, recording each recognised code once.</summary>
+    private static void Collect(QuestionnaireResponse.ItemComponent item, string path, Dictionary<string, Found> found, ValidationErrors errors)
     {
-        switch (a.Value)
+        if (CodeOf(item, path, errors) is { } code && !Recomputed.Contains(code))
         {
-            case Integer { Value: { } i }: return i;
-            case FhirDecimal { Value: { } d } when d == decimal.Truncate(d): return (int)d;
+            if (found.TryGetValue(code, out var first))
+                errors.Add(path, $"Item {code} appears more than once (first at {first.Path}); which answer is meant cannot be told. Send it once.");
+            else found[code] = new Found(code, item, path);
         }
-        var ext = a.Value?.Extension.Concat(a.Extension).FirstOrDefault(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension);
-        return ext?.Value switch
+        for (var i = 0; i < item.Item.Count; i++) Collect(item.Item[i], $"{path}.item[{i}]", found, errors);
+        for (var a = 0; a < item.Answer.Count; a++)
         {
-            FhirDecimal { Value: { } d } when d == decimal.Truncate(d) => (int)d,
-            Integer { Value: { } i } => i,
-            _ => null,
-        };
+            for (var i = 0; i < item.Answer[a].Item.Count; i++) Collect(item.Answer[a].Item[i], $"{path}.answer[{a}].item[{i}]", found, errors);
+        }
     }
 
-    private static bool? YesNoOf(QuestionnaireResponse.AnswerComponent a) => a.Value switch
+    /// <summary>
+    /// The item's LOINC code (one of ours), from its linkId and its definition: the last LOINC-shaped code in each (a nested
+    /// linkId such as <c>/44249-1/44250-9</c> ends with the item's own), or a <c>phq9-N</c> / <c>gad7-N</c> position. When
+    /// linkId and definition name two different known codes the item is ambiguous: an error, no code.
+    /// </summary>
+    private static string? CodeOf(QuestionnaireResponse.ItemComponent item, string path, ValidationErrors errors)
     {
-        FhirBoolean { Value: { } b } => b,
-        Coding { Code: Loinc.Yes } => true,
-        Coding { Code: Loinc.No } => false,
-        _ => null,
-    };
+        var fromLinkId = Known(item.LinkId);
+        var fromDefinition = Known(item.Definition);
+        if (fromLinkId is not null && fromDefinition is not null && fromLinkId != fromDefinition)
+        {
+            errors.Add(path, $"linkId names item {fromLinkId} but definition names {fromDefinition}; send one item per question.");
+            return null;
+        }
+        return fromLinkId ?? fromDefinition;
 
-    private static bool HasTimeAndOffset(string value) => value.Contains('T', StringComparison.Ordinal) && TimeWithOffset().IsMatch(value);
+        static string? Known(string? text)
+        {
+            if (string.IsNullOrEmpty(text)) return null;
+            var codes = LoincCode().Matches(text);
+            if (codes.Count > 0)
+            {
+                var code = codes[^1].Value;
+                return IsKnown(code) ? code : null;
+            }
+            var position = PositionalLinkId().Match(text);
+            if (!position.Success) return null;
+            var list = position.Groups[1].Value.Equals("phq9", StringComparison.OrdinalIgnoreCase) ? Loinc.Phq9Items : Loinc.Gad7Items;
+            return int.TryParse(position.Groups[2].ValueSpan, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= list.Count
+                ? list[n - 1] : null;
+        }
+    }
 
-    [GeneratedRegex(@"^(?:.*/)?Patient/([0-9a-fA-F-]{36})$")]
+    private static bool IsKnown(string code) =>
+        Loinc.Phq9Items.Contains(code) || Loinc.Gad7Items.Contains(code) || CssrsQuestions.Contains(code) || code == Loinc.Phq9Difficulty || Recomputed.Contains(code);
+
+    /// <summary>A declared questionnaire naming one of our panels must agree with the instruments its items hold.</summary>
+    private static void CheckDeclared(string? canonical, List<string> present, ValidationErrors errors)
+    {
+        if (present.Count == 0)
+        {
+            errors.Add($"{Root}.item", $"No PHQ-9 ({Loinc.Phq9Panel}), GAD-7 ({Loinc.Gad7Panel}) or C-SSRS screener ({Loinc.CssrsPanel}) item was found: " +
+                "identify items by LOINC code in linkId or definition (e.g. /44250-9).");
+            return;
+        }
+        if (canonical is null) return;
+        var declared = LoincCode().Matches(canonical).Select(m => m.Value)
+            .Where(c => c is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel).Distinct().ToList();
+        if (declared.Count == 0) return; // an intake form of the sender's own: its items decide
+        if (declared.Count > 1 || present.Count != 1 || present[0] != declared[0])
+        {
+            errors.Add($"{Root}.questionnaire",
+                $"Declares {string.Join(", ", declared)} but the items are of {string.Join(", ", present)}; the declared questionnaire and its items must agree.");
+        }
+    }
+
+    private static ReadQuestionnaire Scored(Instrument instrument, Dictionary<string, Found> found, ValidationErrors errors)
+    {
+        var codes = Loinc.Items(instrument);
+        var items = new int?[codes.Count];
+        var paths = new string?[codes.Count];
+        var unread = new bool[codes.Count];
+        for (var i = 0; i < codes.Count; i++)
+        {
+            if (!found.TryGetValue(codes[i], out var f)) continue;
+            paths[i] = f.Path;
+            var before = errors.Count;
+            items[i] = f.Item.Answer.Count == 0 ? null : One(f, errors) is { } answer ? Read(answer, Loinc.FrequencyAnswers, f, errors) : null;
+            unread[i] = errors.Count > before;
+        }
+        int? difficulty = null;
+        if (instrument == Instrument.Phq9 && found.TryGetValue(Loinc.Phq9Difficulty, out var d) && One(d, errors) is { } da)
+            difficulty = Read(da, Loinc.DifficultyAnswers, d, errors);
+
+        // The scoring rules (ranges, how many may be unanswered, item 9 required) are Core's; only their keys are ours.
+        // An answer already refused stands in as 0 here, so it is not also counted as unanswered.
+        var scoring = new ValidationErrors();
+        QuestionnaireScoring.Validate(instrument, items.Select((v, i) => unread[i] ? 0 : v).ToArray(), difficulty, scoring);
+        foreach (var (key, messages) in scoring.ToDictionary())
+        {
+            var index = ItemIndex().Match(key);
+            string path;
+            if (index.Success)
+            {
+                var i = int.Parse(index.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
+                path = paths[i] is { } p ? $"{p}.answer" : $"{Root}.item";
+                messages[0] = $"Item {codes[i]}: {messages[0]}";
+            }
+            else path = key == "difficulty" && found.TryGetValue(Loinc.Phq9Difficulty, out var df) ? $"{df.Path}.answer" : $"{Root}.item";
+            foreach (var message in messages) errors.Add(path, message);
+        }
+        return new ReadQuestionnaire(instrument, items, difficulty);
+    }
+
+    private static ReadCheckin Cssrs(Dictionary<string, Found> found, ValidationErrors errors)
+    {
+        bool? Answer(string code, bool required)
+        {
+            if (!found.TryGetValue(code, out var f) || f.Item.Answer.Count == 0)
+            {
+                if (required) errors.Add(f?.Path ?? $"{Root}.item", $"C-SSRS question {code} must be answered yes or no ({FhirAnswers.YesNoForms}).");
+                return null;
+            }
+            if (One(f, errors) is not { } answer) return null;
+            if (FhirAnswers.YesNo(answer) is { } yes) return yes;
+            errors.Add($"{f.Path}.answer[0].value", $"C-SSRS question {code}: {FhirAnswers.Describe(answer)} is not a yes or no. Accepted: {FhirAnswers.YesNoForms}.");
+            return null;
+        }
+
+        var q1 = Answer(Loinc.CssrsWishToBeDead, required: true);
+        var q2 = Answer(Loinc.CssrsSuicidalThoughts, required: true);
+        var q3 = Answer(Loinc.CssrsMethod, required: false);
+        var q4 = Answer(Loinc.CssrsIntent, required: false);
+        var q5 = Answer(Loinc.CssrsPlan, required: false);
+        var q6 = Answer(Loinc.CssrsBehavior, required: true);
+        // Q6b is asked when Q6 is yes: without it "within 3 months" (high risk) cannot be told from "over 3 months ago".
+        var recent = Answer(Loinc.CssrsBehaviorRecent, required: q6 == true);
+        if (q6 == false && recent == true)
+        {
+            errors.Add($"{found[Loinc.CssrsBehaviorRecent].Path}.answer",
+                $"{Loinc.CssrsBehaviorRecent} (within the past 3 months) is yes while {Loinc.CssrsBehavior} (any suicidal behaviour) is no; the answers contradict each other.");
+        }
+        var behavior = q6 != true ? SuicidalBehavior.None : recent == true ? SuicidalBehavior.Within3Months : SuicidalBehavior.Over3MonthsAgo;
+        var answers = new CssrsAnswers(q1 ?? false, q2 ?? false, q3, q4, q5, behavior);
+
+        var rules = new ValidationErrors();
+        CssrsRules.Validate(answers, rules);
+        foreach (var (key, messages) in rules.ToDictionary())
+        {
+            var code = key switch { "thoughtsOfMethod" => Loinc.CssrsMethod, "intent" => Loinc.CssrsIntent, _ => Loinc.CssrsPlan };
+            foreach (var message in messages) errors.Add($"{found[code].Path}.answer", $"C-SSRS question {code}: {message.Replace("suicidalThoughts", Loinc.CssrsSuicidalThoughts, StringComparison.Ordinal)}");
+        }
+        return new ReadCheckin(answers);
+    }
+
+    /// <summary>The item's one answer; none → null (unanswered); more than one → an error, never the first.</summary>
+    private static QuestionnaireResponse.AnswerComponent? One(Found f, ValidationErrors errors)
+    {
+        if (f.Item.Answer.Count > 1)
+        {
+            errors.Add($"{f.Path}.answer", $"Item {f.Code} has {f.Item.Answer.Count} answers; it takes exactly one, and which one is meant cannot be told.");
+            return null;
+        }
+        return f.Item.Answer.Count == 1 ? f.Item.Answer[0] : null;
+    }
+
+    private static int? Read(QuestionnaireResponse.AnswerComponent answer, IReadOnlyDictionary<string, int> codes, Found f, ValidationErrors errors)
+    {
+        if (FhirAnswers.Score(answer, codes, out var why) is { } score) return score;
+        errors.Add($"{f.Path}.answer[0].value", $"Item {f.Code}: {FhirAnswers.Describe(answer)} cannot be read: {why} Accepted: {FhirAnswers.ScoreForms}.");
+        return null;
+    }
+
+    [GeneratedRegex(@"^Patient/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     private static partial Regex PatientReference();
 
-    [GeneratedRegex(@"\d{4,5}-\d")]
+    [GeneratedRegex(@"(?<![\d-])\d{4,5}-\d(?![\d])")]
     private static partial Regex LoincCode();
 
     [GeneratedRegex(@"^/?(phq9|gad7)[-_.]?(\d{1,2})$", RegexOptions.IgnoreCase)]
     private static partial Regex PositionalLinkId();
+
+    [GeneratedRegex(@"^items\[(\d+)\]$")]
+    private static partial Regex ItemIndex();
 
     [GeneratedRegex(@"(Z|[+-]\d{2}:\d{2})$")]
     private static partial Regex TimeWithOffset();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Submissions;
+using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Patients;
 using KetamineOutcomes.Core.Safety;
@@ -58,13 +59,13 @@ internal sealed class DemoCohortSeeder(Database db, TimeProvider clock, IOptions
                 foreach (var q in p.Questionnaires)
                 {
                     await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patient.Id, q.Instrument, At(q.Day, q.Hour), q.Items, q.Difficulty,
-                        "demo-seed", now, NoNotifications, t).ConfigureAwait(false);
+                        "demo-seed", RecordStatus.Final, now, NoNotifications, t).ConfigureAwait(false);
                 }
                 foreach (var k in p.Checkins)
                 {
                     await SubmissionWriter.InsertCheckinAsync(c, tx, patient.Id, At(k.Day, k.Hour),
                         new CssrsAnswers(k.WishToBeDead, k.SuicidalThoughts, k.ThoughtsOfMethod, k.Intent, k.Plan, k.SuicidalBehavior),
-                        "demo-seed", now, NoNotifications, t).ConfigureAwait(false);
+                        "demo-seed", RecordStatus.Final, now, NoNotifications, t).ConfigureAwait(false);
                 }
             }
             return cohort.Patients.Count;

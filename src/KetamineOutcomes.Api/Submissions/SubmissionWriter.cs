@@ -1,5 +1,6 @@
 using System.Data.Common;
 using KetamineOutcomes.Api.Webhooks;
+using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Data.Stores;
@@ -13,14 +14,14 @@ namespace KetamineOutcomes.Api.Submissions;
 /// </summary>
 internal static class SubmissionWriter
 {
-    /// <summary>Inserts a validated questionnaire; returns it with the alert it raised.</summary>
+    /// <summary>Inserts a validated questionnaire with its status (final, or amended as a FHIR sender said); returns it with the alert it raised.</summary>
     public static async Task<(QuestionnaireRecord Questionnaire, SafetyAlertRecord? Alert)> InsertQuestionnaireAsync(
         DbConnection c, DbTransaction tx, Guid patientId, Instrument instrument, DateTimeOffset completedAt, IReadOnlyList<int?> items,
-        int? difficulty, string? source, DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
+        int? difficulty, string? source, RecordStatus status, DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
     {
         var score = QuestionnaireScoring.Score(instrument, items);
         var q = new QuestionnaireRecord(Guid.CreateVersion7(), patientId, instrument, completedAt, items, difficulty, source,
-            score.Total, score.Severity, score.Prorated, now);
+            score.Total, score.Severity, score.Prorated, now, status);
         await QuestionnaireStore.InsertAsync(c, tx, q, ct).ConfigureAwait(false);
         SafetyAlertRecord? alert = null;
         if (SafetyAlertRules.ForQuestionnaire(instrument, items) is { } level)
@@ -35,10 +36,10 @@ internal static class SubmissionWriter
     /// <summary>Inserts a validated C-SSRS check-in; returns it with the alert it raised.</summary>
     public static async Task<(CheckinRecord Checkin, SafetyAlertRecord? Alert)> InsertCheckinAsync(
         DbConnection c, DbTransaction tx, Guid patientId, DateTimeOffset completedAt, CssrsAnswers answers, string? source,
-        DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
+        RecordStatus status, DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
     {
         var risk = CssrsRules.RiskOf(answers);
-        var checkin = new CheckinRecord(Guid.CreateVersion7(), patientId, completedAt, answers, risk, source, now);
+        var checkin = new CheckinRecord(Guid.CreateVersion7(), patientId, completedAt, answers, risk, source, now, status);
         await CheckinStore.InsertAsync(c, tx, checkin, ct).ConfigureAwait(false);
         SafetyAlertRecord? alert = null;
         if (SafetyAlertRules.ForCheckin(risk) is { } level)

@@ -12,7 +12,7 @@ public static class CheckinStore
     private const string Columns = """
         id AS Id, patient_id AS PatientId, completed_at AS CompletedAt, wish_to_be_dead AS WishToBeDead, suicidal_thoughts AS SuicidalThoughts,
         thoughts_of_method AS ThoughtsOfMethod, intent AS Intent, plan AS Plan, suicidal_behavior AS SuicidalBehavior,
-        risk_level AS RiskLevel, source AS Source, created_at AS CreatedAt
+        risk_level AS RiskLevel, source AS Source, created_at AS CreatedAt, status AS Status
         """;
 
     private sealed class Row
@@ -29,12 +29,13 @@ public static class CheckinStore
         public string RiskLevel { get; set; } = "";
         public string? Source { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
+        public string Status { get; set; } = "";
 
         public CheckinRecord ToRecord() => new(
             Id, PatientId, CompletedAt,
             new CssrsAnswers(WishToBeDead == 1, SuicidalThoughts == 1, Bool(ThoughtsOfMethod), Bool(Intent), Bool(Plan),
                 WireNames.Parse<SuicidalBehavior>(SuicidalBehavior)),
-            WireNames.Parse<RiskLevel>(RiskLevel), Source, CreatedAt);
+            WireNames.Parse<RiskLevel>(RiskLevel), Source, CreatedAt, WireNames.Parse<RecordStatus>(Status));
 
         private static bool? Bool(long? v) => v is null ? null : v == 1;
     }
@@ -43,9 +44,9 @@ public static class CheckinStore
     {
         const string sql = """
             INSERT INTO suicidality_checkins (id, patient_id, completed_at, wish_to_be_dead, suicidal_thoughts, thoughts_of_method,
-                intent, plan, suicidal_behavior, risk_level, source, created_at)
+                intent, plan, suicidal_behavior, risk_level, source, created_at, status)
             VALUES (@Id, @PatientId, @CompletedAt, @WishToBeDead, @SuicidalThoughts, @ThoughtsOfMethod,
-                @Intent, @Plan, @SuicidalBehavior, @RiskLevel, @Source, @CreatedAt)
+                @Intent, @Plan, @SuicidalBehavior, @RiskLevel, @Source, @CreatedAt, @Status)
             """;
         var a = r.Answers;
         return c.ExecuteAsync(new CommandDefinition(sql, new
@@ -54,7 +55,7 @@ public static class CheckinStore
             WishToBeDead = Int(a.WishToBeDead), SuicidalThoughts = Int(a.SuicidalThoughts),
             ThoughtsOfMethod = Int(a.ThoughtsOfMethod), Intent = Int(a.Intent), Plan = Int(a.Plan),
             SuicidalBehavior = WireNames.Of(a.SuicidalBehavior), RiskLevel = WireNames.Of(r.RiskLevel),
-            r.Source, CreatedAt = DbTime.ToDb(r.CreatedAt),
+            r.Source, CreatedAt = DbTime.ToDb(r.CreatedAt), Status = WireNames.Of(r.Status),
         }, tx, cancellationToken: ct));
     }
 

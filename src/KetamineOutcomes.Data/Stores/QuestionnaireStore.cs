@@ -13,7 +13,7 @@ public static class QuestionnaireStore
 {
     private const string Columns = """
         id AS Id, patient_id AS PatientId, instrument AS Instrument, completed_at AS CompletedAt, items AS Items,
-        difficulty AS Difficulty, source AS Source, total_score AS TotalScore, severity AS Severity, prorated AS Prorated, created_at AS CreatedAt
+        difficulty AS Difficulty, source AS Source, total_score AS TotalScore, severity AS Severity, prorated AS Prorated, created_at AS CreatedAt, status AS Status
         """;
 
     private sealed class Row
@@ -29,17 +29,18 @@ public static class QuestionnaireStore
         public string Severity { get; set; } = "";
         public long Prorated { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
+        public string Status { get; set; } = "";
 
         public QuestionnaireRecord ToRecord() => new(
             Id, PatientId, WireNames.Parse<Instrument>(Instrument), CompletedAt, JsonSerializer.Deserialize<int?[]>(Items) ?? [],
-            (int?)Difficulty, Source, (int)TotalScore, WireNames.Parse<Severity>(Severity), Prorated == 1, CreatedAt);
+            (int?)Difficulty, Source, (int)TotalScore, WireNames.Parse<Severity>(Severity), Prorated == 1, CreatedAt, WireNames.Parse<RecordStatus>(Status));
     }
 
     public static Task InsertAsync(DbConnection c, DbTransaction tx, QuestionnaireRecord q, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO questionnaires (id, patient_id, instrument, completed_at, items, difficulty, source, total_score, severity, prorated, item9, created_at)
-            VALUES (@Id, @PatientId, @Instrument, @CompletedAt, @Items, @Difficulty, @Source, @TotalScore, @Severity, @Prorated, @Item9, @CreatedAt)
+            INSERT INTO questionnaires (id, patient_id, instrument, completed_at, items, difficulty, source, total_score, severity, prorated, item9, created_at, status)
+            VALUES (@Id, @PatientId, @Instrument, @CompletedAt, @Items, @Difficulty, @Source, @TotalScore, @Severity, @Prorated, @Item9, @CreatedAt, @Status)
             """;
         return c.ExecuteAsync(new CommandDefinition(sql, new
         {
@@ -47,7 +48,7 @@ public static class QuestionnaireStore
             Items = JsonSerializer.Serialize(q.Items), q.Difficulty, q.Source, q.TotalScore,
             Severity = WireNames.Of(q.Severity), Prorated = q.Prorated ? 1 : 0,
             Item9 = q.Instrument == Instrument.Phq9 ? q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null,
-            CreatedAt = DbTime.ToDb(q.CreatedAt),
+            CreatedAt = DbTime.ToDb(q.CreatedAt), Status = WireNames.Of(q.Status),
         }, tx, cancellationToken: ct));
     }
 

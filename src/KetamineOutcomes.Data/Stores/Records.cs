@@ -1,3 +1,4 @@
+using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Patients;
 using KetamineOutcomes.Core.Safety;
@@ -18,10 +19,11 @@ public sealed record InfusionRecord(
 
 public sealed record QuestionnaireRecord(
     Guid Id, Guid PatientId, Instrument Instrument, DateTimeOffset CompletedAt, IReadOnlyList<int?> Items, int? Difficulty,
-    string? Source, int TotalScore, Severity Severity, bool Prorated, DateTimeOffset CreatedAt);
+    string? Source, int TotalScore, Severity Severity, bool Prorated, DateTimeOffset CreatedAt, RecordStatus Status = RecordStatus.Final);
 
 public sealed record CheckinRecord(
-    Guid Id, Guid PatientId, DateTimeOffset CompletedAt, CssrsAnswers Answers, RiskLevel RiskLevel, string? Source, DateTimeOffset CreatedAt);
+    Guid Id, Guid PatientId, DateTimeOffset CompletedAt, CssrsAnswers Answers, RiskLevel RiskLevel, string? Source, DateTimeOffset CreatedAt,
+    RecordStatus Status = RecordStatus.Final);
 
 public sealed record SafetyAlertRecord(
     Guid Id, Guid PatientId, AlertLevel Level, AlertTrigger Trigger, Guid? QuestionnaireId, Guid? CheckinId,

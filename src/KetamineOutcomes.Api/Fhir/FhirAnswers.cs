@@ -1,0 +1,120 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using KetamineOutcomes.Core.Instruments;
+
+namespace KetamineOutcomes.Api.Fhir;
+
+/// <summary>
+/// Reads one QuestionnaireResponse answer as a score or a yes/no, or says why it cannot (SPEC v2, Boundaries). Nothing
+/// is guessed: an answer is readable only from codings and values listed here, and when two readings of the same answer
+/// disagree (a LOINC answer code and its ordinalValue) the answer is unreadable.
+/// </summary>
+internal static class FhirAnswers
+{
+    public const string Snomed = "http://snomed.info/sct";
+
+    /// <summary>SNOMED CT 373066001 "Yes" and 373067005 "No", as some EHR intake forms code yes/no questions.</summary>
+    public const string SnomedYes = "373066001", SnomedNo = "373067005";
+
+    /// <summary>What yes/no answers are accepted, for messages and the CapabilityStatement.</summary>
+    public const string YesNoForms =
+        $"valueBoolean, or valueCoding {Loinc.System} {Loinc.Yes} (yes) / {Loinc.No} (no), or {Snomed} {SnomedYes} (yes) / {SnomedNo} (no)";
+
+    /// <summary>What scored answers are accepted, for messages and the CapabilityStatement.</summary>
+    public const string ScoreForms =
+        $"valueCoding {Loinc.System} LA6568-5 (0), LA6569-3 (1), LA6570-1 (2), LA6571-9 (3) (LOINC LL358-3; LA18938-3 = 2 on GAD-7 item 2), " +
+        "valueInteger, an integral valueDecimal, or a coding carrying an ordinalValue/itemWeight extension";
+
+    /// <summary>
+    /// A 0–3-style ordinal: a known LOINC frequency code, valueInteger, an integral valueDecimal, or the ordinalValue /
+    /// itemWeight extension on the value or the answer. Null with <paramref name="why"/> when unreadable or ambiguous.
+    /// The range is checked by the scoring rules, not here.
+    /// </summary>
+    public static int? Score(QuestionnaireResponse.AnswerComponent answer, IReadOnlyDictionary<string, int> codes, out string? why)
+    {
+        var readings = new List<int>(2);
+        why = null;
+        switch (answer.Value)
+        {
+            case Coding c when c.System == Loinc.System:
+                if (c.Code is { } code && codes.TryGetValue(code, out var v)) readings.Add(v);
+                else
+                {
+                    why = $"LOINC answer code '{c.Code}' is not an answer of this item.";
+                    return null;
+                }
+                break;
+            case Coding:
+                break; // a local coding: readable only through its ordinalValue/itemWeight extension
+            case Integer { Value: { } i }:
+                readings.Add(i);
+                break;
+            case FhirDecimal { Value: { } d }:
+                if (Integral(d) is { } n) readings.Add(n);
+                else
+                {
+                    why = $"valueDecimal {d.ToString(CultureInfo.InvariantCulture)} is not a whole number.";
+                    return null;
+                }
+                break;
+            case null:
+                why = "The answer has no value.";
+                return null;
+            default:
+                why = $"A {answer.Value.TypeName} answer cannot be scored.";
+                return null;
+        }
+        var weights = (answer.Value?.Extension ?? []).Concat(answer.Extension)
+            .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension);
+        foreach (var weight in weights)
+        {
+            var n = weight.Value switch
+            {
+                FhirDecimal { Value: { } d } => Integral(d),
+                Integer { Value: { } i } => i,
+                _ => null,
+            };
+            if (n is null)
+            {
+                why = $"Extension {weight.Url} must carry a whole number.";
+                return null;
+            }
+            readings.Add(n.Value);
+        }
+        if (readings.Count == 0)
+        {
+            why = "A coding outside LOINC needs an ordinalValue or itemWeight extension to be scored.";
+            return null;
+        }
+        if (readings.Distinct().Count() > 1)
+        {
+            why = $"The answer's code and its ordinal weight disagree ({string.Join(" vs ", readings.Distinct())}).";
+            return null;
+        }
+        return readings[0];
+    }
+
+    /// <summary>Yes (true) or no (false) from valueBoolean, LOINC LA33-6/LA32-8 or SNOMED CT 373066001/373067005.</summary>
+    public static bool? YesNo(QuestionnaireResponse.AnswerComponent answer) => answer.Value switch
+    {
+        FhirBoolean { Value: { } b } => b,
+        Coding { System: Loinc.System, Code: Loinc.Yes } => true,
+        Coding { System: Loinc.System, Code: Loinc.No } => false,
+        Coding { System: Snomed, Code: SnomedYes } => true,
+        Coding { System: Snomed, Code: SnomedNo } => false,
+        _ => null,
+    };
+
+    /// <summary>A short description of an answer's value for messages (no free text is echoed: it may hold PHI).</summary>
+    public static string Describe(QuestionnaireResponse.AnswerComponent answer) => answer.Value switch
+    {
+        null => "no value",
+        Coding c => $"valueCoding {c.System ?? "(no system)"}|{c.Code}",
+        FhirBoolean b => $"valueBoolean {b.Value}",
+        Integer i => $"valueInteger {i.Value}",
+        FhirDecimal d => $"valueDecimal {d.Value?.ToString(CultureInfo.InvariantCulture)}",
+        var v => $"a {v.TypeName} value",
+    };
+
+    private static int? Integral(decimal d) => d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : null;
+}
