@@ -1,0 +1,182 @@
+#nullable disable warnings // Firely POCOs are loosely annotated; the assertions check for nulls themselves.
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Hl7.Fhir.Model;
+using static KetamineOutcomes.Api.Tests.Fhir.QuestionnaireResponseJson;
+using Task = System.Threading.Tasks.Task;
+
+namespace KetamineOutcomes.Api.Tests.Fhir;
+
+/// <summary>What the FHIR door accepts since issue 16: every instrument of a response, every yes/no coding, the status as sent.</summary>
+public sealed class FhirIngestAcceptanceTests : ApiTest
+{
+    private readonly WebhookReceiver _receiver;
+
+    public FhirIngestAcceptanceTests() : this(new WebhookReceiver()) { }
+
+    private FhirIngestAcceptanceTests(WebhookReceiver receiver) : base(WebhookDeliveryTests.Settings(receiver.Url)) => _receiver = receiver;
+
+    private async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> PostFhirAsync(JsonObject qr, string key = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/r4/QuestionnaireResponse")
+        {
+            Content = new StringContent(qr.ToJsonString(), Encoding.UTF8, "application/fhir+json"),
+        };
+        if (key is not null) request.Headers.Add("Idempotency-Key", key);
+        var response = await Client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var c = await App.OpenConnectionAsync();
+        return await c.ExecuteScalarAsync<long>(sql);
+    }
+
+    /// <summary>An intake form: a PHQ-9 group (item 9 = 0) and a C-SSRS group (Q1 yes, Q2 no, Q6 yes, within 3 months yes).</summary>
+    private static JsonObject IntakeForm(string patient) => Response(patient, "https://clinic.example/Questionnaire/intake",
+    [
+        Group("phq9", [Group("page-1", Phq9Answers([2, 2, 1, 1, 1, 1, 1, 1, 0]))]),
+        Group("cssrs", CssrsItems(q1: true, q2: false, q3: false, q4: false, q5: false, q6: true, recent: true)),
+    ]);
+
+    [Fact]
+    public async Task An_intake_form_with_PHQ9_and_CSSRS_groups_stores_both_with_the_CSSRS_high_alert_and_answers_with_both()
+    {
+        var patient = await CreatePatientAsync();
+        var (status, body, response) = await PostFhirAsync(IntakeForm(patient));
+        Assert.True(status == HttpStatusCode.Created, body);
+
+        var bundle = JsonSerializer.Deserialize<Bundle>(body, FhirTests.Strict);
+        Assert.Equal(Bundle.BundleType.TransactionResponse, bundle.Type);
+        Assert.Equal(2, bundle.Entry.Count);
+        Assert.All(bundle.Entry, e => Assert.Equal("201 Created", e.Response.Status));
+        var panels = bundle.Entry.Select(e => ((QuestionnaireResponse)e.Resource).Questionnaire).ToArray();
+        Assert.Equal(["http://loinc.org/q/44249-1", "http://loinc.org/q/93373-9"], panels);
+        Assert.Equal($"/fhir/r4/QuestionnaireResponse/{bundle.Entry[0].Resource.Id}", response.Headers.Location!.ToString());
+
+        var q = (await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]!.AsArray().Single()!;
+        Assert.Equal(10, (int)q["totalScore"]!);
+        var checkin = (await GetOkAsync($"/api/v1/patients/{patient}/suicidality-checkins"))["items"]!.AsArray().Single()!;
+        Assert.Equal("high", (string)checkin["riskLevel"]!);
+        Assert.Equal("within-3-months", (string)checkin["suicidalBehavior"]!);
+        var alerts = (await GetOkAsync("/api/v1/safety-alerts?status=open"))["items"]!.AsArray();
+        Assert.Equal("high", (string)alerts.Single()!["level"]!);
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM outbox_events"));
+    }
+
+    [Fact]
+    public async Task An_intake_form_is_stored_whole_or_not_at_all()
+    {
+        var patient = await CreatePatientAsync();
+        await App.Store.FailInsertsIntoAsync("suicidality_checkins");
+        var (status, _, _) = await PostFhirAsync(IntakeForm(patient));
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.Equal(0, await CountAsync("SELECT (SELECT COUNT(*) FROM questionnaires) + (SELECT COUNT(*) FROM safety_alerts) + (SELECT COUNT(*) FROM outbox_events)"));
+    }
+
+    [Fact]
+    public async Task An_intake_form_replayed_with_its_idempotency_key_answers_the_same_bundle_and_stores_once()
+    {
+        var patient = await CreatePatientAsync();
+        var first = await PostFhirAsync(IntakeForm(patient), key: "intake-1");
+        var second = await PostFhirAsync(IntakeForm(patient), key: "intake-1");
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(2, await CountAsync("SELECT (SELECT COUNT(*) FROM questionnaires) + (SELECT COUNT(*) FROM suicidality_checkins)"));
+    }
+
+    public static TheoryData<string, JsonObject, bool> YesNoCodings() => new()
+    {
+        { "LOINC LA33-6", Coding(Loinc, "LA33-6"), true },
+        { "SNOMED CT 373066001", Coding(Snomed, "373066001"), true },
+        { "valueBoolean true", new JsonObject { ["valueBoolean"] = true }, true },
+        { "LOINC LA32-8", Coding(Loinc, "LA32-8"), false },
+        { "SNOMED CT 373067005", Coding(Snomed, "373067005"), false },
+        { "valueBoolean false", new JsonObject { ["valueBoolean"] = false }, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(YesNoCodings))]
+    public async Task Intent_is_read_from_every_accepted_yes_no_coding(string form, JsonObject answer, bool yes)
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Response(patient, "http://loinc.org/q/93373-9", CssrsItems(true, true, false, false, false, false, false).Select(i =>
+            (string)i["linkId"]! == "/93249-1" ? Item("/93249-1", answer) : i));
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, $"{form}: {body}");
+        var checkin = (await GetOkAsync($"/api/v1/patients/{patient}/suicidality-checkins"))["items"]![0]!;
+        Assert.Equal(yes, (bool)checkin["intent"]!);
+        Assert.Equal(yes ? "high" : "low", (string)checkin["riskLevel"]!);
+    }
+
+    [Theory]
+    [MemberData(nameof(YesNoCodings))]
+    public async Task Recent_behaviour_is_read_from_every_accepted_yes_no_coding(string form, JsonObject answer, bool yes)
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Response(patient, "http://loinc.org/q/93373-9", CssrsItems(false, false, false, false, false, true, false).Select(i =>
+            (string)i["linkId"]! == "/93269-9" ? Item("/93269-9", answer) : i));
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, $"{form}: {body}");
+        var checkin = (await GetOkAsync($"/api/v1/patients/{patient}/suicidality-checkins"))["items"]![0]!;
+        Assert.Equal(yes ? "within-3-months" : "over-3-months-ago", (string)checkin["suicidalBehavior"]!);
+        Assert.Equal(yes ? "high" : "moderate", (string)checkin["riskLevel"]!);
+    }
+
+    [Theory]
+    [InlineData("completed", QuestionnaireResponse.QuestionnaireResponseStatus.Completed)]
+    [InlineData("amended", QuestionnaireResponse.QuestionnaireResponseStatus.Amended)]
+    public async Task The_stored_status_is_read_back_as_sent(string sent, QuestionnaireResponse.QuestionnaireResponseStatus expected)
+    {
+        var patient = await CreatePatientAsync();
+        var (status, body, _) = await PostFhirAsync(Response(patient, "http://loinc.org/q/44249-1", Phq9Answers([1, 1, 1, 1, 1, 1, 1, 1, 1]), sent));
+        Assert.True(status == HttpStatusCode.Created, body);
+        Assert.Equal(expected, JsonSerializer.Deserialize<QuestionnaireResponse>(body, FhirTests.Strict).Status);
+        var id = JsonSerializer.Deserialize<QuestionnaireResponse>(body, FhirTests.Strict).Id;
+
+        using var read = await Client.GetAsync($"/fhir/r4/QuestionnaireResponse/{id}");
+        Assert.Equal(expected, JsonSerializer.Deserialize<QuestionnaireResponse>(await read.Content.ReadAsStringAsync(), FhirTests.Strict).Status);
+        using var search = await Client.GetAsync($"/fhir/r4/QuestionnaireResponse?patient={patient}");
+        var bundle = JsonSerializer.Deserialize<Bundle>(await search.Content.ReadAsStringAsync(), FhirTests.Strict);
+        Assert.Equal(expected, ((QuestionnaireResponse)bundle.Entry.Single().Resource).Status);
+        Assert.Equal("low", (string)(await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!["alert"]!["level"]!);
+    }
+
+    [Fact]
+    public async Task A_subject_given_as_an_absolute_reference_to_this_server_is_accepted()
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Phq9(patient, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        qr["subject"] = new JsonObject { ["reference"] = $"http://localhost/fhir/r4/Patient/{patient}" };
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, body);
+    }
+
+    [Fact]
+    public async Task Items_the_service_does_not_score_may_carry_several_answers_and_sender_totals_are_ignored()
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Phq9(patient, 3, 3, 3, 3, 3, 3, 3, 3, 3);
+        qr["item"]!.AsArray().Add(Item("allergies", new JsonObject { ["valueString"] = "a" }, new JsonObject { ["valueString"] = "b" }));
+        qr["item"]!.AsArray().Add(Item("/44261-6", new JsonObject { ["valueInteger"] = 2 }));
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, body);
+        Assert.Equal(27, (int)(await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!["totalScore"]!);
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await _receiver.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}

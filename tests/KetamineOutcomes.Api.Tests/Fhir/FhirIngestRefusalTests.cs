@@ -1,0 +1,183 @@
+#nullable disable warnings // Firely POCOs are loosely annotated; the assertions check for nulls themselves.
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Hl7.Fhir.Model;
+using static KetamineOutcomes.Api.Tests.Fhir.QuestionnaireResponseJson;
+using Task = System.Threading.Tasks.Task;
+
+namespace KetamineOutcomes.Api.Tests.Fhir;
+
+/// <summary>
+/// Every shape a real sender produces that the FHIR door once misread, dropped or downgraded (issue 16, SPEC v2
+/// Boundaries): each is refused with the status and the FHIRPath <c>issue.expression</c> into the sent resource, and
+/// nothing — record, alert, outbox event or webhook delivery — is stored. A webhook endpoint is configured, so an alert
+/// that slipped through would leave outbox rows to count.
+/// </summary>
+public sealed class FhirIngestRefusalTests : ApiTest
+{
+    private readonly WebhookReceiver _receiver;
+
+    public FhirIngestRefusalTests() : this(new WebhookReceiver()) { }
+
+    private FhirIngestRefusalTests(WebhookReceiver receiver) : base(WebhookDeliveryTests.Settings(receiver.Url)) => _receiver = receiver;
+
+    /// <summary>(build the payload for a patient, status, the expected expression, whether it must equal or only start it).</summary>
+    private sealed record Case(Func<string, JsonObject> Build, HttpStatusCode Status, string Expression, bool Exact = true);
+
+    private static readonly int[] Moderate = [1, 1, 1, 1, 1, 1, 1, 1, 0];
+
+    private static JsonObject Phq9With(string patient, Action<JsonObject> change)
+    {
+        var qr = Phq9(patient, Moderate);
+        change(qr);
+        return qr;
+    }
+
+    private static JsonNode ItemAt(JsonObject qr, int i) => qr["item"]![i]!;
+
+    private static JsonObject CssrsWith(string patient, Action<JsonObject> change, bool q2 = true, bool q6 = false)
+    {
+        var qr = Response(patient, "http://loinc.org/q/93373-9", CssrsItems(true, q2, false, false, false, q6, false));
+        change(qr);
+        return qr;
+    }
+
+    private static readonly Dictionary<string, Case> Cases = new()
+    {
+        // 1. Two answers on item 9, in either order: never the first.
+        ["item9-two-answers"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(Frequency(0), Frequency(3))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer"),
+        ["item9-two-answers-reversed"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(Frequency(3), Frequency(0))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer"),
+        // 2. The same item twice, whatever the linkId style or nesting.
+        ["item9-twice"] = new(p => Phq9With(p, qr => qr["item"]!.AsArray().Add(Item("/44260-8", Frequency(3)))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[9]"),
+        ["item9-twice-other-linkid-style"] = new(p => Phq9With(p, qr => qr["item"]!.AsArray().Add(Item("phq9-9", Frequency(3)))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[9]"),
+        ["item9-twice-nested-in-a-group"] = new(p => Phq9With(p, qr => qr["item"]!.AsArray().Add(Group("extra", [Item("44260-8", Frequency(3))]))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[9].item[0]"),
+        // 3. status is a modifier: only completed and amended are assessments to store.
+        ["status-in-progress"] = new(p => Phq9With(p, qr => qr["status"] = "in-progress"), HttpStatusCode.UnprocessableEntity, "QuestionnaireResponse.status"),
+        ["status-stopped"] = new(p => Phq9With(p, qr => qr["status"] = "stopped"), HttpStatusCode.UnprocessableEntity, "QuestionnaireResponse.status"),
+        ["status-entered-in-error"] = new(p => Phq9With(p, qr => qr["status"] = "entered-in-error"), HttpStatusCode.UnprocessableEntity, "QuestionnaireResponse.status"),
+        ["status-missing"] = new(p => Phq9With(p, qr => qr.Remove("status")), HttpStatusCode.BadRequest, "QuestionnaireResponse.status"),
+        // 4. A multi-instrument response with one bad part is refused whole.
+        ["intake-form-with-a-bad-cssrs-answer"] = new(p => Response(p, "https://clinic.example/Questionnaire/intake",
+            [Group("phq9", Phq9Answers(Moderate)), Group("cssrs", CssrsItems(true, true, false, false, false, false, false).Select((item, i) =>
+                i == 3 ? Item("/93249-1", new JsonObject { ["valueString"] = "Yes" }) : item))]),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[1].item[3].answer[0].value"),
+        // 5. Unreadable yes/no answers on Q3–Q5 and Q6b are refused, as on Q1, Q2 and Q6.
+        ["cssrs-q4-valueString-yes"] = new(p => CssrsWith(p, qr => ItemAt(qr, 3)["answer"] = new JsonArray(new JsonObject { ["valueString"] = "Yes" })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[3].answer[0].value"),
+        ["cssrs-q3-unknown-snomed-code"] = new(p => CssrsWith(p, qr => ItemAt(qr, 2)["answer"] = new JsonArray(Coding(Snomed, "260385009"))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[2].answer[0].value"),
+        ["cssrs-q5-yes-code-without-system"] = new(p => CssrsWith(p, qr => ItemAt(qr, 4)["answer"] = new JsonArray(new JsonObject { ["valueCoding"] = new JsonObject { ["code"] = "LA33-6" } })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[4].answer[0].value"),
+        ["cssrs-recency-valueString"] = new(p => CssrsWith(p, qr => ItemAt(qr, 6)["answer"] = new JsonArray(new JsonObject { ["valueString"] = "yes" }), q6: true),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[6].answer[0].value"),
+        ["cssrs-behaviour-yes-recency-missing"] = new(p => CssrsWith(p, qr => qr["item"]!.AsArray().RemoveAt(6), q6: true),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item"),
+        ["cssrs-behaviour-no-recency-yes"] = new(p => CssrsWith(p, qr => qr["item"]!.AsArray().Add(Item("/93269-9", YesNo(true)))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[6].answer"),
+        ["cssrs-q4-two-answers"] = new(p => CssrsWith(p, qr => ItemAt(qr, 3)["answer"] = new JsonArray(YesNo(false), YesNo(true))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[3].answer"),
+        ["cssrs-q2-twice"] = new(p => CssrsWith(p, qr => qr["item"]!.AsArray().Add(Item("93247-5", YesNo(false)))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[6]"),
+        // Scored items: unreadable or self-contradicting answers.
+        ["item9-valueString"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(new JsonObject { ["valueString"] = "3" })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
+        ["item3-unknown-loinc-answer"] = new(p => Phq9With(p, qr => ItemAt(qr, 2)["answer"] = new JsonArray(Coding(Loinc, "LA33-6"))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[2].answer[0].value"),
+        ["item9-code-and-ordinal-disagree"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(new JsonObject
+        {
+            ["valueCoding"] = new JsonObject
+            {
+                ["extension"] = new JsonArray(new JsonObject { ["url"] = "http://hl7.org/fhir/StructureDefinition/ordinalValue", ["valueDecimal"] = 3 }),
+                ["system"] = Loinc, ["code"] = "LA6568-5",
+            },
+        })), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
+        ["item1-huge-decimal"] = new(p => Phq9With(p, qr => ItemAt(qr, 0)["answer"] = new JsonArray(new JsonObject { ["valueDecimal"] = 1e20m })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].answer[0].value"),
+        ["item1-out-of-range"] = new(p => Phq9With(p, qr => ItemAt(qr, 0)["answer"] = new JsonArray(new JsonObject { ["valueInteger"] = 7 })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].answer"),
+        ["item9-unanswered"] = new(p => Phq9With(p, qr => ItemAt(qr, 8).AsObject().Remove("answer")),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer"),
+        ["linkId-and-definition-disagree"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["definition"] = "http://loinc.org/q/44249-1#44250-9"),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]"),
+        // A declared questionnaire that disagrees with the items.
+        ["declared-gad7-items-phq9"] = new(p => Phq9With(p, qr => qr["questionnaire"] = "http://loinc.org/q/69737-5"),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.questionnaire"),
+        ["declared-phq9-with-cssrs-items-too"] = new(p => Phq9With(p, qr => qr["item"]!.AsArray().Add(Group("cssrs", CssrsItems(false, false, false, false, false, false, false)))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.questionnaire"),
+        // 6. A JSON value of the wrong type anywhere: 400 with where, never 500.
+        ["valueInteger-as-string"] = new(p => Phq9With(p, qr => ItemAt(qr, 0)["answer"] = new JsonArray(new JsonObject { ["valueInteger"] = "2" })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].answer[0].value"),
+        ["valueInteger-fraction"] = new(p => Phq9With(p, qr => ItemAt(qr, 0)["answer"] = new JsonArray(new JsonObject { ["valueInteger"] = 1.5 })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].answer[0].value"),
+        ["linkId-number"] = new(p => Phq9With(p, qr => ItemAt(qr, 0)["linkId"] = 1), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].linkId"),
+        ["authored-number"] = new(p => Phq9With(p, qr => qr["authored"] = 123), HttpStatusCode.BadRequest, "QuestionnaireResponse.authored"),
+        ["authored-without-offset"] = new(p => Phq9With(p, qr => qr["authored"] = "2026-03-02T09:00:00"), HttpStatusCode.BadRequest, "QuestionnaireResponse.authored"),
+        ["subject-number"] = new(p => Phq9With(p, qr => qr["subject"] = 5), HttpStatusCode.BadRequest, "QuestionnaireResponse.subject"),
+        ["item-object"] = new(p => Phq9With(p, qr => qr["item"] = Item("/44260-8", Frequency(0))), HttpStatusCode.BadRequest, "QuestionnaireResponse.item", Exact: false),
+        ["item-null"] = new(p => Phq9With(p, qr => qr["item"] = null), HttpStatusCode.BadRequest, "QuestionnaireResponse.item", Exact: false),
+        ["answer-null-element"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray((JsonNode)null)),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer", Exact: false),
+        ["cssrs-valueBoolean-string"] = new(p => CssrsWith(p, qr => ItemAt(qr, 0)["answer"] = new JsonArray(new JsonObject { ["valueBoolean"] = "yes" })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].answer[0].value"),
+        // 12. Another server's subject; unknown elements; an item without linkId.
+        ["subject-on-another-server"] = new(p => Phq9With(p, qr => qr["subject"] = new JsonObject { ["reference"] = $"http://other.example/fhir/Patient/{p}" }),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.subject.reference"),
+        ["author-on-another-server"] = new(p => Phq9With(p, qr => qr["author"] = new JsonObject { ["reference"] = "https://other.example/fhir/Practitioner/7" }),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.author.reference"),
+        ["unknown-element"] = new(p => Phq9With(p, qr => qr["foo"] = "bar"), HttpStatusCode.BadRequest, "QuestionnaireResponse.foo"),
+        ["item-without-linkId"] = new(p => Phq9With(p, qr => ItemAt(qr, 0).AsObject().Remove("linkId")), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].linkId"),
+        ["no-recognised-item"] = new(p => Response(p, null, [Item("name", new JsonObject { ["valueString"] = "x" })]), HttpStatusCode.BadRequest, "QuestionnaireResponse.item"),
+    };
+
+    public static TheoryData<string> CaseNames() => new(Cases.Keys);
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public async Task Refused_with_the_FHIRPath_of_the_problem_and_nothing_stored(string name)
+    {
+        var c = Cases[name];
+        var patient = await CreatePatientAsync();
+        var payload = c.Build(patient).ToJsonString();
+        using var content = new StringContent(payload, Encoding.UTF8, "application/fhir+json");
+        using var response = await Client.PostAsync("/fhir/r4/QuestionnaireResponse", content);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(c.Status == response.StatusCode, $"{name}: {(int)response.StatusCode} {body}");
+        Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+        var outcome = JsonSerializer.Deserialize<OperationOutcome>(body, FhirTests.Strict);
+        var expressions = outcome.Issue.SelectMany(i => i.Expression).ToArray();
+        Assert.True(c.Exact ? expressions.Contains(c.Expression) : expressions.Any(e => e.StartsWith(c.Expression, StringComparison.Ordinal)),
+            $"{name}: expected {c.Expression} among [{string.Join(", ", expressions)}]");
+        Assert.All(outcome.Issue, i => Assert.False(string.IsNullOrWhiteSpace(i.Diagnostics)));
+        await AssertNothingStoredAsync();
+    }
+
+    /// <summary>No record, alert, outbox event or webhook delivery exists in the store.</summary>
+    private async Task AssertNothingStoredAsync()
+    {
+        await using var c = await App.OpenConnectionAsync();
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>(
+            "SELECT (SELECT COUNT(*) FROM questionnaires) + (SELECT COUNT(*) FROM suicidality_checkins) + (SELECT COUNT(*) FROM safety_alerts) " +
+            "+ (SELECT COUNT(*) FROM outbox_events) + (SELECT COUNT(*) FROM webhook_deliveries)"));
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await _receiver.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
