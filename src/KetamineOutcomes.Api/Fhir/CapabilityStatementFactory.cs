@@ -53,9 +53,17 @@ internal static class CapabilityStatementFactory
                         {
                             Type = "QuestionnaireResponse",
                             Documentation = new Markdown(
-                                $"PHQ-9 ({Loinc.Phq9Panel}), GAD-7 ({Loinc.Gad7Panel}) and C-SSRS screener ({Loinc.CssrsPanel}). Create accepts items identified by LOINC code " +
-                                "(linkId /44250-9, 44250-9, phq9-1, or definition) with LOINC answer codes or ordinal values; the sender's totals and risk are ignored; " +
-                                "stored exactly like the JSON API (scoring, idempotency with Idempotency-Key, safety alerts, audit)."),
+                                $"PHQ-9 ({Loinc.Phq9Panel}), GAD-7 ({Loinc.Gad7Panel}) and C-SSRS screener ({Loinc.CssrsPanel}). Create parses strictly (unknown elements, " +
+                                "wrong JSON types and missing required elements are refused) and recognises items by LOINC code in linkId (/44250-9, 44250-9, " +
+                                "/44249-1/44250-9, phq9-1) or definition, at any depth of groups or answer-nested items. " +
+                                $"Scored answers: {FhirAnswers.ScoreForms}. Yes/no answers (C-SSRS {Loinc.CssrsWishToBeDead} … {Loinc.CssrsBehavior}, {Loinc.CssrsBehaviorRecent}): {FhirAnswers.YesNoForms}. " +
+                                "Refused with 400 (issue.expression is a FHIRPath into the sent resource): an item with more than one answer, the same item twice, " +
+                                "an answer that cannot be read on any scored or C-SSRS item, C-SSRS 93269-9 missing when 93267-3 is yes, a declared questionnaire " +
+                                "(one of the three LOINC panels) that disagrees with the items, a reference to another server. status completed or amended is stored " +
+                                "and read back; in-progress, stopped and entered-in-error are refused with 422. A response holding several instruments (an intake " +
+                                "form) stores each in one transaction and answers 201 with a transaction-response Bundle, one entry per stored QuestionnaireResponse " +
+                                "(Location names the first). The sender's totals and risk level are ignored and recomputed; stored exactly like the JSON API " +
+                                "(scoring, idempotency with Idempotency-Key, safety alerts, audit)."),
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },

@@ -168,6 +168,16 @@ public sealed class FhirIngestAcceptanceTests : ApiTest
         Assert.Equal(27, (int)(await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!["totalScore"]!);
     }
 
+    [Fact]
+    public async Task The_capability_statement_names_the_yes_no_codings_and_statuses_accepted()
+    {
+        using var response = await ClientWith(null).GetAsync("/fhir/r4/metadata");
+        var cs = JsonSerializer.Deserialize<CapabilityStatement>(await response.Content.ReadAsStringAsync(), FhirTests.Strict);
+        var doc = cs.Rest.Single().Resource.Single(r => r.Type == "QuestionnaireResponse").Documentation;
+        foreach (var expected in new[] { "LA33-6", "LA32-8", "373066001", "373067005", "valueBoolean", "http://snomed.info/sct", "in-progress", "422", "transaction-response" })
+            Assert.Contains(expected, doc, StringComparison.Ordinal);
+    }
+
     public override async Task InitializeAsync()
     {
         await _receiver.StartAsync();
