@@ -11,14 +11,8 @@ using Task = System.Threading.Tasks.Task;
 namespace KetamineOutcomes.Api.Tests.Fhir;
 
 /// <summary>What the FHIR door accepts since issue 16: every instrument of a response, every yes/no coding, the status as sent.</summary>
-public sealed class FhirIngestAcceptanceTests : ApiTest
+public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
 {
-    private readonly WebhookReceiver _receiver;
-
-    public FhirIngestAcceptanceTests() : this(new WebhookReceiver()) { }
-
-    private FhirIngestAcceptanceTests(WebhookReceiver receiver) : base(WebhookDeliveryTests.Settings(receiver.Url)) => _receiver = receiver;
-
     private async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> PostFhirAsync(JsonObject qr, string key = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/r4/QuestionnaireResponse")
@@ -176,17 +170,5 @@ public sealed class FhirIngestAcceptanceTests : ApiTest
         var doc = cs.Rest.Single().Resource.Single(r => r.Type == "QuestionnaireResponse").Documentation;
         foreach (var expected in new[] { "LA33-6", "LA32-8", "373066001", "373067005", "valueBoolean", "http://snomed.info/sct", "in-progress", "422", "transaction-response" })
             Assert.Contains(expected, doc, StringComparison.Ordinal);
-    }
-
-    public override async Task InitializeAsync()
-    {
-        await _receiver.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await base.DisposeAsync();
     }
 }

@@ -12,7 +12,7 @@ namespace KetamineOutcomes.Api.Tests.Fhir;
 /// what is stored; one unreadable answer anywhere always refuses the whole response; no JSON value of the wrong type
 /// ever gives a 5xx.
 /// </summary>
-public sealed class FhirIngestProperties : ApiTest
+public sealed class FhirIngestProperties : WebhookedApiTest
 {
     /// <summary>A valid response: which instrument, its answers (−1 = unanswered), and how each answer is coded.</summary>
     private sealed record Sample(string Kind, int[] Answers, int[] Forms, int Seed)
@@ -117,7 +117,8 @@ public sealed class FhirIngestProperties : ApiTest
             pool.RemoveRange(start, length);
             if (random.Next(3) == 0 && run.Count >= 2 && run[0]["answer"] is JsonArray { Count: 1 } answers)
             {
-                answers[0]!["item"] = new JsonArray(run.Skip(1).Select(i => (JsonNode)i).ToArray());
+                if (answers[0]!["item"] is not JsonArray under) answers[0]!["item"] = under = [];
+                foreach (var moved in run.Skip(1)) under.Add(moved);
                 pool.Insert(start, run[0]);
             }
             else pool.Insert(start, Group($"group-{++groups}", run));

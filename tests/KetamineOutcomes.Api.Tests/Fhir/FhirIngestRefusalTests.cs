@@ -16,14 +16,8 @@ namespace KetamineOutcomes.Api.Tests.Fhir;
 /// nothing — record, alert, outbox event or webhook delivery — is stored. A webhook endpoint is configured, so an alert
 /// that slipped through would leave outbox rows to count.
 /// </summary>
-public sealed class FhirIngestRefusalTests : ApiTest
+public sealed class FhirIngestRefusalTests : WebhookedApiTest
 {
-    private readonly WebhookReceiver _receiver;
-
-    public FhirIngestRefusalTests() : this(new WebhookReceiver()) { }
-
-    private FhirIngestRefusalTests(WebhookReceiver receiver) : base(WebhookDeliveryTests.Settings(receiver.Url)) => _receiver = receiver;
-
     /// <summary>(build the payload for a patient, status, the expected expression, whether it must equal or only start it).</summary>
     private sealed record Case(Func<string, JsonObject> Build, HttpStatusCode Status, string Expression, bool Exact = true);
 
@@ -167,17 +161,5 @@ public sealed class FhirIngestRefusalTests : ApiTest
         Assert.Equal(0, await c.ExecuteScalarAsync<long>(
             "SELECT (SELECT COUNT(*) FROM questionnaires) + (SELECT COUNT(*) FROM suicidality_checkins) + (SELECT COUNT(*) FROM safety_alerts) " +
             "+ (SELECT COUNT(*) FROM outbox_events) + (SELECT COUNT(*) FROM webhook_deliveries)"));
-    }
-
-    public override async Task InitializeAsync()
-    {
-        await _receiver.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await base.DisposeAsync();
     }
 }
