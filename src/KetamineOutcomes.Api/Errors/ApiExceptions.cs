@@ -18,3 +18,9 @@ public sealed class StateConflictException(string title, string detail) : Except
 /// <summary>The Idempotency-Key was already used with a different request body (422).</summary>
 public sealed class IdempotencyKeyReusedException()
     : Exception("This Idempotency-Key was already used with a different request body.");
+
+/// <summary>
+/// The caller asked (Accept or FHIR <c>_format</c>) for a representation the service does not produce (406, RFC 9110
+/// §15.5.7); the message names what was asked and what is served.
+/// </summary>
+public sealed class NotAcceptableException(string detail) : Exception(detail);
