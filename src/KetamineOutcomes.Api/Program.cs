@@ -16,6 +16,13 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // `--seed-demo` is the documented one-flag way to load the synthetic demo cohort.
 if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
+// Absolute links never come from the Host header: without a valid PublicBaseUrl (outside Development) there is no
+// address to put in them, so say so in one plain line and stop.
+if (PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) is { } startupProblem)
+{
+    Console.Error.WriteLine(startupProblem);
+    return 1;
+}
 
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
 builder.Services.ConfigureHttpJsonOptions(o =>
@@ -34,6 +41,7 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
     c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<PublicBaseUrl>();
 builder.Services.AddOutcomesStore(builder.Configuration);
 builder.Services.AddOutcomesSecurity();
 builder.Services.AddOutcomesWebhooks();
@@ -79,6 +87,7 @@ api.MapApiKeys();
 api.MapAudit();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>
 public partial class Program;

@@ -24,6 +24,8 @@ internal sealed partial class BuiltService : IDisposable
         {
             WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        // Outside Development the service needs its public address; a test may pass its own (or "" for none).
+        start.Environment["PublicBaseUrl"] = "https://outcomes.process-test.example";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -34,6 +36,14 @@ internal sealed partial class BuiltService : IDisposable
 
     /// <summary>The address Kestrel reports once it listens.</summary>
     public Task<Uri> ListeningAsync() => _listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>The exit code, once the process has ended by itself (e.g. refused to start).</summary>
+    public async Task<int> ExitCodeAsync()
+    {
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
+    }
 
     public string[] OutputLines()
     {

@@ -251,8 +251,10 @@ public class FhirTests : ApiTest
         var second = Parse<Bundle>((await FhirAsync(HttpMethod.Get, new Uri(next).PathAndQuery)).Body);
         Assert.Equal(new[] { 13, 14 }, Values(second));
 
-        var both = await Search("code=44260-8");
-        Assert.Equal(10, both.Total); // code params are combined (44261-6 or 44260-8): 5 totals and 5 item-9 answers
+        // A repeated parameter is AND (FHIR R4 search): no Observation has both codes. A comma inside one value is OR.
+        Assert.Equal(0, (await Search("code=44260-8")).Total);
+        var either = Parse<Bundle>((await FhirAsync(HttpMethod.Get, $"/fhir/r4/Observation?patient={patient}&code=44261-6,44260-8")).Body);
+        Assert.Equal(10, either.Total); // 5 totals and 5 item-9 answers
         var bad = await FhirAsync(HttpMethod.Get, $"/fhir/r4/Observation?patient={patient}&date=sometime");
         Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
     }

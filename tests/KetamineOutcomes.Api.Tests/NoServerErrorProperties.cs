@@ -56,7 +56,7 @@ public class NoServerErrorProperties : ApiTest
             "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "fDAxYTIw", "%00", "%FF", "null", "1e9"),
         Gen.String[0, 20]).Select(Uri.EscapeDataString);
 
-    private static readonly string[] QueryNames = ["limit", "cursor", "from", "to", "instrument", "mrn", "siteId", "date", "code", "_count", "_offset", "_sort", "_id", "patient"];
+    private static readonly string[] QueryNames = ["limit", "cursor", "from", "to", "instrument", "mrn", "siteId", "date", "code", "_count", "_offset", "_sort", "_id", "patient", "_cursor", "category", "_format"];
 
     [Fact]
     public async Task Random_query_strings_never_get_a_5xx()

@@ -20,6 +20,9 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
 
     public TestStore Store { get; }
 
+    /// <summary>The public base URL the tests' service is configured with; FHIR links start with it + /fhir/r4.</summary>
+    public const string PublicBaseUrl = "https://outcomes.test.example";
+
     public Task<DbConnection> OpenConnectionAsync() => Store.OpenAsync();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -27,6 +30,8 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Storage:Provider", Store.Provider);
         builder.UseSetting("ConnectionStrings:Outcomes", Store.ConnectionString);
+        // "Testing" is not Development: like a deployment it needs PublicBaseUrl (a test may override it).
+        builder.UseSetting("PublicBaseUrl", PublicBaseUrl);
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 

@@ -20,6 +20,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         {
             WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        // Production needs the public address for FHIR links; the benchmarks follow none of them.
+        info.Environment["PublicBaseUrl"] = "http://127.0.0.1";
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var clock = Stopwatch.StartNew();
         var service = new ServiceProcess(Process.Start(info)!);

@@ -27,3 +27,9 @@ public sealed class UnprocessableContentException(string field, string detail) :
 {
     public string Field { get; } = field;
 }
+
+/// <summary>
+/// The caller asked (Accept or FHIR <c>_format</c>) for a representation the service does not produce (406, RFC 9110
+/// §15.5.7); the message names what was asked and what is served.
+/// </summary>
+public sealed class NotAcceptableException(string detail) : Exception(detail);

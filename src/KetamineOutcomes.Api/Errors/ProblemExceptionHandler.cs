@@ -40,6 +40,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         // The framework's "no body was provided" messages (explicit or inferred body parameter).
         BadHttpRequestException { StatusCode: 400 } b when b.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
         BadHttpRequestException b => Problem(b.StatusCode, "Bad request", "The request could not be read."),
+        NotAcceptableException n => Problem(406, "Not acceptable", n.Message),
         ForbiddenException f => Problem(403, "Forbidden", f.Message),
         ResourceNotFoundException nf => Problem(404, "Not found", nf.Message),
         DuplicateMrnException d => Problem(409, "Duplicate MRN", d.Message),

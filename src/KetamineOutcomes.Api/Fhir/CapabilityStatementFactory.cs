@@ -25,7 +25,11 @@ internal static class CapabilityStatementFactory
                     Mode = CapabilityStatement.RestfulCapabilityMode.Server,
                     Documentation = new Markdown(
                         "Every interaction but metadata needs an `X-Api-Key` header: reads for clinician and ehr keys, QuestionnaireResponse create also for portal keys; " +
-                        "a site-bound key sees its own site's patients only. Errors are OperationOutcome."),
+                        "a site-bound key sees its own site's patients only. Errors are OperationOutcome. " +
+                        "Only application/fhir+json is served: an Accept or _format asking for XML, Turtle or anything else is a 406. " +
+                        "Searches ignore a parameter (or modifier) they do not list and leave it out of the self link; with `Prefer: handling=strict` it is a 400 naming it. " +
+                        "A comma inside one value is OR, a repeated parameter is AND. Paging follows the next link, whose opaque `_cursor` marks the last entry shown: " +
+                        "pages neither repeat nor skip an entry while responses are added; `total` counts the matches when the page is read."),
                     Security = new CapabilityStatement.SecurityComponent { Description = new Markdown("API key in the X-Api-Key header.") },
                     Resource =
                     [
@@ -41,12 +45,15 @@ internal static class CapabilityStatementFactory
                             Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
                             SearchParam =
                             [
-                                param("patient", SearchParamType.Reference, "Required: Patient/{id} or {id}."),
-                                param("code", SearchParamType.Token, "Comma-separated LOINC codes, with or without http://loinc.org|."),
-                                param("category", SearchParamType.Token, "survey"),
-                                param("date", SearchParamType.Date, "Prefixes eq (default), ge, gt, le, lt; repeat for a range."),
-                                param("_count", SearchParamType.Number, "Page size, 1–500 (default 50)."),
-                                param("_sort", SearchParamType.Token, "date or -date (default date)."),
+                                param("patient", SearchParamType.Reference, "Required: Patient/{id} or {id}; one patient per search."),
+                                param("code", SearchParamType.Token,
+                                    "LOINC code: 44261-6 (any system), http://loinc.org|44261-6 (that system only), http://loinc.org| (any code of it), |44261-6 (no system: matches nothing here). Comma = OR, repeat = AND."),
+                                param("category", SearchParamType.Token,
+                                    $"survey, or {FhirCodes.ObservationCategory}|survey; the same token forms as code."),
+                                param("date", SearchParamType.Date, "Prefixes eq (default), ge, gt, le, lt; comma = OR; repeat for a range (AND)."),
+                                param("_sort", SearchParamType.Token, "date or -date (default date); ties by id."),
+                                param("_count", SearchParamType.Number, "Page size, 0–500 (default 50); 0 returns the total only."),
+                                param(FhirCursor.Parameter, SearchParamType.String, "Opaque position carried by the next link; do not build it."),
                             ],
                         },
                         new CapabilityStatement.ResourceComponent
@@ -72,9 +79,11 @@ internal static class CapabilityStatementFactory
                             ],
                             SearchParam =
                             [
-                                param("patient", SearchParamType.Reference, "Patient/{id} or {id}."),
-                                param("_id", SearchParamType.Token, "A response id."),
-                                param("_count", SearchParamType.Number, "Page size, 1–500 (default 50)."),
+                                param("patient", SearchParamType.Reference, "Patient/{id} or {id}; one patient per search; patient or _id is required."),
+                                param("_id", SearchParamType.Token, "Response ids; comma = OR, repeat = AND."),
+                                param("_sort", SearchParamType.Token, "authored or -authored (default authored); ties by id."),
+                                param("_count", SearchParamType.Number, "Page size, 0–500 (default 50); 0 returns the total only."),
+                                param(FhirCursor.Parameter, SearchParamType.String, "Opaque position carried by the next link; do not build it."),
                             ],
                         },
                     ],

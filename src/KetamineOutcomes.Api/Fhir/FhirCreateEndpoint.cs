@@ -25,7 +25,7 @@ namespace KetamineOutcomes.Api.Fhir;
 internal static partial class FhirEndpoints
 {
     internal static async Task<IResult> CreateResponse(
-        HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks, ClaimsPrincipal user, CancellationToken ct)
+        HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks, PublicBaseUrl publicBase, ClaimsPrincipal user, CancellationToken ct)
     {
         var contentType = http.Request.ContentType ?? "";
         if (!contentType.StartsWith(Fhir, StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -34,7 +34,7 @@ internal static partial class FhirEndpoints
         var resource = await ParseAsync(http, ct).ConfigureAwait(false);
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
-        var read = QuestionnaireResponseReader.Read(resource, BaseUrl(http.Request), errors);
+        var read = QuestionnaireResponseReader.Read(resource, publicBase.Fhir, errors);
         var now = clock.GetUtcNow();
         const string authoredPath = "QuestionnaireResponse.authored";
         var completedAt = read.Authored is null && errors.ToDictionary().ContainsKey(authoredPath)

@@ -27,7 +27,8 @@ internal static partial class FhirEndpoints
 
     public static RouteGroupBuilder MapFhir(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/fhir/r4").WithTags("FHIR R4");
+        // One content negotiation for every FHIR interaction: JSON only, else 406.
+        var group = app.MapGroup("/fhir/r4").WithTags("FHIR R4").AddEndpointFilter<FhirFormatFilter>();
 
         group.MapGet("/metadata", Metadata).WithName("FhirCapabilityStatement").WithSummary("CapabilityStatement: what this FHIR interface supports")
             .AllowAnonymous().Produces<object>(200, Fhir);
@@ -46,7 +47,5 @@ internal static partial class FhirEndpoints
         return group;
     }
 
-    private static string BaseUrl(HttpRequest r) => $"{r.Scheme}://{r.Host}{r.PathBase}/fhir/r4";
-
-    internal static IResult Metadata(HttpRequest request) => FhirJson.Result(CapabilityStatementFactory.Create(BaseUrl(request)));
+    internal static IResult Metadata(PublicBaseUrl publicBase) => FhirJson.Result(CapabilityStatementFactory.Create(publicBase.Fhir));
 }

@@ -1,37 +1,38 @@
-using System.Globalization;
 using System.Security.Claims;
-using System.Text.Json;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Endpoints;
 using KetamineOutcomes.Api.Errors;
-using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
-using KetamineOutcomes.Api.Submissions;
-using KetamineOutcomes.Api.Webhooks;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
-using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
-using Task = System.Threading.Tasks.Task;
 
 namespace KetamineOutcomes.Api.Fhir;
 
 /// <summary>FHIR reads and searches: QuestionnaireResponse read, Observation and QuestionnaireResponse searchsets.</summary>
 internal static partial class FhirEndpoints
 {
-    internal static async Task<IResult> SearchObservations(HttpContext http, Database db, ClaimsPrincipal user, CancellationToken ct)
+    /// <summary>Observation search parameters; anything else is ignored, or refused with <c>Prefer: handling=strict</c>.</summary>
+    internal static readonly string[] ObservationParameters = ["patient", "code", "category", "date", "_sort", "_count", FhirCursor.Parameter];
+
+    /// <summary>QuestionnaireResponse search parameters, as for <see cref="ObservationParameters"/>.</summary>
+    internal static readonly string[] ResponseParameters = ["patient", "_id", "_sort", "_count", FhirCursor.Parameter];
+
+    // At most this many ids in one _id search without a patient (each is one lookup).
+    private const int MaxIds = 100;
+
+    internal static async Task<IResult> SearchObservations(HttpContext http, Database db, PublicBaseUrl publicBase, ClaimsPrincipal user, CancellationToken ct)
     {
-        var q = http.Request.Query;
-        var errors = new ValidationErrors();
-        var patientId = PatientParameter(q["patient"], errors);
-        var codes = q["code"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(CodeOf).ToHashSet(StringComparer.Ordinal);
-        var categories = q["category"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(CodeOf).ToArray();
-        var dates = DateParameters(q["date"], errors);
-        var (count, offset, descending) = Paging(q, errors, allowSort: true);
+        var query = FhirSearchQuery.Read(http.Request, "Observation", ObservationParameters);
+        var errors = query.Errors;
+        var patientId = PatientParameter(query, errors, required: true) ?? default;
+        var codes = FhirTokenParameter.ParseAll(query.All("code"), "code", errors);
+        var categories = FhirTokenParameter.ParseAll(query.All("category"), "category", errors);
+        var dates = DateParameters(query.All("date"), errors);
+        var paging = FhirPaging.Read(query, "date");
         errors.ThrowIfAny();
 
         var caller = Caller.From(user);
@@ -48,44 +49,55 @@ internal static partial class FhirEndpoints
         }, ct).ConfigureAwait(false);
         AuditMiddleware.RecordPatients(http, [patientId]);
 
+        // Every Observation we emit is coded in LOINC and has the one category survey (see FhirMapping.Base).
         var matching = entries
-            .Where(e => codes.Count == 0 || codes.Contains(e.Code))
-            .Where(e => categories.Length == 0 || categories.Contains("survey"))
-            .Where(e => dates.All(d => d.Matches(e.Effective)));
-        var ordered = (descending ? matching.OrderByDescending(e => e.Effective) : matching.OrderBy(e => e.Effective)).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
-        return FhirJson.Result(Searchset(http.Request, "Observation", ordered.Count, ordered.Skip(offset).Take(count).Select(e => (Resource)e.Build()), count, offset));
+            .Where(e => FhirTokenParameter.MatchesAll(codes, Loinc.System, e.Code))
+            .Where(e => FhirTokenParameter.MatchesAll(categories, FhirCodes.ObservationCategory, "survey"))
+            .Where(e => dates.All(alternatives => alternatives.Any(d => d.Matches(e.Effective))));
+        var (total, page, next) = paging.Apply(matching, e => e.Effective, e => e.Id);
+        return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "Observation", query, total, page.Select(e => (Resource)e.Build()), next, paging.Count));
     }
 
-    internal static async Task<IResult> SearchResponses(HttpContext http, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<IResult> SearchResponses(HttpContext http, Database db, PublicBaseUrl publicBase, ClaimsPrincipal user, CancellationToken ct)
     {
-        var q = http.Request.Query;
-        var errors = new ValidationErrors();
-        Guid? byId = null;
-        if (q["_id"].FirstOrDefault() is { } idText)
-        {
-            if (Guid.TryParse(idText, out var id)) byId = id;
-            else errors.Add("_id", "Must be a response id.");
-        }
-        var patientId = q["patient"].Count > 0 || byId is null ? PatientParameter(q["patient"], errors) : (Guid?)null;
-        var (count, offset, _) = Paging(q, errors, allowSort: false);
+        var query = FhirSearchQuery.Read(http.Request, "QuestionnaireResponse", ResponseParameters);
+        var errors = query.Errors;
+        var idOccurrences = IdParameters(query.All("_id"), errors);
+        // patient or _id: a search across every patient is not offered.
+        var patientId = PatientParameter(query, errors, required: idOccurrences.Count == 0);
+        var paging = FhirPaging.Read(query, "authored");
         errors.ThrowIfAny();
 
         var caller = Caller.From(user);
-        var responses = await db.ReadAsync(async (c, t) =>
+        var found = await db.ReadAsync(async (c, t) =>
         {
             if (patientId is { } p)
             {
                 await PatientAccess.EnsureVisibleAsync(c, p, caller, null, t).ConfigureAwait(false);
-                var all = (await QuestionnaireStore.AllForPatientAsync(c, p, t).ConfigureAwait(false)).Select(r => (r.CompletedAt, r.Id, (Resource)FhirMapping.Response(r)))
-                    .Concat((await CheckinStore.AllForPatientAsync(c, p, t).ConfigureAwait(false)).Select(r => (r.CompletedAt, r.Id, (Resource)FhirMapping.Response(r))));
-                return all.Where(x => byId is null || x.Id == byId).OrderBy(x => x.CompletedAt).ThenBy(x => x.Id).Select(x => x.Item3).ToList();
+                return (await QuestionnaireStore.AllForPatientAsync(c, p, t).ConfigureAwait(false))
+                    .Select(r => new ResponseEntry(p, r.CompletedAt, r.Id, () => FhirMapping.Response(r)))
+                    .Concat((await CheckinStore.AllForPatientAsync(c, p, t).ConfigureAwait(false))
+                        .Select(r => new ResponseEntry(p, r.CompletedAt, r.Id, () => FhirMapping.Response(r))))
+                    .ToList();
             }
-            var one = await FindVisibleAsync(c, byId!.Value, caller, t).ConfigureAwait(false);
-            return one is null ? [] : new List<Resource> { one.Value.Resource };
+            // _id alone: the ids every occurrence allows (AND of ORs), each looked up where the caller may see it.
+            var list = new List<ResponseEntry>();
+            foreach (var id in idOccurrences.Skip(1).Aggregate(idOccurrences[0].ToHashSet(), (set, next) => { set.IntersectWith(next); return set; }))
+            {
+                if (await FindVisibleAsync(c, id, caller, t).ConfigureAwait(false) is { } v)
+                    list.Add(new ResponseEntry(v.PatientId, v.CompletedAt, id, () => v.Resource));
+            }
+            return list;
         }, ct).ConfigureAwait(false);
-        if (patientId is { } pid) AuditMiddleware.RecordPatients(http, [pid]);
-        return FhirJson.Result(Searchset(http.Request, "QuestionnaireResponse", responses, count, offset));
+
+        var matching = found.Where(r => idOccurrences.All(ids => ids.Contains(r.Id))).ToList();
+        AuditMiddleware.RecordPatients(http, patientId is { } pid ? [pid] : matching.Select(r => r.PatientId).Distinct());
+        var (total, page, next) = paging.Apply(matching, r => r.CompletedAt, r => r.Id.ToString());
+        return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "QuestionnaireResponse", query, total, page.Select(r => r.Build()), next, paging.Count));
     }
+
+    /// <summary>A stored response as search sees it: sort key, whose it is, and how to build it (only for the page).</summary>
+    private sealed record ResponseEntry(Guid PatientId, DateTimeOffset CompletedAt, Guid Id, Func<Resource> Build);
 
     internal static async Task<IResult> ReadResponse(string id, HttpContext http, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
@@ -97,82 +109,77 @@ internal static partial class FhirEndpoints
         return FhirJson.Result(found.Resource);
     }
 
-    private static async Task<(Guid PatientId, Resource Resource)?> FindVisibleAsync(System.Data.Common.DbConnection c, Guid id, Caller caller, CancellationToken t)
+    private static async Task<(Guid PatientId, DateTimeOffset CompletedAt, Resource Resource)?> FindVisibleAsync(System.Data.Common.DbConnection c, Guid id, Caller caller, CancellationToken t)
     {
         if (await QuestionnaireStore.GetByIdAsync(c, id, t).ConfigureAwait(false) is { } q)
-            return await Visible(q.PatientId).ConfigureAwait(false) ? (q.PatientId, FhirMapping.Response(q)) : null;
+            return await Visible(q.PatientId).ConfigureAwait(false) ? (q.PatientId, q.CompletedAt, FhirMapping.Response(q)) : null;
         if (await CheckinStore.GetByIdAsync(c, id, t).ConfigureAwait(false) is { } k)
-            return await Visible(k.PatientId).ConfigureAwait(false) ? (k.PatientId, FhirMapping.Response(k)) : null;
+            return await Visible(k.PatientId).ConfigureAwait(false) ? (k.PatientId, k.CompletedAt, FhirMapping.Response(k)) : null;
         return null;
 
         async Task<bool> Visible(Guid patientId) => await PatientStore.SiteOfAsync(c, patientId, null, t).ConfigureAwait(false) is { } site && caller.CanSee(site.SiteId);
     }
 
-    private static Bundle Searchset(HttpRequest request, string type, List<Resource> all, int count, int offset) =>
-        Searchset(request, type, all.Count, all.Skip(offset).Take(count), count, offset);
-
-    /// <summary>A searchset of one page, given the total number of matches.</summary>
-    private static Bundle Searchset(HttpRequest request, string type, int total, IEnumerable<Resource> page, int count, int offset)
+    /// <summary>
+    /// <c>patient</c>: <c>Patient/{id}</c> or <c>{id}</c> (R4 §3.1.1.4.10 "reference"). One patient per search: a comma
+    /// list or differing repeats (which could only match nothing) are refused.
+    /// </summary>
+    private static Guid? PatientParameter(FhirSearchQuery query, ValidationErrors errors, bool required)
     {
-        var baseUrl = BaseUrl(request);
-        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = total };
-        var self = $"{baseUrl}/{type}{request.QueryString}";
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = self });
-        if (offset + count < total)
+        var values = query.All("patient");
+        if (values.Count == 0)
         {
-            var next = request.Query.Where(kv => kv.Key != "_offset").SelectMany(kv => kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}"))
-                .Append($"_offset={(offset + count).ToString(CultureInfo.InvariantCulture)}");
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = $"{baseUrl}/{type}?{string.Join('&', next)}" });
+            if (required) errors.Add("patient", "Required: Patient/{id} or {id}.");
+            return null;
         }
-        foreach (var r in page)
-            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{type}/{r.Id}", Resource = r, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
-        return bundle;
+        var ids = new HashSet<Guid>();
+        foreach (var raw in values)
+        {
+            var text = raw.StartsWith("Patient/", StringComparison.Ordinal) ? raw["Patient/".Length..] : raw;
+            if (Guid.TryParse(text, out var id)) ids.Add(id);
+            else
+            {
+                errors.Add("patient", "Must be Patient/{id} or {id} with a patient id of this service (one patient per search).");
+                return null;
+            }
+        }
+        if (ids.Count == 1) return ids.First();
+        errors.Add("patient", "One patient per search: repeat patient only with the same id.");
+        return null;
     }
 
-    private static Guid PatientParameter(Microsoft.Extensions.Primitives.StringValues values, ValidationErrors errors)
+    /// <summary><c>_id</c> occurrences (each a comma list of response ids: OR within, AND across).</summary>
+    private static List<Guid[]> IdParameters(IReadOnlyList<string> occurrences, ValidationErrors errors)
     {
-        var raw = values.FirstOrDefault();
-        if (string.IsNullOrEmpty(raw))
+        var all = new List<Guid[]>();
+        foreach (var occurrence in occurrences)
         {
-            errors.Add("patient", "Required: Patient/{id} or {id}.");
-            return default;
+            var ids = new List<Guid>();
+            foreach (var text in occurrence.Split(','))
+            {
+                if (Guid.TryParse(text, out var id)) ids.Add(id);
+                else errors.Add("_id", "Must be a response id (comma-separated for several).");
+            }
+            all.Add([.. ids]);
         }
-        var text = raw.StartsWith("Patient/", StringComparison.Ordinal) ? raw["Patient/".Length..] : raw;
-        if (Guid.TryParse(text, out var id)) return id;
-        errors.Add("patient", "Must be Patient/{id} or {id} with a patient id of this service.");
-        return default;
+        if (all.Sum(ids => ids.Length) > MaxIds) errors.Add("_id", $"At most {MaxIds} ids per search.");
+        return all;
     }
 
-    private static string CodeOf(string token) => token.Contains('|', StringComparison.Ordinal) ? token[(token.IndexOf('|', StringComparison.Ordinal) + 1)..] : token;
-
-    private static List<FhirDateParameter> DateParameters(Microsoft.Extensions.Primitives.StringValues values, ValidationErrors errors)
+    /// <summary><c>date</c> occurrences (each a comma list of alternatives: OR within, AND across).</summary>
+    private static List<FhirDateParameter[]> DateParameters(IReadOnlyList<string> occurrences, ValidationErrors errors)
     {
-        var list = new List<FhirDateParameter>();
-        foreach (var v in values)
+        var all = new List<FhirDateParameter[]>();
+        foreach (var occurrence in occurrences)
         {
-            if (v is not null && FhirDateParameter.TryParse(v, out var d)) list.Add(d!);
-            else errors.Add("date", "Use eq|ge|gt|le|lt followed by yyyy, yyyy-MM, yyyy-MM-dd or a dateTime with offset.");
+            var alternatives = new List<FhirDateParameter>();
+            foreach (var v in occurrence.Split(','))
+            {
+                if (FhirDateParameter.TryParse(v, out var d)) alternatives.Add(d!);
+                else errors.Add("date", "Use eq|ge|gt|le|lt followed by yyyy, yyyy-MM, yyyy-MM-dd or a dateTime with offset; comma-separate alternatives, repeat for a range.");
+            }
+            all.Add([.. alternatives]);
         }
-        return list;
-    }
-
-    private static (int Count, int Offset, bool Descending) Paging(IQueryCollection q, ValidationErrors errors, bool allowSort)
-    {
-        var count = 50;
-        if (q["_count"].FirstOrDefault() is { } c && (!int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > 500))
-        {
-            errors.Add("_count", "Must be an integer from 1 to 500.");
-            count = 50;
-        }
-        var offset = 0;
-        if (q["_offset"].FirstOrDefault() is { } o && (!int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
-            errors.Add("_offset", "Must be a non-negative integer.");
-        var descending = false;
-        if (q["_sort"].FirstOrDefault() is { } s)
-        {
-            if (allowSort && s is "date" or "-date") descending = s == "-date";
-            else errors.Add("_sort", allowSort ? "Supported: date or -date." : "Not supported here.");
-        }
-        return (count, offset, descending);
+        return all;
     }
 }

@@ -3,7 +3,7 @@ using Hl7.Fhir.Model;
 namespace KetamineOutcomes.Api.Fhir;
 
 /// <summary>
-/// Under /fhir every error the service writes (validation, 401/403/404, 413/415, 429, 500) becomes an
+/// Under /fhir every error the service writes (validation, 401/403/404/405/406, 413/415, 429, 500) becomes an
 /// OperationOutcome in application/fhir+json; everywhere else problem+json stays. One error mapping, two dialects.
 /// </summary>
 internal sealed class OperationOutcomeWriter : IProblemDetailsWriter
@@ -39,7 +39,7 @@ internal sealed class OperationOutcomeWriter : IProblemDetailsWriter
             {
                 Severity = status >= 500 ? OperationOutcome.IssueSeverity.Fatal : OperationOutcome.IssueSeverity.Error,
                 Code = IssueTypeFor(status),
-                Diagnostics = string.IsNullOrEmpty(p.Detail) ? p.Title : $"{p.Title}: {p.Detail}",
+                Diagnostics = FhirStatusDiagnostics.For(status, http, p) ?? (string.IsNullOrEmpty(p.Detail) ? p.Title : $"{p.Title}: {p.Detail}"),
             });
         }
         outcome.Issue[0].Details = new CodeableConcept { Text = $"traceId {http.TraceIdentifier}" };
@@ -53,7 +53,7 @@ internal sealed class OperationOutcomeWriter : IProblemDetailsWriter
         401 => OperationOutcome.IssueType.Login,
         403 => OperationOutcome.IssueType.Forbidden,
         404 => OperationOutcome.IssueType.NotFound,
-        405 => OperationOutcome.IssueType.NotSupported,
+        405 or 406 => OperationOutcome.IssueType.NotSupported,
         409 => OperationOutcome.IssueType.Conflict,
         429 => OperationOutcome.IssueType.Throttled,
         _ => OperationOutcome.IssueType.Exception,

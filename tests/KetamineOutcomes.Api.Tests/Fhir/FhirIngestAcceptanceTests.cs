@@ -145,7 +145,7 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
     {
         var patient = await CreatePatientAsync();
         var qr = Phq9(patient, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        qr["subject"] = new JsonObject { ["reference"] = $"http://localhost/fhir/r4/Patient/{patient}" };
+        qr["subject"] = new JsonObject { ["reference"] = $"https://outcomes.test.example/fhir/r4/Patient/{patient}" };
         var (status, body, _) = await PostFhirAsync(qr);
         Assert.True(status == HttpStatusCode.Created, body);
     }
