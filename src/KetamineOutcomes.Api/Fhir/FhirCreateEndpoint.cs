@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Hl7.Fhir.Model;
@@ -6,18 +5,13 @@ using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Utility;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Endpoints;
-using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Api.Webhooks;
 using KetamineOutcomes.Core;
-using KetamineOutcomes.Core.Instruments;
-using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Data.Infrastructure;
-using KetamineOutcomes.Data.Stores;
-using Task = System.Threading.Tasks.Task;
 
 namespace KetamineOutcomes.Api.Fhir;
 

@@ -1,22 +1,6 @@
-using System.Globalization;
-using System.Security.Claims;
-using System.Text.Json;
-using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Endpoints;
-using KetamineOutcomes.Api.Errors;
-using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
-using KetamineOutcomes.Api.Security;
-using KetamineOutcomes.Api.Submissions;
-using KetamineOutcomes.Api.Webhooks;
-using KetamineOutcomes.Core;
-using KetamineOutcomes.Core.Instruments;
-using KetamineOutcomes.Core.Safety;
-using KetamineOutcomes.Data.Infrastructure;
-using KetamineOutcomes.Data.Stores;
-using Task = System.Threading.Tasks.Task;
 
 namespace KetamineOutcomes.Api.Fhir;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using KetamineOutcomes.Core;
 
 namespace KetamineOutcomes.Api.Fhir;
 
