@@ -13,12 +13,26 @@ internal static class FhirAnswers
 {
     public const string Snomed = "http://snomed.info/sct";
 
+    /// <summary>LOINC's and SNOMED CT's OIDs (HL7 terminology), which some senders use as the coding system instead of the URI.</summary>
+    public const string LoincOid = "urn:oid:2.16.840.1.113883.6.1", SnomedOid = "urn:oid:2.16.840.1.113883.6.96";
+
+    private static bool IsLoinc(string? system) => system is Loinc.System or LoincOid;
+
+    private static bool IsSnomed(string? system) => system is Snomed or SnomedOid;
+
+    /// <summary>Every answer code we read, so one sent under another system is refused rather than read through a weight.</summary>
+    private static readonly HashSet<string> KnownAnswerCodes =
+    [
+        .. Loinc.FrequencyAnswers.Keys, .. Loinc.DifficultyAnswers.Keys, Loinc.Yes, Loinc.No,
+    ];
+
     /// <summary>SNOMED CT 373066001 "Yes" and 373067005 "No", as some EHR intake forms code yes/no questions.</summary>
     public const string SnomedYes = "373066001", SnomedNo = "373067005";
 
     /// <summary>What yes/no answers are accepted, for messages and the CapabilityStatement.</summary>
     public const string YesNoForms =
-        $"valueBoolean, or valueCoding {Loinc.System} {Loinc.Yes} (yes) / {Loinc.No} (no), or {Snomed} {SnomedYes} (yes) / {SnomedNo} (no)";
+        $"valueBoolean, or valueCoding {Loinc.System} {Loinc.Yes} (yes) / {Loinc.No} (no), or {Snomed} {SnomedYes} (yes) / {SnomedNo} (no) " +
+        $"(the systems may also be given as {LoincOid} and {SnomedOid})";
 
     /// <summary>What scored answers are accepted, for messages and the CapabilityStatement.</summary>
     public const string ScoreForms =
@@ -36,7 +50,7 @@ internal static class FhirAnswers
         why = null;
         switch (answer.Value)
         {
-            case Coding c when c.System == Loinc.System:
+            case Coding c when IsLoinc(c.System):
                 if (c.Code is { } code && codes.TryGetValue(code, out var v)) readings.Add(v);
                 else
                 {
@@ -44,6 +58,9 @@ internal static class FhirAnswers
                     return null;
                 }
                 break;
+            case Coding { Code: { } other } c when KnownAnswerCodes.Contains(other) || (!IsSnomed(c.System) && other is SnomedYes or SnomedNo):
+                why = $"Code {other} is a LOINC or SNOMED CT answer code, but the coding's system is '{c.System ?? "(none)"}'; expected {Loinc.System} (or {Snomed} for SNOMED CT codes).";
+                return null;
             case Coding:
                 break; // a local coding: readable only through its ordinalValue/itemWeight extension
             case Integer { Value: { } i }:
@@ -53,10 +70,13 @@ internal static class FhirAnswers
                 if (Integral(d) is { } n) readings.Add(n);
                 else
                 {
-                    why = $"valueDecimal {d.ToString(CultureInfo.InvariantCulture)} is not a whole number.";
+                    why = $"valueDecimal {d.ToString(CultureInfo.InvariantCulture)} is not a whole number in the answer range.";
                     return null;
                 }
                 break;
+            case PrimitiveType p when p.JsonValue is null:
+                why = $"The {p.TypeName} answer has no value (only extensions, e.g. a data-absent-reason).";
+                return null;
             case null:
                 why = "The answer has no value.";
                 return null;
@@ -98,10 +118,10 @@ internal static class FhirAnswers
     public static bool? YesNo(QuestionnaireResponse.AnswerComponent answer) => answer.Value switch
     {
         FhirBoolean { Value: { } b } => b,
-        Coding { System: Loinc.System, Code: Loinc.Yes } => true,
-        Coding { System: Loinc.System, Code: Loinc.No } => false,
-        Coding { System: Snomed, Code: SnomedYes } => true,
-        Coding { System: Snomed, Code: SnomedNo } => false,
+        Coding { Code: Loinc.Yes } c when IsLoinc(c.System) => true,
+        Coding { Code: Loinc.No } c when IsLoinc(c.System) => false,
+        Coding { Code: SnomedYes } c when IsSnomed(c.System) => true,
+        Coding { Code: SnomedNo } c when IsSnomed(c.System) => false,
         _ => null,
     };
 
@@ -110,6 +130,7 @@ internal static class FhirAnswers
     {
         null => "no value",
         Coding c => $"valueCoding {c.System ?? "(no system)"}|{c.Code}",
+        PrimitiveType { JsonValue: null } p => $"a {p.TypeName} answer without a value",
         FhirBoolean b => $"valueBoolean {b.Value}",
         Integer i => $"valueInteger {i.Value}",
         FhirDecimal d => $"valueDecimal {d.Value?.ToString(CultureInfo.InvariantCulture)}",

@@ -21,10 +21,6 @@ internal static partial class FhirEndpoints
     internal static async Task<IResult> CreateResponse(
         HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks, PublicBaseUrl publicBase, ClaimsPrincipal user, CancellationToken ct)
     {
-        var contentType = http.Request.ContentType ?? "";
-        if (!contentType.StartsWith(Fhir, StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            throw new BadHttpRequestException("Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType);
-
         var resource = await ParseAsync(http, ct).ConfigureAwait(false);
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
@@ -83,25 +79,36 @@ internal static partial class FhirEndpoints
     }
 
     /// <summary>
-    /// Parses the body strictly (Firely <see cref="DeserializationMode.Strict"/>): a value of the wrong JSON type, an unknown
-    /// element, a missing required element (status, linkId), an empty element or a null in an array is a 400 whose keys are
-    /// FHIRPath locations in the sent resource — never kept and read later, where it would throw.
+    /// Parses the body strictly: first its raw JSON (<see cref="FhirJsonPrecheck"/>: nulls in arrays, numbers that would be
+    /// rounded, the authored format), then Firely's <see cref="DeserializationMode.Strict"/> (a value of the wrong JSON type,
+    /// an unknown element, a missing required element such as status or linkId, an empty element). Every problem is a 400
+    /// whose keys are FHIRPath locations in the sent resource — never a value kept and read later, where it would throw.
     /// </summary>
     private static async Task<QuestionnaireResponse> ParseAsync(HttpContext http, CancellationToken ct)
     {
-        var contentType = http.Request.ContentType ?? "";
-        if (!contentType.StartsWith(Fhir, StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            throw new BadHttpRequestException("Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType);
+        CheckContentType(http.Request.ContentType);
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+
+        var errors = new ValidationErrors();
         try
         {
-            // Read as any resource first, so another resourceType is a clear 400 rather than a cast failure.
-            var parsed = await JsonSerializer.DeserializeAsync<Resource>(http.Request.Body, FhirJson.StrictOptions, ct).ConfigureAwait(false);
-            return parsed as QuestionnaireResponse
-                ?? throw ClinicalValidationException.For("resourceType", $"Must be QuestionnaireResponse (this is {parsed?.TypeName ?? "null"}).");
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            FhirJsonPrecheck.Check(document.RootElement, errors);
+        }
+        catch (JsonException e)
+        {
+            throw ClinicalValidationException.For("body", $"Not valid JSON: {e.Message}");
+        }
+        errors.ThrowIfAny();
+        try
+        {
+            return JsonSerializer.Deserialize<Resource>(body.Span, FhirJson.StrictOptions) as QuestionnaireResponse
+                ?? throw ClinicalValidationException.For("resourceType", "Must be QuestionnaireResponse.");
         }
         catch (DeserializationFailedException e)
         {
-            var errors = new ValidationErrors();
             foreach (var issue in e.Exceptions.Take(20))
             {
                 if (issue is ExtendedCodedException { InstancePath: { Length: > 0 } path } coded)
@@ -112,8 +119,24 @@ internal static partial class FhirEndpoints
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or InvalidCastException or NotSupportedException or FormatException or ArgumentException)
         {
-            // Malformed JSON, a missing or different resourceType, or a value the parser cannot hold.
+            // A value the parser cannot hold.
             throw ClinicalValidationException.For("body", $"Not a FHIR QuestionnaireResponse in JSON ({e.GetType().Name}): {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// application/fhir+json (or application/json) in UTF-8, FHIR R4: a <c>charset</c> other than UTF-8 or a <c>fhirVersion</c>
+    /// other than 4.0 (FHIR R4 http.html#version-parameter) is a 415 rather than a body read as something it is not.
+    /// </summary>
+    private static void CheckContentType(string? contentType)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+            || !(media.MediaType.Equals(Fhir, StringComparison.OrdinalIgnoreCase) || media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)))
+            throw new BadHttpRequestException("Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType);
+        if (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            throw new BadHttpRequestException($"charset {media.Charset} is not read: send UTF-8.", StatusCodes.Status415UnsupportedMediaType);
+        var version = media.Parameters.FirstOrDefault(p => p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase))?.Value;
+        if (version is { } v && v.Value is not ("4.0" or "4.0.1" or "\"4.0\"" or "\"4.0.1\""))
+            throw new BadHttpRequestException($"fhirVersion {v} is not served: this is a FHIR R4 (4.0) server.", StatusCodes.Status415UnsupportedMediaType);
     }
 }

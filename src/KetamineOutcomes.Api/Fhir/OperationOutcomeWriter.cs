@@ -49,11 +49,11 @@ internal sealed class OperationOutcomeWriter : IProblemDetailsWriter
 
     private static OperationOutcome.IssueType IssueTypeFor(int status) => status switch
     {
-        400 or 413 or 415 or 422 => OperationOutcome.IssueType.Invalid,
+        400 or 413 or 422 => OperationOutcome.IssueType.Invalid,
         401 => OperationOutcome.IssueType.Login,
         403 => OperationOutcome.IssueType.Forbidden,
         404 => OperationOutcome.IssueType.NotFound,
-        405 or 406 => OperationOutcome.IssueType.NotSupported,
+        405 or 406 or 415 => OperationOutcome.IssueType.NotSupported,
         409 => OperationOutcome.IssueType.Conflict,
         429 => OperationOutcome.IssueType.Throttled,
         _ => OperationOutcome.IssueType.Exception,

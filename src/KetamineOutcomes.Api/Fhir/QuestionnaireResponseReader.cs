@@ -57,15 +57,16 @@ internal static partial class QuestionnaireResponseReader
     public static ReadSubmission Read(QuestionnaireResponse qr, string fhirBase, ValidationErrors errors)
     {
         var status = StatusOf(qr);
-        FhirReferences.Check(qr, fhirBase, errors);
+        FhirElementChecks.Check(qr, fhirBase, errors);
         var patientId = SubjectOf(qr, fhirBase, errors);
         var authored = AuthoredOf(qr, errors);
 
         var found = new Dictionary<string, Found>(StringComparer.Ordinal);
-        for (var i = 0; i < qr.Item.Count; i++) Collect(qr.Item[i], $"{Root}.item[{i}]", found, errors);
+        Collect(qr.Item, $"{Root}.item", inPanel: DeclaredPanels(qr.Questionnaire).Count > 0, found, errors);
 
         var present = new List<string>(3);
-        if (found.Keys.Any(k => Loinc.Phq9Items.Contains(k) || k == Loinc.Phq9Difficulty)) present.Add(Loinc.Phq9Panel);
+        // The difficulty item (69722-7) ends both LOINC panels; only PHQ-9 stores it (SPEC), so alone it names no instrument.
+        if (found.Keys.Any(Loinc.Phq9Items.Contains)) present.Add(Loinc.Phq9Panel);
         if (found.Keys.Any(Loinc.Gad7Items.Contains)) present.Add(Loinc.Gad7Panel);
         if (found.Keys.Any(CssrsQuestions.Contains)) present.Add(Loinc.CssrsPanel);
         CheckDeclared(qr.Questionnaire, present, errors);
@@ -99,7 +100,7 @@ internal static partial class QuestionnaireResponseReader
     {
         var reference = qr.Subject?.Reference;
         if (reference is not null && reference.StartsWith(fhirBase + "/", StringComparison.Ordinal)) reference = reference[(fhirBase.Length + 1)..];
-        else if (reference is not null && Uri.TryCreate(reference, UriKind.Absolute, out _)) return default; // another server's: FhirReferences said so
+        else if (reference is not null && FhirElementChecks.IsElsewhere(reference, fhirBase)) return default; // FhirElementChecks said so
         var m = reference is null ? null : PatientReference().Match(reference);
         if (m is { Success: true } && Guid.TryParse(m.Groups[1].Value, out var id)) return id;
         errors.Add($"{Root}.subject", "Must be a reference Patient/{id} to a patient of this service (an id this service assigned).");
@@ -108,27 +109,57 @@ internal static partial class QuestionnaireResponseReader
 
     private static DateTimeOffset? AuthoredOf(QuestionnaireResponse qr, ValidationErrors errors)
     {
-        if (qr.AuthoredElement is not { Value: { } text } element) return null;
+        if (qr.AuthoredElement is not { Value: { } text } element)
+        {
+            errors.Add($"{Root}.authored", "Required: when the patient completed the questionnaire, a dateTime with seconds and an offset, e.g. 2026-03-02T09:30:00Z.");
+            return null;
+        }
         if (text.Contains('T', StringComparison.Ordinal) && TimeWithOffset().IsMatch(text) && element.TryToDateTimeOffset(out var at)) return at;
         errors.Add($"{Root}.authored", "Must be a dateTime with a time and an offset, e.g. 2026-03-02T09:30:00Z or 2026-03-02T10:30:00+01:00.");
         return null;
     }
 
-    /// <summary>Walks an item, its child items and the items nested under its answers, recording each recognised code once.</summary>
-    private static void Collect(QuestionnaireResponse.ItemComponent item, string path, Dictionary<string, Found> found, ValidationErrors errors)
+    /// <summary>
+    /// Walks a list of sibling items, their child items and the items nested under their answers, recording each
+    /// recognised code once. An answered item that is not recognised is an error where its answer would otherwise be
+    /// dropped unseen: inside a group (or a response) that names one of our panels, or beside recognised items. Elsewhere —
+    /// an intake form's own sections, such as contact details — it is not ours to read.
+    /// </summary>
+    private static void Collect(List<QuestionnaireResponse.ItemComponent> items, string listPath, bool inPanel, Dictionary<string, Found> found, ValidationErrors errors)
     {
-        if (CodeOf(item, path, errors) is { } code && !Recomputed.Contains(code))
+        var codes = items.Select((item, i) => CodeOf(item, $"{listPath}[{i}]", errors)).ToArray();
+        var besideOurs = codes.Any(c => c is not null);
+        for (var i = 0; i < items.Count; i++)
         {
-            if (found.TryGetValue(code, out var first))
-                errors.Add(path, $"Item {code} appears more than once (first at {first.Path}); which answer is meant cannot be told. Send it once.");
-            else found[code] = new Found(code, item, path);
-        }
-        for (var i = 0; i < item.Item.Count; i++) Collect(item.Item[i], $"{path}.item[{i}]", found, errors);
-        for (var a = 0; a < item.Answer.Count; a++)
-        {
-            for (var i = 0; i < item.Answer[a].Item.Count; i++) Collect(item.Answer[a].Item[i], $"{path}.answer[{a}].item[{i}]", found, errors);
+            var (item, path, code) = (items[i], $"{listPath}[{i}]", codes[i]);
+            if (code is null && item.Answer.Count > 0 && (inPanel || besideOurs))
+            {
+                errors.Add(path, $"Item '{Shown(item.LinkId)}' has an answer but is not a PHQ-9, GAD-7 or C-SSRS item this service recognises (a LOINC item code " +
+                    "in linkId or definition, or phq9-N / gad7-N). Beside or inside those instruments every answered item must be recognised, or its answer " +
+                    "would be dropped: identify it by its LOINC code, or move other questions to a group of their own.");
+            }
+            else if (code is not null && !Recomputed.Contains(code))
+            {
+                if (found.TryGetValue(code, out var first))
+                    errors.Add(path, $"Item {code} appears more than once (first at {first.Path}); which answer is meant cannot be told. Send it once.");
+                else found[code] = new Found(code, item, path);
+            }
+            var childrenInPanel = inPanel || PanelOf(item) is not null;
+            Collect(item.Item, $"{path}.item", childrenInPanel, found, errors);
+            for (var a = 0; a < item.Answer.Count; a++) Collect(item.Answer[a].Item, $"{path}.answer[{a}].item", childrenInPanel, found, errors);
         }
     }
+
+    /// <summary>The panel (44249-1, 69737-5, 93373-9) a group names as the last LOINC code of its linkId or definition, if any.</summary>
+    private static string? PanelOf(QuestionnaireResponse.ItemComponent item) =>
+        new[] { item.LinkId, item.Definition }.Select(t => t is null ? null : LoincCode().Matches(t) is { Count: > 0 } m ? m[^1].Value : null)
+            .FirstOrDefault(c => c is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel);
+
+    /// <summary>The panels a declared questionnaire canonical names (e.g. http://loinc.org/q/44249-1).</summary>
+    private static List<string> DeclaredPanels(string? canonical) => canonical is null ? [] :
+        LoincCode().Matches(canonical).Select(m => m.Value).Where(c => c is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel).Distinct().ToList();
+
+    private static string Shown(string? text) => text is null ? "" : text.Length <= 64 ? text : text[..64] + "…";
 
     /// <summary>
     /// The item's LOINC code (one of ours), from its linkId and its definition: the last LOINC-shaped code in each (a nested
@@ -157,7 +188,7 @@ internal static partial class QuestionnaireResponseReader
             }
             var position = PositionalLinkId().Match(text);
             if (!position.Success) return null;
-            var list = position.Groups[1].Value.Equals("phq9", StringComparison.OrdinalIgnoreCase) ? Loinc.Phq9Items : Loinc.Gad7Items;
+            var list = position.Groups[1].Value.StartsWith("phq", StringComparison.OrdinalIgnoreCase) ? Loinc.Phq9Items : Loinc.Gad7Items;
             return int.TryParse(position.Groups[2].ValueSpan, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= list.Count
                 ? list[n - 1] : null;
         }
@@ -175,9 +206,7 @@ internal static partial class QuestionnaireResponseReader
                 "identify items by LOINC code in linkId or definition (e.g. /44250-9).");
             return;
         }
-        if (canonical is null) return;
-        var declared = LoincCode().Matches(canonical).Select(m => m.Value)
-            .Where(c => c is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel).Distinct().ToList();
+        var declared = DeclaredPanels(canonical);
         if (declared.Count == 0) return; // an intake form of the sender's own: its items decide
         if (declared.Count > 1 || present.Count != 1 || present[0] != declared[0])
         {
@@ -241,9 +270,10 @@ internal static partial class QuestionnaireResponseReader
 
         var q1 = Answer(Loinc.CssrsWishToBeDead, required: true);
         var q2 = Answer(Loinc.CssrsSuicidalThoughts, required: true);
-        var q3 = Answer(Loinc.CssrsMethod, required: false);
-        var q4 = Answer(Loinc.CssrsIntent, required: false);
-        var q5 = Answer(Loinc.CssrsPlan, required: false);
+        // Q3–Q5 are asked when Q2 is yes: a missing or unanswered one would read as "no" and could hide intent or a plan (high risk).
+        var q3 = Answer(Loinc.CssrsMethod, required: q2 == true);
+        var q4 = Answer(Loinc.CssrsIntent, required: q2 == true);
+        var q5 = Answer(Loinc.CssrsPlan, required: q2 == true);
         var q6 = Answer(Loinc.CssrsBehavior, required: true);
         // Q6b is asked when Q6 is yes: without it "within 3 months" (high risk) cannot be told from "over 3 months ago".
         var recent = Answer(Loinc.CssrsBehaviorRecent, required: q6 == true);
@@ -289,7 +319,7 @@ internal static partial class QuestionnaireResponseReader
     [GeneratedRegex(@"(?<![\d-])\d{4,5}-\d(?![\d])")]
     private static partial Regex LoincCode();
 
-    [GeneratedRegex(@"^/?(phq9|gad7)[-_.]?(\d{1,2})$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^/?(phq-?9|gad-?7)[-_.]?(\d{1,2})$", RegexOptions.IgnoreCase)]
     private static partial Regex PositionalLinkId();
 
     [GeneratedRegex(@"^items\[(\d+)\]$")]

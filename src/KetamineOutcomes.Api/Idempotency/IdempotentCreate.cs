@@ -51,7 +51,11 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         HttpContext http, string canonicalRequest, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> raw, string contentType, CancellationToken ct)
     {
         var write = Audited(http, raw);
-        var key = http.Request.Headers[HeaderName].ToString();
+        var sent = http.Request.Headers[HeaderName];
+        // Two keys (or one empty) say nothing certain about which request this repeats: refuse rather than pick.
+        if (sent.Count > 1 || (sent.Count == 1 && string.IsNullOrEmpty(sent[0])))
+            throw ClinicalValidationException.For(HeaderName, "Send one Idempotency-Key header with 1–255 visible ASCII characters, or none.");
+        var key = sent.ToString();
         if (string.IsNullOrEmpty(key))
         {
             var created = await db.WriteAsync(write, ct).ConfigureAwait(false);

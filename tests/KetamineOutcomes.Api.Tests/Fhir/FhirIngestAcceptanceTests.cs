@@ -91,6 +91,8 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
         { "LOINC LA32-8", Coding(Loinc, "LA32-8"), false },
         { "SNOMED CT 373067005", Coding(Snomed, "373067005"), false },
         { "valueBoolean false", new JsonObject { ["valueBoolean"] = false }, false },
+        { "LOINC by OID, LA33-6", Coding("urn:oid:2.16.840.1.113883.6.1", "LA33-6"), true },
+        { "SNOMED CT by OID, 373067005", Coding("urn:oid:2.16.840.1.113883.6.96", "373067005"), false },
     };
 
     [Theory]
@@ -151,15 +153,80 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
     }
 
     [Fact]
-    public async Task Items_the_service_does_not_score_may_carry_several_answers_and_sender_totals_are_ignored()
+    public async Task An_intake_forms_own_sections_are_not_read_and_sender_totals_are_ignored()
     {
         var patient = await CreatePatientAsync();
-        var qr = Phq9(patient, 3, 3, 3, 3, 3, 3, 3, 3, 3);
-        qr["item"]!.AsArray().Add(Item("allergies", new JsonObject { ["valueString"] = "a" }, new JsonObject { ["valueString"] = "b" }));
-        qr["item"]!.AsArray().Add(Item("/44261-6", new JsonObject { ["valueInteger"] = 2 }));
+        var qr = Response(patient, "https://clinic.example/Questionnaire/intake",
+        [
+            Group("history", [Item("allergies", new JsonObject { ["valueString"] = "a" }, new JsonObject { ["valueString"] = "b" })]),
+            Group("/44249-1", Phq9Answers([3, 3, 3, 3, 3, 3, 3, 3, 3]).Append(Item("/44261-6", new JsonObject { ["valueInteger"] = 2 }))),
+        ]);
         var (status, body, _) = await PostFhirAsync(qr);
         Assert.True(status == HttpStatusCode.Created, body);
         Assert.Equal(27, (int)(await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!["totalScore"]!);
+    }
+
+    [Fact]
+    public async Task A_GAD7_with_its_difficulty_item_is_accepted_as_a_GAD7()
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Response(patient, "http://loinc.org/q/69737-5", Gad7Codes.Select(c => Item("/" + c, Frequency(2)))
+            .Append(Item("/69722-7", Coding(Loinc, "LA6573-5"))));
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, body);
+        var q = (await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]!.AsArray().Single()!;
+        Assert.Equal("gad7", (string)q["instrument"]!);
+        Assert.Equal(14, (int)q["totalScore"]!);
+    }
+
+    [Theory]
+    [InlineData("phq-9-{0}")]
+    [InlineData("PHQ9_{0}")]
+    [InlineData("/44249-1/{1}")]
+    public async Task PHQ9_items_are_recognised_by_position_or_nested_path(string pattern)
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Response(patient, "http://loinc.org/q/44249-1",
+            Phq9Codes.Select((c, i) => Item(string.Format(System.Globalization.CultureInfo.InvariantCulture, pattern, i + 1, c), Frequency(i == 8 ? 2 : 1))));
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, body);
+        var q = (await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!;
+        Assert.Equal(10, (int)q["totalScore"]!);
+        Assert.Equal("moderate", (string)q["alert"]!["level"]!);
+    }
+
+    [Theory]
+    [InlineData("application/fhir+json; fhirVersion=3.0")]
+    [InlineData("application/fhir+json; charset=iso-8859-1")]
+    [InlineData("text/plain")]
+    public async Task A_body_of_another_FHIR_version_or_charset_is_a_415_and_stores_nothing(string contentType)
+    {
+        var patient = await CreatePatientAsync();
+        using var content = new StringContent(Phq9(patient, 1, 1, 1, 1, 1, 1, 1, 1, 3).ToJsonString());
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        using var response = await Client.PostAsync("/fhir/r4/QuestionnaireResponse", content);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var outcome = JsonSerializer.Deserialize<OperationOutcome>(await response.Content.ReadAsStringAsync(), FhirTests.Strict);
+        Assert.Equal(OperationOutcome.IssueType.NotSupported, outcome.Issue[0].Code);
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM questionnaires"));
+    }
+
+    [Theory]
+    [InlineData("key-a", "key-b")]
+    [InlineData("key-a", "key-a")]
+    public async Task A_repeated_idempotency_key_header_is_refused_and_stores_nothing(params string[] keys)
+    {
+        var patient = await CreatePatientAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/r4/QuestionnaireResponse")
+        {
+            Content = new StringContent(Phq9(patient, 1, 1, 1, 1, 1, 1, 1, 1, 3).ToJsonString(), Encoding.UTF8, "application/fhir+json"),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", keys);
+        using var response = await Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var outcome = JsonSerializer.Deserialize<OperationOutcome>(await response.Content.ReadAsStringAsync(), FhirTests.Strict);
+        Assert.Equal("Idempotency-Key", outcome.Issue[0].Expression.Single());
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM questionnaires"));
     }
 
     [Fact]

@@ -113,12 +113,23 @@ public sealed class FhirIngestRefusalTests : WebhookedApiTest
             HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].answer[0].value"),
         ["linkId-number"] = new(p => Phq9With(p, qr => ItemAt(qr, 0)["linkId"] = 1), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].linkId"),
         ["authored-number"] = new(p => Phq9With(p, qr => qr["authored"] = 123), HttpStatusCode.BadRequest, "QuestionnaireResponse.authored"),
+        ["authored-without-seconds"] = new(p => Phq9With(p, qr => qr["authored"] = "2026-03-02T09:00Z"), HttpStatusCode.BadRequest, "QuestionnaireResponse.authored"),
+        ["authored-missing"] = new(p => Phq9With(p, qr => qr.Remove("authored")), HttpStatusCode.BadRequest, "QuestionnaireResponse.authored"),
         ["authored-without-offset"] = new(p => Phq9With(p, qr => qr["authored"] = "2026-03-02T09:00:00"), HttpStatusCode.BadRequest, "QuestionnaireResponse.authored"),
         ["subject-number"] = new(p => Phq9With(p, qr => qr["subject"] = 5), HttpStatusCode.BadRequest, "QuestionnaireResponse.subject"),
         ["item-object"] = new(p => Phq9With(p, qr => qr["item"] = Item("/44260-8", Frequency(0))), HttpStatusCode.BadRequest, "QuestionnaireResponse.item", Exact: false),
         ["item-null"] = new(p => Phq9With(p, qr => qr["item"] = null), HttpStatusCode.BadRequest, "QuestionnaireResponse.item", Exact: false),
         ["answer-null-element"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray((JsonNode)null)),
-            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer", Exact: false),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0]"),
+        ["item-array-starting-with-null"] = new(p => Phq9With(p, qr => qr["item"]!.AsArray().Insert(0, null)), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0]"),
+        ["resourceType-missing"] = new(p => Phq9With(p, qr => qr.Remove("resourceType")), HttpStatusCode.BadRequest, "resourceType"),
+        ["resourceType-number"] = new(p => Phq9With(p, qr => qr["resourceType"] = 5), HttpStatusCode.BadRequest, "resourceType"),
+        ["resourceType-other"] = new(p => Phq9With(p, qr => qr["resourceType"] = "Observation"), HttpStatusCode.BadRequest, "resourceType"),
+        // Numbers a decimal cannot hold would be rounded into a score: 1e-32 → 0, 2.9999… → 3.
+        ["item9-decimal-rounded-to-0"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(new JsonObject { ["valueDecimal"] = JsonNode.Parse("0.00000000000000000000000000000001") })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
+        ["item9-decimal-rounded-to-3"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(new JsonObject { ["valueDecimal"] = JsonNode.Parse("2.9999999999999999999999999999999") })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
         ["cssrs-valueBoolean-string"] = new(p => CssrsWith(p, qr => ItemAt(qr, 0)["answer"] = new JsonArray(new JsonObject { ["valueBoolean"] = "yes" })),
             HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].answer[0].value"),
         // 12. Another server's subject; unknown elements; an item without linkId.
@@ -126,10 +137,55 @@ public sealed class FhirIngestRefusalTests : WebhookedApiTest
             HttpStatusCode.BadRequest, "QuestionnaireResponse.subject.reference"),
         ["author-on-another-server"] = new(p => Phq9With(p, qr => qr["author"] = new JsonObject { ["reference"] = "https://other.example/fhir/Practitioner/7" }),
             HttpStatusCode.BadRequest, "QuestionnaireResponse.author.reference"),
+        ["subject-protocol-relative"] = new(p => Phq9With(p, qr => qr["subject"] = new JsonObject { ["reference"] = $"//other.example/fhir/Patient/{p}" }),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.subject.reference"),
+        ["subject-urn-uuid"] = new(p => Phq9With(p, qr => qr["subject"] = new JsonObject { ["reference"] = $"urn:uuid:{p}" }), HttpStatusCode.BadRequest, "QuestionnaireResponse.subject"),
+        // A modifier may change what an element means ("not the patient", "not this answer"): not understood → refused.
+        ["modifierExtension-on-the-response"] = new(p => Phq9With(p, qr => qr["modifierExtension"] = new JsonArray(new JsonObject { ["url"] = "http://example.org/not-the-patient", ["valueBoolean"] = true })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.modifierExtension[0]"),
+        ["modifierExtension-on-item9s-answer"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"]![0]!["modifierExtension"] = new JsonArray(new JsonObject { ["url"] = "http://example.org/negated", ["valueBoolean"] = true })),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].modifierExtension[0]"),
+        ["contained-response"] = new(p => Phq9With(p, qr => qr["contained"] = new JsonArray(Phq9(p, 0, 0, 0, 0, 0, 0, 0, 0, 3).Also(c => { c["id"] = "inner"; c.Remove("subject"); }))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.contained[0]"),
+        // An answered item that is not recognised, where its answer would be dropped unseen.
+        ["cssrs-group-by-panel-code-with-unrecognised-items"] = new(p => Response(p, "https://clinic.example/Questionnaire/intake",
+            [Group("/44249-1", Phq9Answers(Moderate)), Group("/93373-9", [Item("cssrs-1", new JsonObject { ["valueBoolean"] = true }), Item("cssrs-4", new JsonObject { ["valueBoolean"] = true })])]),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[1].item[0]"),
+        ["declared-cssrs-with-an-unrecognised-intent-item"] = new(p => CssrsWith(p, qr => ItemAt(qr, 3)["linkId"] = "cssrs-q4"),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[3]"),
+        ["unrecognised-item-beside-phq9-items"] = new(p => Response(p, null, Phq9Answers(Moderate).Select((item, i) => i == 0 ? Item("q1", Frequency(3)) : item)),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0]"),
+        ["item9-linkId-with-a-lookalike-hyphen"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["linkId"] = "/44260\u20118"),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]"),
+        ["cssrs-q2-yes-intent-unanswered"] = new(p => CssrsWith(p, qr => ItemAt(qr, 3).AsObject().Remove("answer")),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[3]"),
+        ["cssrs-q2-yes-plan-missing"] = new(p => CssrsWith(p, qr => qr["item"]!.AsArray().RemoveAt(4)),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item"),
+        // A LOINC answer code under another system is not read through a weight that contradicts it.
+        ["item9-LOINC-code-without-system-and-ordinal-0"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(WeightedCoding(null, "LA6571-9", 0))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
+        ["item9-LOINC-code-under-https-loinc-and-ordinal-0"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(WeightedCoding("https://loinc.org", "LA6571-9", 0))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
+        ["item9-LOINC-oid-code-3-weight-0"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(WeightedCoding("urn:oid:2.16.840.1.113883.6.1", "LA6571-9", 0))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
+        ["cssrs-q4-yes-under-https-loinc"] = new(p => CssrsWith(p, qr => ItemAt(qr, 3)["answer"] = new JsonArray(Coding("https://loinc.org", "LA33-6"))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[3].answer[0].value"),
+        ["item9-valueInteger-without-value"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(new JsonObject
+        {
+            ["_valueInteger"] = new JsonObject { ["extension"] = new JsonArray(new JsonObject { ["url"] = "http://hl7.org/fhir/StructureDefinition/data-absent-reason", ["valueCode"] = "asked-declined" }) },
+        })), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
         ["unknown-element"] = new(p => Phq9With(p, qr => qr["foo"] = "bar"), HttpStatusCode.BadRequest, "QuestionnaireResponse.foo"),
         ["item-without-linkId"] = new(p => Phq9With(p, qr => ItemAt(qr, 0).AsObject().Remove("linkId")), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].linkId"),
         ["no-recognised-item"] = new(p => Response(p, null, [Item("name", new JsonObject { ["valueString"] = "x" })]), HttpStatusCode.BadRequest, "QuestionnaireResponse.item"),
     };
+
+    private static JsonObject WeightedCoding(string system, string code, int weight)
+    {
+        var coding = new JsonObject { ["extension"] = new JsonArray(new JsonObject { ["url"] = "http://hl7.org/fhir/StructureDefinition/ordinalValue", ["valueDecimal"] = weight }) };
+        if (system is not null) coding["system"] = system;
+        coding["code"] = code;
+        return new JsonObject { ["valueCoding"] = coding };
+    }
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
 

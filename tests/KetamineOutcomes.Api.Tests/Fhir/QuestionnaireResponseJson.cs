@@ -65,4 +65,11 @@ internal static class QuestionnaireResponseJson
         yield return Item("/" + CssrsCodes[5], YesNo(q6));
         if (q6) yield return Item("/" + CssrsCodes[6], YesNo(recent));
     }
+
+    /// <summary>Changes a node in place and returns it, for building payloads in one expression.</summary>
+    public static JsonObject Also(this JsonObject node, Action<JsonObject> change)
+    {
+        change(node);
+        return node;
+    }
 }

@@ -1,0 +1,65 @@
+using System.Collections;
+using Hl7.Fhir.Model;
+using KetamineOutcomes.Core;
+
+namespace KetamineOutcomes.Api.Fhir;
+
+/// <summary>
+/// What a walk over every element of a posted resource refuses (SPEC v2, Boundaries), each keyed by its FHIRPath:
+/// <list type="bullet">
+/// <item>an absolute reference to another server's base (<c>http://other.example/fhir/Patient/…</c>, also
+/// protocol-relative <c>//other.example/…</c>), rather than mapping it to a local resource by its id; relative,
+/// contained (<c>#…</c>) and <c>urn:</c> references are left alone;</item>
+/// <item>any <c>modifierExtension</c>: FHIR R4 (extensibility.html#modifierExtension) requires a system that does not
+/// understand a modifier to refuse the resource, since it may change the meaning of what it sits on (e.g. an answer);</item>
+/// <item>a contained QuestionnaireResponse: its answers would not be read, and might contradict the outer ones.</item>
+/// </list>
+/// </summary>
+internal static class FhirElementChecks
+{
+    public static void Check(Resource resource, string fhirBase, ValidationErrors errors) => Walk(resource, resource.TypeName, fhirBase, errors);
+
+    /// <summary>An absolute or protocol-relative http(s) reference that is not under <paramref name="fhirBase"/>.</summary>
+    public static bool IsElsewhere(string reference, string fhirBase) =>
+        (reference.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || reference.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            || reference.StartsWith("//", StringComparison.Ordinal))
+        && !reference.StartsWith(fhirBase + "/", StringComparison.Ordinal);
+
+    private static void Walk(Base node, string path, string fhirBase, ValidationErrors errors)
+    {
+        if (node is ResourceReference { Reference: { } reference } && IsElsewhere(reference, fhirBase))
+            errors.Add($"{path}.reference", $"References another server ({Origin(reference)}); only references to this server ({fhirBase}) or relative references are accepted.");
+        foreach (var (name, value) in node.EnumerateElements())
+        {
+            switch (value)
+            {
+                case Base child:
+                    Walk(child, $"{path}.{name}", fhirBase, errors);
+                    break;
+                case IEnumerable list and not string:
+                    var i = 0;
+                    foreach (var element in list)
+                    {
+                        var at = $"{path}.{name}[{i++}]";
+                        if (name == "modifierExtension" && element is Extension modifier)
+                        {
+                            errors.Add(at, $"Modifier extension {modifier.Url} is not understood here; a modifier may change the meaning of what it is on, so the resource is refused (FHIR R4 extensibility).");
+                            continue;
+                        }
+                        if (name == "contained" && element is QuestionnaireResponse)
+                        {
+                            errors.Add(at, "A contained QuestionnaireResponse is not read; send each response as the resource itself.");
+                            continue;
+                        }
+                        if (element is Base b) Walk(b, at, fhirBase, errors);
+                    }
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Scheme and host only: the rest of a foreign URL is not echoed.</summary>
+    private static string Origin(string reference) =>
+        Uri.TryCreate(reference.StartsWith("//", StringComparison.Ordinal) ? "https:" + reference : reference, UriKind.Absolute, out var uri)
+            ? uri.Authority : "an absolute URL";
+}
