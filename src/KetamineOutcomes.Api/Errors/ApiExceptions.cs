@@ -33,3 +33,9 @@ public sealed class UnprocessableContentException(string field, string detail) :
 /// §15.5.7); the message names what was asked and what is served.
 /// </summary>
 public sealed class NotAcceptableException(string detail) : Exception(detail);
+
+/// <summary>A body in a media type the service recognises but with a parameter it does not read (415), e.g. a charset or FHIR version.</summary>
+public sealed class UnsupportedMediaTypeException(string detail) : Exception(detail)
+{
+    public const string Title = "Unsupported media type parameter";
+}

@@ -50,6 +50,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             Status = 422, Title = "Unprocessable content", Detail = u.Message,
             Extensions = { ["errors"] = new Dictionary<string, string[]> { [u.Field] = [u.Message] } },
         },
+        UnsupportedMediaTypeException m => Problem(415, UnsupportedMediaTypeException.Title, m.Message),
         IdempotencyKeyReusedException r => Problem(422, "Idempotency-Key reused", r.Message),
         IdempotencyLeaseLostException l => Problem(409, "Idempotency-Key in use", l.Message),
         KetamineOutcomes.Data.Infrastructure.CommitOutcomeUnknownException => Problem(503, "Outcome unknown",

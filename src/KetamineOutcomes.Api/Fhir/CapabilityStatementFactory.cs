@@ -66,8 +66,9 @@ internal static class CapabilityStatementFactory
                                 $"Scored answers: {FhirAnswers.ScoreForms}. Yes/no answers (C-SSRS {Loinc.CssrsWishToBeDead} … {Loinc.CssrsBehavior}, {Loinc.CssrsBehaviorRecent}): {FhirAnswers.YesNoForms}. " +
                                 "Refused with 400 (issue.expression is a FHIRPath into the sent resource): an item with more than one answer, the same item twice, " +
                                 "an answer that cannot be read on any scored or C-SSRS item, C-SSRS 93269-9 missing when 93267-3 is yes, 93248-3/93249-1/93250-9 " +
-                                "missing when 93247-5 is yes, an answered item not recognised inside a group named by a panel code, in a response declaring a panel " +
-                                "or beside recognised items, a declared questionnaire (one of the three LOINC panels) that disagrees with the items, a reference to " +
+                                "missing when 93247-5 is yes, an answered item not recognised inside a group named by a panel code, in a response declaring a panel, " +
+                                "beside or under recognised items, or answered on the LL358-3 frequency scale, a total or risk level without its answers, " +
+                                "If-None-Exist (conditional create is not offered), a declared questionnaire (one of the three LOINC panels) that disagrees with the items, a reference to " +
                                 "another server, any modifierExtension, a contained QuestionnaireResponse, a null in an array, a number a decimal cannot hold " +
                                 "exactly. status completed or amended is stored " +
                                 "and read back; in-progress, stopped and entered-in-error are refused with 422. A response holding several instruments (an intake " +

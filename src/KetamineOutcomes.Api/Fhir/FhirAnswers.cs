@@ -31,13 +31,14 @@ internal static class FhirAnswers
 
     /// <summary>What yes/no answers are accepted, for messages and the CapabilityStatement.</summary>
     public const string YesNoForms =
-        $"valueBoolean, or valueCoding {Loinc.System} {Loinc.Yes} (yes) / {Loinc.No} (no), or {Snomed} {SnomedYes} (yes) / {SnomedNo} (no) " +
+        $"valueBoolean, or valueCoding {Loinc.System} {Loinc.Yes} (yes) / {Loinc.No} (no), {Snomed} {SnomedYes} (yes) / {SnomedNo} (no) " +
+        $"or {FhirCodes.V2YesNo} Y / N " +
         $"(the systems may also be given as {LoincOid} and {SnomedOid})";
 
     /// <summary>What scored answers are accepted, for messages and the CapabilityStatement.</summary>
     public const string ScoreForms =
         $"valueCoding {Loinc.System} LA6568-5 (0), LA6569-3 (1), LA6570-1 (2), LA6571-9 (3) (LOINC LL358-3; LA18938-3 = 2 on GAD-7 item 2), " +
-        "valueInteger, an integral valueDecimal, or a coding carrying an ordinalValue/itemWeight extension";
+        "valueInteger, an integral valueDecimal, or a coding carrying an ordinalValue, itemWeight or iso21090-CO-value extension";
 
     /// <summary>
     /// A 0–3-style ordinal: a known LOINC frequency code, valueInteger, an integral valueDecimal, or the ordinalValue /
@@ -85,7 +86,7 @@ internal static class FhirAnswers
                 return null;
         }
         var weights = (answer.Value?.Extension ?? []).Concat(answer.Extension)
-            .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension);
+            .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension or FhirCodes.Iso21090OrdinalExtension);
         foreach (var weight in weights)
         {
             var n = weight.Value switch
@@ -114,16 +115,28 @@ internal static class FhirAnswers
         return readings[0];
     }
 
-    /// <summary>Yes (true) or no (false) from valueBoolean, LOINC LA33-6/LA32-8 or SNOMED CT 373066001/373067005.</summary>
-    public static bool? YesNo(QuestionnaireResponse.AnswerComponent answer) => answer.Value switch
+    /// <summary>
+    /// Yes (true) or no (false) from valueBoolean, LOINC LA33-6/LA32-8, SNOMED CT 373066001/373067005 or HL7 v2-0136 Y/N.
+    /// An ordinal weight on the answer must agree (1 = yes, 0 = no); otherwise, or for any other value, null.
+    /// </summary>
+    public static bool? YesNo(QuestionnaireResponse.AnswerComponent answer)
     {
-        FhirBoolean { Value: { } b } => b,
-        Coding { Code: Loinc.Yes } c when IsLoinc(c.System) => true,
-        Coding { Code: Loinc.No } c when IsLoinc(c.System) => false,
-        Coding { Code: SnomedYes } c when IsSnomed(c.System) => true,
-        Coding { Code: SnomedNo } c when IsSnomed(c.System) => false,
-        _ => null,
-    };
+        bool? yes = answer.Value switch
+        {
+            FhirBoolean { Value: { } b } => b,
+            Coding { Code: Loinc.Yes } c when IsLoinc(c.System) => true,
+            Coding { Code: Loinc.No } c when IsLoinc(c.System) => false,
+            Coding { Code: SnomedYes } c when IsSnomed(c.System) => true,
+            Coding { Code: SnomedNo } c when IsSnomed(c.System) => false,
+            Coding { System: FhirCodes.V2YesNo, Code: "Y" } => true,
+            Coding { System: FhirCodes.V2YesNo, Code: "N" } => false,
+            _ => null,
+        };
+        var weights = (answer.Value?.Extension ?? []).Concat(answer.Extension)
+            .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension or FhirCodes.Iso21090OrdinalExtension)
+            .Select(e => e.Value switch { FhirDecimal { Value: { } d } => d, Integer { Value: { } i } => i, _ => (decimal?)null });
+        return yes is { } y && weights.All(w => w == (y ? 1m : 0m)) ? y : null;
+    }
 
     /// <summary>A short description of an answer's value for messages (no free text is echoed: it may hold PHI).</summary>
     public static string Describe(QuestionnaireResponse.AnswerComponent answer) => answer.Value switch

@@ -21,5 +21,11 @@ internal static class FhirCodes
     public const string OrdinalValueExtension = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
     public const string ItemWeightExtension = "http://hl7.org/fhir/StructureDefinition/itemWeight";
 
+    /// <summary>The ordinal extension of FHIR R4's own examples (ISO 21090 CO.value), older than ordinalValue/itemWeight.</summary>
+    public const string Iso21090OrdinalExtension = "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value";
+
+    /// <summary>HL7 v2 table 0136 (Yes/No indicator: Y, N), a yes/no code system FHIR R4 forms use.</summary>
+    public const string V2YesNo = "http://terminology.hl7.org/CodeSystem/v2-0136";
+
     public static string QuestionnaireCanonical(string panelCode) => $"http://loinc.org/q/{panelCode}";
 }

@@ -87,9 +87,12 @@ internal static partial class FhirEndpoints
     private static async Task<QuestionnaireResponse> ParseAsync(HttpContext http, CancellationToken ct)
     {
         CheckContentType(http.Request.ContentType);
+        RefuseConditionalCreate(http.Request);
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
         var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1 lets a parser ignore it); neither reader skips it.
+        if (body.Span.StartsWith(System.Text.Encoding.UTF8.Preamble)) body = body[System.Text.Encoding.UTF8.Preamble.Length..];
 
         var errors = new ValidationErrors();
         try
@@ -100,6 +103,10 @@ internal static partial class FhirEndpoints
         catch (JsonException e)
         {
             throw ClinicalValidationException.For("body", $"Not valid JSON: {e.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            throw ClinicalValidationException.For("body", "The body holds text that is not well-formed (invalid UTF-8 or a lone surrogate escape).");
         }
         errors.ThrowIfAny();
         try
@@ -112,7 +119,8 @@ internal static partial class FhirEndpoints
             foreach (var issue in e.Exceptions.Take(20))
             {
                 if (issue is ExtendedCodedException { InstancePath: { Length: > 0 } path } coded)
-                    errors.Add(path.Replace("$this", "QuestionnaireResponse", StringComparison.Ordinal), $"{coded.BaseErrorMessage} (line {coded.LineNumber}, position {coded.Position})");
+                    errors.Add(path.Replace("$this", "QuestionnaireResponse", StringComparison.Ordinal),
+                        $"{coded.BaseErrorMessage.Replace("$this", "QuestionnaireResponse", StringComparison.Ordinal)} (line {coded.LineNumber}, position {coded.Position})");
                 else errors.Add("body", issue.Message);
             }
             throw new ClinicalValidationException(errors.ToDictionary());
@@ -125,18 +133,30 @@ internal static partial class FhirEndpoints
     }
 
     /// <summary>
-    /// application/fhir+json (or application/json) in UTF-8, FHIR R4: a <c>charset</c> other than UTF-8 or a <c>fhirVersion</c>
-    /// other than 4.0 (FHIR R4 http.html#version-parameter) is a 415 rather than a body read as something it is not.
+    /// application/fhir+json (also application/json and R4's older application/json+fhir) in UTF-8, FHIR R4: a <c>charset</c>
+    /// other than UTF-8 or a <c>fhirVersion</c> other than 4.0 (FHIR R4 http.html#version-parameter) is a 415 saying so,
+    /// rather than a body read as something it is not.
     /// </summary>
     private static void CheckContentType(string? contentType)
     {
         if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
-            || !(media.MediaType.Equals(Fhir, StringComparison.OrdinalIgnoreCase) || media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)))
+            || !(media.MediaType.Equals(Fhir, StringComparison.OrdinalIgnoreCase) || media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                || media.MediaType.Equals("application/json+fhir", StringComparison.OrdinalIgnoreCase)))
             throw new BadHttpRequestException("Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType);
-        if (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
-            throw new BadHttpRequestException($"charset {media.Charset} is not read: send UTF-8.", StatusCodes.Status415UnsupportedMediaType);
-        var version = media.Parameters.FirstOrDefault(p => p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase))?.Value;
-        if (version is { } v && v.Value is not ("4.0" or "4.0.1" or "\"4.0\"" or "\"4.0.1\""))
-            throw new BadHttpRequestException($"fhirVersion {v} is not served: this is a FHIR R4 (4.0) server.", StatusCodes.Status415UnsupportedMediaType);
+        if (media.Charset.HasValue && media.Charset.Value!.Trim('"').ToLowerInvariant() is not ("utf-8" or "utf8"))
+            throw new Errors.UnsupportedMediaTypeException($"charset {media.Charset} is not read: send UTF-8 (charset=utf-8).");
+        var version = media.Parameters.FirstOrDefault(p => p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase))?.Value.Value?.Trim('"');
+        if (version is not null && version is not ("4.0" or "4.0.0" or "4.0.1"))
+            throw new Errors.UnsupportedMediaTypeException($"fhirVersion {version} is not served: this is a FHIR R4 (4.0) server.");
+    }
+
+    /// <summary>
+    /// Conditional create (If-None-Exist) is not offered: ignoring it would store a second record and a second safety alert
+    /// where the sender asked for none, so it is refused; Idempotency-Key makes a retry safe instead.
+    /// </summary>
+    private static void RefuseConditionalCreate(HttpRequest request)
+    {
+        if (request.Headers.ContainsKey("If-None-Exist"))
+            throw ClinicalValidationException.For("If-None-Exist", "Conditional create is not supported; send an Idempotency-Key to make a retry safe.");
     }
 }

@@ -27,7 +27,7 @@ internal static partial class FhirEndpoints
         group.MapPost("/QuestionnaireResponse", CreateResponse).WithName("FhirCreateQuestionnaireResponse")
             .WithSummary("Submit a LOINC-coded PHQ-9, GAD-7 or C-SSRS QuestionnaireResponse; stored exactly like the JSON API")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr).Audited()
-            .Accepts<object>(Fhir, "application/json").Produces<object>(201, Fhir);
+            .Accepts<object>(Fhir, "application/json", "application/json+fhir").Produces<object>(201, Fhir);
         return group;
     }
 

@@ -7,8 +7,10 @@ namespace KetamineOutcomes.Api.Fhir;
 
 /// <summary>
 /// Checks a posted resource's raw JSON for what the Firely model cannot show afterwards, before it is parsed: the root
-/// is an object naming <c>QuestionnaireResponse</c>; no array holds a <c>null</c> (reported at its own index — Firely's
-/// message points one past it); every number is held exactly (a decimal such as <c>2.9999999999999999999999999999999</c>
+/// is an object naming <c>QuestionnaireResponse</c>; no property is <c>null</c>, no array is empty or holds a <c>null</c>
+/// (FHIR R4 json.html; reported at its own path — Firely's messages point one past it); every string is well-formed
+/// UTF-16 without control characters other than tab, CR and LF (FHIR <c>string</c>); <c>status</c> is an R4 code;
+/// every number is held exactly (a decimal such as <c>2.9999999999999999999999999999999</c>
 /// would otherwise be rounded to 3 and scored); <c>authored</c> is an RFC 3339 dateTime with seconds and an offset
 /// (SPEC: times with an offset). Keys are FHIRPath locations (<c>valueDecimal</c> → <c>value</c>).
 /// </summary>
@@ -24,19 +26,24 @@ internal static partial class FhirJsonPrecheck
             errors.Add("body", $"Must be a JSON object (a FHIR QuestionnaireResponse), not a JSON {root.ValueKind.ToString().ToLowerInvariant()}.");
             return false;
         }
-        if (!root.TryGetProperty("resourceType", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != Root)
+        if (!root.TryGetProperty("resourceType", out var type) || type.ValueKind != JsonValueKind.String || !TryRead(type.GetString, out var name) || name != Root)
         {
             errors.Add("resourceType", $"Must be the string \"{Root}\"; this endpoint creates QuestionnaireResponses only.");
             return false;
         }
+        Walk(root, Root, errors);
+        if (!errors.IsEmpty) return true;
+        if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && !Statuses.Contains(status.GetString()!))
+            errors.Add($"{Root}.status", $"Must be one of the QuestionnaireResponse status codes of FHIR R4: {string.Join(", ", Statuses)} (completed and amended are stored).");
         if (root.TryGetProperty("authored", out var authored) && (authored.ValueKind != JsonValueKind.String || !Rfc3339().IsMatch(authored.GetString()!)))
         {
             errors.Add($"{Root}.authored",
                 "Must be a dateTime with seconds and an offset (RFC 3339), e.g. 2026-03-02T09:30:00Z or 2026-03-02T10:30:00+01:00: a time without an offset is ambiguous.");
         }
-        Walk(root, Root, errors);
         return true;
     }
+
+    private static readonly string[] Statuses = ["in-progress", "completed", "amended", "entered-in-error", "stopped"];
 
     private static void Walk(JsonElement element, string path, ValidationErrors errors)
     {
@@ -45,11 +52,18 @@ internal static partial class FhirJsonPrecheck
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (property.NameEquals("resourceType")) continue;
-                    Walk(property.Value, $"{path}.{FhirName(property.Name)}", errors);
+                    if (!TryRead(() => property.Name, out var name))
+                    {
+                        errors.Add(path, "A property name is not well-formed text (invalid UTF-8 or a lone surrogate escape).");
+                        continue;
+                    }
+                    var at = $"{path}.{FhirName(name!)}";
+                    if (property.Value.ValueKind == JsonValueKind.Null) errors.Add(at, $"'{Shown(name!)}' is null: FHIR JSON has no nulls; leave the element out.");
+                    else if (name != "resourceType") Walk(property.Value, at, errors);
                 }
                 break;
             case JsonValueKind.Array:
+                if (element.GetArrayLength() == 0) errors.Add(path, "An empty array: FHIR JSON has no empty arrays; leave the element out.");
                 var i = 0;
                 foreach (var item in element.EnumerateArray())
                 {
@@ -58,10 +72,30 @@ internal static partial class FhirJsonPrecheck
                     else Walk(item, at, errors);
                 }
                 break;
-            case JsonValueKind.Number:
-                var text = element.GetRawText();
-                if (!IsExact(text)) errors.Add(path, $"The number {Shown(text)} cannot be held exactly (at most 28 significant digits); it would be rounded. Send it as written.");
+            case JsonValueKind.String:
+                if (!TryRead(element.GetString, out var text)) errors.Add(path, "Not well-formed text (invalid UTF-8 or a lone surrogate escape).");
+                else if (text!.Any(c => c < ' ' && c is not ('\t' or '\r' or '\n')))
+                    errors.Add(path, "Holds a control character (below U+0020 other than tab, CR, LF), which FHIR strings do not allow.");
                 break;
+            case JsonValueKind.Number:
+                var literal = element.GetRawText();
+                if (!IsExact(literal))
+                    errors.Add(path, $"The number {Shown(literal)} cannot be held exactly as a decimal (at most 28 significant digits, no finer than 1e-28); it would be rounded.");
+                break;
+        }
+    }
+
+    private static bool TryRead(Func<string?> read, out string? value)
+    {
+        try
+        {
+            value = read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = null;
+            return false;
         }
     }
 

@@ -24,7 +24,7 @@ internal static class FhirStatusDiagnostics
                 $"No FHIR route for {request.Method} {Shown(request.Path)}; {SupportedInteractions}.",
             StatusCodes.Status405MethodNotAllowed =>
                 $"{request.Method} is not supported on {Shown(request.Path)}; supported: {AllowOf(http)}.",
-            StatusCodes.Status415UnsupportedMediaType =>
+            StatusCodes.Status415UnsupportedMediaType when problem.Title != Errors.UnsupportedMediaTypeException.Title =>
                 $"Content-Type {(string.IsNullOrEmpty(request.ContentType) ? "(none)" : Shown(request.ContentType))} is not read here. Send application/fhir+json.",
             _ => null,
         };

@@ -62,13 +62,22 @@ internal static partial class QuestionnaireResponseReader
         var authored = AuthoredOf(qr, errors);
 
         var found = new Dictionary<string, Found>(StringComparer.Ordinal);
-        Collect(qr.Item, $"{Root}.item", inPanel: DeclaredPanels(qr.Questionnaire).Count > 0, found, errors);
+        var recomputed = new List<Found>();
+        Collect(qr.Item, $"{Root}.item", inPanel: DeclaredPanels(qr.Questionnaire).Count > 0, found, recomputed, errors);
 
-        var present = new List<string>(3);
+        // An instrument is present when at least one of its items is answered: a section shown but skipped whole (an
+        // intake form's GAD-7 left blank) holds nothing to store and does not refuse the answered ones beside it.
         // The difficulty item (69722-7) ends both LOINC panels; only PHQ-9 stores it (SPEC), so alone it names no instrument.
-        if (found.Keys.Any(Loinc.Phq9Items.Contains)) present.Add(Loinc.Phq9Panel);
-        if (found.Keys.Any(Loinc.Gad7Items.Contains)) present.Add(Loinc.Gad7Panel);
-        if (found.Keys.Any(CssrsQuestions.Contains)) present.Add(Loinc.CssrsPanel);
+        bool Answered(IEnumerable<string> codes) => codes.Any(c => found.TryGetValue(c, out var f) && f.Item.Answer.Count > 0);
+        var present = new List<string>(3);
+        if (Answered(Loinc.Phq9Items)) present.Add(Loinc.Phq9Panel);
+        if (Answered(Loinc.Gad7Items)) present.Add(Loinc.Gad7Panel);
+        if (Answered(CssrsQuestions)) present.Add(Loinc.CssrsPanel);
+        foreach (var r in recomputed.Where(r => !present.Contains(PanelOfRecomputed(r.Code))))
+        {
+            errors.Add($"{r.Path}.answer", $"{r.Code} (a total or risk level) came without the answers it is computed from. This service recomputes it " +
+                "from the answers and never stores a sender's own, so it cannot be stored alone; send the instrument's answers.");
+        }
         CheckDeclared(qr.Questionnaire, present, errors);
 
         var instruments = new List<ReadInstrument>(present.Count);
@@ -98,6 +107,11 @@ internal static partial class QuestionnaireResponseReader
 
     private static Guid SubjectOf(QuestionnaireResponse qr, string fhirBase, ValidationErrors errors)
     {
+        if (qr.Subject?.Type is { } type && type != "Patient")
+        {
+            errors.Add($"{Root}.subject.type", $"Subject type '{Shown(type)}' disagrees with a Patient reference: the subject must be a patient of this service.");
+            return default;
+        }
         var reference = qr.Subject?.Reference;
         if (reference is not null && reference.StartsWith(fhirBase + "/", StringComparison.Ordinal)) reference = reference[(fhirBase.Length + 1)..];
         else if (reference is not null && FhirElementChecks.IsElsewhere(reference, fhirBase)) return default; // FhirElementChecks said so
@@ -125,30 +139,51 @@ internal static partial class QuestionnaireResponseReader
     /// dropped unseen: inside a group (or a response) that names one of our panels, or beside recognised items. Elsewhere —
     /// an intake form's own sections, such as contact details — it is not ours to read.
     /// </summary>
-    private static void Collect(List<QuestionnaireResponse.ItemComponent> items, string listPath, bool inPanel, Dictionary<string, Found> found, ValidationErrors errors)
+    private static void Collect(
+        List<QuestionnaireResponse.ItemComponent> items, string listPath, bool inPanel, Dictionary<string, Found> found, List<Found> recomputed, ValidationErrors errors)
     {
         var codes = items.Select((item, i) => CodeOf(item, $"{listPath}[{i}]", errors)).ToArray();
         var besideOurs = codes.Any(c => c is not null);
         for (var i = 0; i < items.Count; i++)
         {
             var (item, path, code) = (items[i], $"{listPath}[{i}]", codes[i]);
-            if (code is null && item.Answer.Count > 0 && (inPanel || besideOurs))
+            if (code is null && item.Answer.Count > 0 && !(inPanel || besideOurs) && item.Answer.Any(a => a.Value is Coding c && IsFrequencyCode(c)))
+            {
+                errors.Add(path, $"Item '{Shown(item.LinkId)}' is answered on the PHQ/GAD frequency scale (LOINC LL358-3) but is not an item this service " +
+                    "recognises; its answer would be dropped. Identify it by its LOINC item code in linkId or definition.");
+            }
+            else if (code is null && item.Answer.Count > 0 && (inPanel || besideOurs))
             {
                 errors.Add(path, $"Item '{Shown(item.LinkId)}' has an answer but is not a PHQ-9, GAD-7 or C-SSRS item this service recognises (a LOINC item code " +
                     "in linkId or definition, or phq9-N / gad7-N). Beside or inside those instruments every answered item must be recognised, or its answer " +
                     "would be dropped: identify it by its LOINC code, or move other questions to a group of their own.");
             }
-            else if (code is not null && !Recomputed.Contains(code))
+            else if (code is not null && Recomputed.Contains(code))
+            {
+                if (item.Answer.Count > 0) recomputed.Add(new Found(code, item, path));
+            }
+            else if (code is not null)
             {
                 if (found.TryGetValue(code, out var first))
                     errors.Add(path, $"Item {code} appears more than once (first at {first.Path}); which answer is meant cannot be told. Send it once.");
                 else found[code] = new Found(code, item, path);
             }
-            var childrenInPanel = inPanel || PanelOf(item) is not null;
-            Collect(item.Item, $"{path}.item", childrenInPanel, found, errors);
-            for (var a = 0; a < item.Answer.Count; a++) Collect(item.Answer[a].Item, $"{path}.answer[{a}].item", childrenInPanel, found, errors);
+            // Under a panel group or a recognised item, every answered item must be ours: a follow-up nested under item 9
+            // ("asked again by the clinician") would otherwise be dropped.
+            var childrenInPanel = inPanel || code is not null || PanelOf(item) is not null;
+            Collect(item.Item, $"{path}.item", childrenInPanel, found, recomputed, errors);
+            for (var a = 0; a < item.Answer.Count; a++) Collect(item.Answer[a].Item, $"{path}.answer[{a}].item", childrenInPanel, found, recomputed, errors);
         }
     }
+
+    private static string PanelOfRecomputed(string code) => code switch
+    {
+        Loinc.Phq9Total => Loinc.Phq9Panel,
+        Loinc.Gad7Total => Loinc.Gad7Panel,
+        _ => Loinc.CssrsPanel,
+    };
+
+    private static bool IsFrequencyCode(Coding c) => c.System is Loinc.System or FhirAnswers.LoincOid && c.Code is { } code && Loinc.FrequencyAnswers.ContainsKey(code);
 
     /// <summary>The panel (44249-1, 69737-5, 93373-9) a group names as the last LOINC code of its linkId or definition, if any.</summary>
     private static string? PanelOf(QuestionnaireResponse.ItemComponent item) =>
@@ -202,7 +237,7 @@ internal static partial class QuestionnaireResponseReader
     {
         if (present.Count == 0)
         {
-            errors.Add($"{Root}.item", $"No PHQ-9 ({Loinc.Phq9Panel}), GAD-7 ({Loinc.Gad7Panel}) or C-SSRS screener ({Loinc.CssrsPanel}) item was found: " +
+            errors.Add($"{Root}.item", $"No answered PHQ-9 ({Loinc.Phq9Panel}), GAD-7 ({Loinc.Gad7Panel}) or C-SSRS screener ({Loinc.CssrsPanel}) item was found: " +
                 "identify items by LOINC code in linkId or definition (e.g. /44250-9).");
             return;
         }
@@ -247,7 +282,12 @@ internal static partial class QuestionnaireResponseReader
                 path = paths[i] is { } p ? $"{p}.answer" : $"{Root}.item";
                 messages[0] = $"Item {codes[i]}: {messages[0]}";
             }
-            else path = key == "difficulty" && found.TryGetValue(Loinc.Phq9Difficulty, out var df) ? $"{df.Path}.answer" : $"{Root}.item";
+            else if (key == "difficulty" && found.TryGetValue(Loinc.Phq9Difficulty, out var df))
+            {
+                path = $"{df.Path}.answer";
+                messages[0] = $"Item {Loinc.Phq9Difficulty} (difficulty): {messages[0]}";
+            }
+            else path = $"{Root}.item";
             foreach (var message in messages) errors.Add(path, message);
         }
         return new ReadQuestionnaire(instrument, items, difficulty);
@@ -319,7 +359,7 @@ internal static partial class QuestionnaireResponseReader
     [GeneratedRegex(@"(?<![\d-])\d{4,5}-\d(?![\d])")]
     private static partial Regex LoincCode();
 
-    [GeneratedRegex(@"^/?(phq-?9|gad-?7)[-_.]?(\d{1,2})$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^/?(phq-?9|gad-?7)[-_.]?(?:q|item)?[-_.]?(\d{1,2})$", RegexOptions.IgnoreCase)]
     private static partial Regex PositionalLinkId();
 
     [GeneratedRegex(@"^items\[(\d+)\]$")]

@@ -93,6 +93,8 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
         { "valueBoolean false", new JsonObject { ["valueBoolean"] = false }, false },
         { "LOINC by OID, LA33-6", Coding("urn:oid:2.16.840.1.113883.6.1", "LA33-6"), true },
         { "SNOMED CT by OID, 373067005", Coding("urn:oid:2.16.840.1.113883.6.96", "373067005"), false },
+        { "HL7 v2-0136 Y", Coding("http://terminology.hl7.org/CodeSystem/v2-0136", "Y"), true },
+        { "HL7 v2-0136 N", Coding("http://terminology.hl7.org/CodeSystem/v2-0136", "N"), false },
     };
 
     [Theory]
@@ -183,6 +185,7 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
     [InlineData("phq-9-{0}")]
     [InlineData("PHQ9_{0}")]
     [InlineData("/44249-1/{1}")]
+    [InlineData("phq9_q{0}")]
     public async Task PHQ9_items_are_recognised_by_position_or_nested_path(string pattern)
     {
         var patient = await CreatePatientAsync();
@@ -193,6 +196,57 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
         var q = (await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!;
         Assert.Equal(10, (int)q["totalScore"]!);
         Assert.Equal("moderate", (string)q["alert"]!["level"]!);
+    }
+
+    [Theory]
+    [InlineData("application/fhir+json; charset=utf8", false)]
+    [InlineData("application/fhir+json; charset=\"utf-8\"", false)]
+    [InlineData("application/fhir+json; fhirVersion=4.0.0", false)]
+    [InlineData("application/json+fhir", false)]
+    [InlineData("application/fhir+json; charset=utf-8", true)]
+    public async Task UTF8_R4_bodies_are_read_whatever_the_spelling_and_with_a_byte_order_mark(string contentType, bool byteOrderMark)
+    {
+        var patient = await CreatePatientAsync();
+        var json = Encoding.UTF8.GetBytes(Phq9(patient, 1, 1, 1, 1, 1, 1, 1, 1, 3).ToJsonString());
+        using var content = new ByteArrayContent(byteOrderMark ? [.. Encoding.UTF8.Preamble, .. json] : json);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        using var response = await Client.PostAsync("/fhir/r4/QuestionnaireResponse", content);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        Assert.Equal("high", (string)(await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!["alert"]!["level"]!);
+    }
+
+    [Fact]
+    public async Task A_section_shown_but_skipped_whole_does_not_refuse_the_answered_one_beside_it()
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Response(patient, "https://clinic.example/Questionnaire/intake",
+        [
+            Group("/44249-1", Phq9Answers([1, 1, 1, 1, 1, 1, 1, 1, 1])),
+            Group("/69737-5", Gad7Codes.Select(c => new JsonObject { ["linkId"] = "/" + c })),
+        ]);
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, body);
+        var q = (await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]!.AsArray().Single()!;
+        Assert.Equal("phq9", (string)q["instrument"]!);
+        Assert.Equal("low", (string)q["alert"]!["level"]!);
+    }
+
+    [Fact]
+    public async Task A_local_coding_is_scored_through_the_iso21090_ordinal_extension()
+    {
+        var patient = await CreatePatientAsync();
+        var qr = Phq9(patient, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        qr["item"]![8]!["answer"] = new JsonArray(new JsonObject
+        {
+            ["valueCoding"] = new JsonObject
+            {
+                ["extension"] = new JsonArray(new JsonObject { ["url"] = "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value", ["valueDecimal"] = 2 }),
+                ["system"] = "https://clinic.example/answers", ["code"] = "more-than-half",
+            },
+        });
+        var (status, body, _) = await PostFhirAsync(qr);
+        Assert.True(status == HttpStatusCode.Created, body);
+        Assert.Equal("moderate", (string)(await GetOkAsync($"/api/v1/patients/{patient}/questionnaires"))["items"]![0]!["alert"]!["level"]!);
     }
 
     [Theory]
@@ -208,6 +262,8 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         var outcome = JsonSerializer.Deserialize<OperationOutcome>(await response.Content.ReadAsStringAsync(), FhirTests.Strict);
         Assert.Equal(OperationOutcome.IssueType.NotSupported, outcome.Issue[0].Code);
+        Assert.Contains(contentType.Contains("fhirVersion", StringComparison.Ordinal) ? "fhirVersion" : contentType.Contains("charset", StringComparison.Ordinal) ? "charset" : "application/fhir+json",
+            outcome.Issue[0].Diagnostics, StringComparison.Ordinal);
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM questionnaires"));
     }
 

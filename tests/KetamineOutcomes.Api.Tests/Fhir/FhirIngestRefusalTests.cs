@@ -174,6 +174,25 @@ public sealed class FhirIngestRefusalTests : WebhookedApiTest
         {
             ["_valueInteger"] = new JsonObject { ["extension"] = new JsonArray(new JsonObject { ["url"] = "http://hl7.org/fhir/StructureDefinition/data-absent-reason", ["valueCode"] = "asked-declined" }) },
         })), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
+        // Totals and risk levels are recomputed, never taken as sent: alone they cannot be stored, so they are not dropped silently.
+        ["cssrs-risk-level-without-its-questions-beside-a-phq9"] = new(p => Response(p, "https://clinic.example/Questionnaire/intake",
+            [Group("phq", Phq9Answers(Moderate)), Group("/93373-9", [Item("/93374-7", Coding(Loinc, "LA9193-9"))])]),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[1].item[0].answer"),
+        ["phq9-total-without-its-items-beside-a-cssrs"] = new(p => Response(p, "https://clinic.example/Questionnaire/intake",
+            [Group("/44249-1", [Item("/44261-6", new JsonObject { ["valueInteger"] = 27 })]), Group("cssrs", CssrsItems(false, false, false, false, false, false, false))]),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].item[0].answer"),
+        ["an-answered-follow-up-nested-under-item9"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"]![0]!["item"] = new JsonArray(Item("item9-clinician-reask", Frequency(3)))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].item[0]"),
+        ["a-frequency-coded-item-in-a-group-of-its-own-beside-a-gad7"] = new(p => Response(p, "https://clinic.example/Questionnaire/intake",
+            [Group("gad", Gad7Codes.Select(c => Item("/" + c, Frequency(1)))), Group("mood", [Item("mood-9", Frequency(3))])]),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[1].item[0]"),
+        ["cssrs-no-code-with-a-yes-weight"] = new(p => CssrsWith(p, qr => ItemAt(qr, 3)["answer"] = new JsonArray(WeightedCoding(Loinc, "LA32-8", 1))),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[3].answer[0].value"),
+        ["answer-null-property"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = null), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer"),
+        ["item-empty-array"] = new(p => Phq9With(p, qr => qr["item"] = new JsonArray()), HttpStatusCode.BadRequest, "QuestionnaireResponse.item"),
+        ["status-final-is-not-an-R4-code"] = new(p => Phq9With(p, qr => qr["status"] = "final"), HttpStatusCode.BadRequest, "QuestionnaireResponse.status"),
+        ["subject-type-group"] = new(p => Phq9With(p, qr => qr["subject"]!["type"] = "Group"), HttpStatusCode.BadRequest, "QuestionnaireResponse.subject.type"),
+        ["linkId-with-a-control-character"] = new(p => Phq9With(p, qr => ItemAt(qr, 0)["linkId"] = "/44250-9\u0000"), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].linkId"),
         ["unknown-element"] = new(p => Phq9With(p, qr => qr["foo"] = "bar"), HttpStatusCode.BadRequest, "QuestionnaireResponse.foo"),
         ["item-without-linkId"] = new(p => Phq9With(p, qr => ItemAt(qr, 0).AsObject().Remove("linkId")), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[0].linkId"),
         ["no-recognised-item"] = new(p => Response(p, null, [Item("name", new JsonObject { ["valueString"] = "x" })]), HttpStatusCode.BadRequest, "QuestionnaireResponse.item"),
@@ -188,6 +207,50 @@ public sealed class FhirIngestRefusalTests : WebhookedApiTest
     }
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
+
+    /// <summary>Shapes only raw JSON text can carry: the valid PHQ-9 payload with one piece of its text replaced.</summary>
+    private static readonly Dictionary<string, (string Find, string Replace, string Expression)> RawCases = new()
+    {
+        ["lone-surrogate-in-a-property-name"] = ("\"status\"", "\"\\ud800x\":1,\"status\"", "QuestionnaireResponse"),
+        ["lone-surrogate-in-authored"] = ("09:00:00Z\"", "09:00:00Z\\ud800\"", "QuestionnaireResponse.authored"),
+        ["lone-surrogate-in-resourceType"] = ("\"QuestionnaireResponse\"", "\"QuestionnaireResponse\\udc00\"", "resourceType"),
+        ["lone-surrogate-in-a-linkId"] = ("\"/44250-9\"", "\"/44250-9\\udc00\"", "QuestionnaireResponse.item[0].linkId"),
+    };
+
+    public static TheoryData<string> RawCaseNames() => new(RawCases.Keys);
+
+    [Theory]
+    [MemberData(nameof(RawCaseNames))]
+    public async Task Malformed_text_is_refused_with_where_it_is_and_nothing_stored(string name)
+    {
+        var (find, replace, expression) = RawCases[name];
+        var patient = await CreatePatientAsync();
+        var valid = Phq9(patient, Moderate).ToJsonString();
+        Assert.Contains(find, valid, StringComparison.Ordinal);
+        using var content = new StringContent(valid.Replace(find, replace, StringComparison.Ordinal), Encoding.UTF8, "application/fhir+json");
+        using var response = await Client.PostAsync("/fhir/r4/QuestionnaireResponse", content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode} {body}");
+        var outcome = JsonSerializer.Deserialize<OperationOutcome>(body, FhirTests.Strict);
+        Assert.Contains(expression, outcome.Issue.SelectMany(i => i.Expression));
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
+    public async Task A_conditional_create_is_refused_rather_than_ignored_into_a_duplicate()
+    {
+        var patient = await CreatePatientAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/r4/QuestionnaireResponse")
+        {
+            Content = new StringContent(Phq9(patient, 1, 1, 1, 1, 1, 1, 1, 1, 3).ToJsonString(), Encoding.UTF8, "application/fhir+json"),
+        };
+        request.Headers.Add("If-None-Exist", "identifier=abc");
+        using var response = await Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var outcome = JsonSerializer.Deserialize<OperationOutcome>(await response.Content.ReadAsStringAsync(), FhirTests.Strict);
+        Assert.Equal("If-None-Exist", outcome.Issue[0].Expression.Single());
+        await AssertNothingStoredAsync();
+    }
 
     [Theory]
     [MemberData(nameof(CaseNames))]
