@@ -9,7 +9,7 @@ namespace KetamineOutcomes.Api.Fhir;
 /// is guessed: an answer is readable only from codings and values listed here, and when two readings of the same answer
 /// disagree (a LOINC answer code and its ordinalValue) the answer is unreadable.
 /// </summary>
-internal static class FhirAnswers
+internal static partial class FhirAnswers
 {
     public const string Snomed = "http://snomed.info/sct";
 
@@ -17,6 +17,12 @@ internal static class FhirAnswers
     public const string LoincOid = "urn:oid:2.16.840.1.113883.6.1", SnomedOid = "urn:oid:2.16.840.1.113883.6.96";
 
     private static bool IsLoinc(string? system) => system is Loinc.System or LoincOid;
+
+    /// <summary>
+    /// A LOINC coding: system http://loinc.org (or its OID), or no system with a LOINC answer code (LA…-N), a form that is
+    /// LOINC's alone and that LHC-Forms' own Questionnaires send without a system.
+    /// </summary>
+    public static bool IsLoinc(Coding c) => IsLoinc(c.System) || (c.System is null && c.Code is { } code && LoincAnswerCode().IsMatch(code));
 
     private static bool IsSnomed(string? system) => system is Snomed or SnomedOid;
 
@@ -51,7 +57,7 @@ internal static class FhirAnswers
         why = null;
         switch (answer.Value)
         {
-            case Coding c when IsLoinc(c.System):
+            case Coding c when IsLoinc(c):
                 if (c.Code is { } code && codes.TryGetValue(code, out var v)) readings.Add(v);
                 else
                 {
@@ -117,25 +123,30 @@ internal static class FhirAnswers
 
     /// <summary>
     /// Yes (true) or no (false) from valueBoolean, LOINC LA33-6/LA32-8, SNOMED CT 373066001/373067005 or HL7 v2-0136 Y/N.
-    /// An ordinal weight on the answer must agree (1 = yes, 0 = no); otherwise, or for any other value, null.
+    /// An ordinal weight on the answer must agree (1 = yes, 0 = no); otherwise, or for any other value, null with
+    /// <paramref name="why"/>.
     /// </summary>
-    public static bool? YesNo(QuestionnaireResponse.AnswerComponent answer)
+    public static bool? YesNo(QuestionnaireResponse.AnswerComponent answer, out string? why)
     {
         bool? yes = answer.Value switch
         {
             FhirBoolean { Value: { } b } => b,
-            Coding { Code: Loinc.Yes } c when IsLoinc(c.System) => true,
-            Coding { Code: Loinc.No } c when IsLoinc(c.System) => false,
+            Coding { Code: Loinc.Yes } c when IsLoinc(c) => true,
+            Coding { Code: Loinc.No } c when IsLoinc(c) => false,
             Coding { Code: SnomedYes } c when IsSnomed(c.System) => true,
             Coding { Code: SnomedNo } c when IsSnomed(c.System) => false,
             Coding { System: FhirCodes.V2YesNo, Code: "Y" } => true,
             Coding { System: FhirCodes.V2YesNo, Code: "N" } => false,
             _ => null,
         };
+        why = yes is null ? $"{Describe(answer)} is not a yes or no." : null;
+        if (yes is not { } y) return null;
         var weights = (answer.Value?.Extension ?? []).Concat(answer.Extension)
             .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension or FhirCodes.Iso21090OrdinalExtension)
             .Select(e => e.Value switch { FhirDecimal { Value: { } d } => d, Integer { Value: { } i } => i, _ => (decimal?)null });
-        return yes is { } y && weights.All(w => w == (y ? 1m : 0m)) ? y : null;
+        if (weights.All(w => w == (y ? 1m : 0m))) return y;
+        why = $"{Describe(answer)} says {(y ? "yes" : "no")} but its ordinal weight says otherwise (a yes weighs 1, a no 0).";
+        return null;
     }
 
     /// <summary>A short description of an answer's value for messages (no free text is echoed: it may hold PHI).</summary>
@@ -149,6 +160,9 @@ internal static class FhirAnswers
         FhirDecimal d => $"valueDecimal {d.Value?.ToString(CultureInfo.InvariantCulture)}",
         var v => $"a {v.TypeName} value",
     };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^LA\d{1,7}-\d$")]
+    private static partial System.Text.RegularExpressions.Regex LoincAnswerCode();
 
     private static int? Integral(decimal d) => d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : null;
 }

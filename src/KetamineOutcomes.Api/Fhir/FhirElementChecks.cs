@@ -12,7 +12,8 @@ namespace KetamineOutcomes.Api.Fhir;
 /// contained (<c>#…</c>) and <c>urn:</c> references are left alone;</item>
 /// <item>any <c>modifierExtension</c>: FHIR R4 (extensibility.html#modifierExtension) requires a system that does not
 /// understand a modifier to refuse the resource, since it may change the meaning of what it sits on (e.g. an answer);</item>
-/// <item>a contained QuestionnaireResponse: its answers would not be read, and might contradict the outer ones.</item>
+/// <item>a QuestionnaireResponse inside the resource (contained, or in a contained Bundle or Parameters): its answers
+/// would not be read, and might contradict the outer ones.</item>
 /// </list>
 /// </summary>
 internal static class FhirElementChecks
@@ -27,6 +28,12 @@ internal static class FhirElementChecks
 
     private static void Walk(Base node, string path, string fhirBase, ValidationErrors errors)
     {
+        if (node is QuestionnaireResponse && path != nameof(QuestionnaireResponse))
+        {
+            // Contained directly, or inside a contained Bundle or Parameters: its answers would not be read.
+            errors.Add(path, "A QuestionnaireResponse inside the resource is not read; send each response as the resource itself.");
+            return;
+        }
         if (node is ResourceReference { Reference: { } reference } && IsElsewhere(reference, fhirBase))
             errors.Add($"{path}.reference", $"References another server ({Origin(reference)}); only references to this server ({fhirBase}) or relative references are accepted.");
         foreach (var (name, value) in node.EnumerateElements())
@@ -44,11 +51,6 @@ internal static class FhirElementChecks
                         if (name == "modifierExtension" && element is Extension modifier)
                         {
                             errors.Add(at, $"Modifier extension {modifier.Url} is not understood here; a modifier may change the meaning of what it is on, so the resource is refused (FHIR R4 extensibility).");
-                            continue;
-                        }
-                        if (name == "contained" && element is QuestionnaireResponse)
-                        {
-                            errors.Add(at, "A contained QuestionnaireResponse is not read; send each response as the resource itself.");
                             continue;
                         }
                         if (element is Base b) Walk(b, at, fhirBase, errors);

@@ -50,6 +50,11 @@ internal static partial class FhirJsonPrecheck
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
+                // value[x] is a choice: one of its forms, never two (Firely would only say "duplicate property").
+                var choices = element.EnumerateObject().Select(p => TryRead(() => p.Name, out var n) ? n : null)
+                    .Where(n => n is not null && FhirName(n) == "value" && n != "value").ToList();
+                if (choices.Count > 1)
+                    errors.Add($"{path}.value", $"Carries {string.Join(" and ", choices)}: value[x] takes exactly one form; send the one the question asks for.");
                 foreach (var property in element.EnumerateObject())
                 {
                     if (!TryRead(() => property.Name, out var name))

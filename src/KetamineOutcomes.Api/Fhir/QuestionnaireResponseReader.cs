@@ -183,7 +183,8 @@ internal static partial class QuestionnaireResponseReader
         _ => Loinc.CssrsPanel,
     };
 
-    private static bool IsFrequencyCode(Coding c) => c.System is Loinc.System or FhirAnswers.LoincOid && c.Code is { } code && Loinc.FrequencyAnswers.ContainsKey(code);
+    // By code alone, whatever the system: an unread item on this scale is dropped just the same under a mistyped system.
+    private static bool IsFrequencyCode(Coding c) => c.Code is { } code && Loinc.FrequencyAnswers.ContainsKey(code);
 
     /// <summary>The panel (44249-1, 69737-5, 93373-9) a group names as the last LOINC code of its linkId or definition, if any.</summary>
     private static string? PanelOf(QuestionnaireResponse.ItemComponent item) =>
@@ -303,8 +304,8 @@ internal static partial class QuestionnaireResponseReader
                 return null;
             }
             if (One(f, errors) is not { } answer) return null;
-            if (FhirAnswers.YesNo(answer) is { } yes) return yes;
-            errors.Add($"{f.Path}.answer[0].value", $"C-SSRS question {code}: {FhirAnswers.Describe(answer)} is not a yes or no. Accepted: {FhirAnswers.YesNoForms}.");
+            if (FhirAnswers.YesNo(answer, out var why) is { } yes) return yes;
+            errors.Add($"{f.Path}.answer[0].value", $"C-SSRS question {code}: {why} Accepted: {FhirAnswers.YesNoForms}.");
             return null;
         }
 

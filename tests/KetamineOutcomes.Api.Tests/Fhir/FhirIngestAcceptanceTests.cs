@@ -94,6 +94,8 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
         { "LOINC by OID, LA33-6", Coding("urn:oid:2.16.840.1.113883.6.1", "LA33-6"), true },
         { "SNOMED CT by OID, 373067005", Coding("urn:oid:2.16.840.1.113883.6.96", "373067005"), false },
         { "HL7 v2-0136 Y", Coding("http://terminology.hl7.org/CodeSystem/v2-0136", "Y"), true },
+        { "LA33-6 without a system (LHC-Forms)", new JsonObject { ["valueCoding"] = new JsonObject { ["code"] = "LA33-6", ["display"] = "Yes" } }, true },
+        { "LA32-8 without a system (LHC-Forms)", new JsonObject { ["valueCoding"] = new JsonObject { ["code"] = "LA32-8", ["display"] = "No" } }, false },
         { "HL7 v2-0136 N", Coding("http://terminology.hl7.org/CodeSystem/v2-0136", "N"), false },
     };
 

@@ -168,14 +168,14 @@ public sealed class FhirIngestProperties : WebhookedApiTest
 
     private static readonly JsonObject[] UnreadableScores =
     [
-        new() { ["valueString"] = "2" }, Coding(Loinc, "LA33-6"), new() { ["valueCoding"] = new JsonObject { ["code"] = "LA6570-1" } },
+        new() { ["valueString"] = "2" }, Coding(Loinc, "LA33-6"), new() { ["valueCoding"] = new JsonObject { ["system"] = "https://loinc.org", ["code"] = "LA6570-1" } },
         new() { ["valueDecimal"] = 1.5m }, new() { ["valueBoolean"] = true }, new() { ["valueDate"] = "2026-03-02" },
         Coding("https://clinic.example/answers", "a2"),
     ];
 
     private static readonly JsonObject[] UnreadableYesNo =
     [
-        new() { ["valueString"] = "Yes" }, Coding(Loinc, "LA6571-9"), Coding(Snomed, "260385009"), new() { ["valueCoding"] = new JsonObject { ["code"] = "LA33-6" } },
+        new() { ["valueString"] = "Yes" }, Coding(Loinc, "LA6571-9"), Coding(Snomed, "260385009"), new() { ["valueCoding"] = new JsonObject { ["system"] = "https://loinc.org", ["code"] = "LA33-6" } },
         new() { ["valueInteger"] = 1 }, new() { ["valueCoding"] = new JsonObject { ["system"] = Loinc, ["display"] = "Yes" } },
     ];
 
