@@ -91,9 +91,7 @@ internal static partial class FhirAnswers
                 why = $"A {answer.Value.TypeName} answer cannot be scored.";
                 return null;
         }
-        var weights = (answer.Value?.Extension ?? []).Concat(answer.Extension)
-            .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension or FhirCodes.Iso21090OrdinalExtension);
-        foreach (var weight in weights)
+        foreach (var weight in Weights(answer))
         {
             var n = weight.Value switch
             {
@@ -141,9 +139,7 @@ internal static partial class FhirAnswers
         };
         why = yes is null ? $"{Describe(answer)} is not a yes or no." : null;
         if (yes is not { } y) return null;
-        var weights = (answer.Value?.Extension ?? []).Concat(answer.Extension)
-            .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension or FhirCodes.Iso21090OrdinalExtension)
-            .Select(e => e.Value switch { FhirDecimal { Value: { } d } => d, Integer { Value: { } i } => i, _ => (decimal?)null });
+        var weights = Weights(answer).Select(e => e.Value switch { FhirDecimal { Value: { } d } => d, Integer { Value: { } i } => i, _ => (decimal?)null });
         if (weights.All(w => w == (y ? 1m : 0m))) return y;
         why = $"{Describe(answer)} says {(y ? "yes" : "no")} but its ordinal weight says otherwise (a yes weighs 1, a no 0).";
         return null;
@@ -160,6 +156,11 @@ internal static partial class FhirAnswers
         FhirDecimal d => $"valueDecimal {d.Value?.ToString(CultureInfo.InvariantCulture)}",
         var v => $"a {v.TypeName} value",
     };
+
+    /// <summary>The ordinal-weight extensions on an answer's value or on the answer itself.</summary>
+    private static IEnumerable<Extension> Weights(QuestionnaireResponse.AnswerComponent answer) =>
+        (answer.Value?.Extension ?? []).Concat(answer.Extension)
+            .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension or FhirCodes.Iso21090OrdinalExtension);
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^LA\d{1,7}-\d$")]
     private static partial System.Text.RegularExpressions.Regex LoincAnswerCode();
