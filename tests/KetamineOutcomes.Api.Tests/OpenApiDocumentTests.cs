@@ -26,7 +26,7 @@ public class OpenApiDocumentTests : ApiTest
     }
 
     [Fact]
-    public async Task Document_covers_every_api_route_with_summaries_and_enum_values()
+    public async Task Document_covers_every_api_route_with_summaries_descriptions_and_enum_values()
     {
         var doc = await GetOkAsync("/openapi/v1.json");
         var paths = doc["paths"]!.AsObject().Select(p => p.Key).ToHashSet();
@@ -45,6 +45,7 @@ public class OpenApiDocumentTests : ApiTest
             foreach (var (_, op) in item!.AsObject())
             {
                 Assert.False(string.IsNullOrEmpty((string?)op!["summary"]), $"{op["operationId"]} has no summary");
+                Assert.False(string.IsNullOrWhiteSpace((string?)op["description"]), $"{op["operationId"]} has no description");
             }
         }
         var text = doc.ToJsonString();
@@ -68,6 +69,17 @@ public class OpenApiDocumentTests : ApiTest
         Assert.Contains("Roles: portal, clinician, ehr.", (string)trend["description"]!, StringComparison.Ordinal);
         Assert.NotNull(trend["responses"]!["403"]);
         Assert.Null(doc["paths"]!["/health/ready"]!["get"]!["security"]);
+    }
+
+    [Fact]
+    public async Task Document_names_a_relative_server_and_a_contact_that_is_no_person()
+    {
+        var doc = await GetOkAsync("/openapi/v1.json");
+        var server = Assert.Single(doc["servers"]!.AsArray());
+        Assert.Equal("/", (string)server!["url"]!);
+        var contact = doc["info"]!["contact"]!;
+        Assert.Null(contact["email"]);
+        Assert.EndsWith(".example", new Uri((string)contact["url"]!).Host, StringComparison.Ordinal);
     }
 
     [Fact]

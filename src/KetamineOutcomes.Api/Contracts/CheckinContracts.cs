@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Core.Timepoints;
 
@@ -5,8 +6,8 @@ namespace KetamineOutcomes.Api.Contracts;
 
 /// <summary>C-SSRS screener answers. thoughtsOfMethod, intent and plan are asked only when suicidalThoughts is true.</summary>
 public sealed record SubmitCheckinRequest(
-    DateTimeOffset? CompletedAt, bool? WishToBeDead, bool? SuicidalThoughts, bool? ThoughtsOfMethod, bool? Intent, bool? Plan,
-    SuicidalBehavior? SuicidalBehavior, string? Source);
+    [Required] DateTimeOffset? CompletedAt, [Required] bool? WishToBeDead, [Required] bool? SuicidalThoughts, bool? ThoughtsOfMethod, bool? Intent, bool? Plan,
+    [Required] SuicidalBehavior? SuicidalBehavior, string? Source);
 
 public sealed record CheckinResponse(
     Guid Id, Guid PatientId, DateTimeOffset CompletedAt, bool WishToBeDead, bool SuicidalThoughts, bool? ThoughtsOfMethod,

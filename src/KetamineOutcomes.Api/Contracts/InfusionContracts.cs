@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using KetamineOutcomes.Core.Patients;
 
 namespace KetamineOutcomes.Api.Contracts;
@@ -7,7 +8,7 @@ public sealed record BloodPressureDto(int? PreSystolic, int? PreDiastolic, int? 
 
 /// <summary>Records one administration. A back-dated infusion re-numbers sessions and re-keys later assessments.</summary>
 public sealed record CreateInfusionRequest(
-    DateTimeOffset? AdministeredAt, AdministrationRoute? Route, Drug? Drug, double? DoseMg, double? DoseMgPerKg, int? DurationMinutes,
+    [Required] DateTimeOffset? AdministeredAt, [Required] AdministrationRoute? Route, [Required] Drug? Drug, double? DoseMg, double? DoseMgPerKg, int? DurationMinutes,
     BloodPressureDto? BloodPressure, SideEffect[]? SideEffects, string? Notes);
 
 /// <param name="SessionNumber">Position in administration order now (1-based); it moves if an earlier infusion is recorded later.</param>

@@ -1,19 +1,24 @@
+using System.ComponentModel.DataAnnotations;
 using KetamineOutcomes.Core.Patients;
 
 namespace KetamineOutcomes.Api.Contracts;
 
 /// <summary>Registers a patient. Only <c>researchConsent</c> is required; identifiers are optional.</summary>
+/// <remarks>
+/// Request fields are nullable so that a missing one reaches the handler, which answers 400 naming it; [Required] marks
+/// the fields the handler requires, and the OpenAPI document's <c>required</c> lists exactly those.
+/// </remarks>
 /// <param name="Mrn">Medical record number, unique within the site (1–64 characters).</param>
 /// <param name="SiteId">Clinic site identifier (letters, digits, '.', '_', '-'; 1–64).</param>
 /// <param name="BirthYear">Year of birth (1900 to this year); research uses it only as a 5-year age band.</param>
 public sealed record CreatePatientRequest(
-    string? Mrn, string? SiteId, int? BirthYear, Sex? Sex, Diagnosis[]? Diagnoses, bool? ResearchConsent);
+    string? Mrn, string? SiteId, int? BirthYear, Sex? Sex, Diagnosis[]? Diagnoses, [Required] bool? ResearchConsent);
 
 public sealed record PatientResponse(
     Guid Id, string? Mrn, string? SiteId, int? BirthYear, Sex? Sex, IReadOnlyList<Diagnosis> Diagnoses,
     bool ResearchConsent, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-public sealed record ResearchConsentRequest(bool? ResearchConsent);
+public sealed record ResearchConsentRequest([Required] bool? ResearchConsent);
 
 /// <summary>A page of a list: follow <c>nextCursor</c> until it is null.</summary>
 public sealed record ListResponse<T>(IReadOnlyList<T> Items, string? NextCursor);

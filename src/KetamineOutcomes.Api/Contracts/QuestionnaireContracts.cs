@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Core.Timepoints;
@@ -9,7 +10,7 @@ namespace KetamineOutcomes.Api.Contracts;
 /// <param name="Difficulty">PHQ-9 functional difficulty (0–3): stored, never scored.</param>
 /// <param name="Source">Free label of the sending system, e.g. "portal" (max 100 characters).</param>
 public sealed record SubmitQuestionnaireRequest(
-    Instrument? Instrument, DateTimeOffset? CompletedAt, int?[]? Items, int? Difficulty, string? Source);
+    [Required] Instrument? Instrument, [Required] DateTimeOffset? CompletedAt, [Required] int?[]? Items, int? Difficulty, string? Source);
 
 /// <summary>The safety alert a submission raised.</summary>
 public sealed record AlertSummary(Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace KetamineOutcomes.Api.Contracts;
@@ -13,7 +14,7 @@ public enum ApiRole
 
 /// <summary>Creates an API key. A site-bound key sees only that site's patients.</summary>
 /// <param name="Name">Who or what uses the key, e.g. "north clinic portal" (1–100 characters).</param>
-public sealed record CreateApiKeyRequest(string? Name, ApiRole? Role, string? SiteId);
+public sealed record CreateApiKeyRequest([Required] string? Name, [Required] ApiRole? Role, string? SiteId);
 
 /// <param name="KeyPrefix">The key's first characters, to tell keys apart.</param>
 public sealed record ApiKeyResponse(Guid Id, string Name, ApiRole Role, string? SiteId, string KeyPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

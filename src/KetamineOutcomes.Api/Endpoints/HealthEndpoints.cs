@@ -13,8 +13,10 @@ internal static class HealthEndpoints
         // Probes need no key and are never rate limited (load balancers poll them).
         var group = app.MapGroup("/health").WithTags("Health").AllowAnonymous().DisableRateLimiting();
         group.MapGet("/live", () => TypedResults.Ok(new HealthResponse("healthy", null)))
-            .WithName("Live").WithSummary("The process is up");
+            .WithName("Live").WithSummary("The process is up")
+            .WithDescription("Liveness probe: 200 while the process answers requests; it does not touch the store. No key, never rate limited.");
         group.MapGet("/ready", Ready).WithName("Ready").WithSummary("The store is reachable and every migration is applied")
+            .WithDescription("Readiness probe: 200 when the store answers and every migration is applied; 503 (with a reason in detail) otherwise, so a load balancer routes no traffic to an instance ahead of its database. No key, never rate limited.")
             .Produces<HealthResponse>().Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }

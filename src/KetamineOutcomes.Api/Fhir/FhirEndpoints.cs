@@ -15,6 +15,7 @@ internal static partial class FhirEndpoints
         var group = app.MapGroup("/fhir/r4").WithTags("FHIR R4").AddEndpointFilter<FhirFormatFilter>();
 
         group.MapGet("/metadata", Metadata).WithName("FhirCapabilityStatement").WithSummary("CapabilityStatement: what this FHIR interface supports")
+            .WithDescription("The FHIR R4 CapabilityStatement (application/fhir+json): resources, interactions, search parameters and the local code for C-SSRS risk `none`. Needs no key.")
             .AllowAnonymous().Produces<object>(200, Fhir);
         group.MapGet("/Observation", SearchObservations).WithName("FhirSearchObservation")
             .WithSummary("Search survey Observations of one patient (PHQ-9/GAD-7 totals, PHQ-9 item 9, C-SSRS risk) by code and date")

@@ -4,7 +4,11 @@ using Microsoft.OpenApi;
 
 namespace KetamineOutcomes.Api.OpenApi;
 
-/// <summary>Request examples for the creating operations, keyed by operationId, so the Swagger UI "Try it out" starts from a valid body.</summary>
+/// <summary>
+/// Request examples for every operation with a JSON body, keyed by operationId, so the Swagger UI "Try it out" starts from a
+/// valid body. Each must validate against its schema (Spectral's oas3-valid-media-example, <c>OpenApiLintTests</c>) and is
+/// accepted by the service (<c>OpenApiRequiredFieldsTests</c>).
+/// </summary>
 internal sealed class ExamplesTransformer : IOpenApiOperationTransformer
 {
     private static readonly Dictionary<string, string> Examples = new(StringComparer.Ordinal)
@@ -14,6 +18,8 @@ internal sealed class ExamplesTransformer : IOpenApiOperationTransformer
         ["SubmitQuestionnaire"] = """{"instrument":"phq9","completedAt":"2026-03-03T09:00:00Z","items":[2,2,1,2,1,1,2,1,0],"difficulty":1,"source":"portal"}""",
         ["SubmitSuicidalityCheckin"] = """{"completedAt":"2026-03-03T09:05:00Z","wishToBeDead":true,"suicidalThoughts":false,"suicidalBehavior":"none","source":"portal"}""",
         ["SetResearchConsent"] = """{"researchConsent":false}""",
+        ["AcknowledgeSafetyAlert"] = """{"note":"Called the patient; safety plan reviewed, next session booked."}""",
+        ["CreateApiKey"] = """{"name":"north clinic portal","role":"portal","siteId":"north"}""",
     };
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
