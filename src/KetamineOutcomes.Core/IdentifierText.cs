@@ -59,7 +59,10 @@ public static class IdentifierText
     /// The stored and compared form: NFC, without surrounding white space. Call only on text
     /// <see cref="FindRefused"/> accepts (string.Normalize throws on unpaired surrogates).
     /// </summary>
-    public static string Canonical(string value) => value.Normalize(NormalizationForm.FormC).Trim();
+    public static string Canonical(string value) => Nfc(value).Trim();
+
+    /// <summary>Normalization Form C (UAX #15). Call only on text <see cref="FindRefused"/> accepts.</summary>
+    public static string Nfc(string value) => value.Normalize(NormalizationForm.FormC);
 
     // Names of the refused characters seen in practice (.NET carries no Unicode name table); others show their category.
     private static string? NameOf(int codePoint) => codePoint switch
