@@ -8,7 +8,10 @@ namespace KetamineOutcomes.Api.Contracts;
 /// Request fields are nullable so that a missing one reaches the handler, which answers 400 naming it; [Required] marks
 /// the fields the handler requires, and the OpenAPI document's <c>required</c> lists exactly those.
 /// </remarks>
-/// <param name="Mrn">Medical record number, unique within the site (1–64 characters).</param>
+/// <param name="Mrn">
+/// Medical record number, unique within the site (1–64 characters), stored and compared in NFC; control and format
+/// characters are refused (SPEC v2 Boundaries; <see cref="KetamineOutcomes.Core.IdentifierText"/>).
+/// </param>
 /// <param name="SiteId">Clinic site identifier (letters, digits, '.', '_', '-'; 1–64).</param>
 /// <param name="BirthYear">Year of birth (1900 to this year); research uses it only as a 5-year age band.</param>
 public sealed record CreatePatientRequest(

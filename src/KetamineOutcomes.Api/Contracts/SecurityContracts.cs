@@ -13,7 +13,10 @@ public enum ApiRole
 }
 
 /// <summary>Creates an API key. A site-bound key sees only that site's patients.</summary>
-/// <param name="Name">Who or what uses the key, e.g. "north clinic portal" (1–100 characters).</param>
+/// <param name="Name">
+/// Who or what uses the key, e.g. "north clinic portal" (1–100 characters), stored in NFC; control and format
+/// characters are refused (SPEC v2 Boundaries; <see cref="KetamineOutcomes.Core.IdentifierText"/>).
+/// </param>
 public sealed record CreateApiKeyRequest([Required] string? Name, [Required] ApiRole? Role, string? SiteId);
 
 /// <param name="KeyPrefix">The key's first characters, to tell keys apart.</param>

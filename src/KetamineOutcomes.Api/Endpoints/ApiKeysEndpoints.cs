@@ -29,8 +29,9 @@ internal static class ApiKeysEndpoints
     internal static async Task<IResult> CreateApiKey(CreateApiKeyRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
     {
         var errors = new ValidationErrors();
+        string? name = null;
         if (string.IsNullOrWhiteSpace(request.Name)) errors.Add("name", "Required.");
-        else FieldRules.Text(request.Name, "name", 100, errors);
+        else name = FieldRules.IdentifierText(request.Name, "name", 100, errors);
         var role = FieldRules.Required(request.Role, "role", errors);
         FieldRules.Identifier(request.SiteId, "siteId", errors);
         errors.ThrowIfAny();
@@ -38,7 +39,7 @@ internal static class ApiKeysEndpoints
         var key = ApiKeys.Generate();
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
-            var record = new ApiKeyRecord(Guid.CreateVersion7(), request.Name!.Trim(), WireNames.Of(role!.Value), request.SiteId,
+            var record = new ApiKeyRecord(Guid.CreateVersion7(), name!, WireNames.Of(role!.Value), request.SiteId,
                 ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), null);
             await ApiKeyStore.InsertAsync(c, tx, record, ApiKeys.Hash(key), t).ConfigureAwait(false);
             return new CreatedRecord<CreatedApiKeyResponse>($"/api/v1/api-keys/{record.Id}",

@@ -13,6 +13,8 @@ namespace KetamineOutcomes.Api.Endpoints;
 
 internal static class PatientsEndpoints
 {
+    private const int PatientMrnMaxLength = 64;
+
     public static RouteGroupBuilder MapPatients(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/patients").WithTags("Patients").Audited();
@@ -39,7 +41,7 @@ internal static class PatientsEndpoints
     {
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
-        FieldRules.Text(request.Mrn, "mrn", 64, errors);
+        var mrn = FieldRules.IdentifierText(request.Mrn, "mrn", PatientMrnMaxLength, errors);
         FieldRules.Identifier(request.SiteId, "siteId", errors);
         FieldRules.Range(request.BirthYear, "birthYear", 1900, clock.GetUtcNow().Year, errors);
         var consent = FieldRules.Required(request.ResearchConsent, "researchConsent", errors);
@@ -51,7 +53,7 @@ internal static class PatientsEndpoints
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
             var now = DbTime.Normalize(clock.GetUtcNow());
-            var patient = new PatientRecord(Guid.CreateVersion7(), siteId, request.Mrn?.Trim(), request.BirthYear, request.Sex,
+            var patient = new PatientRecord(Guid.CreateVersion7(), siteId, mrn, request.BirthYear, request.Sex,
                 (request.Diagnoses ?? []).Distinct().Order().ToArray(), consent!.Value, now, now);
             await PatientStore.InsertAsync(c, tx, db.Connections, patient, t).ConfigureAwait(false);
             AuditMiddleware.RecordPatients(http, [patient.Id]);
@@ -72,6 +74,9 @@ internal static class PatientsEndpoints
         var query = new ListQuery();
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
+        // Looked up in the stored form (NFC), so an MRN is found whichever normalisation form the caller sends.
+        mrn = query.IdentifierText(mrn, "mrn", PatientMrnMaxLength);
+        siteId = query.SiteId(siteId);
         query.ThrowIfInvalid();
         // A site-bound key lists its own site only; asking for another site finds nobody.
         if (!caller.CanSee(siteId ?? caller.SiteId)) return new ListResponse<PatientResponse>([], null);

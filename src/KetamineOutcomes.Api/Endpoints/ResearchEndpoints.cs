@@ -43,7 +43,7 @@ internal static class ResearchEndpoints
     {
         var inst = query.RequiredEnum<Instrument>(instrument, "instrument");
         var filter = new ResearchFilter(
-            siteId ?? caller.SiteId, query.Enum<Diagnosis>(diagnosis, "diagnosis"), query.Enum<AdministrationRoute>(route, "route"), query.Enum<Drug>(drug, "drug"));
+            query.SiteId(siteId) ?? caller.SiteId, query.Enum<Diagnosis>(diagnosis, "diagnosis"), query.Enum<AdministrationRoute>(route, "route"), query.Enum<Drug>(drug, "drug"));
         query.ThrowIfInvalid();
         return (inst, filter);
     }

@@ -37,6 +37,7 @@ internal static class SafetyAlertsEndpoints
         var lv = query.Enum<AlertLevel>(level, "level");
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
+        siteId = query.SiteId(siteId);
         query.ThrowIfInvalid();
         if (!caller.CanSee(siteId ?? caller.SiteId)) return new ListResponse<SafetyAlertResponse>([], null);
         var page = await db.ReadAsync((c, t) => SafetyAlertStore.QueueAsync(c, st, siteId ?? caller.SiteId, lv, after, take, t), ct).ConfigureAwait(false);

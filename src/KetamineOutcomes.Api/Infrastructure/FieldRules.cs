@@ -41,10 +41,35 @@ internal static partial class FieldRules
         else if (value.Any(char.IsControl) && field != "notes") errors.Add(field, "Must not contain control characters.");
     }
 
-    public static void Identifier(string? value, string field, ValidationErrors errors)
+    /// <summary>
+    /// Free identifier text such as <c>mrn</c> or a key <c>name</c> (SPEC v2 Boundaries; the rule is
+    /// <see cref="KetamineOutcomes.Core.IdentifierText"/>): a refused character is a 400 naming it (U+XXXX, name or
+    /// category, index); otherwise returns the stored and compared form (NFC per UAX #15, trimmed), 1–maxLength long.
+    /// </summary>
+    public static string? IdentifierText(string? value, string field, int maxLength, ValidationErrors errors)
     {
-        if (value is null) return;
+        if (value is null) return null;
+        if (!NoRefusedCharacters(value, field, errors)) return null;
+        var canonical = KetamineOutcomes.Core.IdentifierText.Canonical(value);
+        if (canonical.Length == 0) errors.Add(field, "Must not be empty when given.");
+        else if (canonical.Length > maxLength) errors.Add(field, $"Must be at most {maxLength} characters.");
+        return canonical;
+    }
+
+    /// <summary>A site identifier: identifier text restricted to 1–64 of letters, digits, '.', '_' or '-' (so already NFC).</summary>
+    public static string? Identifier(string? value, string field, ValidationErrors errors)
+    {
+        if (value is null) return null;
+        if (!NoRefusedCharacters(value, field, errors)) return null;
         if (!IdentifierPattern().IsMatch(value)) errors.Add(field, "Must be 1–64 characters: letters, digits, '.', '_' or '-'.");
+        return value;
+    }
+
+    private static bool NoRefusedCharacters(string value, string field, ValidationErrors errors)
+    {
+        if (KetamineOutcomes.Core.IdentifierText.FindRefused(value) is not { } refused) return true;
+        errors.Add(field, $"Must not contain {refused.Describe()}. {KetamineOutcomes.Core.IdentifierText.Expectation}");
+        return false;
     }
 
     public static void Range(int? value, string field, int min, int max, ValidationErrors errors)

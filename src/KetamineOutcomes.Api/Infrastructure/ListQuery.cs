@@ -80,6 +80,12 @@ internal sealed class ListQuery
         if (from is { } f && to is { } t && f > t) _errors.Add("from", "Must not be after 'to'.");
     }
 
+    /// <summary>A site identifier filter, read by the same rule as a body's <c>siteId</c> (<see cref="FieldRules.Identifier"/>).</summary>
+    public string? SiteId(string? raw, string field = "siteId") => FieldRules.Identifier(raw, field, _errors);
+
+    /// <summary>An identifier-text filter (e.g. <c>mrn</c>) in its compared form, NFC (<see cref="FieldRules.IdentifierText"/>).</summary>
+    public string? IdentifierText(string? raw, string field, int maxLength) => FieldRules.IdentifierText(raw, field, maxLength, _errors);
+
     public void Add(string field, string message) => _errors.Add(field, message);
 
     public void ThrowIfInvalid() => _errors.ThrowIfAny();

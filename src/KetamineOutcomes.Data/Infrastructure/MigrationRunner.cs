@@ -9,11 +9,12 @@ namespace KetamineOutcomes.Data.Infrastructure;
 
 /// <summary>
 /// Applies the numbered SQL files of <c>migrations/&lt;provider&gt;/</c> (embedded in this assembly) with DbUp,
-/// which records each applied script in its journal table, so running twice is a no-op.
+/// which records each applied script in its journal table, then the code migrations (<see cref="CodeMigrations"/>),
+/// recorded in <c>code_migrations</c>; so running twice is a no-op.
 /// </summary>
 public static class MigrationRunner
 {
-    private const string JournalTable = "schema_versions";
+    private const string JournalTable = "schema_versions", CodeJournalTable = "code_migrations";
     private static readonly Assembly Scripts = typeof(MigrationRunner).Assembly;
 
     /// <summary>Names of the migration scripts shipped for a provider, in the order they apply.</summary>
@@ -42,6 +43,9 @@ public static class MigrationRunner
         var result = engine.PerformUpgrade();
         if (!result.Successful)
             throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
+        using var codeConnection = new SqliteConnection(factory.ConnectionString);
+        codeConnection.Open();
+        CodeMigrations.Run(codeConnection, c => ((SqliteConnection)c).BeginTransaction(deferred: false), logger);
     }
 
     /// <summary>
@@ -65,6 +69,7 @@ public static class MigrationRunner
             var result = engine.PerformUpgrade();
             if (!result.Successful)
                 throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
+            CodeMigrations.Run(lockConnection, c => c.BeginTransaction(), logger);
         }
         finally
         {
@@ -75,19 +80,25 @@ public static class MigrationRunner
     // Any fixed 64-bit number: "KOMIGRAT" in ASCII.
     private const long AdvisoryLockKey = 0x4B4F4D4947524154;
 
-    /// <summary>Scripts of a provider not yet recorded in the journal (empty when the schema is current).</summary>
+    /// <summary>Names of the code migrations, in the order they apply (after every SQL script).</summary>
+    public static IReadOnlyList<string> CodeStepNames => CodeMigrations.All.Select(m => m.Name).ToArray();
+
+    /// <summary>Scripts, then code steps, of a provider not yet recorded in their journals (empty when the schema is current).</summary>
     public static async Task<IReadOnlyList<string>> PendingAsync(Database db, CancellationToken ct)
     {
-        var expected = ScriptNames(db.Connections.Provider);
+        var expected = ScriptNames(db.Connections.Provider).Concat(CodeStepNames);
         var existsSql = db.Connections.Provider == "postgres"
-            ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = @JournalTable"
-            : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @JournalTable";
+            ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = @table"
+            : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @table";
         var applied = await db.ReadAsync(async (c, t) =>
         {
-            var exists = await c.ExecuteScalarAsync<long>(new CommandDefinition(existsSql, new { JournalTable }, cancellationToken: t)).ConfigureAwait(false);
-            if (exists == 0) return [];
-            return (await c.QueryAsync<string>(new CommandDefinition(
-                $"SELECT ScriptName FROM {JournalTable}", cancellationToken: t)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (table, column) in new[] { (JournalTable, "ScriptName"), (CodeJournalTable, "name") })
+            {
+                if (await c.ExecuteScalarAsync<long>(new CommandDefinition(existsSql, new { table }, cancellationToken: t)).ConfigureAwait(false) == 0) continue;
+                names.UnionWith(await c.QueryAsync<string>(new CommandDefinition($"SELECT {column} FROM {table}", cancellationToken: t)).ConfigureAwait(false));
+            }
+            return names;
         }, ct).ConfigureAwait(false);
         return expected.Where(n => !applied.Contains(n)).ToArray();
     }
