@@ -57,11 +57,13 @@ internal sealed class ListQuery
         return null;
     }
 
-    public T? Enum<T>(string? raw, string field) where T : struct, System.Enum
+    /// <summary>An optional enum by its exact wire name (no list, integer, other case or padding: SPEC v2 Boundaries).</summary>
+    /// <param name="alsoAccepted">Names the caller reads itself (e.g. "all"), listed in the refusal after the wire names.</param>
+    public T? Enum<T>(string? raw, string field, params string[] alsoAccepted) where T : struct, System.Enum
     {
         if (raw is null) return null;
         if (WireNames.TryParse<T>(raw, out var v)) return v;
-        _errors.Add(field, WireNames.MustBeOneOf<T>());
+        _errors.Add(field, $"Must be one of: {string.Join(", ", WireNames.All<T>().Concat(alsoAccepted))}.");
         return null;
     }
 
