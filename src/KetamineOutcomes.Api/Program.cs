@@ -18,7 +18,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
 // Absolute links never come from the Host header: without a valid PublicBaseUrl (outside Development) there is no
 // address to put in them, so say so in one plain line and stop.
-if (PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) is { } startupProblem)
+if ((PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) ?? StorageOptions.StartupProblem(builder.Configuration)) is { } startupProblem)
 {
     Console.Error.WriteLine(startupProblem);
     return 1;
