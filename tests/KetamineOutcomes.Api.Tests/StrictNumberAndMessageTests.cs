@@ -79,6 +79,7 @@ public class StrictNumberAndMessageTests : ApiTest
         { "suicidality-checkins", """{"completedAt":"2026-03-02T09:00:00Z","wishToBeDead":false,"suicidalThoughts":false}""", "suicidalBehavior", "Required. Must be one of: none, over-3-months-ago, within-3-months." },
         { "infusions", """{"administeredAt":"2026-03-02T09:00:00Z","drug":"ketamine"}""", "route", "Required. Must be one of: iv, im, intranasal, sublingual, oral." },
         { "infusions", I + ""","doseMgPerKg":40}""", "doseMgPerKg", "Must be greater than 0 and at most 10." },
+        { "infusions", I + ""","Route":"im"}""", "Route", "Given more than once" },
         { "infusions", I + ""","durationMinutes":0}""", "durationMinutes", "Must be between 1 and 1440." },
         { "infusions", I + ""","bloodPressure":120}""", "bloodPressure", "Must be a JSON object." },
         { "infusions", I + ""","sideEffects":"nausea"}""", "sideEffects", "Must be a JSON array whose items are each one of: dissociation, nausea" },
