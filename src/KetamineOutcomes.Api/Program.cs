@@ -18,7 +18,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
 // Absolute links never come from the Host header: without a valid PublicBaseUrl (outside Development) there is no
 // address to put in them, so say so in one plain line and stop.
-if (PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) is { } startupProblem)
+if ((PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) ?? StorageOptions.StartupProblem(builder.Configuration)) is { } startupProblem)
 {
     Console.Error.WriteLine(startupProblem);
     return 1;
@@ -27,8 +27,10 @@ if (PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) is 
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
-    // Enums only by wire name: an integer would slip past validation as an undefined value.
-    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+    // Enums only by exact wire name (SPEC v2 Boundaries): JsonStringEnumConverter reads "im,intranasal" as a flags OR.
+    o.SerializerOptions.Converters.Add(new WireNameEnumConverterFactory());
+    // Numbers only as JSON numbers: the Web defaults read "2" as 2 (AllowReadingFromString).
+    o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
     // A field given twice is ambiguous (which answer did the patient mean?): refuse rather than keep the last.
     o.SerializerOptions.AllowDuplicateProperties = false;
     o.SerializerOptions.Converters.Add(new Rfc3339DateTimeOffsetConverter());
@@ -48,6 +50,8 @@ builder.Services.AddOutcomesWebhooks();
 builder.Services.AddSingleton<IdempotentCreate>();
 builder.Services.AddSingleton<DemoCohortSeeder>();
 builder.Services.AddOutcomesOpenApi();
+// Enum values in the document come from the same wire names the converter reads.
+builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddSchemaTransformer<WireNameEnumSchemaTransformer>());
 
 var app = builder.Build();
 

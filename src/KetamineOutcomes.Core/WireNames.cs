@@ -31,6 +31,20 @@ public static class WireNames
     /// <summary>Every wire name of an enum, in declaration order.</summary>
     public static IReadOnlyList<string> All<T>() where T : struct, Enum => Enum.GetValues<T>().Select(Of).ToArray();
 
+    /// <summary>Every wire name of an enum type, in declaration order.</summary>
+    public static IReadOnlyList<string> All(Type enumType) =>
+        Enum.GetValues(enumType).Cast<Enum>().Select(e => Maps(enumType).ToWire[e]).ToArray();
+
+    /// <summary>The refusal every enum input answers with (SPEC v2 Boundaries): "Must be one of: phq9, gad7."</summary>
+    public static string MustBeOneOf<T>() where T : struct, Enum => MustBeOneOf(typeof(T));
+
+    /// <inheritdoc cref="MustBeOneOf{T}"/>
+    public static string MustBeOneOf(Type enumType) => $"Must be one of: {string.Join(", ", All(enumType))}.";
+
+    /// <summary>The wire name of a value, or false for a value the enum does not define (e.g. a flags combination).</summary>
+    public static bool TryOf<T>(T value, out string wire) where T : struct, Enum =>
+        Maps(typeof(T)).ToWire.TryGetValue(value, out wire!);
+
     private static (Dictionary<Enum, string> ToWire, Dictionary<string, Enum> FromWire) Maps(Type type) => Cache.GetOrAdd(type, t =>
     {
         var to = new Dictionary<Enum, string>();

@@ -58,7 +58,7 @@ internal static class ResearchEndpoints
         {
             null or "session" => TrajectoryGrouping.Session,
             "week" => TrajectoryGrouping.Week,
-            _ => Invalid(query, "by", "Must be session or week."),
+            _ => Invalid(query, "by", "Must be one of: session, week."),
         };
         var (inst, filter) = ParseFilters(query, instrument, siteId, route, drug, diagnosis, caller);
         var k = research.Value.MinCellSize;

@@ -33,7 +33,7 @@ internal static class SafetyAlertsEndpoints
     {
         var caller = Caller.From(user);
         var query = new ListQuery();
-        AlertStatus? st = status == "all" ? null : query.Enum<AlertStatus>(status, "status") ?? AlertStatus.Open;
+        AlertStatus? st = status == "all" ? null : query.Enum<AlertStatus>(status, "status", "all") ?? AlertStatus.Open;
         var lv = query.Enum<AlertLevel>(level, "level");
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);

@@ -3,7 +3,9 @@ using KetamineOutcomes.Core;
 using KetamineOutcomes.Data.Stores;
 using Microsoft.AspNetCore.Diagnostics;
 using KetamineOutcomes.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace KetamineOutcomes.Api.Errors;
 
@@ -11,11 +13,12 @@ namespace KetamineOutcomes.Api.Errors;
 /// The one place where exceptions become HTTP problems (RFC 9457). Deeper layers throw typed exceptions that know
 /// nothing of HTTP; anything unknown is a 500 that never carries a stack trace or SQL.
 /// </summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed class ProblemExceptionHandler(
+    IProblemDetailsService problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        var problem = Map(exception);
+        var problem = Map(exception, RequestTypeOf(http), json.Value.SerializerOptions);
         if (problem.Status >= 500)
             logger.UnhandledError(exception, http.Request.Method, RouteOf(http));
         else
@@ -28,13 +31,16 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     private static string RouteOf(HttpContext http) =>
         (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "(no endpoint)";
 
-    internal static ProblemDetails Map(Exception exception) => exception switch
+    // The body's declared type (Accepts<T> or the inferred body parameter), to say what a refused JSON value should be.
+    private static Type? RequestTypeOf(HttpContext http) =>
+        http.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+
+    /// <param name="requestType">The endpoint's body type, if known: refused JSON values then say what was expected.</param>
+    /// <param name="jsonOptions">The options the body was read with (their contract is walked along the error's path).</param>
+    internal static ProblemDetails Map(Exception exception, Type? requestType = null, JsonSerializerOptions? jsonOptions = null) => exception switch
     {
         ClinicalValidationException v => Validation(v.Errors),
-        BadHttpRequestException { InnerException: JsonException json } => Validation(new Dictionary<string, string[]>
-        {
-            [FieldOf(json.Path)] = [json.Path is null or "$" ? "The body is not valid JSON." : "Invalid value or type for this field."],
-        }),
+        BadHttpRequestException { InnerException: JsonException json } => JsonRefused(json, requestType, jsonOptions),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "Payload too large", "The request body exceeds 64 KiB."),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => Problem(415, "Unsupported media type", "Send the body as application/json."),
         // The framework's "no body was provided" messages (explicit or inferred body parameter).
@@ -69,7 +75,9 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
     private static ProblemDetails Problem(int status, string title, string detail) => new() { Status = status, Title = title, Detail = detail };
 
-    /// <summary>"$.items[3]" → "items[3]"; "$.bloodPressure.preSystolic" → "bloodPressure.preSystolic"; "$" → "body".</summary>
-    internal static string FieldOf(string? jsonPath) =>
-        jsonPath is null or "$" ? "body" : jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+    private static ProblemDetails JsonRefused(JsonException json, Type? requestType, JsonSerializerOptions? options)
+    {
+        var (field, message) = JsonRefusal.Describe(json, requestType, options ?? JsonSerializerOptions.Web);
+        return Validation(new Dictionary<string, string[]> { [field] = [message] });
+    }
 }

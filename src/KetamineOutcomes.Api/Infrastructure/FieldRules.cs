@@ -14,18 +14,22 @@ internal static partial class FieldRules
     /// <summary>Earliest accepted clinical time: keeps arithmetic (−30 days, day offsets) far from DateTimeOffset.MinValue.</summary>
     public static readonly DateTimeOffset EarliestInstant = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>A required value; the message says what it must be ("Required. Must be one of: iv, im, …").</summary>
     public static T? Required<T>(T? value, string field, ValidationErrors errors) where T : struct
     {
-        if (value is null) errors.Add(field, "Required.");
+        if (value is null) errors.Add(field, $"Required. Must be {ExpectedOf(typeof(T))}.");
         return value;
     }
+
+    private static string ExpectedOf(Type type) =>
+        type.IsEnum ? "one of: " + string.Join(", ", WireNames.All(type)) : type == typeof(bool) ? "true or false" : "given";
 
     /// <summary>A required clinical instant: not before 1900, not more than 5 minutes in the future; normalised to stored precision.</summary>
     public static DateTimeOffset Instant(DateTimeOffset? value, string field, DateTimeOffset now, ValidationErrors errors)
     {
         if (value is not { } v)
         {
-            errors.Add(field, "Required.");
+            errors.Add(field, $"Required. Must be {Rfc3339DateTimeOffsetConverter.Expected}.");
             return default;
         }
         if (v > now + FutureTolerance) errors.Add(field, "Must not be more than 5 minutes in the future.");

@@ -45,7 +45,7 @@ internal sealed class ListQuery
         if (raw is null) return null;
         // An unencoded '+' in a query string arrives as a space: read it back as the offset sign.
         if (Rfc3339DateTimeOffsetConverter.TryParse(raw.Replace(' ', '+'), out var v)) return v;
-        _errors.Add(field, "Must be an RFC 3339 date-time with an offset, e.g. 2026-03-02T00:00:00Z.");
+        _errors.Add(field, $"Must be {Rfc3339DateTimeOffsetConverter.Expected}.");
         return null;
     }
 
@@ -53,15 +53,17 @@ internal sealed class ListQuery
     {
         if (raw is null) return null;
         if (Guid.TryParse(raw, out var id)) return id;
-        _errors.Add(field, "Must be a UUID.");
+        _errors.Add(field, "Must be a UUID, e.g. 0192f0c4-5b1e-7000-8000-000000000000.");
         return null;
     }
 
-    public T? Enum<T>(string? raw, string field) where T : struct, System.Enum
+    /// <summary>An optional enum by its exact wire name (no list, integer, other case or padding: SPEC v2 Boundaries).</summary>
+    /// <param name="alsoAccepted">Names the caller reads itself (e.g. "all"), listed in the refusal after the wire names.</param>
+    public T? Enum<T>(string? raw, string field, params string[] alsoAccepted) where T : struct, System.Enum
     {
         if (raw is null) return null;
         if (WireNames.TryParse<T>(raw, out var v)) return v;
-        _errors.Add(field, $"Must be one of: {string.Join(", ", WireNames.All<T>())}.");
+        _errors.Add(field, $"Must be one of: {string.Join(", ", WireNames.All<T>().Concat(alsoAccepted))}.");
         return null;
     }
 
@@ -69,7 +71,7 @@ internal sealed class ListQuery
     {
         if (raw is null)
         {
-            _errors.Add(field, $"Required: one of {string.Join(", ", WireNames.All<T>())}.");
+            _errors.Add(field, $"Required. {WireNames.MustBeOneOf<T>()}");
             return default;
         }
         return Enum<T>(raw, field) ?? default;

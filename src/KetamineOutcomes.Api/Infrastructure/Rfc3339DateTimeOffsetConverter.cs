@@ -16,13 +16,13 @@ internal sealed class Rfc3339DateTimeOffsetConverter : JsonConverter<DateTimeOff
         "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
     ];
 
-    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType != JsonTokenType.String) throw new JsonException("Expected an RFC 3339 string.");
-        return TryParse(reader.GetString()!, out var value)
+    /// <summary>What an instant must be, as the end of "Must be …" (the body's and the query string's message).</summary>
+    public const string Expected = "an RFC 3339 date-time with an offset, e.g. 2026-03-02T09:30:00Z";
+
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && TryParse(reader.GetString()!, out var value)
             ? value
-            : throw new JsonException("Expected an RFC 3339 date-time with an offset, e.g. 2026-03-02T09:30:00Z.");
-    }
+            : throw new JsonValueRefusedException($"Must be {Expected}.");
 
     /// <summary>Parses "yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)"; anything without an offset is refused.</summary>
     public static bool TryParse(string text, out DateTimeOffset value)

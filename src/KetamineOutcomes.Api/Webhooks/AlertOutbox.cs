@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Data.Stores;
 
@@ -14,7 +14,8 @@ internal static class AlertOutbox
 {
     public const string EventType = "safety-alert.created";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    // The same exact wire names as the HTTP API (never a flags list or an integer).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new WireNameEnumConverterFactory() } };
 
     public static Task EnqueueAsync(DbConnection c, DbTransaction tx, SafetyAlertRecord alert, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
     {
