@@ -33,6 +33,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
     // A field given twice is ambiguous (which answer did the patient mean?): refuse rather than keep the last.
     o.SerializerOptions.AllowDuplicateProperties = false;
+    // A field the contract does not have is refused, not dropped: a misspelt "intnet": true would otherwise vanish and
+    // the check-in be scored without it.
+    o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     o.SerializerOptions.Converters.Add(new Rfc3339DateTimeOffsetConverter());
 });
 // Bad JSON, wrong content type, missing body: throw, so the one exception handler answers with field-named problems.

@@ -40,9 +40,9 @@ internal static partial class FieldRules
     public static void Text(string? value, string field, int maxLength, ValidationErrors errors)
     {
         if (value is null) return;
-        if (value.Length == 0 || string.IsNullOrWhiteSpace(value)) errors.Add(field, "Must not be empty when given.");
+        if (value.Length == 0 || string.IsNullOrWhiteSpace(value)) errors.Add(field, "Must not be empty when given: leave the field out, or send at least one visible character.");
         else if (value.Length > maxLength) errors.Add(field, $"Must be at most {maxLength} characters.");
-        else if (value.Any(char.IsControl) && field != "notes") errors.Add(field, "Must not contain control characters.");
+        else if (value.Any(char.IsControl) && field != "notes") errors.Add(field, "Must not contain control characters (U+0000–U+001F, U+007F–U+009F): send plain text.");
     }
 
     /// <summary>
@@ -55,7 +55,7 @@ internal static partial class FieldRules
         if (value is null) return null;
         if (!NoRefusedCharacters(value, field, errors)) return null;
         var canonical = KetamineOutcomes.Core.IdentifierText.Canonical(value);
-        if (canonical.Length == 0) errors.Add(field, "Must not be empty when given.");
+        if (canonical.Length == 0) errors.Add(field, "Must not be empty when given: leave the field out, or send at least one visible character.");
         else if (canonical.Length > maxLength) errors.Add(field, $"Must be at most {maxLength} characters.");
         return canonical;
     }

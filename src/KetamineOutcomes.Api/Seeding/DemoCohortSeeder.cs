@@ -22,9 +22,10 @@ internal sealed class DemoCohortSeeder(Database db, TimeProvider clock, IOptions
     // Synthetic alerts are queued for the dashboard but never sent to real receivers.
     private static readonly IReadOnlyList<WebhookTarget> NoNotifications = [];
 
-    private sealed record Cohort(List<SeedPatient> Patients);
+    // Read with the API's strict JSON options (unknown fields refused), so the file's own notes are fields here too.
+    private sealed record Cohort(string? Description, List<SeedPatient> Patients);
     private sealed record SeedPatient(string Mrn, string SiteId, int BirthYear, Sex Sex, Diagnosis[] Diagnoses, bool ResearchConsent,
-        int StartDaysAgo, List<SeedInfusion> Infusions, List<SeedQuestionnaire> Questionnaires, List<SeedCheckin> Checkins);
+        string? Archetype, int StartDaysAgo, List<SeedInfusion> Infusions, List<SeedQuestionnaire> Questionnaires, List<SeedCheckin> Checkins);
     private sealed record SeedInfusion(int Day, int Hour, AdministrationRoute Route, Drug Drug, double? DoseMg, double? DoseMgPerKg,
         int? DurationMinutes, BloodPressure? BloodPressure, SideEffect[]? SideEffects);
     private sealed record SeedQuestionnaire(int Day, int Hour, Instrument Instrument, int?[] Items, int? Difficulty);
