@@ -132,3 +132,22 @@ public class StrictNumberAndMessageTests : ApiTest
         Assert.Contains((string?)payload["level"], new[] { "low", "moderate", "high" });
     }
 }
+
+/// <summary>A field the contract does not have is refused, never dropped (a misspelt risk answer would vanish).</summary>
+public class UnknownFieldTests : ApiTest
+{
+    [Theory]
+    [InlineData("suicidality-checkins", """{"completedAt":"2026-03-02T09:00:00Z","wishToBeDead":true,"suicidalThoughts":true,"thoughtsOfMethod":false,"intnet":true,"plan":false,"suicidalBehavior":"none"}""", "intnet")]
+    [InlineData("questionnaires", """{"instrument":"phq9","completedAt":"2026-03-02T09:00:00Z","items":[1,1,1,1,1,1,1,1,0],"item9":3}""", "item9")]
+    [InlineData("infusions", """{"administeredAt":"2026-03-02T09:00:00Z","route":"iv","drug":"ketamine","bloodPressure":{"preSystolik":140}}""", "bloodPressure.preSystolik")]
+    public async Task A_field_the_contract_does_not_have_is_a_400_naming_it_and_nothing_is_stored(string resource, string body, string field)
+    {
+        var patient = await CreatePatientAsync();
+        var url = $"/api/v1/patients/{patient}/{resource}";
+        var (status, problem, _) = await PostAsync(url, body);
+        Assert.True(status == HttpStatusCode.BadRequest, problem?.ToJsonString());
+        Assert.Contains(field, ErrorKeys(problem));
+        Assert.Contains("Not a field of this request", (string)problem!["errors"]![field]![0]!, StringComparison.Ordinal);
+        Assert.Empty((await GetOkAsync(url))["items"]!.AsArray());
+    }
+}

@@ -28,6 +28,9 @@ internal static class JsonRefusal
         // AllowDuplicateProperties = false: the serializer's only signal is its message.
         if (json.Message.StartsWith("Duplicate property", StringComparison.Ordinal))
             return (field, "Given more than once: send each field once.");
+        // UnmappedMemberHandling.Disallow: a field the contract does not have ("intnet"); again only the message tells.
+        if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+            return (field, "Not a field of this request: leave it out or correct its name (the OpenAPI document lists every field).");
         var target = requestType is null ? null : TypeAt(requestType, json.Path, options);
         if (target is null) return (field, json.Path is null or "$" ? "The body must be a JSON object." : "Not a value this field accepts.");
         return (field, $"Must be {Expected(target, options)}.");
