@@ -36,6 +36,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     // A field the contract does not have is refused, not dropped: a misspelt "intnet": true would otherwise vanish and
     // the check-in be scored without it.
     o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    // Field names are matched exactly as the contract spells them (the Web defaults match "ROUTE" and "presystolic").
+    o.SerializerOptions.PropertyNameCaseInsensitive = false;
     o.SerializerOptions.Converters.Add(new Rfc3339DateTimeOffsetConverter());
 });
 // Bad JSON, wrong content type, missing body: throw, so the one exception handler answers with field-named problems.

@@ -11,8 +11,9 @@ namespace KetamineOutcomes.Core;
 /// </summary>
 /// <remarks>
 /// Refused: control (Cc), format (Cf: zero-width, bidi overrides and isolates, U+FEFF), line/paragraph separators
-/// (Zl, Zp), unpaired surrogates (Cs; they cannot be normalised) and unassigned code points (Cn; UAX #15 keeps NFC
-/// stable only for assigned characters). <c>char.IsControl</c> alone covers Cc only.
+/// (Zl, Zp), unpaired surrogates (Cs; they cannot be normalised), unassigned code points (Cn; UAX #15 keeps NFC
+/// stable only for assigned characters), private use (Co), the other invisible characters (Default_Ignorable_Code_Point,
+/// Hangul fillers, braille blank), U+FFFD, and white space at either end (refused rather than trimmed away unseen). <c>char.IsControl</c> alone covers Cc only.
 /// </remarks>
 public static class IdentifierText
 {
@@ -29,7 +30,8 @@ public static class IdentifierText
     /// <summary>What a refusal message says is expected.</summary>
     public const string Expectation =
         "Identifiers must not contain control (Cc), format (Cf, e.g. zero-width or bidi), line/paragraph separator (Zl, Zp), " +
-        "unpaired surrogate (Cs) or unassigned (Cn) characters; the index counts code points from 0.";
+        "unpaired surrogate (Cs), unassigned (Cn), private-use (Co) or other invisible characters, a replacement character, " +
+        "or white space at the start or end; the index counts code points from 0.";
 
     /// <summary>The first refused character of <paramref name="value"/>, or null when it may be an identifier.</summary>
     public static Refusal? FindRefused(string value)
@@ -47,6 +49,10 @@ public static class IdentifierText
                 UnicodeCategory.LineSeparator => "line separator, Zl",
                 UnicodeCategory.ParagraphSeparator => "paragraph separator, Zp",
                 UnicodeCategory.OtherNotAssigned => "unassigned code point, Cn",
+                UnicodeCategory.PrivateUse => "private-use character, Co",
+                _ when IsInvisible(rune.Value) => "invisible character (Unicode Default_Ignorable_Code_Point, a filler or blank)",
+                _ when rune.Value == 0xFFFD => "replacement character: the text was damaged before it was sent",
+                _ when Rune.IsWhiteSpace(rune) && (i == 0 || i + used == value.Length) => "white space at the start or end",
                 _ => null,
             };
             if (label is not null) return new Refusal(index, rune.Value, label, NameOf(rune.Value));
@@ -63,6 +69,15 @@ public static class IdentifierText
 
     /// <summary>Normalization Form C (UAX #15). Call only on text <see cref="FindRefused"/> accepts.</summary>
     public static string Nfc(string value) => value.Normalize(NormalizationForm.FormC);
+
+    /// <summary>
+    /// Characters that render as nothing: Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt, those not
+    /// already Cf or Cn) and the blank fillers that look like nothing (Hangul fillers, braille blank).
+    /// </summary>
+    private static bool IsInvisible(int c) =>
+        c is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or 0x3164 or 0xFFA0 or 0x2800
+        || c is >= 0x180B and <= 0x180F || c is >= 0xFE00 and <= 0xFE0F || c is >= 0xE0100 and <= 0xE01EF || c is >= 0x2060 and <= 0x206F
+        || c is >= 0xFFF0 and <= 0xFFF8 || c is >= 0x1BCA0 and <= 0x1BCA3 || c is >= 0x1D173 and <= 0x1D17A || c is >= 0xE0000 and <= 0xE0FFF;
 
     // Names of the refused characters seen in practice (.NET carries no Unicode name table); others show their category.
     private static string? NameOf(int codePoint) => codePoint switch

@@ -28,6 +28,15 @@ public class IdentifierTextTests : ApiTest
         ("MRN-\u20280042", 0x2028, "LINE SEPARATOR (line separator, Zl)", 4),
         ("MRN-\u03780042", 0x0378, "(unassigned code point, Cn)", 4),
         ("\U0001F600\u200B", 0x200B, "ZERO WIDTH SPACE", 1), // the index counts code points: the emoji is one
+        // Invisible without being Cf (a break-it pass made look-alike patients with each): fillers, joiners, selectors, blanks.
+        ("MRN-0042\u3164", 0x3164, "(invisible character", 8),
+        ("MRN-0042\u034F", 0x034F, "(invisible character", 8),
+        ("MRN-0042\uFE0F", 0xFE0F, "(invisible character", 8),
+        ("MRN-0042\u2800", 0x2800, "(invisible character", 8),
+        ("MRN-0042\uE000", 0xE000, "(private-use character, Co)", 8),
+        ("MRN-0042\uFFFD", 0xFFFD, "(replacement character", 8),
+        ("MRN-0042\u00A0", 0x00A0, "(white space at the start or end)", 8), // refused, not trimmed away unseen
+        (" MRN-0042", 0x0020, "(white space at the start or end)", 0),
     ];
 
     private static void AssertNamesTheCharacter(JsonNode? problem, string field, (string Value, int CodePoint, string Called, int Index) c)
@@ -132,7 +141,7 @@ public class IdentifierTextTests : ApiTest
     [Fact]
     public async Task Api_key_name_is_stored_and_listed_in_NFC()
     {
-        var response = await Admin.PostAsJsonAsync("/api/v1/api-keys", new { name = " Cre\u0301teil portal ", role = "portal", siteId = "north" });
+        var response = await Admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "Cre\u0301teil portal", role = "portal", siteId = "north" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("Cr\u00E9teil portal", (string)(await response.Content.ReadFromJsonAsync<JsonNode>())!["name"]!);
         var listed = (await Admin.GetFromJsonAsync<JsonNode>("/api/v1/api-keys"))!["items"]!.AsArray();

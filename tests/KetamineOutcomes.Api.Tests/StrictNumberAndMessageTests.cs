@@ -79,7 +79,7 @@ public class StrictNumberAndMessageTests : ApiTest
         { "suicidality-checkins", """{"completedAt":"2026-03-02T09:00:00Z","wishToBeDead":false,"suicidalThoughts":false}""", "suicidalBehavior", "Required. Must be one of: none, over-3-months-ago, within-3-months." },
         { "infusions", """{"administeredAt":"2026-03-02T09:00:00Z","drug":"ketamine"}""", "route", "Required. Must be one of: iv, im, intranasal, sublingual, oral." },
         { "infusions", I + ""","doseMgPerKg":40}""", "doseMgPerKg", "Must be greater than 0 and at most 10." },
-        { "infusions", I + ""","Route":"im"}""", "Route", "Given more than once" },
+        { "infusions", I + ""","Route":"im"}""", "Route", "Not a field of this request" }, // names match exactly as the contract spells them
         { "infusions", I + ""","durationMinutes":0}""", "durationMinutes", "Must be between 1 and 1440." },
         { "infusions", I + ""","bloodPressure":120}""", "bloodPressure", "Must be a JSON object." },
         { "infusions", I + ""","sideEffects":"nausea"}""", "sideEffects", "Must be a JSON array whose items are each one of: dissociation, nausea" },
@@ -140,6 +140,8 @@ public class UnknownFieldTests : ApiTest
     [InlineData("suicidality-checkins", """{"completedAt":"2026-03-02T09:00:00Z","wishToBeDead":true,"suicidalThoughts":true,"thoughtsOfMethod":false,"intnet":true,"plan":false,"suicidalBehavior":"none"}""", "intnet")]
     [InlineData("questionnaires", """{"instrument":"phq9","completedAt":"2026-03-02T09:00:00Z","items":[1,1,1,1,1,1,1,1,0],"item9":3}""", "item9")]
     [InlineData("infusions", """{"administeredAt":"2026-03-02T09:00:00Z","route":"iv","drug":"ketamine","bloodPressure":{"preSystolik":140}}""", "bloodPressure.preSystolik")]
+    [InlineData("infusions", """{"administeredAt":"2026-03-02T09:00:00Z","ROUTE":"iv","drug":"ketamine"}""", "ROUTE")]
+    [InlineData("infusions", """{"administeredAt":"2026-03-02T09:00:00Z","route":"iv","drug":"ketamine","bloodPressure":{"presystolic":80}}""", "bloodPressure.presystolic")]
     public async Task A_field_the_contract_does_not_have_is_a_400_naming_it_and_nothing_is_stored(string resource, string body, string field)
     {
         var patient = await CreatePatientAsync();
@@ -149,5 +151,33 @@ public class UnknownFieldTests : ApiTest
         Assert.Contains(field, ErrorKeys(problem));
         Assert.Contains("Not a field of this request", (string)problem!["errors"]![field]![0]!, StringComparison.Ordinal);
         Assert.Empty((await GetOkAsync(url))["items"]!.AsArray());
+    }
+}
+
+/// <summary>Free text (notes, source, note) is plain text: no control characters but tab and line breaks, no bidi controls.</summary>
+public class FreeTextTests : ApiTest
+{
+    [Theory]
+    [InlineData("notes", "a\u0000b")]
+    [InlineData("notes", "a\u0007b")]
+    [InlineData("notes", "\u202Eevil")]
+    [InlineData("notes", "dose \u2066ok\u2069")]
+    public async Task Control_and_bidi_characters_in_free_text_are_a_400_naming_the_field_and_nothing_is_stored(string field, string value)
+    {
+        var patient = await CreatePatientAsync();
+        var url = $"/api/v1/patients/{patient}/infusions";
+        var (status, problem, _) = await PostAsync(url, new Dictionary<string, object> { ["administeredAt"] = "2026-03-02T09:00:00Z", ["route"] = "iv", ["drug"] = "ketamine", [field] = value });
+        Assert.True(status == HttpStatusCode.BadRequest, problem?.ToJsonString());
+        Assert.Equal([field], ErrorKeys(problem));
+        Assert.Empty((await GetOkAsync(url))["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Line_breaks_and_tabs_in_notes_are_kept()
+    {
+        var patient = await CreatePatientAsync();
+        var created = await CreatedAsync($"/api/v1/patients/{patient}/infusions",
+            new { administeredAt = "2026-03-02T09:00:00Z", route = "iv", drug = "ketamine", notes = "line 1\r\n\tline 2" });
+        Assert.Equal("line 1\r\n\tline 2", (string)created["notes"]!);
     }
 }

@@ -42,7 +42,10 @@ internal static partial class FieldRules
         if (value is null) return;
         if (value.Length == 0 || string.IsNullOrWhiteSpace(value)) errors.Add(field, "Must not be empty when given: leave the field out, or send at least one visible character.");
         else if (value.Length > maxLength) errors.Add(field, $"Must be at most {maxLength} characters.");
-        else if (value.Any(char.IsControl) && field != "notes") errors.Add(field, "Must not contain control characters (U+0000–U+001F, U+007F–U+009F): send plain text.");
+        else if (value.Any(c => char.IsControl(c) && c is not ('\t' or '\r' or '\n')))
+            errors.Add(field, "Must not contain control characters (U+0000–U+001F, U+007F–U+009F) other than tab and line breaks: send plain text.");
+        else if (value.Any(IsBidiControl))
+            errors.Add(field, "Must not contain bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): they reorder what a reader sees.");
     }
 
     /// <summary>
@@ -90,4 +93,6 @@ internal static partial class FieldRules
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdentifierPattern();
+
+    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 }

@@ -18,7 +18,8 @@ namespace KetamineOutcomes.Api.OpenApi;
 /// requires. For every type a request body is read into (and the types nested in it), <c>required</c> is therefore
 /// derived from the contract: a property is required when it carries <see cref="RequiredAttribute"/> (on the property
 /// or its constructor parameter; the handler answers "Required." for exactly those) or when it is non-nullable without
-/// a default. Response types keep the generator's list: the service writes every property, null or not.
+/// a default. Response types require only their non-nullable properties (a null one may be left out) and allow
+/// additional properties.
 /// </para>
 /// <para>
 /// <b>types.</b> The custom RFC 3339 converter hides DateTimeOffset's type from the generator (it emits only
@@ -46,6 +47,19 @@ internal sealed class RequestSchemaTransformer : IOpenApiSchemaTransformer
         {
             var required = info.Properties.Where(IsRequired).Select(p => p.Name).ToList();
             schema.Required = required.Count == 0 ? null : new SortedSet<string>(required, StringComparer.Ordinal);
+        }
+        else if (info.Kind == JsonTypeInfoKind.Object)
+        {
+            // Responses: unknown fields are refused only in what is read (UnmappedMemberHandling), never promised away in
+            // what is written (problem details carry traceId and errors; later versions may add fields). A property that
+            // can be null may be left out (suppressed research figures are), so only non-nullable ones are required.
+            schema.AdditionalPropertiesAllowed = true;
+            if (schema.Properties is { Count: > 0 })
+            {
+                var always = info.Properties.Where(p => p.PropertyType.IsValueType ? Nullable.GetUnderlyingType(p.PropertyType) is null : !p.IsGetNullable)
+                    .Select(p => p.Name).Where(n => schema.Required?.Contains(n) == true).ToList();
+                schema.Required = always.Count == 0 ? null : new SortedSet<string>(always, StringComparer.Ordinal);
+            }
         }
         return Task.CompletedTask;
     }

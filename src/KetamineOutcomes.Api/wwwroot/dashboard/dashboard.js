@@ -219,9 +219,10 @@ async function alertItem(a) {
     ack.disabled = true;
     try {
       await call(`/safety-alerts/${a.id}/acknowledge`, { method: 'POST', body: { note: note.value } });
-      say(`Alert acknowledged (MRN ${p.mrn ?? a.patientId}).`);
       await loadAlerts();
       if (current === a.patientId) await openPatient(current);
+      // Said last: reopening the patient says what it shows, which would otherwise replace this at once.
+      say(`Alert acknowledged (MRN ${p.mrn ?? a.patientId}).`);
     } catch (e) {
       ack.disabled = false;
       say(e.message, true);
