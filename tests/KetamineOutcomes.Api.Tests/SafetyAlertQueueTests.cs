@@ -92,4 +92,20 @@ public class SafetyAlertQueueTests : ApiTest
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal([field], ErrorKeys(await response.Content.ReadFromJsonAsync<JsonNode>()));
     }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"note":null}""")]
+    [InlineData("""{"note":"   "}""")]
+    public async Task Acknowledging_without_a_note_is_a_400_naming_note_and_the_alert_stays_open(string body)
+    {
+        var patient = await CreatePatientAsync();
+        var raised = await Phq9Async(patient, Day0, Phq9Items(14, 2));
+        var id = (string)raised["alert"]!["id"]!;
+        var (status, problem, _) = await PostAsync($"/api/v1/safety-alerts/{id}/acknowledge", body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["note"], ErrorKeys(problem));
+        var open = (await GetOkAsync("/api/v1/safety-alerts?status=open"))["items"]!.AsArray();
+        Assert.Contains(open, a => (string)a!["id"]! == id);
+    }
 }

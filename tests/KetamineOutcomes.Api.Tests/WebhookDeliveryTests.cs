@@ -113,6 +113,26 @@ public sealed class WebhookDeliveryTests : ApiTest
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
+    [Theory]
+    [InlineData(307)]
+    [InlineData(302)]
+    public async Task A_redirect_is_a_failed_attempt_never_followed_to_another_address(int status)
+    {
+        await using var elsewhere = new WebhookReceiver();
+        await elsewhere.StartAsync();
+        _receiver.StatusFor = _ => status;
+        _receiver.RedirectTo = elsewhere.Url;
+        await _receiver.StartAsync();
+        var patient = await CreatePatientAsync();
+        await CreatedAsync($"/api/v1/patients/{patient}/suicidality-checkins", new { completedAt = Iso(Day0), wishToBeDead = true, suicidalThoughts = false, suicidalBehavior = "none" });
+
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("failed")).Count == 1, "delivery failed");
+        var failed = (await DeliveriesAsync("failed"))[0]!;
+        Assert.Equal(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http-{status}"), (string)failed["lastError"]!);
+        Assert.Empty(await DeliveriesAsync("delivered"));
+        Assert.Empty(elsewhere.Requests); // the signed body never reached the redirect target
+    }
+
     [Fact]
     public async Task Outbox_failure_rolls_back_the_submission_and_its_alert()
     {

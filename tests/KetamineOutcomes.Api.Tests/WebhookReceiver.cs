@@ -28,6 +28,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Status to answer the n-th request (0-based) with.</summary>
     public Func<int, int> StatusFor { get; set; } = _ => 200;
 
+    /// <summary>A Location header to answer with (for redirect tests).</summary>
+    public string? RedirectTo { get; set; }
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -41,6 +44,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var n = Interlocked.Increment(ref _count) - 1;
             Requests.Enqueue(new Received(buffer.ToArray(), http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
             http.Response.StatusCode = StatusFor(n);
+            if (RedirectTo is { } target) http.Response.Headers.Location = target;
         });
         await _app.StartAsync();
     }

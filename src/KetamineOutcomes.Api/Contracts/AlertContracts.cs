@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using KetamineOutcomes.Core.Safety;
 
 namespace KetamineOutcomes.Api.Contracts;
@@ -11,8 +12,8 @@ public sealed record SafetyAlertResponse(
     Guid? QuestionnaireId, Guid? CheckinId, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note);
 
 /// <summary>Acknowledges an alert: who (the calling key) and when are recorded with the note.</summary>
-/// <param name="Note">What was done, e.g. "Called patient, safety plan reviewed" (max 2000 characters).</param>
-public sealed record AcknowledgeAlertRequest(string? Note);
+/// <param name="Note">Required: what was done, e.g. "Called patient, safety plan reviewed" (1–2000 characters).</param>
+public sealed record AcknowledgeAlertRequest([Required] string? Note);
 
 /// <summary>One event's delivery to one webhook endpoint.</summary>
 /// <param name="LastError">Status code or error type of the last failed attempt (never the receiver's body).</param>

@@ -26,6 +26,16 @@ internal static class ApiKeysEndpoints
         return group;
     }
 
+    /// <summary>
+    /// A site-bound key acts only inside its site (SPEC v2 Security, continued): a site-bound admin creates, lists and
+    /// revokes only keys bound to its own site; only an unbound admin manages unbound keys and other sites' keys (403).
+    /// </summary>
+    private static void EnsureManages(Caller admin, string? keySiteId)
+    {
+        if (admin.SiteId is not null && !string.Equals(admin.SiteId, keySiteId, StringComparison.Ordinal))
+            throw new ForbiddenException($"A site-bound admin manages only keys bound to its own site ({admin.SiteId}); unbound keys and other sites' keys need an unbound admin.");
+    }
+
     internal static async Task<IResult> CreateApiKey(CreateApiKeyRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, CancellationToken ct)
     {
         var errors = new ValidationErrors();
@@ -35,6 +45,7 @@ internal static class ApiKeysEndpoints
         var role = FieldRules.Required(request.Role, "role", errors);
         FieldRules.Identifier(request.SiteId, "siteId", errors);
         errors.ThrowIfAny();
+        EnsureManages(Caller.From(http.User), request.SiteId);
 
         var key = ApiKeys.Generate();
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
@@ -47,16 +58,24 @@ internal static class ApiKeysEndpoints
         }, ct, redactForReplay: r => r with { Key = null }).ConfigureAwait(false);
     }
 
-    internal static async Task<ListResponse<ApiKeyResponse>> ListApiKeys(Database db, CancellationToken ct)
+    internal static async Task<ListResponse<ApiKeyResponse>> ListApiKeys(Database db, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
-        var keys = await db.ReadAsync((c, t) => ApiKeyStore.ListAsync(c, t), ct).ConfigureAwait(false);
+        var site = Caller.From(user).SiteId;
+        var keys = (await db.ReadAsync((c, t) => ApiKeyStore.ListAsync(c, t), ct).ConfigureAwait(false))
+            .Where(k => site is null || string.Equals(k.SiteId, site, StringComparison.Ordinal));
         return new ListResponse<ApiKeyResponse>(keys.Select(k => new ApiKeyResponse(
             k.Id, k.Name, WireNames.Parse<ApiRole>(k.Role), k.SiteId, k.KeyPrefix, k.CreatedAt, k.RevokedAt)).ToArray(), null);
     }
 
-    internal static async Task<IResult> RevokeApiKey(Guid id, Database db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> RevokeApiKey(Guid id, Database db, TimeProvider clock, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
-        var found = await db.WriteAsync((c, tx, t) => ApiKeyStore.RevokeAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t), ct).ConfigureAwait(false);
+        var admin = Caller.From(user);
+        var found = await db.WriteAsync(async (c, tx, t) =>
+        {
+            if (await ApiKeyStore.GetAsync(c, id, t, tx).ConfigureAwait(false) is not { } key) return false;
+            EnsureManages(admin, key.SiteId);
+            return await ApiKeyStore.RevokeAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
         return found ? TypedResults.NoContent() : throw new ResourceNotFoundException("API key");
     }
 }

@@ -1,5 +1,7 @@
 using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
 
@@ -17,7 +19,7 @@ internal static class AuditEndpoints
     }
 
     internal static async Task<ListResponse<AuditEventResponse>> ListAudit(
-        string? patientId, string? from, string? to, string? limit, string? cursor, Database db, CancellationToken ct)
+        string? patientId, string? from, string? to, string? limit, string? cursor, Database db, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
         var query = new ListQuery();
         var patient = query.Id(patientId, "patientId");
@@ -26,7 +28,14 @@ internal static class AuditEndpoints
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
         query.ThrowIfInvalid();
-        var page = await db.ReadAsync((c, t) => AuditStore.ListAsync(c, patient, f, tt, after is null ? null : Keyset.Decode(after).Micros, take, t), ct).ConfigureAwait(false);
+        // A site-bound admin reads only its site's patients' rows (SPEC v2 Security, continued): another site's patient → 403.
+        var site = Caller.From(user).SiteId;
+        var page = await db.ReadAsync(async (c, t) =>
+        {
+            if (site is not null && patient is { } p && await PatientStore.SiteOfAsync(c, p, null, t).ConfigureAwait(false) is { } found && found.SiteId != site)
+                throw new ForbiddenException("A site-bound admin reads only its own site's audit.");
+            return await AuditStore.ListAsync(c, patient, f, tt, after is null ? null : Keyset.Decode(after).Micros, take, t, site).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
         return new ListResponse<AuditEventResponse>(page.Items.Select(e => new AuditEventResponse(
             e.Seq, e.At, e.KeyId, e.Role, e.Action, e.PatientId, e.StatusCode, e.Outcome, e.RequestId)).ToArray(), page.NextCursor);
     }

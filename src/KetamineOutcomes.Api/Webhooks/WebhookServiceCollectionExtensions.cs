@@ -9,7 +9,10 @@ internal static class WebhookServiceCollectionExtensions
         services.AddSingleton<WebhookTargets>();
         services.AddSingleton<WebhookPipelines>();
         // Timeouts come from the pipeline (per attempt); the client's own timeout only backstops it.
-        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(5));
+        // Redirects are never followed: a 3xx would re-send the signed POST to an address nobody configured (or turn it into
+        // a GET and count that as delivered). A 3xx is a failed attempt, retried by policy (issue 18).
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(5))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHostedService<WebhookDispatcher>();
         return services;
     }

@@ -44,13 +44,16 @@ public static class AuditStore
             .Select(patientId => new object?[] { DbTime.ToDb(at), keyId, role, action, patientId, statusCode, outcome, requestId })
             .ToArray();
 
-    public static async Task<Page<AuditEvent>> ListAsync(DbConnection c, Guid? patientId, DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, int limit, CancellationToken ct)
+    /// <summary>Audit rows oldest first; <paramref name="siteId"/> keeps only rows about that site's patients (a site-bound admin's view).</summary>
+    public static async Task<Page<AuditEvent>> ListAsync(
+        DbConnection c, Guid? patientId, DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, int limit, CancellationToken ct, string? siteId = null)
     {
         const string sql = """
             SELECT seq AS Seq, at AS At, key_id AS KeyId, role AS Role, action AS Action, patient_id AS PatientId,
                    status_code AS StatusCode, outcome AS Outcome, request_id AS RequestId
             FROM audit_events
             WHERE (@patientId IS NULL OR patient_id = @patientId)
+              AND (@siteId IS NULL OR patient_id IN (SELECT id FROM patients WHERE site_id = @siteId))
               AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to)
               AND (@afterSeq IS NULL OR seq > @afterSeq)
             ORDER BY seq
@@ -58,7 +61,7 @@ public static class AuditStore
             """;
         var rows = (await c.QueryAsync<Row>(new CommandDefinition(sql, new
         {
-            patientId, from = DbTime.ToDb(from), to = DbTime.ToDb(to), afterSeq, take = limit + 1,
+            patientId, siteId, from = DbTime.ToDb(from), to = DbTime.ToDb(to), afterSeq, take = limit + 1,
         }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
         return Page<AuditEvent>.FromRows(rows, limit, r => Keyset.Encode(r.Seq, Guid.Empty),
             r => new AuditEvent(r.Seq, r.At, r.KeyId, r.Role, r.Action, r.PatientId, (int)r.StatusCode, r.Outcome, r.RequestId));
