@@ -34,6 +34,24 @@ public class ApiKeyTests : ApiTest
     }
 
     [Fact]
+    public async Task Listings_show_at_most_four_characters_of_any_keys_secret()
+    {
+        var created = (await (await Admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "prefix check", role = "ehr" })).Content.ReadFromJsonAsync<JsonNode>())!;
+        var key = (string)created["key"]!;
+        Assert.Equal(key[..7], (string)created["keyPrefix"]!); // "ko_" and 4 secret characters
+
+        var listed = (await Admin.GetFromJsonAsync<JsonNode>("/api/v1/api-keys"))!["items"]!.AsArray();
+        Assert.Equal(key[..7], (string)listed.Single(k => (string)k!["id"]! == (string)created["id"]!)!["keyPrefix"]!);
+        var bootstrap = (string)listed.Single(k => (string)k!["id"]! == "00000000-0000-0000-0000-00000000b007")!["keyPrefix"]!;
+        Assert.Equal(AdminKey[..4], bootstrap);
+        Assert.All(listed, k =>
+        {
+            var prefix = (string)k!["keyPrefix"]!;
+            Assert.True((prefix.StartsWith("ko_", StringComparison.Ordinal) ? prefix.Length - 3 : prefix.Length) <= 4, prefix);
+        });
+    }
+
+    [Fact]
     public async Task Revoked_key_stops_working_at_once()
     {
         var key = await CreateKeyAsync("clinician");

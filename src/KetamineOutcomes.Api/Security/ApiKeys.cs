@@ -19,6 +19,15 @@ internal static class ApiKeys
     /// </summary>
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    /// <summary>The first characters, shown in listings so people can tell keys apart.</summary>
-    public static string DisplayPrefix(string key) => key.Length <= 10 ? key[..Math.Min(3, key.Length)] : key[..10];
+    /// <summary>How many characters of secret material a listing may show (issue 18): enough to tell keys apart, too few to help guess one.</summary>
+    public const int ShownSecretCharacters = 4;
+
+    /// <summary>
+    /// The characters shown in listings so people can tell keys apart: our <c>ko_</c> marker and the first 4 secret
+    /// characters of a generated key; the first 4 characters of any other key (the configured bootstrap key), fewer when
+    /// it is short.
+    /// </summary>
+    public static string DisplayPrefix(string key) => key.StartsWith(Prefix, StringComparison.Ordinal)
+        ? key[..Math.Min(key.Length, Prefix.Length + ShownSecretCharacters)]
+        : key[..Math.Min(key.Length / 4, ShownSecretCharacters)];
 }
