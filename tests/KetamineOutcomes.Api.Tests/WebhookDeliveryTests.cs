@@ -113,6 +113,34 @@ public sealed class WebhookDeliveryTests : ApiTest
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
+    [Fact]
+    public async Task Delivery_carries_Standard_Webhooks_headers_that_verify_and_refuse_a_stale_replay()
+    {
+        await _receiver.StartAsync();
+        var patient = await CreatePatientAsync();
+        await AlertingPhq9Async(patient);
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("delivered")).Count == 1, "delivery marked delivered");
+        var got = Assert.Single(_receiver.Requests);
+
+        Assert.Equal(got.Headers["X-Event-Id"], got.Headers["webhook-id"]);
+        var sent = DateTimeOffset.FromUnixTimeSeconds(long.Parse(got.Headers["webhook-timestamp"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(sent, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.StartsWith("v1,", got.Headers["webhook-signature"], StringComparison.Ordinal);
+
+        // A receiver checks with the same well-kept library: id + timestamp + body under the endpoint's secret.
+        var receiver = new StandardWebhooks.StandardWebhook(System.Text.Encoding.UTF8.GetBytes(Secret));
+        Microsoft.AspNetCore.Http.HeaderDictionary Headers(string timestamp) => new()
+        {
+            ["webhook-id"] = got.Headers["webhook-id"], ["webhook-timestamp"] = timestamp, ["webhook-signature"] = got.Headers["webhook-signature"],
+        };
+        receiver.Verify(got.Text, Headers(got.Headers["webhook-timestamp"]));
+        // The same signature under a timestamp an hour old (a captured delivery replayed) is refused.
+        var stale = sent.AddHours(-1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.ThrowsAny<Exception>(() => receiver.Verify(got.Text, Headers(stale)));
+        Assert.ThrowsAny<Exception>(() => new StandardWebhooks.StandardWebhook(System.Text.Encoding.UTF8.GetBytes("another-secret-000000"))
+            .Verify(got.Text, Headers(got.Headers["webhook-timestamp"])));
+    }
+
     [Theory]
     [InlineData(307)]
     [InlineData(302)]

@@ -84,6 +84,12 @@ internal sealed class WebhookDispatcher(
                     Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "application/json; charset=utf-8" } } },
                 };
                 request.Headers.Add(WebhookSignature.HeaderName, signature);
+                // Standard Webhooks (standardwebhooks.com spec): the signature covers id and timestamp too, so a receiver can
+                // refuse a captured delivery replayed later. The id is the event's, stable across retries.
+                var now = clock.GetUtcNow();
+                request.Headers.Add("webhook-id", d.EventId.ToString());
+                request.Headers.Add("webhook-timestamp", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+                request.Headers.Add("webhook-signature", new StandardWebhooks.StandardWebhook(Encoding.UTF8.GetBytes(endpoint.Secret)).Sign(d.EventId.ToString(), now, d.Payload));
                 request.Headers.Add("X-Event-Id", d.EventId.ToString());
                 request.Headers.Add("X-Event-Type", d.EventType);
                 request.Headers.Add("X-Delivery-Id", d.Id.ToString());
