@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using KetamineOutcomes.Core;
 
 namespace KetamineOutcomes.Api.Fhir;
@@ -14,7 +13,7 @@ namespace KetamineOutcomes.Api.Fhir;
 /// would otherwise be rounded to 3 and scored); <c>authored</c> is an RFC 3339 dateTime with seconds and an offset
 /// (SPEC: times with an offset). Keys are FHIRPath locations (<c>valueDecimal</c> → <c>value</c>).
 /// </summary>
-internal static partial class FhirJsonPrecheck
+internal static class FhirJsonPrecheck
 {
     private const string Root = "QuestionnaireResponse";
 
@@ -35,15 +34,15 @@ internal static partial class FhirJsonPrecheck
         if (!errors.IsEmpty) return true;
         if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && !Statuses.Contains(status.GetString()!))
             errors.Add($"{Root}.status", $"Must be one of the QuestionnaireResponse status codes of FHIR R4: {string.Join(", ", Statuses)} (completed and amended are stored).");
-        if (root.TryGetProperty("authored", out var authored) && (authored.ValueKind != JsonValueKind.String || !Rfc3339().IsMatch(authored.GetString()!)))
-        {
-            errors.Add($"{Root}.authored",
-                "Must be a dateTime with seconds and an offset (RFC 3339), e.g. 2026-03-02T09:30:00Z or 2026-03-02T10:30:00+01:00: a time without an offset is ambiguous.");
-        }
+        // The JSON API's rule for clinical times (one parser): seconds and an offset, since a time without one is ambiguous.
+        if (root.TryGetProperty("authored", out var authored)
+            && (authored.ValueKind != JsonValueKind.String || !Infrastructure.Rfc3339DateTimeOffsetConverter.TryParse(authored.GetString()!, out _)))
+            errors.Add($"{Root}.authored", $"Must be {Infrastructure.Rfc3339DateTimeOffsetConverter.Expected} (seconds required; a time without an offset is ambiguous).");
         return true;
     }
 
-    private static readonly string[] Statuses = ["in-progress", "completed", "amended", "entered-in-error", "stopped"];
+    private static readonly string[] Statuses =
+        [.. Enum.GetValues<Hl7.Fhir.Model.QuestionnaireResponse.QuestionnaireResponseStatus>().Select(s => Hl7.Fhir.Utility.EnumUtility.GetLiteral(s))];
 
     private static void Walk(JsonElement element, string path, ValidationErrors errors)
     {
@@ -139,7 +138,4 @@ internal static partial class FhirJsonPrecheck
         json.StartsWith("value", StringComparison.Ordinal) && json.Length > 5 && char.IsUpper(json[5]) ? "value" : json;
 
     private static string Shown(string text) => text.Length <= 40 ? text : text[..40] + "…";
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")]
-    private static partial Regex Rfc3339();
 }

@@ -123,13 +123,13 @@ internal static partial class QuestionnaireResponseReader
 
     private static DateTimeOffset? AuthoredOf(QuestionnaireResponse qr, ValidationErrors errors)
     {
-        if (qr.AuthoredElement is not { Value: { } text } element)
+        if (qr.AuthoredElement is not { Value: { } text })
         {
             errors.Add($"{Root}.authored", "Required: when the patient completed the questionnaire, a dateTime with seconds and an offset, e.g. 2026-03-02T09:30:00Z.");
             return null;
         }
-        if (text.Contains('T', StringComparison.Ordinal) && TimeWithOffset().IsMatch(text) && element.TryToDateTimeOffset(out var at)) return at;
-        errors.Add($"{Root}.authored", "Must be a dateTime with a time and an offset, e.g. 2026-03-02T09:30:00Z or 2026-03-02T10:30:00+01:00.");
+        if (Infrastructure.Rfc3339DateTimeOffsetConverter.TryParse(text, out var at)) return at;
+        errors.Add($"{Root}.authored", $"Must be {Infrastructure.Rfc3339DateTimeOffsetConverter.Expected}.");
         return null;
     }
 
@@ -365,7 +365,4 @@ internal static partial class QuestionnaireResponseReader
 
     [GeneratedRegex(@"^items\[(\d+)\]$")]
     private static partial Regex ItemIndex();
-
-    [GeneratedRegex(@"(Z|[+-]\d{2}:\d{2})$")]
-    private static partial Regex TimeWithOffset();
 }
