@@ -55,8 +55,6 @@ builder.Services.AddOutcomesWebhooks();
 builder.Services.AddSingleton<IdempotentCreate>();
 builder.Services.AddSingleton<DemoCohortSeeder>();
 builder.Services.AddOutcomesOpenApi();
-// Enum values in the document come from the same wire names the converter reads.
-builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddSchemaTransformer<WireNameEnumSchemaTransformer>());
 
 var app = builder.Build();
 

@@ -27,7 +27,7 @@ internal static class OpenApiSetup
                 return Task.CompletedTask;
             });
             o.AddSchemaTransformer<RequestSchemaTransformer>();
-            o.AddDocumentTransformer<EnumSchemaTransformer>();
+            o.AddSchemaTransformer<WireNameEnumSchemaTransformer>();
             o.AddDocumentTransformer<RequiredNotNullTransformer>();
             o.AddOperationTransformer<ExamplesTransformer>();
             o.AddDocumentTransformer<ApiKeySecurityTransformer>();

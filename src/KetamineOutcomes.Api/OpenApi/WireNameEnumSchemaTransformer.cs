@@ -4,11 +4,12 @@ using KetamineOutcomes.Core;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace KetamineOutcomes.Api.Infrastructure;
+namespace KetamineOutcomes.Api.OpenApi;
 
 /// <summary>
-/// Gives enum schemas (and arrays of enums) their wire names. The OpenAPI generator knows the values only for the
-/// built-in JsonStringEnumConverter; with <see cref="WireNameEnumConverterFactory"/> it would publish them as "any value".
+/// Gives enum schemas (and arrays of enums) their wire names as strings, never null among them (a nullable use says so
+/// itself with <c>oneOf: [null, $ref]</c>). The OpenAPI generator knows the values only for the built-in
+/// JsonStringEnumConverter; with <see cref="Infrastructure.WireNameEnumConverterFactory"/> it would publish "any value".
 /// </summary>
 internal sealed class WireNameEnumSchemaTransformer : IOpenApiSchemaTransformer
 {
@@ -16,7 +17,10 @@ internal sealed class WireNameEnumSchemaTransformer : IOpenApiSchemaTransformer
     {
         var info = context.JsonTypeInfo;
         if (EnumOf(info.Type) is { } enumType)
+        {
             schema.Enum = WireNames.All(enumType).Select(w => (JsonNode)JsonValue.Create(w)).ToList();
+            schema.Type = JsonSchemaType.String;
+        }
         else if (info.Kind == JsonTypeInfoKind.Enumerable && EnumOf(info.ElementType) is { } element && schema.Items is null)
             schema.Items = await context.GetOrCreateSchemaAsync(element, null, cancellationToken).ConfigureAwait(false);
     }
