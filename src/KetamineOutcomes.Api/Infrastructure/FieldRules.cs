@@ -17,12 +17,10 @@ internal static partial class FieldRules
     /// <summary>A required value; the message says what it must be ("Required. Must be one of: iv, im, …").</summary>
     public static T? Required<T>(T? value, string field, ValidationErrors errors) where T : struct
     {
-        if (value is null) errors.Add(field, $"Required. Must be {ExpectedOf(typeof(T))}.");
+        // The same wording as a refused JSON value of that type (JsonRefusal): one place says what a type must be.
+        if (value is null) errors.Add(field, $"Required. Must be {JsonRefusal.Expected(typeof(T), System.Text.Json.JsonSerializerOptions.Web)}.");
         return value;
     }
-
-    private static string ExpectedOf(Type type) =>
-        type.IsEnum ? "one of: " + string.Join(", ", WireNames.All(type)) : type == typeof(bool) ? "true or false" : "given";
 
     /// <summary>A required clinical instant: not before 1900, not more than 5 minutes in the future; normalised to stored precision.</summary>
     public static DateTimeOffset Instant(DateTimeOffset? value, string field, DateTimeOffset now, ValidationErrors errors)
