@@ -71,6 +71,23 @@ public static class IdentifierText
     public static string Nfc(string value) => value.Normalize(NormalizationForm.FormC);
 
     /// <summary>
+    /// Whether the text holds at least one character a reader sees (a letter, number, punctuation or symbol that is not one
+    /// of the invisible ones), so a note of zero-width, filler or private-use characters does not count as written.
+    /// </summary>
+    public static bool HasVisible(string value)
+    {
+        foreach (var rune in value.EnumerateRunes())
+        {
+            var category = Rune.GetUnicodeCategory(rune);
+            var seen = category is >= UnicodeCategory.UppercaseLetter and <= UnicodeCategory.OtherLetter
+                or >= UnicodeCategory.DecimalDigitNumber and <= UnicodeCategory.OtherNumber
+                or >= UnicodeCategory.ConnectorPunctuation and <= UnicodeCategory.OtherSymbol;
+            if (seen && !IsInvisible(rune.Value) && rune.Value != 0xFFFD) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
     /// Characters that render as nothing: Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt, those not
     /// already Cf or Cn) and the blank fillers that look like nothing (Hangul fillers, braille blank).
     /// </summary>

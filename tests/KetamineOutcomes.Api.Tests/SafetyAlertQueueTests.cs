@@ -97,6 +97,9 @@ public class SafetyAlertQueueTests : ApiTest
     [InlineData("{}")]
     [InlineData("""{"note":null}""")]
     [InlineData("""{"note":"   "}""")]
+    [InlineData("""{"note":"\u200B"}""")]
+    [InlineData("""{"note":"\u3164\u2800"}""")]
+    [InlineData("""{"note":"\uE000\u00AD\uFFFD"}""")]
     public async Task Acknowledging_without_a_note_is_a_400_naming_note_and_the_alert_stays_open(string body)
     {
         var patient = await CreatePatientAsync();

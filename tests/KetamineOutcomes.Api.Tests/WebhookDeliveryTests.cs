@@ -141,6 +141,27 @@ public sealed class WebhookDeliveryTests : ApiTest
             .Verify(got.Text, Headers(got.Headers["webhook-timestamp"])));
     }
 
+    [Fact]
+    public async Task A_site_bound_admin_lists_and_retries_only_its_own_sites_deliveries()
+    {
+        _receiver.StatusFor = _ => 503;
+        await _receiver.StartAsync();
+        var north = await CreatePatientAsync(siteId: "north");
+        var south = await CreatePatientAsync(siteId: "south");
+        await AlertingPhq9Async(north);
+        await AlertingPhq9Async(south);
+        await Eventually.HoldsAsync(async () => (await DeliveriesAsync("failed")).Count == 2, "both deliveries failed");
+
+        using var northAdmin = ClientWith(await CreateKeyAsync("admin", "north"));
+        var seen = (await northAdmin.GetFromJsonAsync<JsonNode>("/api/v1/webhook-deliveries"))!["items"]!.AsArray();
+        var own = Assert.Single(seen)!;
+        var all = await DeliveriesAsync("failed");
+        var southDelivery = all.Single(d => (string)d!["id"]! != (string)own["id"]!)!;
+        Assert.Equal(HttpStatusCode.NotFound, (await northAdmin.PostAsync($"/api/v1/webhook-deliveries/{southDelivery["id"]}/retry", null)).StatusCode);
+        Assert.Equal("failed", (string)(await DeliveriesAsync()).Single(d => (string)d!["id"]! == (string)southDelivery["id"]!)!["status"]!);
+        Assert.Equal(HttpStatusCode.OK, (await northAdmin.PostAsync($"/api/v1/webhook-deliveries/{own["id"]}/retry", null)).StatusCode);
+    }
+
     [Theory]
     [InlineData(307)]
     [InlineData(302)]

@@ -51,7 +51,7 @@ internal static class SafetyAlertsEndpoints
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
         // SPEC v2 Security: an acknowledgement says what was done; a bare click is not a clinical record.
-        if (string.IsNullOrWhiteSpace(request.Note)) errors.Add("note", "Required: what was done, e.g. \"Called patient, safety plan reviewed\" (1–2000 characters).");
+        if (request.Note is null || !Core.IdentifierText.HasVisible(request.Note)) errors.Add("note", "Required: what was done, e.g. \"Called patient, safety plan reviewed\" (1–2000 characters).");
         else FieldRules.Text(request.Note, "note", 2000, errors);
         errors.ThrowIfAny();
         var (alert, site) = await db.WriteAsync(async (c, tx, t) =>

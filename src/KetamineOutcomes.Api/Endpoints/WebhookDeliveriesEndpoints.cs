@@ -22,7 +22,10 @@ internal static class WebhookDeliveriesEndpoints
         return group;
     }
 
-    internal static async Task<ListResponse<WebhookDeliveryResponse>> ListDeliveries(string? status, string? limit, string? cursor, Database db, CancellationToken ct)
+    // A site-bound admin sees and retries only deliveries about its own site's patients (SPEC v2 Security, continued):
+    // another site's delivery is not found, so neither its alert traffic nor its receivers can be reached.
+    internal static async Task<ListResponse<WebhookDeliveryResponse>> ListDeliveries(
+        string? status, string? limit, string? cursor, Database db, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
         if (status is not null && !Statuses.Contains(status))
             throw Core.ClinicalValidationException.For("status", $"Must be one of: {string.Join(", ", Statuses)}.");
@@ -30,13 +33,14 @@ internal static class WebhookDeliveriesEndpoints
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
         query.ThrowIfInvalid();
-        var page = await db.ReadAsync((c, t) => OutboxStore.ListAsync(c, status, after, take, t), ct).ConfigureAwait(false);
+        var page = await db.ReadAsync((c, t) => OutboxStore.ListAsync(c, status, after, take, t, Security.Caller.From(user).SiteId), ct).ConfigureAwait(false);
         return new ListResponse<WebhookDeliveryResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
     }
 
-    internal static async Task<WebhookDeliveryResponse> Retry(Guid id, Database db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<WebhookDeliveryResponse> Retry(Guid id, Database db, TimeProvider clock, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
-        var before = await db.ReadAsync((c, t) => OutboxStore.ListByIdAsync(c, id, t), ct).ConfigureAwait(false)
+        var site = Security.Caller.From(user).SiteId;
+        var before = await db.ReadAsync((c, t) => OutboxStore.ListByIdAsync(c, id, t, site), ct).ConfigureAwait(false)
             ?? throw new ResourceNotFoundException("Webhook delivery");
         if (before.Status != "failed") throw new StateConflictException("Not failed", $"Only failed deliveries can be retried; this one is {before.Status}.");
         var after = await db.WriteAsync((c, tx, t) => OutboxStore.RetryAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t), ct).ConfigureAwait(false);

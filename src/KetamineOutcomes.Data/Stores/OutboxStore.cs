@@ -119,22 +119,30 @@ public static class OutboxStore
             WHERE id = @id AND claimed_by = @dispatcher
             """, new { id, dispatcher, status, attempts, next = DbTime.ToDb(nextAttemptAt), lastError, now = DbTime.ToDb(now) }, tx, cancellationToken: t)), ct);
 
-    public static async Task<Page<WebhookDelivery>> ListAsync(DbConnection c, string? status, string? cursor, int limit, CancellationToken ct)
+    /// <summary>Deliveries of events about one site's patients (a site-bound admin's view), or all when null.</summary>
+    private const string OfSite = """
+        (@siteId IS NULL OR event_id IN (SELECT o.id FROM outbox_events o JOIN safety_alerts a ON a.id = o.alert_id
+                                         JOIN patients p ON p.id = a.patient_id WHERE p.site_id = @siteId))
+        """;
+
+    /// <summary>Deliveries in id order; <paramref name="siteId"/> keeps only those about that site's patients.</summary>
+    public static async Task<Page<WebhookDelivery>> ListAsync(DbConnection c, string? status, string? cursor, int limit, CancellationToken ct, string? siteId = null)
     {
         const string sql = $"""
             SELECT {DeliveryColumns} FROM webhook_deliveries
-            WHERE (@status IS NULL OR status = @status) AND (@after IS NULL OR id > @after)
+            WHERE (@status IS NULL OR status = @status) AND (@after IS NULL OR id > @after) AND {OfSite}
             ORDER BY id
             LIMIT @take
             """;
         Guid? after = cursor is null ? null : Keyset.Decode(cursor).Id;
-        var rows = (await c.QueryAsync<DeliveryRow>(new CommandDefinition(sql, new { status, after, take = limit + 1 }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
+        var rows = (await c.QueryAsync<DeliveryRow>(new CommandDefinition(sql, new { status, after, siteId, take = limit + 1 }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
         return Page<WebhookDelivery>.FromRows(rows, limit, r => Keyset.Encode(null, r.Id), r => r.ToRecord());
     }
 
-    public static async Task<WebhookDelivery?> ListByIdAsync(DbConnection c, Guid id, CancellationToken ct) =>
+    /// <summary>One delivery, or null when there is none (or, with <paramref name="siteId"/>, none about that site's patients).</summary>
+    public static async Task<WebhookDelivery?> ListByIdAsync(DbConnection c, Guid id, CancellationToken ct, string? siteId = null) =>
         (await c.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
-            $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id", new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
+            $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id AND {OfSite}", new { id, siteId }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
 
     /// <summary>Puts a failed delivery back in the queue with a fresh attempt budget; null when there is no such delivery.</summary>
     public static async Task<WebhookDelivery?> RetryAsync(DbConnection c, DbTransaction tx, Guid id, DateTimeOffset now, CancellationToken ct)
