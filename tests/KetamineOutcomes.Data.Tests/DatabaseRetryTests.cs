@@ -1,4 +1,5 @@
 using Dapper;
+using KetamineOutcomes.Data.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace KetamineOutcomes.Data.Tests;
@@ -30,17 +31,18 @@ public class DatabaseRetryTests
     }
 
     [Fact]
-    public async Task Without_retries_a_held_write_lock_surfaces_as_sqlite_busy()
+    public async Task Without_retries_a_held_write_lock_surfaces_as_store_unavailable_caused_by_sqlite_busy()
     {
         using var db = new TempDatabase("Default Timeout=1", retries: 0);
         await using var blocker = new SqliteConnection(db.Factory.ConnectionString);
         await blocker.OpenAsync();
         await using var tx = blocker.BeginTransaction(deferred: false);
 
-        var e = await Assert.ThrowsAsync<SqliteException>(async () => await db.Db.WriteAsync(
+        var e = await Assert.ThrowsAsync<StoreUnavailableException>(async () => await db.Db.WriteAsync(
             (c, t, ct) => c.ExecuteAsync(new CommandDefinition(Insert, new { id = "p2" }, t, cancellationToken: ct)), CancellationToken.None));
-        Assert.Equal(5, e.SqliteErrorCode); // SQLITE_BUSY
-        Assert.True(db.Factory.IsTransient(e));
+        var busy = Assert.IsType<SqliteException>(e.InnerException);
+        Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
+        Assert.True(db.Factory.IsTransient(busy));
     }
 
     [Fact]

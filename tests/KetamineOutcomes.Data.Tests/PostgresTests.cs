@@ -55,6 +55,58 @@ public class PostgresTests
     }
 
     [PostgresFact]
+    public async Task A_write_waiting_on_a_table_lock_gives_up_at_the_write_timeout_with_nothing_stored()
+    {
+        var (admin, name, cs) = NewDatabase();
+        try
+        {
+            await using var f = new NpgsqlConnectionFactory(cs);
+            MigrationRunner.MigratePostgres(f, NullLogger.Instance);
+            var db = new Database(f, new DatabaseRetryOptions { MaxRetryAttempts = 4, BaseDelay = TimeSpan.FromMilliseconds(20), WriteTimeout = TimeSpan.FromMilliseconds(500) });
+            var id = Guid.CreateVersion7();
+            await using (var blocker = await f.OpenAsync(default))
+            {
+                await blocker.ExecuteAsync("BEGIN; LOCK TABLE patients IN EXCLUSIVE MODE");
+                var e = await Assert.ThrowsAsync<StoreUnavailableException>(async () => await db.WriteAsync((c, tx, ct) =>
+                    c.ExecuteAsync(new CommandDefinition("INSERT INTO patients (id, research_consent, created_at, updated_at) VALUES (@id, 0, 0, 0)", new { id }, tx, cancellationToken: ct)),
+                    CancellationToken.None));
+                Assert.True(f.IsLockTimeout(e.InnerException!) || e.InnerException is OperationCanceledException, e.InnerException?.GetType().Name);
+                Assert.True(db.Writes.Failing);
+                await blocker.ExecuteAsync("ROLLBACK");
+            }
+            await using var check = await f.OpenAsync(default);
+            Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM patients WHERE id = @id", new { id }));
+            // Readiness' probe takes the lock every audited call needs; with nothing held it gets it.
+            Assert.True(await db.CanWriteAsync(TimeSpan.FromMilliseconds(500)));
+            Assert.False(db.Writes.Failing);
+        }
+        finally
+        {
+            Drop(admin, name);
+        }
+    }
+
+    [PostgresFact]
+    public async Task Readiness_probe_cannot_take_the_audit_table_lock_while_another_transaction_holds_it()
+    {
+        var (admin, name, cs) = NewDatabase();
+        try
+        {
+            await using var f = new NpgsqlConnectionFactory(cs);
+            MigrationRunner.MigratePostgres(f, NullLogger.Instance);
+            var db = new Database(f, new DatabaseRetryOptions { WriteTimeout = TimeSpan.FromMilliseconds(500) });
+            await using var blocker = await f.OpenAsync(default);
+            await blocker.ExecuteAsync("BEGIN; LOCK TABLE audit_events IN EXCLUSIVE MODE");
+            Assert.False(await db.CanWriteAsync(TimeSpan.FromMilliseconds(300)));
+            await blocker.ExecuteAsync("ROLLBACK");
+        }
+        finally
+        {
+            Drop(admin, name);
+        }
+    }
+
+    [PostgresFact]
     public async Task A_deadlock_is_retried_as_a_whole_transaction_and_both_writes_land_once()
     {
         var (admin, name, cs) = NewDatabase();

@@ -45,12 +45,15 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         // The answer is held whole until its audit row is on disk: no patient data leaves without a durable record of
         // who asked, and — the audit row being appended after the handler's reads — that one flush also covers every
         // write those reads could have seen, so the reads need not wait for a flush of their own. Streamed answers
-        // (the research export) cannot be held; they wait for the flush themselves.
+        // (the research export) cannot be held; their row is written before their first byte instead.
         var original = http.Response.Body;
-        await using var held = endpoint.Metadata.GetMetadata<StreamedAnswerMetadata>() is null ? new FileBufferingWriteStream(HeldAnswerInMemory) : null;
-        if (held is not null) http.Response.Body = held;
+        var streamed = endpoint.Metadata.GetMetadata<StreamedAnswerMetadata>() is not null;
+        await using var held = streamed ? null : new FileBufferingWriteStream(HeldAnswerInMemory);
+        await using var firstByte = streamed ? new AuditBeforeFirstByteStream(original, () => http.Response.StatusCode, status => AppendAsync(http, endpoint, db, clock, status)) : null;
+        http.Response.Body = (Stream?)held ?? firstByte!;
         var hold = held is not null ? Database.HoldAnswerUntilDurable() : null;
         int? thrownStatus = null;
+        Exception? unrecorded = null;
         try
         {
             await next(http).ConfigureAwait(false);
@@ -65,34 +68,45 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         finally
         {
             hold?.Dispose();
-            if (held is not null) http.Response.Body = original;
+            http.Response.Body = original;
             var status = thrownStatus ?? http.Response.StatusCode;
             if (http.Items[WrittenInUnitKey] is int written && written == status)
             {
                 // The write recorded its own success row, committed with it; wait only for reads made after it, if any.
                 if (hold is not null && thrownStatus is null) await db.DurableAsync(hold, CancellationToken.None).ConfigureAwait(false);
             }
-            else
+            else if (firstByte?.Recorded is not { } recorded || recorded != status)
             {
-                var caller = Caller.TryFrom(http.User);
                 try
                 {
-                    await AuditStore.AppendAsync(db, Patients(http), DbTime.Normalize(clock.GetUtcNow()), caller?.KeyId, caller?.Role,
-                        ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier, CancellationToken.None).ConfigureAwait(false);
+                    await AppendAsync(http, endpoint, db, clock, status).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
                     logger.AuditWriteFailed(e.GetType().Name);
-                    // The answer still must not show anything a power cut could take back.
-                    if (held is not null && thrownStatus is null) await db.DurableAsync(CancellationToken.None).ConfigureAwait(false);
+                    // Fail closed (SPEC v2 Security, continued): an answer that carries data leaves only with its durable
+                    // audit row. A refusal carries none and still goes out.
+                    if (held is not null && thrownStatus is null && status < 400) unrecorded = e;
                 }
             }
+        }
+        if (unrecorded is not null)
+        {
+            // Nothing held is sent: the exception handler clears the response and answers 503 with Retry-After.
+            throw unrecorded as StoreUnavailableException ?? new StoreUnavailableException(db.WriteTimeout, unrecorded);
         }
         if (held is not null)
         {
             if (http.Response.ContentLength is null && !http.Response.HasStarted) http.Response.ContentLength = held.Length;
             await held.DrainBufferAsync(original, http.RequestAborted).ConfigureAwait(false);
         }
+    }
+
+    private static Task AppendAsync(HttpContext http, Endpoint endpoint, Database db, TimeProvider clock, int status)
+    {
+        var caller = Caller.TryFrom(http.User);
+        return AuditStore.AppendAsync(db, Patients(http), DbTime.Normalize(clock.GetUtcNow()), caller?.KeyId, caller?.Role,
+            ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier, CancellationToken.None);
     }
 
     /// <summary>Answers are paged (≤ 500 items), far below this; a larger one would go to a temporary file.</summary>
@@ -104,13 +118,21 @@ internal sealed class AuditMiddleware(RequestDelegate next)
     /// flush instead of two. If the call then answers anything but 201 (the batch failed, say), the middleware appends
     /// the row for what was answered instead.
     /// </summary>
-    public static async Task RecordCreatedInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, CancellationToken ct)
+    public static Task RecordCreatedInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, CancellationToken ct) =>
+        RecordInUnitAsync(http, c, tx, at, StatusCodes.Status201Created, ct);
+
+    /// <summary>
+    /// The same for any write that answers <paramref name="status"/> on success (an acknowledgement, a consent change):
+    /// its audit row commits with the change, so a change is never stored without its row, nor answered 503 after it
+    /// was stored because a separate row could not be written.
+    /// </summary>
+    public static async Task RecordInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, int status, CancellationToken ct)
     {
         if (http.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<AuditedMetadata>() is null) return;
         var caller = Caller.TryFrom(http.User);
         await AuditStore.AppendAsync(c, tx, Patients(http), DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint),
-            StatusCodes.Status201Created, OutcomeOf(StatusCodes.Status201Created), http.TraceIdentifier, ct).ConfigureAwait(false);
-        http.Items[WrittenInUnitKey] = StatusCodes.Status201Created;
+            status, OutcomeOf(status), http.TraceIdentifier, ct).ConfigureAwait(false);
+        http.Items[WrittenInUnitKey] = status;
     }
 
     private const string WrittenInUnitKey = "audit.writtenInUnit";

@@ -85,7 +85,8 @@ internal static class PatientsEndpoints
         return new ListResponse<PatientResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
     }
 
-    internal static async Task<PatientResponse> SetResearchConsent(Guid id, ResearchConsentRequest request, TimeProvider clock, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<PatientResponse> SetResearchConsent(
+        Guid id, ResearchConsentRequest request, TimeProvider clock, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
@@ -94,8 +95,10 @@ internal static class PatientsEndpoints
         var patient = await db.WriteAsync(async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, id, caller, tx, t).ConfigureAwait(false);
-            if (!await PatientStore.SetResearchConsentAsync(c, tx, id, consent!.Value, DbTime.Normalize(clock.GetUtcNow()), t).ConfigureAwait(false))
+            var now = DbTime.Normalize(clock.GetUtcNow());
+            if (!await PatientStore.SetResearchConsentAsync(c, tx, id, consent!.Value, now, t).ConfigureAwait(false))
                 throw new ResourceNotFoundException("Patient");
+            await AuditMiddleware.RecordInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
             return (await PatientStore.GetAsync(c, id, t, tx).ConfigureAwait(false))!;
         }, ct).ConfigureAwait(false);
         return ToResponse(patient);

@@ -59,8 +59,10 @@ internal static class SafetyAlertsEndpoints
             var found = await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false);
             if (found is not { } f || !caller.CanSee(f.SiteId)) throw new ResourceNotFoundException("Safety alert");
             AuditMiddleware.RecordPatients(http, [f.Alert.PatientId]);
-            if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.KeyId.ToString(), request.Note, DbTime.Normalize(clock.GetUtcNow()), t).ConfigureAwait(false))
+            var now = DbTime.Normalize(clock.GetUtcNow());
+            if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.KeyId.ToString(), request.Note, now, t).ConfigureAwait(false))
                 throw new StateConflictException("Already acknowledged", "This alert was already acknowledged.");
+            await AuditMiddleware.RecordInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
             return (await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false))!.Value;
         }, ct).ConfigureAwait(false);
         return ToResponse(alert, site);

@@ -14,7 +14,8 @@ namespace KetamineOutcomes.Api.Errors;
 /// nothing of HTTP; anything unknown is a 500 that never carries a stack trace or SQL.
 /// </summary>
 internal sealed class ProblemExceptionHandler(
-    IProblemDetailsService problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+    IProblemDetailsService problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IOptions<StorageOptions> storage,
+    ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
@@ -24,6 +25,9 @@ internal sealed class ProblemExceptionHandler(
         else
             logger.Refused(problem.Status!.Value, problem.Title);
         http.Response.StatusCode = problem.Status!.Value;
+        // Every 503 here is the store not taking the request in time (RFC 9110 §10.2.3): come back after one more timeout.
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            http.Response.Headers.RetryAfter = storage.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
     }
 
@@ -59,6 +63,8 @@ internal sealed class ProblemExceptionHandler(
         UnsupportedMediaTypeException m => Problem(415, UnsupportedMediaTypeException.Title, m.Message),
         IdempotencyKeyReusedException r => Problem(422, "Idempotency-Key reused", r.Message),
         IdempotencyLeaseLostException l => Problem(409, "Idempotency-Key in use", l.Message),
+        KetamineOutcomes.Data.Infrastructure.StoreUnavailableException => Problem(503, "Store unavailable",
+            "The store did not take this request within its time limit, so nothing was stored and no patient data was returned. Retry after the Retry-After seconds."),
         KetamineOutcomes.Data.Infrastructure.CommitOutcomeUnknownException => Problem(503, "Outcome unknown",
             "The store failed while committing. Retry with the same Idempotency-Key: a stored record is then replayed, never duplicated."),
         OperationCanceledException => Problem(499, "Client closed request", "The request was cancelled."),

@@ -29,6 +29,17 @@ public sealed class StorageOptions
     public int RetryAttempts { get; set; } = 4;
 
     /// <summary>
+    /// How long a write (or the audit row of a read) may wait for the store — a lock another process or transaction
+    /// holds, an exhausted connection pool — before it fails closed: nothing stored or shown, 503 with Retry-After
+    /// (SPEC v2 Security, continued). "hh:mm:ss"; 0.1 s to 5 min.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00", ErrorMessage = "Storage:WriteTimeout must be between 00:00:00.1 and 00:05:00.")]
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The Retry-After of a 503 from the store: one more <see cref="WriteTimeout"/>, in whole seconds (at least 1).</summary>
+    public int RetryAfterSeconds => Math.Max(1, (int)Math.Ceiling(WriteTimeout.TotalSeconds));
+
+    /// <summary>
     /// SQLite only: concurrent writes share one transaction and one fsync (each in its own savepoint, acknowledged
     /// only after the COMMIT). Off: one transaction per write, as on PostgreSQL.
     /// </summary>

@@ -36,7 +36,7 @@ internal static class StoreServiceCollectionExtensions
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             return new Database(sp.GetRequiredService<IConnectionFactory>(),
-                new DatabaseRetryOptions { MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit });
+                new DatabaseRetryOptions { MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit, WriteTimeout = storage.WriteTimeout });
         });
         services.AddHostedService<StoreStartup>();
         return services;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using Polly;
 using Polly.Retry;
 
@@ -21,6 +22,7 @@ public sealed class Database : IAsyncDisposable
     {
         Connections = connections;
         retry ??= new DatabaseRetryOptions();
+        WriteTimeout = retry.WriteTimeout;
         var builder = new ResiliencePipelineBuilder();
         // Only errors the provider calls transient (SQLite busy/locked) are retried, with jittered exponential backoff.
         if (retry.MaxRetryAttempts > 0)
@@ -45,6 +47,15 @@ public sealed class Database : IAsyncDisposable
 
     /// <summary>Idle SQLite read connections kept open (with their compiled statements); more are opened when needed.</summary>
     private const int ReaderPoolCapacity = 16;
+
+    /// <summary>
+    /// How long a write (or an audit row) may wait for the store before it is given up with nothing stored
+    /// (<see cref="StoreUnavailableException"/>): a lock another process holds, an exhausted connection pool.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; }
+
+    /// <summary>When a write last gave up for want of the store, and when one last got through (readiness reads them).</summary>
+    public WriteOutcomes Writes { get; } = new();
 
     /// <summary>True when writes share transactions through group commit (single-writer stores).</summary>
     public bool GroupCommit => _groupCommit is not null;
@@ -126,16 +137,94 @@ public sealed class Database : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="work"/> as one atomic unit and returns once it is committed. On a single-writer store the
     /// unit shares its transaction (and fsync) with units queued at the same time, inside a savepoint of its own.
+    /// Fails closed (SPEC v2 Security, continued): a unit that cannot reach the store within <see cref="WriteTimeout"/>,
+    /// or that still meets a transient error after the retries, is abandoned with nothing stored and throws
+    /// <see cref="StoreUnavailableException"/> — never a hang.
     /// </summary>
-    public ValueTask<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        _groupCommit is { } group
-            ? AnswerHeld.Value is { } hold ? WriteHeldAsync(group, hold, work, ct) : new ValueTask<T>(group.WriteAsync(work, ct))
-            : WriteAloneAsync(work, ct);
+    public async ValueTask<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        using var deadline = Deadline(ct);
+        try
+        {
+            var result = _groupCommit is { } group
+                ? AnswerHeld.Value is { } hold
+                    ? await WriteHeldAsync(group, hold, work, ct, deadline.Token).ConfigureAwait(false)
+                    : await group.WriteAsync(work, ct, deadline.Token).ConfigureAwait(false)
+                : await WriteAloneAsync(work, ct, deadline.Token).ConfigureAwait(false);
+            Writes.Succeeded();
+            return result;
+        }
+        catch (Exception e) when (Unavailable(e, deadline, ct) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken ct)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(WriteTimeout);
+        return deadline;
+    }
+
+    // The deadline (not the caller) withdrew the unit, a lock wait timed out, or the store stayed busy through every
+    // retry: nothing of the unit was stored.
+    private StoreUnavailableException? Unavailable(Exception e, CancellationTokenSource deadline, CancellationToken ct)
+    {
+        if (e is OperationCanceledException && deadline.IsCancellationRequested && !ct.IsCancellationRequested
+            || Connections.IsLockTimeout(e) || Connections.IsTransient(e))
+        {
+            Writes.GaveUp();
+            return new StoreUnavailableException(WriteTimeout, e);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Readiness: whether a write could take the store's write lock within <paramref name="within"/> — SQLite's one
+    /// writer lock (BEGIN IMMEDIATE), or on PostgreSQL the lock every audited call needs on the audit table. Stores
+    /// nothing. Concurrent probes share one attempt, and a result is reused for a second, so a flood of probes costs
+    /// at most one lock attempt at a time.
+    /// </summary>
+    public Task<bool> CanWriteAsync(TimeSpan within)
+    {
+        lock (_probeGate)
+        {
+            if (_probe is { } running && (!running.IsCompleted || Environment.TickCount64 - _probeStarted < 1000)) return running;
+            _probeStarted = Environment.TickCount64;
+            return _probe = ProbeAsync(within);
+        }
+    }
+
+    private readonly Lock _probeGate = new();
+    private Task<bool>? _probe;
+    private long _probeStarted;
+
+    private async Task<bool> ProbeAsync(TimeSpan within)
+    {
+        using var deadline = new CancellationTokenSource(within);
+        Func<DbConnection, DbTransaction, CancellationToken, Task<int>> probe = Connections.Provider == "postgres"
+            ? (c, tx, t) => c.ExecuteAsync(new CommandDefinition("LOCK TABLE audit_events IN ROW EXCLUSIVE MODE", transaction: tx, cancellationToken: t))
+            : (_, _, _) => Task.FromResult(0);
+        try
+        {
+            _ = _groupCommit is { } group
+                ? await group.WriteAsync(probe, CancellationToken.None, deadline.Token).ConfigureAwait(false)
+                : await WriteAloneAsync(probe, CancellationToken.None, deadline.Token, within).ConfigureAwait(false);
+            Writes.Succeeded();
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException && deadline.IsCancellationRequested || Connections.IsLockTimeout(e) || Connections.IsTransient(e))
+        {
+            return false;
+        }
+    }
 
     // Acknowledged after a flush that covers its batch and every batch before it: the held answer's earlier reads too.
-    private static async ValueTask<T> WriteHeldAsync<T>(GroupCommitWriter group, AnswerHold hold, Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
+    private static async ValueTask<T> WriteHeldAsync<T>(
+        GroupCommitWriter group, AnswerHold hold, Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct, CancellationToken deadline)
     {
-        var result = await group.WriteAsync(work, ct).ConfigureAwait(false);
+        var result = await group.WriteAsync(work, ct, deadline).ConfigureAwait(false);
         hold.Covered(group.Durable);
         return result;
     }
@@ -144,20 +233,43 @@ public sealed class Database : IAsyncDisposable
     /// Appends rows to an append-only table and returns once they are committed. With group commit they ride along in
     /// the current batch through one prepared statement; otherwise they are a unit of their own.
     /// </summary>
-    public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows, CancellationToken ct) =>
-        _groupCommit is { } group
-            ? group.AppendAsync(statement, rows)
-            : WriteAloneAsync((c, tx, t) => statement.ExecuteAsync(c, tx, rows, t), ct).AsTask();
+    /// Bounded like <see cref="WriteAsync{T}"/>: rows that cannot be written within <see cref="WriteTimeout"/> are not
+    /// written, and <see cref="StoreUnavailableException"/> says so. <paramref name="ct"/> cancels the wait (the rows
+    /// of a caller that went away are still written).
+    public async Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        using var deadline = Deadline(CancellationToken.None);
+        try
+        {
+            var written = await (_groupCommit is { } group
+                ? group.AppendAsync(statement, rows, deadline.Token).WaitAsync(ct)
+                : WriteAloneAsync((c, tx, t) => statement.ExecuteAsync(c, tx, rows, t), CancellationToken.None, deadline.Token).AsTask().WaitAsync(ct)).ConfigureAwait(false);
+            Writes.Succeeded();
+            return written;
+        }
+        catch (Exception e) when (Unavailable(e, deadline, ct) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
 
-    private ValueTask<T> WriteAloneAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
+    /// <summary>
+    /// One transaction of its own (PostgreSQL, or SQLite without group commit). <paramref name="deadline"/> bounds the
+    /// wait for a connection and the retries; inside the transaction each lock wait is bounded by
+    /// <paramref name="lockWait"/> (default <see cref="WriteTimeout"/>), while the work itself runs under the caller's
+    /// <paramref name="ct"/> — a slow unit that holds its locks is not cut short, one that waits on another's is.
+    /// </summary>
+    private ValueTask<T> WriteAloneAsync<T>(
+        Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct, CancellationToken deadline, TimeSpan? lockWait = null) =>
         _pipeline.ExecuteAsync(async (state, token) =>
         {
             await using var connection = await state.Connections.OpenAsync(token).ConfigureAwait(false);
-            await using var tx = await state.Connections.BeginWriteAsync(connection, token).ConfigureAwait(false);
-            var result = await state.work(connection, tx, token).ConfigureAwait(false);
+            await using var tx = await state.Connections.BeginWriteAsync(connection, token, state.lockWait).ConfigureAwait(false);
+            var result = await state.work(connection, tx, state.ct).ConfigureAwait(false);
             try
             {
-                await tx.CommitAsync(token).ConfigureAwait(false);
+                // Not cancellable: a COMMIT cut short by the deadline or a departing caller would leave its outcome unknown.
+                await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (state.Connections.IsTransient(e))
             {
@@ -166,7 +278,7 @@ public sealed class Database : IAsyncDisposable
                 throw new CommitOutcomeUnknownException(e);
             }
             return result;
-        }, (Connections, work), ct);
+        }, (Connections, work, ct, lockWait: lockWait ?? WriteTimeout), deadline);
 }
 
 /// <summary>What a held answer's reads could have seen (batch numbers), and what acknowledged writes already cover.</summary>
@@ -222,14 +334,48 @@ public sealed class AppendStatement(string sql, params string[] parameterNames)
     }
 }
 
-/// <summary>Retry settings of the store pipeline ("Storage:Retry").</summary>
+/// <summary>Retry and timeout settings of the store pipeline (from the "Storage" section).</summary>
 public sealed class DatabaseRetryOptions
 {
+    /// <summary>How long a write may wait for the store before it fails closed (<see cref="Database.WriteTimeout"/>).</summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     public int MaxRetryAttempts { get; set; } = 4;
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Share one transaction among concurrent writes on a single-writer store (SQLite). Off: one transaction each.</summary>
     public bool GroupCommit { get; set; } = true;
+}
+
+/// <summary>
+/// The store could not take a write within <see cref="Database.WriteTimeout"/> (a lock held by another process or
+/// transaction, an exhausted pool) or stayed busy through every retry. Nothing of the write was stored: the caller may
+/// retry it (the API answers 503 with Retry-After).
+/// </summary>
+public sealed class StoreUnavailableException(TimeSpan waited, Exception inner)
+    : Exception($"The store could not take the write within {waited.TotalSeconds:0.###} s; nothing was stored.", inner)
+{
+    public TimeSpan Waited { get; } = waited;
+}
+
+/// <summary>
+/// When writes last gave up for want of the store and last got through: while the latest outcome is a give-up, the store
+/// is not taking writes, and readiness says so (a load balancer or operator sees it before callers do).
+/// </summary>
+public sealed class WriteOutcomes
+{
+    private long _lastGaveUp, _lastSucceeded;
+
+    internal void GaveUp() => Volatile.Write(ref _lastGaveUp, Environment.TickCount64);
+
+    internal void Succeeded()
+    {
+        // Most writes succeed: skip the write to a shared cache line when nothing has failed since the last one.
+        if (Volatile.Read(ref _lastSucceeded) <= Volatile.Read(ref _lastGaveUp)) Volatile.Write(ref _lastSucceeded, Environment.TickCount64);
+    }
+
+    /// <summary>True when a write gave up for want of the store and none has got through since.</summary>
+    public bool Failing => Volatile.Read(ref _lastGaveUp) > Volatile.Read(ref _lastSucceeded);
 }
 
 /// <summary>The connection failed during COMMIT: the write may or may not have been stored.</summary>

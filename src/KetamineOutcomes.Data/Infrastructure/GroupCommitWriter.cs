@@ -102,17 +102,26 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
+    /// <summary>
+    /// Queues <paramref name="work"/> (run with <paramref name="ct"/>). If <paramref name="withdrawOn"/> fires while the
+    /// unit still waits — its deadline passed, or its caller went away — the unit is withdrawn, never run, and its task
+    /// is cancelled at once; once started it is committed (or rolled back) and answered with its batch.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct, CancellationToken withdrawOn)
     {
         // A unit that waited on another unit would wait on its own batch forever.
         if (InsideUnit.Value) throw new InvalidOperationException("A unit of work must not start another write; use the connection and transaction it was given.");
-        ct.ThrowIfCancellationRequested();
+        withdrawOn.ThrowIfCancellationRequested();
         if (_fault is { } fault) return Task.FromException<T>(new CommitOutcomeUnknownException(fault));
-        return Enqueue(new Unit<T>(work, ct)).Task;
+        return Enqueue(new Unit<T>(work, ct, withdrawOn)).Task;
     }
 
-    /// <summary>Append-only rows (the audit trail): the same batching, on the writer connection's compiled statement.</summary>
-    public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows) => Enqueue(new AppendUnit(statement, rows)).Task;
+    /// <summary>
+    /// Append-only rows (the audit trail): the same batching, on the writer connection's compiled statement. Withdrawn,
+    /// never run, if <paramref name="deadline"/> passes before the rows are started.
+    /// </summary>
+    public Task<int> AppendAsync(AppendStatement statement, IReadOnlyList<object?[]> rows, CancellationToken deadline) =>
+        Enqueue(new AppendUnit(statement, rows, deadline)).Task;
 
     private TUnit Enqueue<TUnit>(TUnit unit) where TUnit : IUnit =>
         _queue.TryAdd(unit) ? unit : throw new InvalidOperationException("The group-commit writer has stopped.");
@@ -136,11 +145,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             while (_queue.TakeBatch(taken, MaxBatch))
             {
                 batch.Clear();
+                // Units whose caller stopped waiting (went away, or its deadline passed) were answered already.
                 foreach (var unit in taken)
-                {
-                    if (unit.CancellationToken.IsCancellationRequested) unit.Cancel();
-                    else batch.Add(unit);
-                }
+                    if (!unit.Withdrawn) batch.Add(unit);
                 taken.Clear();
                 if (batch.Count == 0) continue;
                 Exception? error = _fault is { } fault ? new CommitOutcomeUnknownException(fault) : null;
@@ -222,18 +229,16 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private async Task RunBatchAsync(List<IUnit> batch)
     {
+        // After a retry's back-off every caller may have given up (a lock held elsewhere): take no lock for nobody.
+        if (batch.TrueForAll(u => u.Withdrawn)) return;
         var writer = _writer ??= await OpenWriterAsync().ConfigureAwait(false);
         try
         {
             await using var tx = await _connections.BeginWriteAsync(writer.Connection.Inner, CancellationToken.None).ConfigureAwait(false);
             foreach (var unit in batch)
             {
-                unit.Reset();
-                if (unit.CancellationToken.IsCancellationRequested)
-                {
-                    unit.Cancelled();
-                    continue;
-                }
+                // Once started, a unit is no longer withdrawn by its caller: it is committed (or rolled back) and answered.
+                if (!unit.TryStart()) continue;
                 // A unit of one statement needs no savepoint: SQLite undoes a failed statement by itself (half the
                 // statements an audit row costs the writer).
                 var savepoint = !unit.SingleStatement;
@@ -359,72 +364,116 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private interface IUnit
     {
-        CancellationToken CancellationToken { get; }
         /// <summary>Runs exactly one statement (atomic by itself, so it needs no savepoint).</summary>
         bool SingleStatement { get; }
-        void Reset();
+        /// <summary>The caller stopped waiting before the unit started: it is skipped, never run.</summary>
+        bool Withdrawn { get; }
+        /// <summary>Claims the unit for this attempt (false once withdrawn); clears what an earlier, rolled-back attempt left.</summary>
+        bool TryStart();
         Task RunAsync(WriterConnection writer, DbTransaction tx);
         void Failed(Exception e);
-        void Cancelled();
-        void Cancel();
         void Deliver();
         void Fail(Exception e);
     }
 
-    /// <summary>One caller's unit: its work, and its outcome held back until the batch's COMMIT settles.</summary>
-    private sealed class Unit<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) : IUnit
+    /// <summary>
+    /// Queued → started, or queued → withdrawn, decided once under one compare-and-swap: a caller whose token fires while
+    /// its unit waits (behind a lock another process holds, say) is answered at once and the unit never runs; a unit
+    /// already started is answered with its batch. So "cancelled" always means "not stored". A transient failure rolls
+    /// the whole batch back and retries it: its units return to queued and can be withdrawn again.
+    /// </summary>
+    private abstract class UnitState<T>
     {
-        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private const int Queued = 0, Started = 1, WithdrawnState = 2;
+        private readonly CancellationTokenRegistration _registration;
+        private int _state;
+
+        protected UnitState(CancellationToken ct)
+        {
+            Token = ct;
+            if (ct.CanBeCanceled) _registration = ct.UnsafeRegister(static s => ((UnitState<T>)s!).Withdraw(), this);
+        }
+
+        protected TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        protected CancellationToken Token { get; }
+        public Task<T> Task => Done.Task;
+        public bool Withdrawn => Volatile.Read(ref _state) == WithdrawnState;
+
+        public bool TryStart()
+        {
+            // A retried batch finds its units started by the rolled-back attempt: queue them again first.
+            Interlocked.CompareExchange(ref _state, Queued, Started);
+            if (Interlocked.CompareExchange(ref _state, Started, Queued) != Queued) return false;
+            Clear();
+            return true;
+        }
+
+        private void Withdraw()
+        {
+            if (Interlocked.CompareExchange(ref _state, WithdrawnState, Queued) == Queued) Done.TrySetCanceled(Token);
+        }
+
+        protected abstract void Clear();
+
+        protected void Settle() => _registration.Dispose();
+    }
+
+    /// <summary>One caller's unit: its work, and its outcome held back until the batch's COMMIT settles.</summary>
+    private sealed class Unit<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct, CancellationToken withdrawOn)
+        : UnitState<T>(withdrawOn), IUnit
+    {
         private T? _result;
         private Exception? _error;
-        private bool _cancelled;
 
-        public Task<T> Task => _done.Task;
-        public CancellationToken CancellationToken => ct;
         public bool SingleStatement => false;
 
-        public void Reset() => (_result, _error, _cancelled) = (default, null, false);
+        protected override void Clear() => (_result, _error) = (default, null);
 
         public async Task RunAsync(WriterConnection writer, DbTransaction tx) => _result = await work(writer.Connection, tx, ct).ConfigureAwait(false);
 
         public void Failed(Exception e) => _error = e;
-        public void Cancelled() => _cancelled = true;
-        public void Cancel() => _done.TrySetCanceled(ct);
 
         public void Deliver()
         {
-            if (_cancelled) _done.TrySetCanceled(ct);
-            else if (_error is not null) _done.TrySetException(_error);
-            else _done.TrySetResult(_result!);
+            Settle();
+            if (_error is not null) Done.TrySetException(_error);
+            else Done.TrySetResult(_result!);
         }
 
-        public void Fail(Exception e) => _done.TrySetException(e);
+        public void Fail(Exception e)
+        {
+            Settle();
+            Done.TrySetException(e);
+        }
     }
 
-    /// <summary>Rows for an append-only table; not cancellable (an audit row is written even if its caller went away).</summary>
-    private sealed class AppendUnit(AppendStatement statement, IReadOnlyList<object?[]> rows) : IUnit
+    /// <summary>
+    /// Rows for an append-only table (the audit trail). Its token is the store's write deadline, not the request's: an
+    /// audit row is written even if its caller went away, but not after the caller was told the store is unavailable.
+    /// </summary>
+    private sealed class AppendUnit(AppendStatement statement, IReadOnlyList<object?[]> rows, CancellationToken deadline) : UnitState<int>(deadline), IUnit
     {
-        private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Exception? _error;
 
-        public Task<int> Task => _done.Task;
-        public CancellationToken CancellationToken => CancellationToken.None;
         public bool SingleStatement => rows.Count == 1;
 
-        public void Reset() => _error = null;
+        protected override void Clear() => _error = null;
 
         public Task RunAsync(WriterConnection writer, DbTransaction tx) => statement.ExecuteAsync(writer.Connection, tx, rows, CancellationToken.None);
 
         public void Failed(Exception e) => _error = e;
-        public void Cancelled() { }
-        public void Cancel() { }
 
         public void Deliver()
         {
-            if (_error is not null) _done.TrySetException(_error);
-            else _done.TrySetResult(rows.Count);
+            Settle();
+            if (_error is not null) Done.TrySetException(_error);
+            else Done.TrySetResult(rows.Count);
         }
 
-        public void Fail(Exception e) => _done.TrySetException(e);
+        public void Fail(Exception e)
+        {
+            Settle();
+            Done.TrySetException(e);
+        }
     }
 }

@@ -10,8 +10,16 @@ public interface IConnectionFactory
 
     Task<DbConnection> OpenAsync(CancellationToken ct);
 
-    /// <summary>Begins the write transaction this provider needs (SQLite: BEGIN IMMEDIATE, so writers queue up front).</summary>
-    Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct);
+    /// <summary>
+    /// Begins the write transaction this provider needs (SQLite: BEGIN IMMEDIATE, so writers queue up front). With
+    /// <paramref name="lockWait"/>, each wait for a lock another connection holds is bounded by it (SQLite: the busy
+    /// timeout of BEGIN IMMEDIATE, in whole seconds, at least 1, then SQLITE_BUSY; PostgreSQL: SET LOCAL lock_timeout,
+    /// then 55P03).
+    /// </summary>
+    Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct, TimeSpan? lockWait = null);
+
+    /// <summary>True when a statement gave up waiting for a lock (the lockWait of <see cref="BeginWriteAsync"/>): nothing of the transaction stays.</summary>
+    bool IsLockTimeout(Exception exception);
 
     /// <summary>True for errors that a fresh attempt of the whole transaction may clear.</summary>
     bool IsTransient(Exception exception);

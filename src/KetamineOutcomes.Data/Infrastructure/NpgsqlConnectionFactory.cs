@@ -9,7 +9,7 @@ namespace KetamineOutcomes.Data.Infrastructure;
 /// </summary>
 public sealed class NpgsqlConnectionFactory : IConnectionFactory, IAsyncDisposable
 {
-    private const string UniqueViolation = "23505";
+    private const string UniqueViolation = "23505", LockNotAvailable = "55P03";
 
     public NpgsqlConnectionFactory(string connectionString)
     {
@@ -26,9 +26,27 @@ public sealed class NpgsqlConnectionFactory : IConnectionFactory, IAsyncDisposab
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct) => await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
 
-    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct, TimeSpan? lockWait = null)
+    {
         // Read committed: rows are claimed with row locks (FOR UPDATE SKIP LOCKED) and unique constraints settle races.
-        await ((NpgsqlConnection)connection).BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
+        var tx = await ((NpgsqlConnection)connection).BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
+        if (lockWait is not { } wait) return tx;
+        try
+        {
+            await using var command = new NpgsqlCommand(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SET LOCAL lock_timeout = {Math.Max(1, (long)wait.TotalMilliseconds)}"),
+                (NpgsqlConnection)connection, tx);
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public bool IsLockTimeout(Exception exception) => exception is PostgresException { SqlState: LockNotAvailable };
 
     /// <summary>Connection failures, serialization failures (40001), deadlocks (40P01), shutdowns: Npgsql's own classification.</summary>
     public bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };

@@ -53,10 +53,17 @@ public sealed class SqliteConnectionFactory : IConnectionFactory
         }
     }
 
-    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct, TimeSpan? lockWait = null)
+    {
+        var sqlite = (SqliteConnection)connection;
+        // BEGIN IMMEDIATE waits for the write lock under the busy timeout, which is this connection object's command timeout.
+        if (lockWait is { } wait) sqlite.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         // deferred: false → BEGIN IMMEDIATE: take the write lock at the start, so a transaction never fails
         // half-way when upgrading from a read lock (that BUSY is not covered by the busy handler).
-        await Task.FromResult(((SqliteConnection)connection).BeginTransaction(deferred: false)).ConfigureAwait(false);
+        return await Task.FromResult(sqlite.BeginTransaction(deferred: false)).ConfigureAwait(false);
+    }
+
+    public bool IsLockTimeout(Exception exception) => false;
 
     public bool IsTransient(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };
