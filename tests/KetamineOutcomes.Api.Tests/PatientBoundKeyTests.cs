@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Dapper;
 using KetamineOutcomes.Api.Tests.Fhir;
 
 namespace KetamineOutcomes.Api.Tests;
@@ -214,6 +215,17 @@ public class PatientBoundKeyTests : ApiTest
         };
         foreach (var url in refused)
             Assert.True((await app.GetAsync(url)).StatusCode == HttpStatusCode.Forbidden, url);
+    }
+
+    [Fact]
+    public async Task The_schema_itself_refuses_a_patient_on_a_key_that_is_not_a_portal_key()
+    {
+        var patient = Guid.Parse(await CreatePatientAsync(siteId: "north"));
+        await using var c = await App.OpenConnectionAsync();
+        var bootstrap = new Guid("00000000-0000-0000-0000-00000000b007");
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() =>
+            c.ExecuteAsync("UPDATE api_keys SET patient_id = @patient WHERE id = @bootstrap", new { patient, bootstrap }));
+        Assert.Equal(0L, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys WHERE patient_id IS NOT NULL"));
     }
 
     [Fact]
