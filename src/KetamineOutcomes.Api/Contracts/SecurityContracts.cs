@@ -12,18 +12,28 @@ public enum ApiRole
     [JsonStringEnumMemberName("admin")] Admin,
 }
 
-/// <summary>Creates an API key. A site-bound key sees only that site's patients.</summary>
+/// <summary>Creates an API key. A site-bound key sees only that site's patients; a patient-bound key only that patient.</summary>
 /// <param name="Name">
 /// Who or what uses the key, e.g. "north clinic portal" (1–100 characters), stored in NFC; control and format
 /// characters are refused (SPEC v2 Boundaries; <see cref="KetamineOutcomes.Core.IdentifierText"/>).
 /// </param>
-public sealed record CreateApiKeyRequest([Required] string? Name, [Required] ApiRole? Role, string? SiteId);
+/// <param name="SiteId">The site the key is bound to; with <paramref name="PatientId"/> it must be that patient's site, and when left out becomes it.</param>
+/// <param name="PatientId">
+/// Binds a portal key to one patient, for that patient's own app (issue 18): the key then reads and writes only that
+/// patient (any other answers 404). Only with role <c>portal</c> (else 400); an unknown patient → 400; a site-bound admin
+/// binds only a patient of its own site (else 403).
+/// </param>
+public sealed record CreateApiKeyRequest([Required] string? Name, [Required] ApiRole? Role, string? SiteId, Guid? PatientId);
 
 /// <param name="KeyPrefix">The key's first characters, to tell keys apart.</param>
-public sealed record ApiKeyResponse(Guid Id, string Name, ApiRole Role, string? SiteId, string KeyPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+/// <param name="PatientId">The patient a patient-bound portal key is bound to; null for every other key.</param>
+public sealed record ApiKeyResponse(
+    Guid Id, string Name, ApiRole Role, string? SiteId, Guid? PatientId, string KeyPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
 /// <param name="Key">The key itself: shown only in this response, never again (only its hash is stored).</param>
-public sealed record CreatedApiKeyResponse(Guid Id, string Name, ApiRole Role, string? SiteId, string KeyPrefix, DateTimeOffset CreatedAt, string? Key);
+/// <param name="PatientId">The patient a patient-bound portal key is bound to; null for every other key.</param>
+public sealed record CreatedApiKeyResponse(
+    Guid Id, string Name, ApiRole Role, string? SiteId, Guid? PatientId, string KeyPrefix, DateTimeOffset CreatedAt, string? Key);
 
 /// <summary>One audit row: who (key id and role) did what (action) to which patient, when, with what outcome.</summary>
 public sealed record AuditEventResponse(

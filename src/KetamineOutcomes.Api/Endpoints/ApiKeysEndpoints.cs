@@ -17,6 +17,10 @@ internal static class ApiKeysEndpoints
         var group = api.MapGroup("/api-keys").WithTags("API keys").AllowRoles(Roles.Admin);
 
         group.MapPost("/", CreateApiKey).WithName("CreateApiKey").WithSummary("Create an API key; the key is in this response only")
+            .WithDescription("`patientId` binds a portal key to one patient, for that patient's own app: the key then acts only on that patient " +
+                "(any other answers 404; lists and searches spanning patients answer 403). Only with role `portal` (400); an unknown patient → 400 " +
+                "naming `patientId`; `siteId`, if given, must be the patient's site (400), and when left out becomes it; a site-bound admin binds " +
+                "only its own site's patients (403).")
             .Accepts<CreateApiKeyRequest>("application/json")
             .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created).ProducesValidationProblem();
         group.MapGet("/", ListApiKeys).WithName("ListApiKeys").WithSummary("Every key, active and revoked (never the key itself)")
@@ -44,18 +48,42 @@ internal static class ApiKeysEndpoints
         else name = FieldRules.IdentifierText(request.Name, "name", 100, errors);
         var role = FieldRules.Required(request.Role, "role", errors);
         FieldRules.Identifier(request.SiteId, "siteId", errors);
+        if (request.PatientId is not null && role is { } r && r != ApiRole.Portal)
+            errors.Add("patientId", "Only a portal key may be bound to a patient (a patient's own app); leave patientId out for other roles.");
         errors.ThrowIfAny();
-        EnsureManages(Caller.From(http.User), request.SiteId);
+        var admin = Caller.From(http.User);
+        // A patient-bound key's site is its patient's, known only once the patient is read (in the write below).
+        if (request.PatientId is null) EnsureManages(admin, request.SiteId);
 
         var key = ApiKeys.Generate();
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
-            var record = new ApiKeyRecord(Guid.CreateVersion7(), name!, WireNames.Of(role!.Value), request.SiteId,
-                ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), null);
+            var siteId = request.PatientId is { } patientId
+                ? await PatientBoundSiteAsync(c, tx, patientId, request.SiteId, admin, t).ConfigureAwait(false)
+                : request.SiteId;
+            var record = new ApiKeyRecord(Guid.CreateVersion7(), name!, WireNames.Of(role!.Value), siteId,
+                ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), null, request.PatientId);
             await ApiKeyStore.InsertAsync(c, tx, record, ApiKeys.Hash(key), t).ConfigureAwait(false);
             return new CreatedRecord<CreatedApiKeyResponse>($"/api/v1/api-keys/{record.Id}",
-                new CreatedApiKeyResponse(record.Id, record.Name, role.Value, record.SiteId, record.KeyPrefix, record.CreatedAt, key));
+                new CreatedApiKeyResponse(record.Id, record.Name, role.Value, record.SiteId, record.PatientId, record.KeyPrefix, record.CreatedAt, key));
         }, ct, redactForReplay: r => r with { Key = null }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The site of a key bound to <paramref name="patientId"/> (issue 18): the patient's own site. An unknown patient is
+    /// refused as a field of the request (400 <c>patientId</c>), not as a missing resource at this URL; a site-bound
+    /// admin binds only its own site's patients (403, <see cref="EnsureManages"/>); a given <c>siteId</c> must be the
+    /// patient's site (400 <c>siteId</c>).
+    /// </summary>
+    private static async Task<string?> PatientBoundSiteAsync(
+        System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, Guid patientId, string? siteId, Caller admin, CancellationToken ct)
+    {
+        var patient = await PatientStore.SiteOfAsync(c, patientId, tx, ct).ConfigureAwait(false)
+            ?? throw ClinicalValidationException.For("patientId", "No patient with this id.");
+        EnsureManages(admin, patient.SiteId);
+        if (siteId is not null && !string.Equals(siteId, patient.SiteId, StringComparison.Ordinal))
+            throw ClinicalValidationException.For("siteId", "A patient-bound key takes its patient's site: leave siteId out or give the patient's site.");
+        return patient.SiteId;
     }
 
     internal static async Task<ListResponse<ApiKeyResponse>> ListApiKeys(Database db, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
@@ -64,7 +92,7 @@ internal static class ApiKeysEndpoints
         var keys = (await db.ReadAsync((c, t) => ApiKeyStore.ListAsync(c, t), ct).ConfigureAwait(false))
             .Where(k => site is null || string.Equals(k.SiteId, site, StringComparison.Ordinal));
         return new ListResponse<ApiKeyResponse>(keys.Select(k => new ApiKeyResponse(
-            k.Id, k.Name, WireNames.Parse<ApiRole>(k.Role), k.SiteId, k.KeyPrefix, k.CreatedAt, k.RevokedAt)).ToArray(), null);
+            k.Id, k.Name, WireNames.Parse<ApiRole>(k.Role), k.SiteId, k.PatientId, k.KeyPrefix, k.CreatedAt, k.RevokedAt)).ToArray(), null);
     }
 
     internal static async Task<IResult> RevokeApiKey(Guid id, Database db, TimeProvider clock, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)

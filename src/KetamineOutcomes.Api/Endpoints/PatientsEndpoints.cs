@@ -64,7 +64,7 @@ internal static class PatientsEndpoints
     internal static async Task<PatientResponse> GetPatient(Guid id, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
         var patient = await db.ReadAsync((c, t) => PatientStore.GetAsync(c, id, t), ct).ConfigureAwait(false);
-        return patient is not null && Caller.From(user).CanSee(patient.SiteId) ? ToResponse(patient) : throw new ResourceNotFoundException("Patient");
+        return patient is not null && Caller.From(user).CanSee(patient.Id, patient.SiteId) ? ToResponse(patient) : throw new ResourceNotFoundException("Patient");
     }
 
     internal static async Task<ListResponse<PatientResponse>> ListPatients(

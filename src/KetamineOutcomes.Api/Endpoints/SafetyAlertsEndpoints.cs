@@ -57,7 +57,7 @@ internal static class SafetyAlertsEndpoints
         var (alert, site) = await db.WriteAsync(async (c, tx, t) =>
         {
             var found = await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false);
-            if (found is not { } f || !caller.CanSee(f.SiteId)) throw new ResourceNotFoundException("Safety alert");
+            if (found is not { } f || !caller.CanSee(f.Alert.PatientId, f.SiteId)) throw new ResourceNotFoundException("Safety alert");
             AuditMiddleware.RecordPatients(http, [f.Alert.PatientId]);
             var now = DbTime.Normalize(clock.GetUtcNow());
             if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.KeyId.ToString(), request.Note, now, t).ConfigureAwait(false))

@@ -117,7 +117,7 @@ internal static partial class FhirEndpoints
             return await Visible(k.PatientId).ConfigureAwait(false) ? (k.PatientId, k.CompletedAt, FhirMapping.Response(k)) : null;
         return null;
 
-        async Task<bool> Visible(Guid patientId) => await PatientStore.SiteOfAsync(c, patientId, null, t).ConfigureAwait(false) is { } site && caller.CanSee(site.SiteId);
+        Task<bool> Visible(Guid patientId) => PatientAccess.IsVisibleAsync(c, patientId, caller, null, t);
     }
 
     /// <summary>

@@ -38,6 +38,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             new(ClaimTypes.Role, f.Key.Role),
         };
         if (f.Key.SiteId is not null) claims.Add(new Claim(Caller.SiteIdClaim, f.Key.SiteId));
+        if (f.Key.PatientId is { } patient) claims.Add(new Claim(Caller.PatientIdClaim, patient.ToString()));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

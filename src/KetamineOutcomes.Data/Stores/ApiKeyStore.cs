@@ -4,7 +4,9 @@ using KetamineOutcomes.Data.Infrastructure;
 
 namespace KetamineOutcomes.Data.Stores;
 
-public sealed record ApiKeyRecord(Guid Id, string Name, string Role, string? SiteId, string KeyPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+/// <param name="PatientId">The one patient a portal key for that patient's own app is bound to (migration 0012); null for every other key.</param>
+public sealed record ApiKeyRecord(
+    Guid Id, string Name, string Role, string? SiteId, string KeyPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, Guid? PatientId = null);
 
 /// <summary>API keys, stored only as SHA-256 hashes (the keys are 256-bit random, so a fast hash is enough).</summary>
 public static class ApiKeyStore
@@ -12,7 +14,7 @@ public static class ApiKeyStore
     /// <summary>Fixed id of the key configured as Auth:BootstrapAdminKey.</summary>
     public static readonly Guid BootstrapKeyId = new("00000000-0000-0000-0000-00000000b007");
 
-    private const string Columns = "id AS Id, name AS Name, role AS Role, site_id AS SiteId, key_prefix AS KeyPrefix, created_at AS CreatedAt, revoked_at AS RevokedAt";
+    private const string Columns = "id AS Id, name AS Name, role AS Role, site_id AS SiteId, key_prefix AS KeyPrefix, created_at AS CreatedAt, revoked_at AS RevokedAt, patient_id AS PatientId";
 
     private sealed class Row
     {
@@ -23,20 +25,21 @@ public static class ApiKeyStore
         public string KeyPrefix { get; set; } = "";
         public DateTimeOffset CreatedAt { get; set; }
         public DateTimeOffset? RevokedAt { get; set; }
+        public Guid? PatientId { get; set; }
         public byte[] KeyHash { get; set; } = [];
 
-        public ApiKeyRecord ToRecord() => new(Id, Name, Role, SiteId, KeyPrefix, CreatedAt, RevokedAt);
+        public ApiKeyRecord ToRecord() => new(Id, Name, Role, SiteId, KeyPrefix, CreatedAt, RevokedAt, PatientId);
     }
 
     public static Task InsertAsync(DbConnection c, DbTransaction tx, ApiKeyRecord key, byte[] keyHash, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO api_keys (id, name, role, site_id, key_hash, key_prefix, created_at, revoked_at)
-            VALUES (@Id, @Name, @Role, @SiteId, @keyHash, @KeyPrefix, @CreatedAt, NULL)
+            INSERT INTO api_keys (id, name, role, site_id, key_hash, key_prefix, created_at, revoked_at, patient_id)
+            VALUES (@Id, @Name, @Role, @SiteId, @keyHash, @KeyPrefix, @CreatedAt, NULL, @PatientId)
             """;
         return c.ExecuteAsync(new CommandDefinition(sql, new
         {
-            key.Id, key.Name, key.Role, key.SiteId, keyHash, key.KeyPrefix, CreatedAt = DbTime.ToDb(key.CreatedAt),
+            key.Id, key.Name, key.Role, key.SiteId, keyHash, key.KeyPrefix, CreatedAt = DbTime.ToDb(key.CreatedAt), key.PatientId,
         }, tx, cancellationToken: ct));
     }
 
@@ -44,10 +47,10 @@ public static class ApiKeyStore
     public static async Task<(ApiKeyRecord Key, byte[] StoredHash)?> FindActiveByHashAsync(DbConnection c, byte[] keyHash, CancellationToken ct)
     {
         // Read by hand, not mapped: this lookup sits in front of every request.
-        const string sql = "SELECT id, name, role, site_id, key_prefix, created_at, key_hash FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL";
+        const string sql = "SELECT id, name, role, site_id, key_prefix, created_at, key_hash, patient_id FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL";
         var rows = await HandRead.ListAsync(c, new CommandDefinition(sql, new { keyHash }, cancellationToken: ct), r => (
             Key: new ApiKeyRecord(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                r.GetString(4), DbTime.FromDb(r.GetInt64(5)), null),
+                r.GetString(4), DbTime.FromDb(r.GetInt64(5)), null, r.IsDBNull(7) ? null : r.GetGuid(7)),
             StoredHash: (byte[])r.GetValue(6))).ConfigureAwait(false);
         if (rows.Count > 1) throw new InvalidOperationException("Two active keys share one hash.");
         return rows.Count == 0 ? null : rows[0];
