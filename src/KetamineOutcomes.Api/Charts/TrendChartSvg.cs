@@ -59,20 +59,20 @@ internal static class TrendChartSvg
             foreach (var t in chart.XTicks)
             {
                 LineEl(w, t.Position, chart.PlotBottom, t.Position, chart.PlotBottom + 4, Ink, "tick");
-                TextEl(w, t.Position, chart.PlotBottom + 15, t.Label, "middle", Ink);
+                TextEl(w, t.Position, chart.PlotBottom + TrendChart.XTickBaseline, t.Label, "middle", Ink);
             }
             foreach (var i in chart.Infusions)
             {
                 LineEl(w, i.X, chart.PlotTop, i.X, chart.PlotBottom, Infusion, "infusion", ("data-session", Num(i.SessionNumber)), ("data-day", Num(i.Day)),
                     ("stroke-dasharray", "2 3"));
-                TextEl(w, i.X, chart.PlotTop - 4, Num(i.SessionNumber), "middle", Infusion, ("data-kind", "infusion-label"));
+                if (i.Labelled) TextEl(w, i.X, chart.PlotTop - 4, Num(i.SessionNumber), "middle", Infusion, ("data-kind", "infusion-label"));
             }
             foreach (var l in chart.Lines)
             {
                 var color = l.Kind switch { "baseline" => Baseline, "response" => Response, _ => Remission };
                 LineEl(w, chart.PlotLeft, l.Y, chart.PlotRight, l.Y, color, l.Kind, ("data-total", Num(l.Total)),
                     ("stroke-dasharray", l.Kind == "baseline" ? "6 3" : "3 3"));
-                TextEl(w, chart.PlotRight - 2, l.LabelY, l.Label, "end", color, ("data-kind", l.Kind + "-label"));
+                TextEl(w, l.LabelX, l.LabelY, l.Label, "start", color, ("data-kind", l.Kind + "-label"));
             }
             // Axes over the bands.
             LineEl(w, chart.PlotLeft, chart.PlotTop, chart.PlotLeft, chart.PlotBottom, Ink, "axis");
@@ -90,12 +90,18 @@ internal static class TrendChartSvg
             }
             foreach (var p in chart.Points) Point(w, p);
 
-            Element(w, "text", chart.Title, ("x", Num(chart.PlotLeft)), ("y", "16"), ("font-size", "13"), ("font-weight", "600"), ("fill", Ink));
-            if (chart.Infusions.Count > 0) TextEl(w, 4, chart.PlotTop - 4, "infusion", "start", Infusion);
-            TextEl(w, chart.PlotLeft, chart.Height - 8, chart.XAxisLabel, "start", Ink, ("data-kind", "x-axis-label"));
-            var middle = Num((chart.PlotTop + chart.PlotBottom) / 2);
-            Element(w, "text", chart.YAxisLabel, ("x", "0"), ("y", "0"), ("text-anchor", "middle"), ("fill", Ink), ("data-kind", "y-axis-label"),
-                ("transform", $"translate(11 {middle}) rotate(-90)"));
+            foreach (var t in chart.TitleLines)
+            {
+                Element(w, "text", t.Text, ("x", Num(t.X)), ("y", Num(t.Y)), ("font-size", Num(t.Size)), ("font-weight", t.Bold ? "600" : "400"),
+                    ("fill", Ink), ("data-kind", "title"));
+            }
+            TextEl(w, chart.XAxisLabel.X, chart.XAxisLabel.Y, chart.XAxisLabel.Text, chart.XAxisLabel.Anchor, Ink, ("data-kind", "x-axis-label"));
+            if (chart.YAxisLabel.Length > 0)
+            {
+                var middle = Num((chart.PlotTop + chart.PlotBottom) / 2);
+                Element(w, "text", chart.YAxisLabel, ("x", "0"), ("y", "0"), ("text-anchor", "middle"), ("fill", Ink), ("data-kind", "y-axis-label"),
+                    ("dominant-baseline", "auto"), ("transform", $"translate({Num(TrendChart.YAxisLabelX)} {middle}) rotate(-90)"));
+            }
             Legend(w, chart);
             w.WriteEndElement();
         }
@@ -132,26 +138,28 @@ internal static class TrendChartSvg
 
     private static void Legend(XmlWriter w, TrendChart chart)
     {
-        var y = chart.Height - 8;
-        var x = chart.PlotRight;
-        (string Label, string Color)[] entries = [("▲ item 9 ≥ 1", Alert), ("● remission", Remission), ("● response", Response)];
-        foreach (var (label, color) in entries)
+        foreach (var e in chart.Legend)
         {
-            TextEl(w, x, y, label, "end", color, ("data-kind", "legend"));
-            x -= 8 + 6.2 * label.Length;
+            var color = e.Kind switch { "item9" => Alert, "remission" => Remission, "response" => Response, _ => Infusion };
+            TextEl(w, e.X, e.Y, e.Text, "start", color, ("data-kind", "legend"), ("data-legend", e.Kind));
         }
     }
 
     private static string Description(TrendChart chart)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{chart.YAxisLabel} (0–{chart.MaxTotal}) against {chart.XAxisLabel.ToLowerInvariant()}; ");
-        text.Append(CultureInfo.InvariantCulture, $"{chart.Points.Count} assessments, {chart.Infusions.Count} infusions");
-        foreach (var l in chart.Lines) text.Append("; ").Append(l.Label);
+        // In full, whatever the drawn labels were shortened to.
+        var days = chart.Infusions.Count > 0 ? "days since first infusion" : "days since first assessment (no infusions recorded)";
+        text.Append(CultureInfo.InvariantCulture, $"Total score (0–{chart.MaxTotal}) against {days}; ");
+        text.Append(CultureInfo.InvariantCulture, $"{Count(chart.Points.Count, "assessment")}, {Count(chart.Infusions.Count, "infusion")}");
+        foreach (var l in chart.Lines.OrderBy(l => l.Kind switch { "baseline" => 0, "response" => 1, _ => 2 }))
+            text.Append("; ").Append(l.Kind).Append(l.Kind switch { "baseline" => " ", "response" => " ≤ ", _ => " < " }).Append(Num(l.Total));
         var item9 = chart.Points.Count(p => p.Item9Positive);
-        if (item9 > 0) text.Append(CultureInfo.InvariantCulture, $"; item 9 ≥ 1 on {item9} assessment{(item9 == 1 ? "" : "s")}");
+        if (item9 > 0) text.Append(CultureInfo.InvariantCulture, $"; item 9 ≥ 1 on {Count(item9, "assessment")}");
         return text.Append('.').ToString();
     }
+
+    private static string Count(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
 
     private static void Rect(XmlWriter w, double x, double y, double width, double height, string fill, string kind, params (string, string)[] extra) =>
         Mark(w, "rect", kind, extra, ("x", Num(x)), ("y", Num(y)), ("width", Num(width)), ("height", Num(height)), ("fill", fill));

@@ -16,7 +16,11 @@ public sealed record TrendInfusion(Guid Id, int SessionNumber, DateTimeOffset Ad
 /// <summary>A patient's response/remission trajectory on one instrument.</summary>
 /// <param name="StatusReason">Null unless status is not-evaluable.</param>
 /// <param name="OpenAlerts">Safety alerts of this patient not yet acknowledged.</param>
+/// <param name="Summary">
+/// The course in words (TrendSummary): the latest status told with what came before it, e.g. "Relapse after remission"
+/// where <c>status</c> alone says "non-response". For display; systems read <c>status</c> and <c>relapse</c>.
+/// </param>
 public sealed record TrendResponse(
     Guid PatientId, Instrument Instrument, ScoreRef? Baseline, ScoreRef? Latest, bool Evaluable, TrendStatus Status,
     NotEvaluableReason? StatusReason, Milestone? FirstResponse, Milestone? FirstRemission, bool Relapse,
-    IReadOnlyList<TrendPointResponse> Points, IReadOnlyList<TrendInfusion> Infusions, IReadOnlyList<AlertSummary> OpenAlerts);
+    IReadOnlyList<TrendPointResponse> Points, IReadOnlyList<TrendInfusion> Infusions, IReadOnlyList<AlertSummary> OpenAlerts, string Summary);

@@ -28,16 +28,33 @@ public class TrendChartTests
     [Fact]
     public void A_score_on_a_day_lands_where_the_axes_put_them()
     {
-        // Scores from day −2 to day 12: the x axis runs −2 to 12 (steps of 2 days) across x 48–584 (536 px); the y axis
-        // runs 0–27 points from y 260 up to y 44 (216 px). Day 3, total 14: x = 48 + 5/14 × 536, y = 260 − 14/27 × 216.
+        // 600 × 300. Scores from day −2 to day 12: the x axis runs −2 to 12 (steps of 2 days) from x 48 to the right
+        // gutter holding the widest line label ("response ≤ 10", 7310/1000 em = 80.41 px in DejaVu Sans at 11 px, + 8
+        // before it and 4 padding): 600 − 92.41 = 507.59. DejaVu Sans' line box is 0.928 em above the baseline and 0.236
+        // below. The plot's top: title baseline 4 + 12.064, its descent 3.068, a 3 px gap, an infusion number's ascent
+        // 10.208 and 4 px → 36.34, rounded up 37. Its bottom: 300 − 4 padding − a row's descent 2.596 − (tick baseline
+        // 17 + 2.596 + 3 + 10.208) = 260.6, floored 260.
+        // Day 3, total 14: x = 48 + 5/14 × 459.59, y = 260 − 14/27 × 223.
         var chart = Chart(Course(Infusions(0, 2, 4, 7, 9, 11), (-2, 20), (3, 14), (12, 9)));
         Assert.Equal((-2.0, 12.0), (chart.DayFrom, chart.DayTo));
-        Assert.Equal((48.0, 584.0, 44.0, 260.0), (chart.PlotLeft, chart.PlotRight, chart.PlotTop, chart.PlotBottom));
+        Assert.Equal(48.0, chart.PlotLeft);
+        Assert.Equal(507.59, chart.PlotRight, 6);
+        Assert.Equal((37.0, 260.0), (chart.PlotTop, chart.PlotBottom));
         var point = chart.Points[1];
         Assert.Equal((3.0, 14), (point.Day, point.Total));
-        Assert.Equal(239.428571429, point.X, 6);
-        Assert.Equal(148.0, point.Y, 6);
+        Assert.Equal(48 + 5.0 / 14 * 459.59, point.X, 6);
+        Assert.Equal(260 - 14.0 / 27 * 223, point.Y, 6);
         Assert.Equal(["-2", "0", "2", "4", "6", "8", "10", "12"], chart.XTicks.Select(t => t.Label));
+    }
+
+    [Fact]
+    public void Text_widths_are_DejaVu_Sans_advances()
+    {
+        // "remission < 5": r 411 e 615 m 974 i 278 s 521 s 521 i 278 o 612 n 634, space 318, < 838, space 318, 5 636
+        // = 6954 thousandths of an em → 76.494 px at 11 px. Bold "PHQ-9": P 733 H 837 Q 850 - 415 9 696 = 3531 → 45.903 px at 13 px.
+        Assert.Equal(76.494, ChartText.Width("remission < 5"), 9);
+        Assert.Equal(45.903, ChartText.Width("PHQ-9", 13, bold: true), 9);
+        Assert.Equal(11.0, ChartText.Width("\u4e2d"), 9); // outside the table: a full em
     }
 
     [Fact]
@@ -84,14 +101,85 @@ public class TrendChartTests
         Assert.Equal([false, false, false, true], chart.Points.Select(p => p.Remission)); // 4 < 5
         Assert.Equal([false, true, false, false], chart.Points.Select(p => p.Item9Positive));
         Assert.Equal("PHQ-9 total score — remission, first response on day 5", chart.Title);
+        Assert.Equal(["PHQ-9 total score — remission, first response on day 5"], chart.TitleLines.Select(t => t.Text));
     }
 
     [Fact]
-    public void The_title_says_when_a_remission_was_followed_by_relapse()
+    public void The_title_tells_a_relapse_after_remission_not_no_response()
     {
-        // Remission on day 5 (3 < 5), then 17 ≥ 10 again: the latest status is non-response, after a response on day 5.
+        // Response and remission on day 5 (3 < 5), then 17 ≥ 10 again: the latest status is non-response, but the story is
+        // a relapse after remission.
         var chart = Chart(Course(Infusions(0, 2, 4), (-1, 20), (5, 3), (9, 17)));
-        Assert.Equal("PHQ-9 total score — no response, first response on day 5, relapse after remission", chart.Title);
+        Assert.Equal("PHQ-9 total score — relapse after remission, first response on day 5, first remission on day 5", chart.Title);
+        // At 300 px the full title would be cut: the drawn form is the shorter one, whole.
+        var narrow = Chart(Course(Infusions(0, 2, 4), (-1, 20), (5, 3), (9, 17)), width: 300, height: 150);
+        Assert.Equal(["PHQ-9 — relapse after remission"], narrow.TitleLines.Select(t => t.Text));
+    }
+
+    [Fact]
+    public void An_instrument_without_assessments_says_none_yet_and_shows_no_point_legend()
+    {
+        var trend = TrendCalculator.Compute(Instrument.Gad7, Infusions(0, 2), []);
+        var chart = TrendChart.Create(trend, Infusions(0, 2), new HashSet<Guid>());
+        Assert.Equal("No GAD-7 yet", chart.Title);
+        Assert.Equal(["infusion"], chart.Legend.Select(e => e.Kind));
+        var gad7 = TrendChart.Create(TrendCalculator.Compute(Instrument.Gad7, Infusions(0),
+            [new ScoredAssessment(Id(1), T0.AddDays(-1), 12, InstrumentDefinition.Gad7.SeverityOf(12), false)]), Infusions(0), new HashSet<Guid>());
+        // GAD-7 has no item 9: no item-9 legend.
+        Assert.Equal(["remission", "response", "infusion"], gad7.Legend.Select(e => e.Kind));
+    }
+
+    public static TheoryData<int, int> Sizes => new() { { 300, 150 }, { 300, 1200 }, { 301, 151 }, { 420, 180 }, { 600, 300 }, { 799, 211 }, { 2400, 150 }, { 2400, 1200 } };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void No_text_is_cut_or_overlaps_another_at_any_allowed_size(int width, int height)
+    {
+        // The busiest course: a relapse story (longest title), many infusions close together, item-9 answers, a
+        // baseline whose response line falls on the remission line, no infusions on the other chart.
+        var busy = Course(Infusions(0, 1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 35, 42, 180), (-30, 10), (1, 4), (3, 3), (6, 17), (200, 2));
+        var bare = Course(InfusionTimeline.Empty, (0, 27), (100, 26));
+        foreach (var course in new[] { busy, bare })
+        {
+            var chart = Chart(course, item9: new HashSet<Guid> { Id(1), Id(3) }, width: width, height: height);
+            AssertTextFits(chart);
+        }
+    }
+
+    [Fact]
+    public void No_text_is_cut_or_overlaps_another_whatever_the_course_and_size() =>
+        Gen.Select(Gen.Int[0, 40].Array[0, 12], Gen.Select(Gen.Double[-30, 800], Gen.Int[0, 27]).Array[0, 30], Gen.Int[300, 2400], Gen.Int[150, 1200])
+            .Sample((infusionDays, scores, width, height) =>
+            {
+                AssertTextFits(Chart(Course(Infusions(infusionDays), scores), item9: new HashSet<Guid> { Id(1) }, width: width, height: height));
+                return true;
+            });
+
+    [Fact]
+    public void Line_labels_stand_beside_the_plot_never_on_a_point()
+    {
+        foreach (var (width, height) in new[] { (300, 150), (600, 300), (1200, 600) })
+        {
+            var chart = Chart(Course(Infusions(0, 2, 4), (-1, 14), (12, 14), (20, 7), (30, 5)), width: width, height: height);
+            var labels = chart.TextBoxes().Where(b => b.Kind.EndsWith("-label", StringComparison.Ordinal) && b.Kind is not ("x-axis-label" or "y-axis-label" or "infusion-label")).ToArray();
+            Assert.Equal(3, labels.Length);
+            Assert.All(labels, b => Assert.True(b.Left >= chart.PlotRight + 6, $"{b.Text} at {b.Left} starts inside the plot (right edge {chart.PlotRight}) at {width}×{height}"));
+            foreach (var p in chart.Points)
+                Assert.All(labels, b => Assert.False(p.X + 6 > b.Left && p.X - 6 < b.Right && p.Y + 6 > b.Top && p.Y - 6 < b.Bottom, $"{b.Text} on the point of day {p.Day}"));
+        }
+    }
+
+    private static void AssertTextFits(TrendChart chart)
+    {
+        var boxes = chart.TextBoxes().ToArray();
+        foreach (var b in boxes)
+        {
+            Assert.True(b.Left >= 0 && b.Right <= chart.Width && b.Top >= 0 && b.Bottom <= chart.Height,
+                $"{b.Kind} \"{b.Text}\" [{b.Left:0.#}, {b.Top:0.#}, {b.Right:0.#}, {b.Bottom:0.#}] is cut by the {chart.Width}×{chart.Height} canvas");
+        }
+        for (var i = 0; i < boxes.Length; i++)
+            for (var j = i + 1; j < boxes.Length; j++)
+                Assert.False(boxes[i].Overlaps(boxes[j]), $"{boxes[i].Kind} \"{boxes[i].Text}\" overlaps {boxes[j].Kind} \"{boxes[j].Text}\" at {chart.Width}×{chart.Height}");
     }
 
     [Fact]
@@ -101,7 +189,7 @@ public class TrendChartTests
         Assert.Empty(chart.Infusions);
         Assert.Equal(["remission"], chart.Lines.Select(l => l.Kind));
         Assert.Equal([0.0, 10.0], chart.Points.Select(p => p.Day));
-        Assert.Contains("no infusions", chart.XAxisLabel, StringComparison.Ordinal);
+        Assert.Contains("no infusions", chart.XAxisLabel.Text, StringComparison.Ordinal);
     }
 
     [Fact]

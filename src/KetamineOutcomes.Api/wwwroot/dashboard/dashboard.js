@@ -9,10 +9,6 @@ const patients = new Map(); // id → patient, for the alert queue's MRNs
 let current = null; // the patient on screen
 
 const TriggerNames = { 'phq9-item9': 'PHQ-9 item 9 (thoughts of death or self-harm)', cssrs: 'C-SSRS check-in' };
-const StatusNames = {
-  remission: 'Remission', response: 'Response', 'partial-response': 'Partial response',
-  'non-response': 'No response', 'not-evaluable': 'Not evaluable',
-};
 const ReasonNames = {
   'no-baseline': 'no baseline within 30 days before the first infusion',
   'baseline-below-threshold': 'baseline below 10', 'no-follow-up': 'no assessment after the first infusion yet',
@@ -139,7 +135,8 @@ function showChart(svgText) {
 
 function showSummary(trend) {
   const rows = [
-    ['Status', StatusNames[trend.status] + (trend.statusReason ? ` (${ReasonNames[trend.statusReason]})` : '')],
+    // The service tells the course in words (a relapse after remission is not "no response"); the reason says why not evaluable.
+    ['Status', trend.summary + (trend.statusReason ? ` (${ReasonNames[trend.statusReason]})` : '')],
     ['Baseline', trend.baseline ? `${trend.baseline.totalScore} on ${when(trend.baseline.completedAt)}` : 'none'],
     ['Latest', trend.latest ? `${trend.latest.totalScore} on ${when(trend.latest.completedAt)}` : 'none'],
     ['First response', trend.firstResponse
