@@ -11,7 +11,8 @@ namespace KetamineOutcomes.Api.Tests;
 /// <summary>A real HTTP webhook receiver on 127.0.0.1 that records what it gets and answers as told.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    public sealed record Received(byte[] Body, IReadOnlyDictionary<string, string> Headers)
+    /// <param name="Query">The query string as received, e.g. <c>?token=…</c> (empty when none).</param>
+    public sealed record Received(byte[] Body, IReadOnlyDictionary<string, string> Headers, string Query)
     {
         public string Text => System.Text.Encoding.UTF8.GetString(Body);
     }
@@ -42,7 +43,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var buffer = new MemoryStream();
             await http.Request.Body.CopyToAsync(buffer);
             var n = Interlocked.Increment(ref _count) - 1;
-            Requests.Enqueue(new Received(buffer.ToArray(), http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            Requests.Enqueue(new Received(buffer.ToArray(), http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                http.Request.QueryString.Value ?? ""));
             http.Response.StatusCode = StatusFor(n);
             if (RedirectTo is { } target) http.Response.Headers.Location = target;
         });

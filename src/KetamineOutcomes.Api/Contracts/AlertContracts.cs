@@ -16,7 +16,10 @@ public sealed record SafetyAlertResponse(
 public sealed record AcknowledgeAlertRequest([Required] string? Note);
 
 /// <summary>One event's delivery to one webhook endpoint.</summary>
-/// <param name="LastError">Status code or error type of the last failed attempt (never the receiver's body).</param>
+/// <param name="Endpoint">The endpoint's configured name, or when it has none its URL reduced to scheme, host, port and path
+/// (never user-info, query or fragment: receiver URLs live in configuration only).</param>
+/// <param name="LastError">Status code or error type of the last failed attempt (never the receiver's body);
+/// <c>endpoint-not-configured</c> when the endpoint was removed from configuration (the delivery is then failed).</param>
 public sealed record WebhookDeliveryResponse(
     Guid Id, Guid EventId, string Endpoint, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError,
     DateTimeOffset? DeliveredAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

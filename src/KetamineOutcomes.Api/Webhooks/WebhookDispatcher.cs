@@ -15,13 +15,17 @@ namespace KetamineOutcomes.Api.Webhooks;
 /// Sends outbox deliveries. Each instance claims due deliveries for a lease (so two dispatchers do not send the same one
 /// in the same window), sends each through its endpoint's Polly pipeline, then settles it: delivered; pending again at a
 /// later time (exponential backoff with jitter, stored, so restarts resume the schedule); or failed after
-/// <see cref="WebhookOptions.MaxAttempts"/>. Delivery is at-least-once: receivers de-duplicate on X-Event-Id.
+/// <see cref="WebhookOptions.MaxAttempts"/>. Delivery is at-least-once: receivers de-duplicate on X-Event-Id. A delivery
+/// names its endpoint; the URL and secret come from configuration at send time.
 /// </summary>
 internal sealed class WebhookDispatcher(
     Database db, IHttpClientFactory httpClients, WebhookPipelines pipelines, IOptions<WebhookOptions> options, TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
+
+    /// <summary><c>lastError</c> of a delivery whose endpoint name is no longer in <c>Webhooks:Endpoints</c>.</summary>
+    public const string EndpointNotConfigured = "endpoint-not-configured";
     private readonly string _instance = $"{Environment.MachineName}/{Guid.NewGuid():N}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,10 +66,15 @@ internal sealed class WebhookDispatcher(
     private async Task DeliverAsync(ClaimedDelivery d, CancellationToken ct)
     {
         var o = options.Value;
+        // The delivery holds only the endpoint's name; its URL (which may carry a token) is looked up in configuration
+        // now, so a URL changed in configuration applies to deliveries already queued (issue 18).
         var endpoint = o.Endpoints.FirstOrDefault(e => e.Identity == d.EndpointName);
         if (endpoint is null)
         {
-            await SettleAsync(d, "failed", d.Attempts, clock.GetUtcNow(), "endpoint-not-configured").ConfigureAwait(false);
+            // Removed from configuration: failed at once, without an attempt (retrying cannot help before a restart with
+            // the endpoint back, and then an admin retries it).
+            await SettleAsync(d, "failed", d.Attempts, clock.GetUtcNow(), EndpointNotConfigured).ConfigureAwait(false);
+            logger.WebhookFailed(d.EventId, d.EndpointName, d.Attempts, EndpointNotConfigured);
             return;
         }
 

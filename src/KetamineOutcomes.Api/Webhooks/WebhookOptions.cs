@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KetamineOutcomes.Core.Notifications;
 
 namespace KetamineOutcomes.Api.Webhooks;
 
@@ -40,21 +41,34 @@ public sealed class WebhookOptions : IValidatableObject
             var e = Endpoints[i];
             if (!Uri.TryCreate(e.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 yield return new ValidationResult($"Webhooks:Endpoints:{i}:Url must be an absolute http(s) URL.");
+            // The name is stored with every delivery and shown to admins: it must not carry a URL's token (issue 18).
+            if (ReceiverUrl.CarriesSecrets(e.Name))
+                yield return new ValidationResult($"Webhooks:Endpoints:{i}:Name must not hold a URL with user-info, a query or a fragment.");
             if (string.IsNullOrEmpty(e.Secret) || e.Secret.Length < 16)
                 yield return new ValidationResult($"Webhooks:Endpoints:{i}:Secret must be at least 16 characters.");
         }
         var duplicate = Endpoints.GroupBy(e => e.Identity, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) yield return new ValidationResult($"Webhook endpoint '{duplicate.Key}' is configured twice.");
+        if (duplicate is not null)
+            yield return new ValidationResult($"Webhook endpoint '{duplicate.Key}' is configured twice (endpoints whose URLs differ only in user-info, query or fragment need a Name each).");
     }
 }
 
 public sealed class WebhookEndpointOptions
 {
-    /// <summary>Stable name of the receiver; defaults to the URL.</summary>
+    /// <summary>
+    /// Stable name of the receiver, stored with each delivery and shown in the delivery list; defaults to the URL without
+    /// user-info, query and fragment (<see cref="ReceiverUrl.Redact"/>). Must not itself carry those.
+    /// </summary>
     public string? Name { get; set; }
+
+    /// <summary>Where deliveries are POSTed; read from configuration at send time and never stored (issue 18).</summary>
     public string Url { get; set; } = "";
     /// <summary>HMAC-SHA256 key for <c>X-Signature</c>; from a secret store, never committed.</summary>
     public string Secret { get; set; } = "";
 
-    public string Identity => string.IsNullOrWhiteSpace(Name) ? Url : Name;
+    /// <summary>The name deliveries are stored under. An invalid URL (refused by validation) is not echoed, even in errors.</summary>
+    public string Identity =>
+        !string.IsNullOrWhiteSpace(Name) ? Name
+        : Uri.TryCreate(Url, UriKind.Absolute, out var url) ? ReceiverUrl.Redact(url)
+        : "invalid-url";
 }

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace KetamineOutcomes.Api.Webhooks;
 
-/// <summary>The configured endpoints as outbox targets (name and URL; secrets stay in configuration).</summary>
+/// <summary>The configured endpoints as outbox targets: names only (URLs and secrets stay in configuration).</summary>
 internal sealed class WebhookTargets(IOptions<WebhookOptions> options)
 {
-    public IReadOnlyList<WebhookTarget> All { get; } = options.Value.Endpoints.Select(e => new WebhookTarget(e.Identity, e.Url)).ToArray();
+    public IReadOnlyList<WebhookTarget> All { get; } = options.Value.Endpoints.Select(e => new WebhookTarget(e.Identity)).ToArray();
 }

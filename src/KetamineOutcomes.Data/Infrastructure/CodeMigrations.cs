@@ -23,7 +23,7 @@ internal interface ICodeMigration
 /// </summary>
 internal static class CodeMigrations
 {
-    public static readonly IReadOnlyList<ICodeMigration> All = [new NfcIdentifiersMigration()];
+    public static readonly IReadOnlyList<ICodeMigration> All = [new NfcIdentifiersMigration(), new RedactedEndpointNamesMigration()];
 
     public static void Run(DbConnection connection, Func<DbConnection, DbTransaction> beginWrite, ILogger logger)
     {

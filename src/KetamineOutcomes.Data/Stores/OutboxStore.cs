@@ -6,21 +6,24 @@ namespace KetamineOutcomes.Data.Stores;
 
 public sealed record OutboxEvent(Guid Id, string Type, Guid AlertId, string Payload, DateTimeOffset CreatedAt);
 
-/// <summary>A configured receiver of events (name is its stable identity; the url may change).</summary>
-public sealed record WebhookTarget(string Name, string Url);
+/// <summary>
+/// A configured receiver of events, by its stable name only: deliveries store the name, and the dispatcher looks the URL
+/// up in configuration at send time, so no receiver URL (which may carry a token) is ever written to the database.
+/// </summary>
+public sealed record WebhookTarget(string Name);
 
 public sealed record WebhookDelivery(
-    Guid Id, Guid EventId, string EndpointName, string EndpointUrl, string Status, int Attempts, DateTimeOffset NextAttemptAt,
+    Guid Id, Guid EventId, string EndpointName, string Status, int Attempts, DateTimeOffset NextAttemptAt,
     string? LastError, DateTimeOffset? DeliveredAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>A claimed delivery with what is needed to send it.</summary>
-public sealed record ClaimedDelivery(Guid Id, Guid EventId, string EventType, string EndpointName, string EndpointUrl, int Attempts, string Payload);
+public sealed record ClaimedDelivery(Guid Id, Guid EventId, string EventType, string EndpointName, int Attempts, string Payload);
 
 /// <summary>The transactional outbox: events written with their alert, deliveries claimed and settled by dispatchers.</summary>
 public static class OutboxStore
 {
     private const string DeliveryColumns = """
-        id AS Id, event_id AS EventId, endpoint_name AS EndpointName, endpoint_url AS EndpointUrl, status AS Status, attempts AS Attempts,
+        id AS Id, event_id AS EventId, endpoint_name AS EndpointName, status AS Status, attempts AS Attempts,
         next_attempt_at AS NextAttemptAt, last_error AS LastError, delivered_at AS DeliveredAt, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
@@ -29,7 +32,6 @@ public static class OutboxStore
         public Guid Id { get; set; }
         public Guid EventId { get; set; }
         public string EndpointName { get; set; } = "";
-        public string EndpointUrl { get; set; } = "";
         public string Status { get; set; } = "";
         public long Attempts { get; set; }
         public DateTimeOffset NextAttemptAt { get; set; }
@@ -41,7 +43,7 @@ public static class OutboxStore
         public string Payload { get; set; } = "";
 
         public WebhookDelivery ToRecord() =>
-            new(Id, EventId, EndpointName, EndpointUrl, Status, (int)Attempts, NextAttemptAt, LastError, DeliveredAt, CreatedAt, UpdatedAt);
+            new(Id, EventId, EndpointName, Status, (int)Attempts, NextAttemptAt, LastError, DeliveredAt, CreatedAt, UpdatedAt);
     }
 
     /// <summary>Writes the event and one pending delivery per target, in the caller's transaction.</summary>
@@ -51,14 +53,14 @@ public static class OutboxStore
             INSERT INTO outbox_events (id, type, alert_id, payload, created_at) VALUES (@Id, @Type, @AlertId, @Payload, @CreatedAt)
             """;
         const string deliverySql = """
-            INSERT INTO webhook_deliveries (id, event_id, endpoint_name, endpoint_url, status, attempts, next_attempt_at, created_at, updated_at)
-            VALUES (@id, @eventId, @name, @url, 'pending', 0, @now, @now, @now)
+            INSERT INTO webhook_deliveries (id, event_id, endpoint_name, status, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (@id, @eventId, @name, 'pending', 0, @now, @now, @now)
             """;
         var now = DbTime.ToDb(e.CreatedAt);
         await c.ExecuteAsync(new CommandDefinition(eventSql, new { e.Id, e.Type, e.AlertId, e.Payload, CreatedAt = now }, tx, cancellationToken: ct)).ConfigureAwait(false);
         if (targets.Count == 0) return;
         await c.ExecuteAsync(new CommandDefinition(deliverySql,
-            targets.Select(t => new { id = Guid.CreateVersion7(), eventId = e.Id, name = t.Name, url = t.Url, now }), tx, cancellationToken: ct)).ConfigureAwait(false);
+            targets.Select(t => new { id = Guid.CreateVersion7(), eventId = e.Id, name = t.Name, now }), tx, cancellationToken: ct)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -74,14 +76,14 @@ public static class OutboxStore
             }, tx, cancellationToken: t)).ConfigureAwait(false)).ToArray();
             if (ids.Length == 0) return [];
             const string load = """
-                SELECT d.id AS Id, d.event_id AS EventId, e.type AS EventType, d.endpoint_name AS EndpointName, d.endpoint_url AS EndpointUrl,
+                SELECT d.id AS Id, d.event_id AS EventId, e.type AS EventType, d.endpoint_name AS EndpointName,
                        d.attempts AS Attempts, e.payload AS Payload
                 FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
                 WHERE d.claimed_by = @dispatcher AND d.claimed_until = @leaseUntil AND d.status = 'pending'
                 ORDER BY d.next_attempt_at, d.id
                 """;
             var rows = await c.QueryAsync<DeliveryRow>(new CommandDefinition(load, new { dispatcher, leaseUntil = DbTime.ToDb(leaseUntil) }, tx, cancellationToken: t)).ConfigureAwait(false);
-            return rows.Select(r => new ClaimedDelivery(r.Id, r.EventId, r.EventType, r.EndpointName, r.EndpointUrl, (int)r.Attempts, r.Payload)).ToArray();
+            return rows.Select(r => new ClaimedDelivery(r.Id, r.EventId, r.EventType, r.EndpointName, (int)r.Attempts, r.Payload)).ToArray();
         }, ct);
 
     // SQLite: the write transaction itself serialises claimers. PostgreSQL: SKIP LOCKED lets concurrent claimers
