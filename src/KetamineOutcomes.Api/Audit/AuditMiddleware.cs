@@ -9,7 +9,12 @@ using KetamineOutcomes.Data.Stores;
 namespace KetamineOutcomes.Api.Audit;
 
 /// <summary>Marks an endpoint whose every call (allowed or refused) is written to the audit trail.</summary>
-public sealed class AuditedMetadata;
+/// <param name="Admin">
+/// An admin action (SPEC v2 "Security, continued"): its rows name no patient but a target and the site the action
+/// concerned; <paramref name="RouteTargetType"/> says what the route's <c>{id}</c> names (null: the handler names the
+/// target, if any).
+/// </param>
+public sealed record AuditedMetadata(bool Admin = false, string? RouteTargetType = null);
 
 /// <summary>An audited endpoint whose answer is streamed (too large to hold until the audit row is on disk).</summary>
 public sealed class StreamedAnswerMetadata;
@@ -19,20 +24,43 @@ internal static class AuditedEndpointExtensions
     /// <summary>Every call of these endpoints reads or writes patient data: audit it.</summary>
     public static TBuilder Audited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AuditedMetadata());
+
+    /// <summary>Admin actions are audited too (SPEC v2 "Security, continued"); <paramref name="routeTargetType"/>: what <c>{id}</c> names.</summary>
+    public static TBuilder AuditedAdmin<TBuilder>(this TBuilder builder, string? routeTargetType = null) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditedMetadata(Admin: true, routeTargetType));
+}
+
+/// <summary>The <c>target_type</c> values of admin rows.</summary>
+internal static class AuditTargetTypes
+{
+    public const string ApiKey = "api-key", WebhookDelivery = "webhook-delivery";
 }
 
 /// <summary>
 /// Appends one audit row per patient touched by a call to an audited endpoint: key id, role, action (the operation
-/// name), patient, time, outcome, request id. Runs after authentication and around authorization, so refused
-/// attempts are recorded too.
+/// name), patient, time, outcome, request id; an admin action's row names its target and site instead of a patient.
+/// Runs after authentication and around authorization, so refused attempts are recorded too.
 /// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next)
 {
-    private const string PatientIdsKey = "audit.patientIds";
+    private const string PatientIdsKey = "audit.patientIds", TargetKey = "audit.target", SiteKey = "audit.site";
 
     /// <summary>For calls whose patients are not in the route (lists, creation): the handler names them.</summary>
     public static void RecordPatients(HttpContext http, IEnumerable<Guid> patientIds) =>
         http.Items[PatientIdsKey] = patientIds.Select(id => (Guid?)id).ToArray();
+
+    /// <summary>For an admin action whose target is not in the route (creation): the handler names it.</summary>
+    public static void RecordTarget(HttpContext http, string type, Guid id) => http.Items[TargetKey] = new Target(type, id);
+
+    /// <summary>
+    /// The site an admin action concerns (the key's or delivery's site; null: none), once the handler knows it; until
+    /// then it is the calling key's site, so a site-bound admin sees its own lists and its own refused attempts.
+    /// </summary>
+    public static void RecordSite(HttpContext http, string? siteId) => http.Items[SiteKey] = new NamedSite(siteId);
+
+    private sealed record Target(string Type, Guid Id);
+
+    private sealed record NamedSite(string? SiteId);
 
     public async Task InvokeAsync(HttpContext http, Database db, TimeProvider clock, ILogger<AuditMiddleware> logger)
     {
@@ -74,11 +102,9 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             }
             else
             {
-                var caller = Caller.TryFrom(http.User);
                 try
                 {
-                    await AuditStore.AppendAsync(db, Patients(http), DbTime.Normalize(clock.GetUtcNow()), caller?.KeyId, caller?.Role,
-                        ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier, CancellationToken.None).ConfigureAwait(false);
+                    await AuditStore.AppendAsync(db, Patients(http), EntryOf(http, endpoint, status, clock.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
@@ -104,25 +130,45 @@ internal sealed class AuditMiddleware(RequestDelegate next)
     /// flush instead of two. If the call then answers anything but 201 (the batch failed, say), the middleware appends
     /// the row for what was answered instead.
     /// </summary>
-    public static async Task RecordCreatedInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, CancellationToken ct)
+    public static Task RecordCreatedInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, CancellationToken ct) =>
+        RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status201Created, ct);
+
+    /// <summary>
+    /// <see cref="RecordCreatedInUnitAsync"/> for a write that answers <paramref name="status"/> (e.g. 204 for a key
+    /// revocation): its success row commits with it.
+    /// </summary>
+    public static async Task RecordWrittenInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, int status, CancellationToken ct)
     {
         if (http.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<AuditedMetadata>() is null) return;
-        var caller = Caller.TryFrom(http.User);
-        await AuditStore.AppendAsync(c, tx, Patients(http), DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint),
-            StatusCodes.Status201Created, OutcomeOf(StatusCodes.Status201Created), http.TraceIdentifier, ct).ConfigureAwait(false);
-        http.Items[WrittenInUnitKey] = StatusCodes.Status201Created;
+        await AuditStore.AppendAsync(c, tx, Patients(http), EntryOf(http, endpoint, status, at), ct).ConfigureAwait(false);
+        http.Items[WrittenInUnitKey] = status;
     }
 
     private const string WrittenInUnitKey = "audit.writtenInUnit";
 
-    private static Guid?[] Patients(HttpContext http) => http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
+    private static AuditEntry EntryOf(HttpContext http, Endpoint endpoint, int status, DateTimeOffset at)
+    {
+        var audited = endpoint.Metadata.GetRequiredMetadata<AuditedMetadata>();
+        var caller = Caller.TryFrom(http.User);
+        var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : null;
+        var site = audited.Admin ? (http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
+        return new AuditEntry(DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier,
+            target?.Type, target?.Id, site);
+    }
+
+    /// <summary>An admin action names no patient: its route <c>{id}</c> is its target.</summary>
+    private static Guid?[] Patients(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<AuditedMetadata>() is { Admin: true } ? [] : http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
 
     private static string ActionOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unknown";
 
     private static Guid? RoutePatient(HttpContext http) =>
         (http.GetRouteValue("patientId") ?? http.GetRouteValue("id")) is string s && Guid.TryParse(s, out var id) ? id : null;
 
-    private static string OutcomeOf(int status) => status switch
+    private static Target? RouteTarget(HttpContext http, string? type) =>
+        type is not null && http.GetRouteValue("id") is string s && Guid.TryParse(s, out var id) ? new Target(type, id) : null;
+
+    public static string OutcomeOf(int status) => status switch
     {
         < 400 => "success",
         401 or 403 => "denied",

@@ -1,3 +1,4 @@
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
@@ -13,8 +14,9 @@ internal static class ApiKeysEndpoints
 {
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
-        // Admin only: admin keys manage keys, audit and deliveries, and never see patient data.
-        var group = api.MapGroup("/api-keys").WithTags("API keys").AllowRoles(Roles.Admin);
+        // Admin only: admin keys manage keys, audit and deliveries, and never see patient data. Every call is audited
+        // with the key it acted on as its target (SPEC v2 "Security, continued").
+        var group = api.MapGroup("/api-keys").WithTags("API keys").AllowRoles(Roles.Admin).AuditedAdmin(AuditTargetTypes.ApiKey);
 
         group.MapPost("/", CreateApiKey).WithName("CreateApiKey").WithSummary("Create an API key; the key is in this response only")
             .Accepts<CreateApiKeyRequest>("application/json")
@@ -45,6 +47,7 @@ internal static class ApiKeysEndpoints
         var role = FieldRules.Required(request.Role, "role", errors);
         FieldRules.Identifier(request.SiteId, "siteId", errors);
         errors.ThrowIfAny();
+        AuditMiddleware.RecordSite(http, request.SiteId);
         EnsureManages(Caller.From(http.User), request.SiteId);
 
         var key = ApiKeys.Generate();
@@ -53,6 +56,7 @@ internal static class ApiKeysEndpoints
             var record = new ApiKeyRecord(Guid.CreateVersion7(), name!, WireNames.Of(role!.Value), request.SiteId,
                 ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), null);
             await ApiKeyStore.InsertAsync(c, tx, record, ApiKeys.Hash(key), t).ConfigureAwait(false);
+            AuditMiddleware.RecordTarget(http, AuditTargetTypes.ApiKey, record.Id);
             return new CreatedRecord<CreatedApiKeyResponse>($"/api/v1/api-keys/{record.Id}",
                 new CreatedApiKeyResponse(record.Id, record.Name, role.Value, record.SiteId, record.KeyPrefix, record.CreatedAt, key));
         }, ct, redactForReplay: r => r with { Key = null }).ConfigureAwait(false);
@@ -67,14 +71,19 @@ internal static class ApiKeysEndpoints
             k.Id, k.Name, WireNames.Parse<ApiRole>(k.Role), k.SiteId, k.KeyPrefix, k.CreatedAt, k.RevokedAt)).ToArray(), null);
     }
 
-    internal static async Task<IResult> RevokeApiKey(Guid id, Database db, TimeProvider clock, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<IResult> RevokeApiKey(Guid id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
     {
-        var admin = Caller.From(user);
+        var admin = Caller.From(http.User);
         var found = await db.WriteAsync(async (c, tx, t) =>
         {
             if (await ApiKeyStore.GetAsync(c, id, t, tx).ConfigureAwait(false) is not { } key) return false;
+            AuditMiddleware.RecordSite(http, key.SiteId);
             EnsureManages(admin, key.SiteId);
-            return await ApiKeyStore.RevokeAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t).ConfigureAwait(false);
+            var now = DbTime.Normalize(clock.GetUtcNow());
+            if (!await ApiKeyStore.RevokeAsync(c, tx, id, now, t).ConfigureAwait(false)) return false;
+            // The revocation and its audit row commit together.
+            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status204NoContent, t).ConfigureAwait(false);
+            return true;
         }, ct).ConfigureAwait(false);
         return found ? TypedResults.NoContent() : throw new ResourceNotFoundException("API key");
     }
