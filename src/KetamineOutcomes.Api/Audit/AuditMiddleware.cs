@@ -39,7 +39,8 @@ internal static class AuditTargetTypes
 /// <summary>
 /// Appends one audit row per patient touched by a call to an audited endpoint: key id, role, action (the operation
 /// name), patient, time, outcome, request id; an admin action's row names its target and site instead of a patient.
-/// Runs after authentication and around authorization, so refused attempts are recorded too.
+/// Runs after authentication and around authorization, so refused attempts are recorded too; refusals of calls
+/// without a valid key also carry the client address and are capped per address (<see cref="AnonymousRefusals"/>).
 /// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next)
 {
@@ -62,7 +63,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
 
     private sealed record NamedSite(string? SiteId);
 
-    public async Task InvokeAsync(HttpContext http, Database db, TimeProvider clock, ILogger<AuditMiddleware> logger)
+    public async Task InvokeAsync(HttpContext http, Database db, TimeProvider clock, AnonymousRefusals anonymous, ILogger<AuditMiddleware> logger)
     {
         var endpoint = http.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<AuditedMetadata>() is null)
@@ -99,6 +100,11 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             {
                 // The write recorded its own success row, committed with it; wait only for reads made after it, if any.
                 if (hold is not null && thrownStatus is null) await db.DurableAsync(hold, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (status == StatusCodes.Status401Unauthorized && Caller.TryFrom(http.User) is null
+                     && !anonymous.Admit(http.Connection.RemoteIpAddress, http.TraceIdentifier))
+            {
+                // Counted into its address's aggregated row for this minute. The answer is a refusal: nothing to hold.
             }
             else
             {
@@ -153,7 +159,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : null;
         var site = audited.Admin ? (http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
         return new AuditEntry(DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier,
-            target?.Type, target?.Id, site);
+            target?.Type, target?.Id, site, caller is null ? AnonymousRefusals.Display(http.Connection.RemoteIpAddress) : null);
     }
 
     /// <summary>An admin action names no patient: its route <c>{id}</c> is its target.</summary>

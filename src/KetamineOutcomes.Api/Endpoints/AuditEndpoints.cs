@@ -54,10 +54,11 @@ internal static class AuditEndpoints
             e.TargetType, e.TargetId, e.SiteId, e.ClientAddress, e.Count ?? 1)).ToArray(), page.NextCursor);
     }
 
-    /// <summary>The operation names audit rows carry: every audited endpoint's.</summary>
+    /// <summary>The operation names audit rows carry: every audited endpoint's, and the aggregated anonymous refusals'.</summary>
     private static SortedSet<string> AuditedActions(EndpointDataSource endpoints) =>
         new(endpoints.Endpoints
             .Where(e => e.Metadata.GetMetadata<AuditedMetadata>() is not null)
             .Select(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName)
-            .OfType<string>(), StringComparer.Ordinal);
+            .OfType<string>()
+            .Append(AnonymousRefusals.AggregateAction), StringComparer.Ordinal);
 }
