@@ -34,8 +34,8 @@ internal static class AuditEndpoints
         var patient = query.Id(patientId, "patientId");
         var (f, tt) = (query.Instant(from, "from"), query.Instant(to, "to"));
         query.CheckRange(f, tt);
-        if (action is not null && !AuditedActions(endpoints).Contains(action))
-            query.Add("action", $"Must be an audited operation name, exactly: {string.Join(", ", AuditedActions(endpoints))}.");
+        if (action is not null && AuditedActions(endpoints) is var known && !known.Contains(action))
+            query.Add("action", $"Must be an audited operation name, exactly: {string.Join(", ", known)}.");
         var (actor, target) = (query.Id(keyId, "keyId"), query.Id(targetId, "targetId"));
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
