@@ -51,6 +51,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PublicBaseUrl>();
 builder.Services.AddOutcomesStore(builder.Configuration);
 builder.Services.AddOutcomesSecurity();
+builder.Services.AddOutcomesAudit();
 builder.Services.AddOutcomesWebhooks();
 builder.Services.AddSingleton<IdempotentCreate>();
 builder.Services.AddSingleton<DemoCohortSeeder>();

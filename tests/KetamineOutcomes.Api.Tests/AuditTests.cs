@@ -107,7 +107,7 @@ public class AuditTests : ApiTest
         var delete = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => c.ExecuteAsync("DELETE FROM audit_events"));
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
         Assert.Equal(before, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events"));
-        Assert.Equal(Guid.Parse(patient), await c.ExecuteScalarAsync<Guid>("SELECT patient_id FROM audit_events ORDER BY seq LIMIT 1"));
+        Assert.Equal(Guid.Parse(patient), await c.ExecuteScalarAsync<Guid>("SELECT patient_id FROM audit_events WHERE action = 'CreatePatient' ORDER BY seq LIMIT 1"));
     }
 
     [Fact]

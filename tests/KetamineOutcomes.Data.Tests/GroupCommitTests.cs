@@ -128,7 +128,8 @@ public class GroupCommitTests
         await entered.Task;
         var at = DateTimeOffset.UtcNow;
         var appends = Enumerable.Range(0, 20).Select(i => KetamineOutcomes.Data.Stores.AuditStore.AppendAsync(
-            db.Db, i % 2 == 0 ? [Guid.NewGuid(), Guid.NewGuid()] : [], at, Guid.NewGuid(), "clinician", "GetTrend", 200, "success", $"req-{i}", default)).ToArray();
+            db.Db, i % 2 == 0 ? [Guid.NewGuid(), Guid.NewGuid()] : [],
+            new KetamineOutcomes.Data.Stores.AuditEntry(at, Guid.NewGuid(), "clinician", "GetTrend", 200, "success", $"req-{i}"), default)).ToArray();
         var failing = db.Db.WriteAsync<int>((c, t, ct) => throw new InvalidDataException("refused"), CancellationToken.None).AsTask();
         release.SetResult();
 

@@ -9,7 +9,12 @@ using KetamineOutcomes.Data.Stores;
 namespace KetamineOutcomes.Api.Audit;
 
 /// <summary>Marks an endpoint whose every call (allowed or refused) is written to the audit trail.</summary>
-public sealed class AuditedMetadata;
+/// <param name="Admin">
+/// An admin action (SPEC v2 "Security, continued"): its rows name no patient but a target and the site the action
+/// concerned; <paramref name="RouteTargetType"/> says what the route's <c>{id}</c> names (null: the handler names the
+/// target, if any).
+/// </param>
+public sealed record AuditedMetadata(bool Admin = false, string? RouteTargetType = null);
 
 /// <summary>An audited endpoint whose answer is streamed (too large to hold until the audit row is on disk).</summary>
 public sealed class StreamedAnswerMetadata;
@@ -19,22 +24,46 @@ internal static class AuditedEndpointExtensions
     /// <summary>Every call of these endpoints reads or writes patient data: audit it.</summary>
     public static TBuilder Audited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AuditedMetadata());
+
+    /// <summary>Admin actions are audited too (SPEC v2 "Security, continued"); <paramref name="routeTargetType"/>: what <c>{id}</c> names.</summary>
+    public static TBuilder AuditedAdmin<TBuilder>(this TBuilder builder, string? routeTargetType = null) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditedMetadata(Admin: true, routeTargetType));
+}
+
+/// <summary>The <c>target_type</c> values of admin rows.</summary>
+internal static class AuditTargetTypes
+{
+    public const string ApiKey = "api-key", WebhookDelivery = "webhook-delivery";
 }
 
 /// <summary>
 /// Appends one audit row per patient touched by a call to an audited endpoint: key id, role, action (the operation
-/// name), patient, time, outcome, request id. Runs after authentication and around authorization, so refused
-/// attempts are recorded too.
+/// name), patient, time, outcome, request id; an admin action's row names its target and site instead of a patient.
+/// Runs after authentication and around authorization, so refused attempts are recorded too; refusals of calls
+/// without a valid key also carry the client address and are capped per address (<see cref="AnonymousRefusals"/>).
 /// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next)
 {
-    private const string PatientIdsKey = "audit.patientIds";
+    private const string PatientIdsKey = "audit.patientIds", TargetKey = "audit.target", SiteKey = "audit.site";
 
     /// <summary>For calls whose patients are not in the route (lists, creation): the handler names them.</summary>
     public static void RecordPatients(HttpContext http, IEnumerable<Guid> patientIds) =>
         http.Items[PatientIdsKey] = patientIds.Select(id => (Guid?)id).ToArray();
 
-    public async Task InvokeAsync(HttpContext http, Database db, TimeProvider clock, ILogger<AuditMiddleware> logger)
+    /// <summary>For an admin action whose target is not in the route (creation): the handler names it.</summary>
+    public static void RecordTarget(HttpContext http, string type, Guid id) => http.Items[TargetKey] = new Target(type, id);
+
+    /// <summary>
+    /// The site an admin action concerns (the key's or delivery's site; null: none), once the handler knows it; until
+    /// then it is the calling key's site, so a site-bound admin sees its own lists and its own refused attempts.
+    /// </summary>
+    public static void RecordSite(HttpContext http, string? siteId) => http.Items[SiteKey] = new NamedSite(siteId);
+
+    private sealed record Target(string Type, Guid Id);
+
+    private sealed record NamedSite(string? SiteId);
+
+    public async Task InvokeAsync(HttpContext http, Database db, TimeProvider clock, AnonymousRefusals anonymous, ILogger<AuditMiddleware> logger)
     {
         var endpoint = http.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<AuditedMetadata>() is null)
@@ -75,6 +104,11 @@ internal sealed class AuditMiddleware(RequestDelegate next)
                 // The write recorded its own success row, committed with it; wait only for reads made after it, if any.
                 if (hold is not null && thrownStatus is null) await db.DurableAsync(hold, CancellationToken.None).ConfigureAwait(false);
             }
+            else if (status == StatusCodes.Status401Unauthorized && Caller.TryFrom(http.User) is null
+                     && !anonymous.Admit(http.Connection.RemoteIpAddress, http.TraceIdentifier))
+            {
+                // Counted into its address's aggregated row for this minute. The answer is a refusal: nothing to hold.
+            }
             else if (firstByte?.Recorded is not { } recorded || recorded != status)
             {
                 try
@@ -102,12 +136,8 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         }
     }
 
-    private static Task AppendAsync(HttpContext http, Endpoint endpoint, Database db, TimeProvider clock, int status)
-    {
-        var caller = Caller.TryFrom(http.User);
-        return AuditStore.AppendAsync(db, Patients(http), DbTime.Normalize(clock.GetUtcNow()), caller?.KeyId, caller?.Role,
-            ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier, CancellationToken.None);
-    }
+    private static Task AppendAsync(HttpContext http, Endpoint endpoint, Database db, TimeProvider clock, int status) =>
+        AuditStore.AppendAsync(db, Patients(http), EntryOf(http, endpoint, status, clock.GetUtcNow()), CancellationToken.None);
 
     /// <summary>Answers are paged (≤ 500 items), far below this; a larger one would go to a temporary file.</summary>
     private const int HeldAnswerInMemory = 16 * 1024 * 1024;
@@ -119,32 +149,45 @@ internal sealed class AuditMiddleware(RequestDelegate next)
     /// the row for what was answered instead.
     /// </summary>
     public static Task RecordCreatedInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, CancellationToken ct) =>
-        RecordInUnitAsync(http, c, tx, at, StatusCodes.Status201Created, ct);
+        RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status201Created, ct);
 
     /// <summary>
-    /// The same for any write that answers <paramref name="status"/> on success (an acknowledgement, a consent change):
-    /// its audit row commits with the change, so a change is never stored without its row, nor answered 503 after it
-    /// was stored because a separate row could not be written.
+    /// The same for any write that answers <paramref name="status"/> on success (an acknowledgement, a consent change, a
+    /// key revocation's 204): its audit row commits with the change, so a change is never stored without its row, nor
+    /// answered 503 after it was stored because a separate row could not be written.
     /// </summary>
-    public static async Task RecordInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, int status, CancellationToken ct)
+    public static async Task RecordWrittenInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, int status, CancellationToken ct)
     {
         if (http.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<AuditedMetadata>() is null) return;
-        var caller = Caller.TryFrom(http.User);
-        await AuditStore.AppendAsync(c, tx, Patients(http), DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint),
-            status, OutcomeOf(status), http.TraceIdentifier, ct).ConfigureAwait(false);
+        await AuditStore.AppendAsync(c, tx, Patients(http), EntryOf(http, endpoint, status, at), ct).ConfigureAwait(false);
         http.Items[WrittenInUnitKey] = status;
     }
 
     private const string WrittenInUnitKey = "audit.writtenInUnit";
 
-    private static Guid?[] Patients(HttpContext http) => http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
+    private static AuditEntry EntryOf(HttpContext http, Endpoint endpoint, int status, DateTimeOffset at)
+    {
+        var audited = endpoint.Metadata.GetRequiredMetadata<AuditedMetadata>();
+        var caller = Caller.TryFrom(http.User);
+        var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : null;
+        var site = audited.Admin ? (http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
+        return new AuditEntry(DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier,
+            target?.Type, target?.Id, site, caller is null ? AnonymousRefusals.Display(http.Connection.RemoteIpAddress) : null);
+    }
+
+    /// <summary>An admin action names no patient: its route <c>{id}</c> is its target.</summary>
+    private static Guid?[] Patients(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<AuditedMetadata>() is { Admin: true } ? [] : http.Items[PatientIdsKey] as Guid?[] ?? [RoutePatient(http)];
 
     private static string ActionOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unknown";
 
     private static Guid? RoutePatient(HttpContext http) =>
         (http.GetRouteValue("patientId") ?? http.GetRouteValue("id")) is string s && Guid.TryParse(s, out var id) ? id : null;
 
-    private static string OutcomeOf(int status) => status switch
+    private static Target? RouteTarget(HttpContext http, string? type) =>
+        type is not null && http.GetRouteValue("id") is string s && Guid.TryParse(s, out var id) ? new Target(type, id) : null;
+
+    public static string OutcomeOf(int status) => status switch
     {
         < 400 => "success",
         401 or 403 => "denied",

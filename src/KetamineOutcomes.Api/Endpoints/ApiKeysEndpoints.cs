@@ -1,3 +1,4 @@
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
@@ -13,8 +14,9 @@ internal static class ApiKeysEndpoints
 {
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
-        // Admin only: admin keys manage keys, audit and deliveries, and never see patient data.
-        var group = api.MapGroup("/api-keys").WithTags("API keys").AllowRoles(Roles.Admin);
+        // Admin only: admin keys manage keys, audit and deliveries, and never see patient data. Every call is audited
+        // with the key it acted on as its target (SPEC v2 "Security, continued").
+        var group = api.MapGroup("/api-keys").WithTags("API keys").AllowRoles(Roles.Admin).AuditedAdmin(AuditTargetTypes.ApiKey);
 
         group.MapPost("/", CreateApiKey).WithName("CreateApiKey").WithSummary("Create an API key; the key is in this response only")
             .WithDescription("`patientId` binds a portal key to one patient, for that patient's own app: the key then acts only on that patient " +
@@ -51,6 +53,7 @@ internal static class ApiKeysEndpoints
         if (request.PatientId is not null && role is { } r && r != ApiRole.Portal)
             errors.Add("patientId", "Only a portal key may be bound to a patient (a patient's own app); leave patientId out for other roles.");
         errors.ThrowIfAny();
+        AuditMiddleware.RecordSite(http, request.SiteId);
         var admin = Caller.From(http.User);
         // A patient-bound key's site is its patient's, known only once the patient is read (in the write below).
         if (request.PatientId is null) EnsureManages(admin, request.SiteId);
@@ -61,9 +64,11 @@ internal static class ApiKeysEndpoints
             var siteId = request.PatientId is { } patientId
                 ? await PatientBoundSiteAsync(c, tx, patientId, request.SiteId, admin, t).ConfigureAwait(false)
                 : request.SiteId;
+            AuditMiddleware.RecordSite(http, siteId);
             var record = new ApiKeyRecord(Guid.CreateVersion7(), name!, WireNames.Of(role!.Value), siteId,
                 ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), null, request.PatientId);
             await ApiKeyStore.InsertAsync(c, tx, record, ApiKeys.Hash(key), t).ConfigureAwait(false);
+            AuditMiddleware.RecordTarget(http, AuditTargetTypes.ApiKey, record.Id);
             return new CreatedRecord<CreatedApiKeyResponse>($"/api/v1/api-keys/{record.Id}",
                 new CreatedApiKeyResponse(record.Id, record.Name, role.Value, record.SiteId, record.PatientId, record.KeyPrefix, record.CreatedAt, key));
         }, ct, redactForReplay: r => r with { Key = null }).ConfigureAwait(false);
@@ -95,14 +100,19 @@ internal static class ApiKeysEndpoints
             k.Id, k.Name, WireNames.Parse<ApiRole>(k.Role), k.SiteId, k.PatientId, k.KeyPrefix, k.CreatedAt, k.RevokedAt)).ToArray(), null);
     }
 
-    internal static async Task<IResult> RevokeApiKey(Guid id, Database db, TimeProvider clock, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<IResult> RevokeApiKey(Guid id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
     {
-        var admin = Caller.From(user);
+        var admin = Caller.From(http.User);
         var found = await db.WriteAsync(async (c, tx, t) =>
         {
             if (await ApiKeyStore.GetAsync(c, id, t, tx).ConfigureAwait(false) is not { } key) return false;
+            AuditMiddleware.RecordSite(http, key.SiteId);
             EnsureManages(admin, key.SiteId);
-            return await ApiKeyStore.RevokeAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t).ConfigureAwait(false);
+            var now = DbTime.Normalize(clock.GetUtcNow());
+            if (!await ApiKeyStore.RevokeAsync(c, tx, id, now, t).ConfigureAwait(false)) return false;
+            // The revocation and its audit row commit together.
+            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status204NoContent, t).ConfigureAwait(false);
+            return true;
         }, ct).ConfigureAwait(false);
         return found ? TypedResults.NoContent() : throw new ResourceNotFoundException("API key");
     }

@@ -98,7 +98,7 @@ internal static class PatientsEndpoints
             var now = DbTime.Normalize(clock.GetUtcNow());
             if (!await PatientStore.SetResearchConsentAsync(c, tx, id, consent!.Value, now, t).ConfigureAwait(false))
                 throw new ResourceNotFoundException("Patient");
-            await AuditMiddleware.RecordInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
+            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
             return (await PatientStore.GetAsync(c, id, t, tx).ConfigureAwait(false))!;
         }, ct).ConfigureAwait(false);
         return ToResponse(patient);

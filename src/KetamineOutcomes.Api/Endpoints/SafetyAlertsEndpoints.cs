@@ -62,7 +62,7 @@ internal static class SafetyAlertsEndpoints
             var now = DbTime.Normalize(clock.GetUtcNow());
             if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.KeyId.ToString(), request.Note, now, t).ConfigureAwait(false))
                 throw new StateConflictException("Already acknowledged", "This alert was already acknowledged.");
-            await AuditMiddleware.RecordInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
+            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
             return (await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false))!.Value;
         }, ct).ConfigureAwait(false);
         return ToResponse(alert, site);

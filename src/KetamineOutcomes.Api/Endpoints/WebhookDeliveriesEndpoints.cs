@@ -1,3 +1,4 @@
+using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
@@ -12,7 +13,9 @@ internal static class WebhookDeliveriesEndpoints
 
     public static RouteGroupBuilder MapWebhookDeliveries(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/webhook-deliveries").WithTags("Webhook deliveries").AllowRoles(Roles.Admin);
+        // Every call is audited, a retry with the delivery as its target (SPEC v2 "Security, continued").
+        var group = api.MapGroup("/webhook-deliveries").WithTags("Webhook deliveries").AllowRoles(Roles.Admin)
+            .AuditedAdmin(AuditTargetTypes.WebhookDelivery);
         group.MapGet("/", ListDeliveries).WithName("ListWebhookDeliveries")
             .WithSummary("Webhook deliveries, e.g. ?status=failed for those that ran out of attempts")
             .Produces<ListResponse<WebhookDeliveryResponse>>().ProducesValidationProblem();
@@ -37,13 +40,22 @@ internal static class WebhookDeliveriesEndpoints
         return new ListResponse<WebhookDeliveryResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
     }
 
-    internal static async Task<WebhookDeliveryResponse> Retry(Guid id, Database db, TimeProvider clock, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<WebhookDeliveryResponse> Retry(Guid id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
     {
-        var site = Security.Caller.From(user).SiteId;
-        var before = await db.ReadAsync((c, t) => OutboxStore.ListByIdAsync(c, id, t, site), ct).ConfigureAwait(false)
-            ?? throw new ResourceNotFoundException("Webhook delivery");
+        var site = Security.Caller.From(http.User).SiteId;
+        var (before, deliverySite) = await db.ReadAsync(async (c, t) =>
+            (await OutboxStore.ListByIdAsync(c, id, t, site).ConfigureAwait(false), await OutboxStore.SiteOfAsync(c, id, t).ConfigureAwait(false)), ct).ConfigureAwait(false);
+        if (before is null) throw new ResourceNotFoundException("Webhook delivery");
+        AuditMiddleware.RecordSite(http, deliverySite);
         if (before.Status != "failed") throw new StateConflictException("Not failed", $"Only failed deliveries can be retried; this one is {before.Status}.");
-        var after = await db.WriteAsync((c, tx, t) => OutboxStore.RetryAsync(c, tx, id, DbTime.Normalize(clock.GetUtcNow()), t), ct).ConfigureAwait(false);
+        var after = await db.WriteAsync(async (c, tx, t) =>
+        {
+            var now = DbTime.Normalize(clock.GetUtcNow());
+            var retried = await OutboxStore.RetryAsync(c, tx, id, now, t).ConfigureAwait(false);
+            // The retry and its audit row commit together (fail closed: never stored without its row, nor answered 503 after).
+            if (retried is not null) await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
+            return retried;
+        }, ct).ConfigureAwait(false);
         return ToResponse(after!);
     }
 

@@ -146,6 +146,14 @@ public static class OutboxStore
         (await c.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
             $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id AND {OfSite}", new { id, siteId }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
 
+    /// <summary>The site of the patient a delivery's event is about (null: unbound patient, or no such delivery).</summary>
+    public static Task<string?> SiteOfAsync(DbConnection c, Guid id, CancellationToken ct) =>
+        c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition("""
+            SELECT p.site_id FROM webhook_deliveries d JOIN outbox_events o ON o.id = d.event_id
+            JOIN safety_alerts a ON a.id = o.alert_id JOIN patients p ON p.id = a.patient_id
+            WHERE d.id = @id
+            """, new { id }, cancellationToken: ct));
+
     /// <summary>Puts a failed delivery back in the queue with a fresh attempt budget; null when there is no such delivery.</summary>
     public static async Task<WebhookDelivery?> RetryAsync(DbConnection c, DbTransaction tx, Guid id, DateTimeOffset now, CancellationToken ct)
     {

@@ -1,0 +1,13 @@
+namespace KetamineOutcomes.Api.Audit;
+
+internal static class AuditServiceCollectionExtensions
+{
+    /// <summary>The "Audit" options, the per-address cap on anonymous refusal rows and the timer that writes their counts.</summary>
+    public static IServiceCollection AddOutcomesAudit(this IServiceCollection services)
+    {
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AnonymousRefusals>();
+        services.AddHostedService<AnonymousRefusalFlusher>();
+        return services;
+    }
+}
