@@ -50,6 +50,7 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PublicBaseUrl>();
 builder.Services.AddOutcomesStore(builder.Configuration);
+builder.Services.AddOutcomesReverseProxy();
 builder.Services.AddOutcomesSecurity();
 builder.Services.AddOutcomesAudit();
 builder.Services.AddOutcomesWebhooks();
@@ -59,6 +60,8 @@ builder.Services.AddOutcomesOpenApi();
 
 var app = builder.Build();
 
+// First: the client address and scheme as the configured proxy saw them (ReverseProxy section; none trusted by default).
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SecurityHeadersMiddleware>();
