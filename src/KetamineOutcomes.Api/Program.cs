@@ -14,6 +14,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 // ASP.NET Core's request logs carry full URLs (MRNs in query strings, patient ids in paths): Warning and up only,
 // whatever appsettings says, unless a more specific category is set on purpose.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+// `--backup <file>`: an online backup of the SQLite store, then exit (README "Backups").
+if (SqliteBackupCommand.TryRun(args, builder.Configuration, Console.Out, Console.Error) is { } backedUp) return backedUp;
 // `--seed-demo` is the documented one-flag way to load the synthetic demo cohort.
 if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
 // Absolute links never come from the Host header: without a valid PublicBaseUrl (outside Development) there is no
