@@ -14,6 +14,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 // ASP.NET Core's request logs carry full URLs (MRNs in query strings, patient ids in paths): Warning and up only,
 // whatever appsettings says, unless a more specific category is set on purpose.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+// `--backup <file>`: an online backup of the SQLite store, then exit (README "Backups").
+if (SqliteBackupCommand.TryRun(args, builder.Configuration, Console.Out, Console.Error) is { } backedUp) return backedUp;
 // `--seed-demo` is the documented one-flag way to load the synthetic demo cohort.
 if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
 // Absolute links never come from the Host header: without a valid PublicBaseUrl (outside Development) there is no
@@ -50,6 +52,7 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PublicBaseUrl>();
 builder.Services.AddOutcomesStore(builder.Configuration);
+builder.Services.AddOutcomesReverseProxy();
 builder.Services.AddOutcomesSecurity();
 builder.Services.AddOutcomesAudit();
 builder.Services.AddOutcomesWebhooks();
@@ -59,6 +62,8 @@ builder.Services.AddOutcomesOpenApi();
 
 var app = builder.Build();
 
+// First: the client address and scheme as the configured proxy saw them (ReverseProxy section; none trusted by default).
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SecurityHeadersMiddleware>();

@@ -16,9 +16,7 @@ internal sealed partial class BuiltService : IDisposable
 
     public BuiltService(string workDir, IReadOnlyDictionary<string, string> environment)
     {
-        // Same configuration as this test assembly (Debug or Release).
-        var configuration = typeof(BuiltService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var dll = Path.Combine(RepoPaths.Root, "src", "KetamineOutcomes.Api", "bin", configuration, "net10.0", "KetamineOutcomes.Api.dll");
+        var dll = Dll;
         Assert.True(File.Exists(dll), $"built service not found at {dll}");
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
         {
@@ -33,6 +31,10 @@ internal sealed partial class BuiltService : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>The built service's assembly, in the same configuration as this test assembly (Debug or Release).</summary>
+    public static string Dll => Path.Combine(RepoPaths.Root, "src", "KetamineOutcomes.Api", "bin",
+        typeof(BuiltService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "KetamineOutcomes.Api.dll");
 
     /// <summary>The address Kestrel reports once it listens.</summary>
     public Task<Uri> ListeningAsync() => _listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
