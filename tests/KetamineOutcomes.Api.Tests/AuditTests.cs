@@ -56,6 +56,22 @@ public class AuditTests : ApiTest
     }
 
     [Fact]
+    public async Task An_id_in_a_route_is_recorded_as_a_patient_only_on_patient_routes()
+    {
+        // /safety-alerts/{id}/acknowledge names an alert: a refusal there must not file the alert id as a patient id.
+        var alert = Guid.NewGuid();
+        var (status, _, _) = await PostAsync($"/api/v1/safety-alerts/{alert}/acknowledge", new { note = "Called the patient." });
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        var patient = await CreatePatientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/api/v1/patients/{patient}")).StatusCode);
+
+        await using var c = await App.OpenConnectionAsync();
+        var rows = (await c.QueryAsync<(string Action, Guid? PatientId)>(
+            "SELECT action AS Action, patient_id AS PatientId FROM audit_events WHERE action IN ('AcknowledgeSafetyAlert', 'GetPatient') ORDER BY seq")).ToArray();
+        Assert.Equal([("AcknowledgeSafetyAlert", null), ("GetPatient", Guid.Parse(patient))], rows.Select(r => (r.Action, r.PatientId)));
+    }
+
+    [Fact]
     public async Task An_audited_answer_is_held_whole_and_sent_with_its_length_after_its_audit_row_is_stored()
     {
         var patient = await CreatePatientAsync();

@@ -70,17 +70,21 @@ public class PatientBoundKeyTests : ApiTest
     }
 
     [Fact]
-    public async Task A_site_bound_admin_binds_its_own_sites_patient_and_gets_403_for_another_sites()
+    public async Task A_site_bound_admin_binds_its_own_sites_patient_and_another_sites_is_answered_like_a_missing_one()
     {
         var north = await CreatePatientAsync(siteId: "north");
         var south = await CreatePatientAsync(siteId: "south");
         var unsited = await CreatePatientAsync(siteId: null);
         using var northAdmin = ClientWith(await CreateKeyAsync("admin", "north"));
 
+        // Another site's (or no site's) patient gets exactly the answer of a patient that does not exist: no existence leak.
+        var (_, missing) = await CreateKeyRawAsync(northAdmin, $$"""{"name":"other site's patient","role":"portal","patientId":"{{Guid.NewGuid()}}"}""");
         foreach (var other in new[] { south, unsited })
         {
             var (refused, problem) = await CreateKeyRawAsync(northAdmin, $$"""{"name":"other site's patient","role":"portal","patientId":"{{other}}"}""");
-            Assert.True(refused == HttpStatusCode.Forbidden, problem?.ToJsonString());
+            Assert.True(refused == HttpStatusCode.BadRequest, problem?.ToJsonString());
+            Assert.Equal(["patientId"], ErrorKeys(problem));
+            Assert.Equal(missing!["errors"]!.ToJsonString(), problem!["errors"]!.ToJsonString());
         }
         Assert.DoesNotContain("other site's patient", await KeyNamesAsync());
 

@@ -181,8 +181,13 @@ internal sealed class AuditMiddleware(RequestDelegate next)
 
     private static string ActionOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unknown";
 
+    // {patientId} names a patient wherever it appears; {id} only on /patients/{id}… (elsewhere it is an alert's, a key's…).
     private static Guid? RoutePatient(HttpContext http) =>
-        (http.GetRouteValue("patientId") ?? http.GetRouteValue("id")) is string s && Guid.TryParse(s, out var id) ? id : null;
+        (http.GetRouteValue("patientId") ?? (IsPatientRoute(http) ? http.GetRouteValue("id") : null)) is string s && Guid.TryParse(s, out var id) ? id : null;
+
+    private static bool IsPatientRoute(HttpContext http) =>
+        (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern
+        && pattern.Contains("/patients/{id", StringComparison.Ordinal);
 
     private static Target? RouteTarget(HttpContext http, string? type) =>
         type is not null && http.GetRouteValue("id") is string s && Guid.TryParse(s, out var id) ? new Target(type, id) : null;

@@ -22,7 +22,7 @@ internal static class ApiKeysEndpoints
             .WithDescription("`patientId` binds a portal key to one patient, for that patient's own app: the key then acts only on that patient " +
                 "(any other answers 404; lists and searches spanning patients answer 403). Only with role `portal` (400); an unknown patient → 400 " +
                 "naming `patientId`; `siteId`, if given, must be the patient's site (400), and when left out becomes it; a site-bound admin binds " +
-                "only its own site's patients (403).")
+                "only its own site's patients (another site's patient → the same 400 as an unknown one).")
             .Accepts<CreateApiKeyRequest>("application/json")
             .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created).ProducesValidationProblem();
         group.MapGet("/", ListApiKeys).WithName("ListApiKeys").WithSummary("Every key, active and revoked (never the key itself)")
@@ -76,16 +76,17 @@ internal static class ApiKeysEndpoints
 
     /// <summary>
     /// The site of a key bound to <paramref name="patientId"/> (issue 18): the patient's own site. An unknown patient is
-    /// refused as a field of the request (400 <c>patientId</c>), not as a missing resource at this URL; a site-bound
-    /// admin binds only its own site's patients (403, <see cref="EnsureManages"/>); a given <c>siteId</c> must be the
-    /// patient's site (400 <c>siteId</c>).
+    /// refused as a field of the request (400 <c>patientId</c>), not as a missing resource at this URL; so is, for a
+    /// site-bound admin, another site's patient — the same answer as a missing one, so the admin learns nothing of
+    /// patients outside its site (SPEC "Errors": another site's patient is answered like a missing one). A given
+    /// <c>siteId</c> must be the patient's site (400 <c>siteId</c>).
     /// </summary>
     private static async Task<string?> PatientBoundSiteAsync(
         System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, Guid patientId, string? siteId, Caller admin, CancellationToken ct)
     {
-        var patient = await PatientStore.SiteOfAsync(c, patientId, tx, ct).ConfigureAwait(false)
-            ?? throw ClinicalValidationException.For("patientId", "No patient with this id.");
-        EnsureManages(admin, patient.SiteId);
+        var patient = await PatientStore.SiteOfAsync(c, patientId, tx, ct).ConfigureAwait(false);
+        if (patient is null || admin.SiteId is not null && !string.Equals(admin.SiteId, patient.SiteId, StringComparison.Ordinal))
+            throw ClinicalValidationException.For("patientId", "No patient with this id.");
         if (siteId is not null && !string.Equals(siteId, patient.SiteId, StringComparison.Ordinal))
             throw ClinicalValidationException.For("siteId", "A patient-bound key takes its patient's site: leave siteId out or give the patient's site.");
         return patient.SiteId;
