@@ -10,22 +10,13 @@ using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Seeding;
 using KetamineOutcomes.Api.Webhooks;
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Resolve(args) });
+var hostArgs = CommandLine.Normalize(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = ContentRoot.Resolve(hostArgs) });
 // ASP.NET Core's request logs carry full URLs (MRNs in query strings, patient ids in paths): Warning and up only,
 // whatever appsettings says, unless a more specific category is set on purpose.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // `--backup <file>`: an online backup of the SQLite store, then exit (README "Backups").
 if (SqliteBackupCommand.TryRun(args, builder.Configuration, Console.Out, Console.Error) is { } backedUp) return backedUp;
-// `--seed-demo` is the documented one-flag way to load the synthetic demo cohort.
-if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
-// Absolute links never come from the Host header: without a valid PublicBaseUrl (outside Development) there is no
-// address to put in them, so say so in one plain line and stop.
-if ((PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) ?? StorageOptions.StartupProblem(builder.Configuration)) is { } startupProblem)
-{
-    Console.Error.WriteLine(startupProblem);
-    return 1;
-}
-
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -50,7 +41,7 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
     c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<PublicBaseUrl>();
+PublicBaseUrlSetting.Register(builder.Services);
 builder.Services.AddOutcomesStore(builder.Configuration);
 builder.Services.AddOutcomesReverseProxy();
 builder.Services.AddOutcomesSecurity();
@@ -61,6 +52,12 @@ builder.Services.AddSingleton<DemoCohortSeeder>();
 builder.Services.AddOutcomesOpenApi();
 
 var app = builder.Build();
+// A setting that cannot be read or is not allowed: one plain line naming it, exit code 1, before anything starts.
+if (StartupProblem.Find(app.Services) is { } startupProblem)
+{
+    Console.Error.WriteLine(startupProblem);
+    return 1;
+}
 
 // First: the client address and scheme as the configured proxy saw them (ReverseProxy section; none trusted by default).
 app.UseForwardedHeaders();

@@ -134,7 +134,8 @@ public class BootstrapKeyRotationTests
     public void A_bootstrap_key_shorter_than_32_characters_stops_the_service_from_starting()
     {
         using var app = new OutcomesApp(new() { ["Auth:BootstrapAdminKey"] = "too-short" });
-        var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
-        Assert.Contains("BootstrapAdminKey", e.ToString(), StringComparison.Ordinal);
+        // The service never starts (the line naming the setting, on stderr with exit code 1, is checked on the built
+        // process by StrictConfigurationTests).
+        Assert.ThrowsAny<Exception>(() => app.CreateClient());
     }
 }

@@ -14,16 +14,22 @@ internal sealed partial class BuiltService : IDisposable
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public BuiltService(string workDir, IReadOnlyDictionary<string, string> environment)
+    /// <param name="arguments">The command line after the dll; <c>--urls http://127.0.0.1:0</c> unless given.</param>
+    /// <param name="unset">Environment variables removed, so that one set where the tests run cannot leak in.</param>
+    public BuiltService(string workDir, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null, IReadOnlyList<string>? unset = null)
+        : this([Dll, .. arguments ?? ["--urls", "http://127.0.0.1:0"]], workDir, environment, unset)
     {
-        var dll = Dll;
-        Assert.True(File.Exists(dll), $"built service not found at {dll}");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
+    }
+
+    private BuiltService(IEnumerable<string> dotnetArguments, string workDir, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? unset)
+    {
+        var start = new ProcessStartInfo("dotnet", dotnetArguments)
         {
             WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         // Outside Development the service needs its public address; a test may pass its own (or "" for none).
         start.Environment["PublicBaseUrl"] = "https://outcomes.process-test.example";
+        foreach (var key in unset ?? []) start.Environment.Remove(key);
         foreach (var (key, value) in environment) start.Environment[key] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -32,9 +38,27 @@ internal sealed partial class BuiltService : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>
+    /// The service as a newcomer starts it: <c>dotnet run --project src/KetamineOutcomes.Api -- …</c> typed in
+    /// <paramref name="workDir"/> (without building again: the test run built it), launch profile and all.
+    /// </summary>
+    public static BuiltService DotnetRun(string workDir, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, IReadOnlyList<string>? unset = null) =>
+        new(["run", "--no-build", "-c", Configuration, "--project", Path.Combine(RepoPaths.Root, "src", "KetamineOutcomes.Api"), "--", .. arguments],
+            workDir, environment, unset);
+
+    // Same configuration as this test assembly (Debug or Release).
+    private static string Configuration => typeof(BuiltService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+
     /// <summary>The built service's assembly, in the same configuration as this test assembly (Debug or Release).</summary>
-    public static string Dll => Path.Combine(RepoPaths.Root, "src", "KetamineOutcomes.Api", "bin",
-        typeof(BuiltService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "KetamineOutcomes.Api.dll");
+    public static string Dll
+    {
+        get
+        {
+            var dll = Path.Combine(RepoPaths.Root, "src", "KetamineOutcomes.Api", "bin", Configuration, "net10.0", "KetamineOutcomes.Api.dll");
+            Assert.True(File.Exists(dll), $"built service not found at {dll}");
+            return dll;
+        }
+    }
 
     /// <summary>The address Kestrel reports once it listens.</summary>
     public Task<Uri> ListeningAsync() => _listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

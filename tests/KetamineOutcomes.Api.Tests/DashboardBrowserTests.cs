@@ -16,7 +16,7 @@ public sealed class BrowserFactAttribute : FactAttribute
     {
         if (DashboardBrowserTests.BrowserRequired) return;
         if (DashboardBrowserTests.MissingForBrowser() is { } missing)
-            Skip = $"{missing}; .ci/run installs Chromium and playwright-core and runs this test (README \"Dashboard\").";
+            Skip = $"{missing}. To run: sudo apt-get install -y chromium && (cd tests/KetamineOutcomes.E2E && npm ci), then dotnet test (README \"Dashboard\"; .ci/run does this).";
     }
 }
 

@@ -14,7 +14,7 @@ public sealed class SpectralFactAttribute : FactAttribute
     {
         if (OpenApiLintTests.SpectralRequired) return;
         if (OpenApiLintTests.MissingForSpectral() is { } missing)
-            Skip = $"{missing}; .ci/run installs Spectral and runs this test (README \"OpenAPI\").";
+            Skip = $"{missing}. To run: (cd tests/KetamineOutcomes.OpenApiLint && npm ci), then dotnet test (README \"OpenAPI\"; .ci/run does this).";
     }
 }
 

@@ -32,6 +32,9 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Outcomes", Store.ConnectionString);
         // "Testing" is not Development: like a deployment it needs PublicBaseUrl (a test may override it).
         builder.UseSetting("PublicBaseUrl", PublicBaseUrl);
+        // dotnet test prints the test host's console at its normal verbosity: the in-process services write only
+        // warnings and errors there (a test that reads logs adds its own provider, which sees every level).
+        builder.UseSetting("Logging:Console:LogLevel:Default", "Warning");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 

@@ -11,8 +11,12 @@ public sealed class PostgresFactAttribute : FactAttribute
     public PostgresFactAttribute()
     {
         if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("KO_TEST_POSTGRES")))
-            Skip = "KO_TEST_POSTGRES is not set (.ci/run sets it and runs these against a real server).";
+            Skip = SkipReason;
     }
+
+    /// <summary>Why, and how to run it: printed by <c>dotnet test</c> (VSTestVerbosity in tests/Directory.Build.props).</summary>
+    public const string SkipReason = "KO_TEST_POSTGRES is not set. To run: KO_TEST_POSTGRES=\"Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres\" dotnet test " +
+        "(a PostgreSQL server where tests may create databases; .ci/run starts one and sets it).";
 }
 
 public class PostgresTests

@@ -12,8 +12,10 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Information, "Request refused with {Status}: {Title}")]
     public static partial void Refused(this ILogger logger, int status, string? title);
 
-    [LoggerMessage(3, LogLevel.Information, "Store ready: {Provider}, migrations applied")]
-    public static partial void StoreReady(this ILogger logger, string provider);
+    // One line per start however many migrations ran (DbUp's own per-script lines are at Debug). The location is a file
+    // path or host/database, never a credential.
+    [LoggerMessage(3, LogLevel.Information, "Store ready: {Provider} at {Location}; {Applied} migration(s) applied now, schema at {Latest}")]
+    public static partial void StoreReady(this ILogger logger, string provider, string location, int applied, string latest);
 
     [LoggerMessage(4, LogLevel.Warning, "Readiness check failed: {ErrorType}")]
     public static partial void NotReady(this ILogger logger, string errorType);
@@ -38,4 +40,11 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "Webhook dispatcher loop error: {ErrorType}")]
     public static partial void DispatcherError(this ILogger logger, string errorType);
+
+    [LoggerMessage(12, LogLevel.Information, "Store ready: {Provider} at {Location}; migrations skipped (Storage:SkipMigrations)")]
+    public static partial void StoreMigrationsSkipped(this ILogger logger, string provider, string location);
+
+    // Without any admin key every call answers 401 and nobody can create keys: say how to get one (README "Two commands").
+    [LoggerMessage(13, LogLevel.Warning, "No admin key is configured, so every call answers 401. Set one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)")]
+    public static partial void NoAdminKey(this ILogger logger);
 }

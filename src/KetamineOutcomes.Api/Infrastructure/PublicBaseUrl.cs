@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 
 namespace KetamineOutcomes.Api.Infrastructure;
 
@@ -11,7 +12,7 @@ namespace KetamineOutcomes.Api.Infrastructure;
 /// <remarks>
 /// Configuration <c>PublicBaseUrl</c>: an absolute http or https URL without query, fragment or user info; a path is
 /// kept (<c>https://clinic.example/outcomes</c>). Unset: in Development, the first address the server listens on
-/// (wildcard hosts read as localhost); in any other environment the service refuses to start (<see cref="StartupProblem"/>).
+/// (wildcard hosts read as localhost); in any other environment the service refuses to start (<see cref="Problem"/>).
 /// </remarks>
 internal sealed class PublicBaseUrl(IConfiguration configuration, IServer server)
 {
@@ -27,11 +28,10 @@ internal sealed class PublicBaseUrl(IConfiguration configuration, IServer server
 
     /// <summary>
     /// One plain line saying why the service must not start, or null: a <c>PublicBaseUrl</c> that is not an absolute
-    /// http(s) URL without query or fragment, or none outside Development.
+    /// http(s) URL without query or fragment, or none outside Development. Checked at start (<see cref="StartupProblem"/>).
     /// </summary>
-    public static string? StartupProblem(IConfiguration configuration, IHostEnvironment environment)
+    internal static string? Problem(string? raw, IHostEnvironment environment)
     {
-        var raw = configuration[Key];
         if (string.IsNullOrWhiteSpace(raw))
         {
             return environment.IsDevelopment() ? null
@@ -58,5 +58,25 @@ internal sealed class PublicBaseUrl(IConfiguration configuration, IServer server
         var binding = BindingAddress.Parse(address);
         var host = binding.Host is "+" or "*" or "0.0.0.0" or "[::]" ? "localhost" : binding.Host;
         return $"{binding.Scheme}://{host}:{binding.Port}{binding.PathBase}".TrimEnd('/');
+    }
+}
+
+/// <summary>The <c>PublicBaseUrl</c> setting as options, so that it is validated at start with every other setting.</summary>
+internal sealed class PublicBaseUrlSetting
+{
+    public string? Value { get; set; }
+
+    /// <summary>Registers <see cref="PublicBaseUrl"/> and its start-up check (<see cref="PublicBaseUrl.Problem"/>).</summary>
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<PublicBaseUrl>();
+        services.AddOptions<PublicBaseUrlSetting>().Configure<IConfiguration>((o, c) => o.Value = c[PublicBaseUrl.Key]).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PublicBaseUrlSetting>, Validation>();
+    }
+
+    private sealed class Validation(IHostEnvironment environment) : IValidateOptions<PublicBaseUrlSetting>
+    {
+        public ValidateOptionsResult Validate(string? name, PublicBaseUrlSetting options) =>
+            PublicBaseUrl.Problem(options.Value, environment) is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 }

@@ -36,7 +36,7 @@ internal static class ReverseProxyServiceCollectionExtensions
     /// <summary>Believes the forwarded client address and scheme from the configured proxies only (one hop).</summary>
     public static IServiceCollection AddOutcomesReverseProxy(this IServiceCollection services)
     {
-        services.AddOptions<ReverseProxyOptions>().BindConfiguration(ReverseProxyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReverseProxyOptions>().BindConfiguration(ReverseProxyOptions.SectionName).ValidateSettings(ReverseProxyOptions.SectionName);
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ReverseProxyOptions>>((o, proxy) =>
         {
             // With no proxy configured no header is read: the middleware treats empty trust lists as "trust everyone".

@@ -10,17 +10,9 @@ public sealed class StorageOptions
     /// <summary>Default embedded store: a SQLite file in the working directory.</summary>
     public const string DefaultSqliteConnectionString = "Data Source=ketamine-outcomes.db";
 
-    [RegularExpression("^(sqlite|postgres)$", ErrorMessage = "Storage:Provider must be 'sqlite' or 'postgres'.")]
+    /// <summary>Exactly <c>sqlite</c> or <c>postgres</c>: a list, another case, padding or a number stops the service (SPEC v2 Boundaries).</summary>
+    [RegularExpression("^(sqlite|postgres)$", ErrorMessage = "Storage:Provider must be exactly one of: sqlite, postgres.")]
     public string Provider { get; set; } = "sqlite";
-
-    /// <summary>
-    /// One plain line when <c>Storage:Provider</c> is not exactly one of its names (a list, another case, padding or a
-    /// number would otherwise end in a stack trace from options validation), else null. SPEC v2 Boundaries.
-    /// </summary>
-    public static string? StartupProblem(IConfiguration configuration) =>
-        configuration[$"{SectionName}:{nameof(Provider)}"] is { } provider && provider is not ("sqlite" or "postgres")
-            ? "Storage:Provider must be exactly one of: sqlite, postgres."
-            : null;
 
     /// <summary>Skip applying migrations at start (e.g. when a deploy step runs them). Readiness still checks them.</summary>
     public bool SkipMigrations { get; set; }

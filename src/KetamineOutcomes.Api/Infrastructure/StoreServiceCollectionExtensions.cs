@@ -8,10 +8,10 @@ internal static class StoreServiceCollectionExtensions
     /// <summary>Registers the configured store (one connection factory, one <see cref="Database"/> with its retry pipeline).</summary>
     public static IServiceCollection AddOutcomesStore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName);
-        services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.SectionName);
-        services.AddOptions<ResearchOptions>().BindConfiguration(ResearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateSettings(StorageOptions.SectionName);
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName).ValidateSettings(IdempotencyOptions.SectionName);
+        services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.SectionName).ValidateSettings(SeedOptions.SectionName);
+        services.AddOptions<ResearchOptions>().BindConfiguration(ResearchOptions.SectionName).ValidateSettings(ResearchOptions.SectionName);
         services.AddSingleton<IConnectionFactory>(sp =>
         {
             var connectionString = configuration.GetConnectionString("Outcomes");
@@ -43,33 +43,58 @@ internal static class StoreServiceCollectionExtensions
     }
 }
 
-/// <summary>Applies migrations (and seeds the demo cohort if asked) before the server accepts requests.</summary>
+/// <summary>
+/// Applies migrations (and seeds the demo cohort if asked) before the server accepts requests, and says in one line
+/// which store it is (the absolute path of a SQLite file, host and database on PostgreSQL) and what was applied.
+/// </summary>
 internal sealed class StoreStartup(
     IConnectionFactory connections, IOptions<StorageOptions> storage, IOptions<SeedOptions> seed,
     IServiceProvider services, ILogger<StoreStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!storage.Value.SkipMigrations)
+        var location = Location(connections);
+        if (storage.Value.SkipMigrations)
         {
+            logger.StoreMigrationsSkipped(connections.Provider, location);
+        }
+        else
+        {
+            IReadOnlyList<string> applied = [];
             switch (connections)
             {
                 case SqliteConnectionFactory sqlite:
                     var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource));
                     if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-                    MigrationRunner.MigrateSqlite(sqlite, logger);
+                    applied = MigrationRunner.MigrateSqlite(sqlite, logger);
                     break;
                 case NpgsqlConnectionFactory postgres:
-                    MigrationRunner.MigratePostgres(postgres, logger);
+                    applied = MigrationRunner.MigratePostgres(postgres, logger);
                     break;
             }
-            logger.StoreReady(connections.Provider);
+            var scripts = MigrationRunner.ScriptNames(connections.Provider);
+            var latest = scripts.Count == 0 ? "none" : scripts[^1].Split('.')[^2];
+            logger.StoreReady(connections.Provider, location, applied.Count, latest);
         }
         if (seed.Value.Demo)
             await services.GetRequiredService<Seeding.DemoCohortSeeder>().SeedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // Where the data is, without credentials: a relative SQLite Data Source is relative to the working directory.
+    internal static string Location(IConnectionFactory connections) => connections switch
+    {
+        SqliteConnectionFactory sqlite => Path.GetFullPath(sqlite.DataSource),
+        NpgsqlConnectionFactory postgres => PostgresLocation(postgres.ConnectionString),
+        _ => connections.Provider,
+    };
+
+    private static string PostgresLocation(string connectionString)
+    {
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        return $"{b.Host}:{b.Port}/{b.Database}";
+    }
 }
 
 /// <summary>Where research queries read: the primary, or a replica named by <c>ConnectionStrings:Research</c>.</summary>

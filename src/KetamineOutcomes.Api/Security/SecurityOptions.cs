@@ -8,7 +8,7 @@ public sealed class AuthOptions
     public const string SectionName = "Auth";
 
     /// <summary>The first admin key (environment <c>Auth__BootstrapAdminKey</c>); at least 32 characters. Never commit it.</summary>
-    [MinLength(32, ErrorMessage = "Auth:BootstrapAdminKey must be at least 32 characters.")]
+    [MinLength(32, ErrorMessage = "Auth:BootstrapAdminKey must be at least 32 characters, e.g. export Auth__BootstrapAdminKey=$(openssl rand -hex 32)")]
     public string? BootstrapAdminKey { get; set; }
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
 using Microsoft.AspNetCore.Authentication;
@@ -14,8 +15,8 @@ internal static class SecurityServiceCollectionExtensions
 {
     public static IServiceCollection AddOutcomesSecurity(this IServiceCollection services)
     {
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateSettings(AuthOptions.SectionName);
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateSettings(RateLimitingOptions.SectionName);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -68,18 +69,23 @@ internal static class SecurityServiceCollectionExtensions
         || endpoint.DisplayName is "405 HTTP Method Not Supported" or "415 HTTP Unsupported Media Type";
 }
 
-/// <summary>Makes <c>Auth:BootstrapAdminKey</c> a working admin key (after migrations, before requests).</summary>
-internal sealed class BootstrapAdminKeySync(Database db, IOptions<AuthOptions> auth, TimeProvider clock) : IHostedService
+/// <summary>
+/// Makes <c>Auth:BootstrapAdminKey</c> a working admin key (after migrations, before requests). When no active admin key
+/// is left at all — none configured and no named one in the store — says so in one line with the command to set one;
+/// an installation with named admin keys needs no bootstrap key and gets no hint.
+/// </summary>
+internal sealed class BootstrapAdminKeySync(Database db, IOptions<AuthOptions> auth, TimeProvider clock, ILogger<BootstrapAdminKeySync> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var key = auth.Value.BootstrapAdminKey;
         var hash = string.IsNullOrEmpty(key) ? null : ApiKeys.Hash(key);
-        await db.WriteAsync(async (c, tx, ct) =>
+        var anyAdmin = await db.WriteAsync(async (c, tx, ct) =>
         {
             await ApiKeyStore.SyncBootstrapAsync(c, tx, hash, key is null ? null : ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), ct).ConfigureAwait(false);
-            return 0;
+            return await ApiKeyStore.AnyActiveAdminAsync(c, tx, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+        if (!anyAdmin) logger.NoAdminKey();
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

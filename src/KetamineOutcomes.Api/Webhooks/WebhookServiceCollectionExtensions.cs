@@ -1,3 +1,4 @@
+using KetamineOutcomes.Api.Infrastructure;
 namespace KetamineOutcomes.Api.Webhooks;
 
 internal static class WebhookServiceCollectionExtensions
@@ -5,7 +6,7 @@ internal static class WebhookServiceCollectionExtensions
     /// <summary>Outbox targets, per-endpoint Polly pipelines, the HTTP client and the background dispatcher.</summary>
     public static IServiceCollection AddOutcomesWebhooks(this IServiceCollection services)
     {
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateSettings(WebhookOptions.SectionName);
         services.AddSingleton<WebhookTargets>();
         services.AddSingleton<WebhookPipelines>();
         // Timeouts come from the pipeline (per attempt); the client's own timeout only backstops it.

@@ -25,8 +25,10 @@ internal static class CodeMigrations
 {
     public static readonly IReadOnlyList<ICodeMigration> All = [new NfcIdentifiersMigration(), new RedactedEndpointNamesMigration()];
 
-    public static void Run(DbConnection connection, Func<DbConnection, DbTransaction> beginWrite, ILogger logger)
+    /// <returns>The names of the steps applied now.</returns>
+    public static IReadOnlyList<string> Run(DbConnection connection, Func<DbConnection, DbTransaction> beginWrite, ILogger logger)
     {
+        var applied = new List<string>();
         foreach (var step in All)
         {
             using var tx = beginWrite(connection);
@@ -36,6 +38,8 @@ internal static class CodeMigrations
             connection.Execute("INSERT INTO code_migrations (name, applied_at) VALUES (@Name, @now)",
                 new { step.Name, now = DbTime.ToDb(DateTimeOffset.UtcNow) }, tx);
             tx.Commit();
+            applied.Add(step.Name);
         }
+        return applied;
     }
 }

@@ -24,7 +24,8 @@ public static class MigrationRunner
             .Order(StringComparer.Ordinal)
             .ToArray();
 
-    public static void MigrateSqlite(SqliteConnectionFactory factory, ILogger logger)
+    /// <summary>Applies what is missing; returns the names of the scripts and code steps applied now (empty when current).</summary>
+    public static IReadOnlyList<string> MigrateSqlite(SqliteConnectionFactory factory, ILogger logger)
     {
         // WAL is a property of the file: set it before DbUp opens its own connection.
         using (var connection = new SqliteConnection(factory.ConnectionString))
@@ -38,21 +39,22 @@ public static class MigrationRunner
             .JournalToSqliteTable(JournalTable)
             .WithTransactionPerScript()
             .WithVariablesDisabled()
-            .LogTo(logger)
+            .LogTo(new QuietUpgradeLog(logger))
             .Build();
         var result = engine.PerformUpgrade();
         if (!result.Successful)
             throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
         using var codeConnection = new SqliteConnection(factory.ConnectionString);
         codeConnection.Open();
-        CodeMigrations.Run(codeConnection, c => ((SqliteConnection)c).BeginTransaction(deferred: false), logger);
+        return [.. result.Scripts.Select(s => s.Name), .. CodeMigrations.Run(codeConnection, c => ((SqliteConnection)c).BeginTransaction(deferred: false), logger)];
     }
 
     /// <summary>
     /// Applies the PostgreSQL migrations under a session advisory lock, so instances starting together take turns and
     /// the later ones find nothing left to do.
     /// </summary>
-    public static void MigratePostgres(NpgsqlConnectionFactory factory, ILogger logger)
+    /// <returns>The names of the scripts and code steps applied now (empty when current).</returns>
+    public static IReadOnlyList<string> MigratePostgres(NpgsqlConnectionFactory factory, ILogger logger)
     {
         using var lockConnection = factory.DataSource.OpenConnection();
         lockConnection.Execute("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey });
@@ -64,12 +66,12 @@ public static class MigrationRunner
                 .JournalToPostgresqlTable("public", JournalTable)
                 .WithTransactionPerScript()
                 .WithVariablesDisabled()
-                .LogTo(logger)
+                .LogTo(new QuietUpgradeLog(logger))
                 .Build();
             var result = engine.PerformUpgrade();
             if (!result.Successful)
                 throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
-            CodeMigrations.Run(lockConnection, c => c.BeginTransaction(), logger);
+            return [.. result.Scripts.Select(s => s.Name), .. CodeMigrations.Run(lockConnection, c => c.BeginTransaction(), logger)];
         }
         finally
         {

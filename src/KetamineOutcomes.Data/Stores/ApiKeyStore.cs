@@ -104,4 +104,9 @@ public static class ApiKeyStore
             await c.ExecuteAsync(new CommandDefinition(sql, new { id = BootstrapKeyId, keyHash, prefix, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether any admin key (bootstrap or named, any site) is active: without one nobody can create keys.</summary>
+    public static async Task<bool> AnyActiveAdminAsync(DbConnection c, DbTransaction tx, CancellationToken ct) =>
+        await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL", transaction: tx, cancellationToken: ct)).ConfigureAwait(false) > 0;
 }

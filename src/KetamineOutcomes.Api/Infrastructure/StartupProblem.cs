@@ -1,0 +1,56 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace KetamineOutcomes.Api.Infrastructure;
+
+/// <summary>
+/// The one place a setting that cannot be read or is not allowed becomes what an operator sees: one plain line naming
+/// the setting (no stack trace), after which Program exits with code 1 before anything starts. Every settings section
+/// is registered with <c>ValidateOnStart</c> (<see cref="SettingsValidation.ValidateSettings{T}"/>), so this covers
+/// them all: validation failures (<c>Auth:BootstrapAdminKey</c> too short, <c>Research:MinCellSize</c> below 5,
+/// <c>Storage:Provider</c> not one of its names, <c>PublicBaseUrl</c>) and values the binder cannot convert
+/// (<c>Storage:WriteTimeout=abc</c>).
+/// </summary>
+internal static partial class StartupProblem
+{
+    /// <summary>Runs every start-up validation; null when all pass, else the line to print.</summary>
+    public static string? Find(IServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<IStartupValidator>().Validate();
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            return string.Join(" ", e.Failures);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is OptionsValidationException))
+        {
+            return string.Join(" ", e.InnerExceptions.Cast<OptionsValidationException>().SelectMany(i => i.Failures));
+        }
+        catch (InvalidOperationException e) when (FailedBinding().IsMatch(e.Message) || e.Message.Contains("binding has failed", StringComparison.Ordinal))
+        {
+            return Unreadable(e);
+        }
+    }
+
+    // The binder's message carries the path and the type; other binding errors are printed as they come, on one line.
+    private static string Unreadable(InvalidOperationException e)
+    {
+        var m = FailedBinding().Match(e.Message);
+        if (!m.Success) return e.Message.ReplaceLineEndings(" ");
+        var expected = m.Groups["type"].Value switch
+        {
+            "System.TimeSpan" => "a duration as hh:mm:ss, e.g. 00:00:05",
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Boolean" => "true or false",
+            "System.Double" or "System.Decimal" => "a number",
+            var type => $"a value of type {type}",
+        };
+        return $"{m.Groups["path"].Value} must be {expected}; got '{m.Groups["value"].Value}'.";
+    }
+
+    [GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<path>[^']*)' to type '(?<type>[^']*)'\.$", RegexOptions.Singleline)]
+    private static partial Regex FailedBinding();
+}
