@@ -1,3 +1,4 @@
+using KetamineOutcomes.Api.Infrastructure;
 namespace KetamineOutcomes.Api.Audit;
 
 internal static class AuditServiceCollectionExtensions
