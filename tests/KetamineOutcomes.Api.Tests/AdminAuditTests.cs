@@ -87,7 +87,7 @@ public sealed class AdminAuditTests : ApiTest
     }
 
     [Fact]
-    public async Task A_site_bound_admins_refused_attempts_are_rows_about_the_site_they_concerned()
+    public async Task A_site_bound_admins_refused_attempts_are_rows_of_its_own_site_whatever_site_it_named()
     {
         using var north = ClientWith(await CreateKeyAsync("admin", "north"));
         var (_, south) = await CreateKeyWithAsync(Admin, new { name = "south clinician", role = "clinician", siteId = "south" });
@@ -95,13 +95,19 @@ public sealed class AdminAuditTests : ApiTest
         Assert.Equal(HttpStatusCode.Forbidden, (await north.DeleteAsync($"/api/v1/api-keys/{southId}")).StatusCode);
         var (refused, _) = await CreateKeyWithAsync(north, new { name = "sneaky", role = "admin" });
         Assert.Equal(HttpStatusCode.Forbidden, refused);
+        // Naming another site in a refused request does not put the row in that site's view.
+        var (planted, _) = await CreateKeyWithAsync(north, new { name = "planted", role = "clinician", siteId = "south" });
+        Assert.Equal(HttpStatusCode.Forbidden, planted);
 
         var revoke = Assert.Single(await AuditAsync(Admin, $"targetId={southId}&action=RevokeApiKey"))!;
-        Assert.Equal(("admin", "api-key", southId, "denied", 403, "south"),
+        Assert.Equal(("admin", "api-key", southId, "denied", 403, "north"),
             ((string?)revoke["role"], (string?)revoke["targetType"], (string?)revoke["targetId"], (string)revoke["outcome"]!, (int)revoke["statusCode"]!, (string?)revoke["siteId"]));
         var northKeyId = (string)revoke["keyId"]!;
-        var create = (await AuditAsync(Admin, $"keyId={northKeyId}&action=CreateApiKey")).Single()!;
-        Assert.Equal(("denied", 403, (string?)null), ((string)create["outcome"]!, (int)create["statusCode"]!, (string?)create["siteId"]));
+        var creates = await AuditAsync(Admin, $"keyId={northKeyId}&action=CreateApiKey");
+        Assert.Equal([("denied", 403, "north"), ("denied", 403, "north")],
+            creates.Select(c => ((string)c!["outcome"]!, (int)c["statusCode"]!, (string?)c["siteId"])));
+        using var southAdmin = ClientWith(await CreateKeyAsync("admin", "south"));
+        Assert.DoesNotContain(await AuditAsync(southAdmin, ""), r => (string?)r!["keyId"] == northKeyId);
     }
 
     [Fact]

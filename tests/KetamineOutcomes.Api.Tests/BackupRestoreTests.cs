@@ -87,10 +87,12 @@ public sealed class BackupRestoreTests : IDisposable
                         acknowledged.Add(((string)(await response.Content.ReadFromJsonAsync<JsonNode>())!["id"]!, clock.ElapsedTicks));
                 }
             })).ToArray();
-            await Task.Delay(1000);
+            // Under load first (however slow the machine): at least 20 acknowledged before the backup begins.
+            for (var waited = 0; acknowledged.Count < 20 && waited < 600; waited++) await Task.Delay(100);
             backupBegan = clock.ElapsedTicks;
             backup = await BackupAsync(Path.Combine(_live, "outcomes.db"), file);
-            await Task.Delay(500);
+            var atEnd = acknowledged.Count;
+            for (var waited = 0; acknowledged.Count < atEnd + 5 && waited < 600; waited++) await Task.Delay(100);
             await stop.CancelAsync();
             await Task.WhenAll(writers);
         }

@@ -137,7 +137,11 @@ public sealed class FailClosedTests() : ApiTest(new() { ["Storage:WriteTimeout"]
         Assert.Equal(HttpStatusCode.ServiceUnavailable, write);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, after);
         Assert.Equal("degraded", (string)afterBody!["status"]!);
-        // Once the lock is gone, the next fresh probe gets through.
+        // Once the lock is gone a write gets through, and with it readiness (a give-up is cleared by a write, not by a
+        // probe of one table) — within the probe's one-second reuse.
+        var (retried, _, _) = await PostAsync($"/api/v1/patients/{_patient}/infusions",
+            new { administeredAt = Iso(Day0.AddDays(2)), route = "iv", drug = "ketamine", doseMgPerKg = 0.5 });
+        Assert.Equal(HttpStatusCode.Created, retried);
         for (var i = 0; i < 30; i++)
         {
             var (ready, readyBody, _) = await SendAsync(HttpMethod.Get, "/health/ready");
@@ -148,7 +152,48 @@ public sealed class FailClosedTests() : ApiTest(new() { ["Storage:WriteTimeout"]
             }
             await Task.Delay(200);
         }
-        Assert.Fail("/health/ready stayed degraded after the lock was released.");
+        Assert.Fail("/health/ready stayed degraded after the lock was released and a write got through.");
+    }
+
+    /// <summary>
+    /// PostgreSQL: ALTER TABLE, VACUUM FULL, REINDEX or TRUNCATE hold an ACCESS EXCLUSIVE lock that blocks even reads
+    /// (the key lookup included). Every statement's lock wait is bounded (lock_timeout), so reads and writes answer 503
+    /// with Retry-After and readiness is degraded; on SQLite readers never wait for a lock (WAL), which the read test
+    /// above shows with the one write lock held.
+    /// </summary>
+    [Theory]
+    [InlineData("questionnaires", "/api/v1/patients/{id}/questionnaires")]
+    [InlineData("api_keys", "/api/v1/patients/{id}")]
+    public async Task A_table_lock_that_blocks_reads_answers_503_with_Retry_After_not_a_hang(string table, string route)
+    {
+        if (!App.Store.IsPostgres)
+        {
+            // SQLite has no table locks; its one write lock does not block readers (WAL): the read answers with data.
+            var held = await HoldWriteLockAsync();
+            var sqlite = await Client.GetAsync(route.Replace("{id}", _patient, StringComparison.Ordinal));
+            await ReleaseAsync(held);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, sqlite.StatusCode); // its audit row cannot be written: fail closed
+            return;
+        }
+        var c = await App.OpenConnectionAsync();
+        await c.ExecuteAsync($"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE");
+        var clock = Stopwatch.StartNew();
+        var response = await Client.GetAsync(route.Replace("{id}", _patient, StringComparison.Ordinal));
+        var body = await response.Content.ReadAsStringAsync();
+        clock.Stop();
+        var (write, _, _) = await PostAsync($"/api/v1/patients/{_patient}/questionnaires",
+            new { instrument = "phq9", completedAt = Iso(Day0.AddDays(3)), items = Phq9Items(12) });
+        // A load balancer probes without a key (with one, the key lookup itself would meet the lock).
+        using var balancer = ClientWith(null);
+        var probe = await balancer.GetAsync("/health/ready");
+        var readyBody = System.Text.Json.Nodes.JsonNode.Parse(await probe.Content.ReadAsStringAsync());
+        await ReleaseAsync(c);
+
+        AssertStoreUnavailable(response, body, clock);
+        Assert.DoesNotContain(_mrn, body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, write);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, probe.StatusCode);
+        Assert.Equal("degraded", (string)readyBody!["status"]!);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         http.Response.Body = (Stream?)held ?? firstByte!;
         var hold = held is not null ? Database.HoldAnswerUntilDurable() : null;
         int? thrownStatus = null;
-        Exception? unrecorded = null;
+        Exception? thrown = null, unrecorded = null;
         try
         {
             await next(http).ConfigureAwait(false);
@@ -92,6 +92,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         {
             // The exception handler further out will answer with the status its one mapping gives (nothing held is sent).
             thrownStatus = ProblemExceptionHandler.Map(e).Status ?? StatusCodes.Status500InternalServerError;
+            thrown = e;
             throw;
         }
         finally
@@ -109,6 +110,12 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             {
                 // Counted into its address's aggregated row for this minute. The answer is a refusal: nothing to hold.
             }
+            else if (thrown is StoreUnavailableException)
+            {
+                // The store just failed to take this call's own write in time: waiting as long again for its audit row
+                // would only double the caller's wait. The log keeps the trace (ids only) instead.
+                LogUnrecorded(logger, http, endpoint, thrown, status);
+            }
             else if (firstByte?.Recorded is not { } recorded || recorded != status)
             {
                 try
@@ -117,7 +124,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
                 }
                 catch (Exception e)
                 {
-                    logger.AuditWriteFailed(e.GetType().Name);
+                    LogUnrecorded(logger, http, endpoint, e, status);
                     // Fail closed (SPEC v2 Security, continued): an answer that carries data leaves only with its durable
                     // audit row. A refusal carries none and still goes out.
                     if (held is not null && thrownStatus is null && status < 400) unrecorded = e;
@@ -134,6 +141,13 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             if (http.Response.ContentLength is null && !http.Response.HasStarted) http.Response.ContentLength = held.Length;
             await held.DrainBufferAsync(original, http.RequestAborted).ConfigureAwait(false);
         }
+    }
+
+    // Who called, what, which request, what was answered: enough to reconstruct the call from the log (no patient id: no PHI).
+    private static void LogUnrecorded(ILogger logger, HttpContext http, Endpoint endpoint, Exception e, int status)
+    {
+        var caller = Caller.TryFrom(http.User);
+        logger.AuditRowNotWritten(e.GetType().Name, ActionOf(endpoint), caller?.KeyId, caller?.Role, http.TraceIdentifier, status);
     }
 
     private static Task AppendAsync(HttpContext http, Endpoint endpoint, Database db, TimeProvider clock, int status) =>
@@ -170,7 +184,9 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         var audited = endpoint.Metadata.GetRequiredMetadata<AuditedMetadata>();
         var caller = Caller.TryFrom(http.User);
         var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : null;
-        var site = audited.Admin ? (http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
+        // Done: the site of what it acted on. Refused: the acting admin's own site — a site-bound admin cannot place rows in
+        // another site's view by naming that site in a request it was refused.
+        var site = audited.Admin ? (status < 400 && http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
         return new AuditEntry(DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier,
             target?.Type, target?.Id, site, caller is null ? AnonymousRefusals.Display(http.Connection.RemoteIpAddress) : null);
     }

@@ -20,7 +20,9 @@ internal sealed class ProblemExceptionHandler(
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
         var problem = Map(exception, RequestTypeOf(http), json.Value.SerializerOptions);
-        if (problem.Status >= 500)
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            logger.StoreUnavailable(http.Request.Method, RouteOf(http));
+        else if (problem.Status >= 500)
             logger.UnhandledError(exception, http.Request.Method, RouteOf(http));
         else
             logger.Refused(problem.Status!.Value, problem.Title);
@@ -63,7 +65,8 @@ internal sealed class ProblemExceptionHandler(
         UnsupportedMediaTypeException m => Problem(415, UnsupportedMediaTypeException.Title, m.Message),
         IdempotencyKeyReusedException r => Problem(422, "Idempotency-Key reused", r.Message),
         IdempotencyLeaseLostException l => Problem(409, "Idempotency-Key in use", l.Message),
-        KetamineOutcomes.Data.Infrastructure.StoreUnavailableException => Problem(503, "Store unavailable",
+        _ when exception is KetamineOutcomes.Data.Infrastructure.StoreUnavailableException
+               || KetamineOutcomes.Data.Infrastructure.NpgsqlConnectionFactory.IsLockNotAvailable(exception) => Problem(503, "Store unavailable",
             "The store did not take this request within its time limit, so nothing was stored and no patient data was returned. Retry after the Retry-After seconds."),
         KetamineOutcomes.Data.Infrastructure.CommitOutcomeUnknownException => Problem(503, "Outcome unknown",
             "The store failed while committing. Retry with the same Idempotency-Key: a stored record is then replayed, never duplicated."),

@@ -29,6 +29,16 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Error, "Audit row could not be written: {ErrorType}")]
     public static partial void AuditWriteFailed(this ILogger logger, string errorType);
 
+    /// <summary>
+    /// The trace of a call whose audit row the store did not take (fail closed: no data was answered): who, what, which
+    /// request, what was answered — ids only, never the patient (no PHI in logs).
+    /// </summary>
+    [LoggerMessage(19, LogLevel.Error, "Audit row not written ({ErrorType}): {Action} by key {KeyId} ({Role}), request {RequestId}, answered {StatusCode}")]
+    public static partial void AuditRowNotWritten(this ILogger logger, string errorType, string action, Guid? keyId, string? role, string requestId, int statusCode);
+
+    [LoggerMessage(20, LogLevel.Warning, "Store unavailable: {Method} {Route} answered 503 with Retry-After")]
+    public static partial void StoreUnavailable(this ILogger logger, string method, string route);
+
     [LoggerMessage(8, LogLevel.Information, "Webhook event {EventId} delivered to {Endpoint} after {Attempts} attempt(s)")]
     public static partial void WebhookDelivered(this ILogger logger, Guid eventId, string endpoint, int attempts);
 

@@ -16,7 +16,8 @@ internal static class StoreServiceCollectionExtensions
         {
             var connectionString = configuration.GetConnectionString("Outcomes");
             return sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == "postgres"
-                ? new NpgsqlConnectionFactory(connectionString ?? throw new InvalidOperationException("ConnectionStrings:Outcomes is required with Storage:Provider=postgres."))
+                ? new NpgsqlConnectionFactory(connectionString ?? throw new InvalidOperationException("ConnectionStrings:Outcomes is required with Storage:Provider=postgres."),
+                    sp.GetRequiredService<IOptions<StorageOptions>>().Value.WriteTimeout)
                 : new SqliteConnectionFactory(connectionString ?? StorageOptions.DefaultSqliteConnectionString);
         });
         // Research reads may go to a read replica (ConnectionStrings:Research); everything else, audit included, to the primary.
@@ -28,7 +29,7 @@ internal static class StoreServiceCollectionExtensions
             if (string.IsNullOrWhiteSpace(research))
                 return new ResearchReads(sp.GetRequiredService<IConnectionFactory>(), sp.GetRequiredService<Database>().DurableAsync);
             IConnectionFactory replica = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == "postgres"
-                ? new NpgsqlConnectionFactory(research)
+                ? new NpgsqlConnectionFactory(research, sp.GetRequiredService<IOptions<StorageOptions>>().Value.WriteTimeout)
                 : new SqliteConnectionFactory(research);
             return new ResearchReads(replica, _ => Task.CompletedTask);
         });

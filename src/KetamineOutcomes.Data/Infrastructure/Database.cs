@@ -29,7 +29,8 @@ public sealed class Database : IAsyncDisposable
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(connections.IsTransient),
+                // A lock wait that timed out is not retried: the caller was promised an answer within WriteTimeout.
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => connections.IsTransient(e) && !connections.IsLockTimeout(e)),
                 MaxRetryAttempts = retry.MaxRetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -104,7 +105,21 @@ public sealed class Database : IAsyncDisposable
     /// caller except through a later write (whose acknowledgement waits for a later flush, which covers them) or as an
     /// access decision; anything shown to a caller goes through <see cref="ReadAsync{T}"/>.
     /// </summary>
-    public ValueTask<T> ReadUnsettledAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct) =>
+    public async ValueTask<T> ReadUnsettledAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadCoreAsync(work, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Connections.IsLockTimeout(e))
+        {
+            // A table lock held elsewhere (PostgreSQL lock_timeout): 503 with Retry-After, never a hang; readiness hears of it.
+            Writes.GaveUp();
+            throw new StoreUnavailableException(WriteTimeout, e);
+        }
+    }
+
+    private ValueTask<T> ReadCoreAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct) =>
         _readers is { } readers
             ? _pipeline.ExecuteAsync(async (state, token) =>
             {
@@ -211,7 +226,6 @@ public sealed class Database : IAsyncDisposable
             _ = _groupCommit is { } group
                 ? await group.WriteAsync(probe, CancellationToken.None, deadline.Token).ConfigureAwait(false)
                 : await WriteAloneAsync(probe, CancellationToken.None, deadline.Token, within).ConfigureAwait(false);
-            Writes.Succeeded();
             return true;
         }
         catch (Exception e) when (e is OperationCanceledException && deadline.IsCancellationRequested || Connections.IsLockTimeout(e) || Connections.IsTransient(e))
@@ -244,7 +258,6 @@ public sealed class Database : IAsyncDisposable
             var written = await (_groupCommit is { } group
                 ? group.AppendAsync(statement, rows, deadline.Token).WaitAsync(ct)
                 : WriteAloneAsync((c, tx, t) => statement.ExecuteAsync(c, tx, rows, t), CancellationToken.None, deadline.Token).AsTask().WaitAsync(ct)).ConfigureAwait(false);
-            Writes.Succeeded();
             return written;
         }
         catch (Exception e) when (Unavailable(e, deadline, ct) is { } unavailable)
@@ -364,18 +377,29 @@ public sealed class StoreUnavailableException(TimeSpan waited, Exception inner)
 /// </summary>
 public sealed class WriteOutcomes
 {
-    private long _lastGaveUp, _lastSucceeded;
+    /// <summary>How long a give-up keeps readiness degraded without a write getting through since.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
+
+    private long _lastGaveUp = long.MinValue, _lastSucceeded = long.MinValue;
 
     internal void GaveUp() => Volatile.Write(ref _lastGaveUp, Environment.TickCount64);
 
+    /// <summary>A caller's write unit committed (not an audit row, not a readiness probe: those prove nothing of other tables).</summary>
     internal void Succeeded()
     {
         // Most writes succeed: skip the write to a shared cache line when nothing has failed since the last one.
         if (Volatile.Read(ref _lastSucceeded) <= Volatile.Read(ref _lastGaveUp)) Volatile.Write(ref _lastSucceeded, Environment.TickCount64);
     }
 
-    /// <summary>True when a write gave up for want of the store and none has got through since.</summary>
-    public bool Failing => Volatile.Read(ref _lastGaveUp) > Volatile.Read(ref _lastSucceeded);
+    /// <summary>True when a write gave up for want of the store within <see cref="Window"/> and none has got through since.</summary>
+    public bool Failing
+    {
+        get
+        {
+            var gaveUp = Volatile.Read(ref _lastGaveUp);
+            return gaveUp > Volatile.Read(ref _lastSucceeded) && Environment.TickCount64 - gaveUp < (long)Window.TotalMilliseconds;
+        }
+    }
 }
 
 /// <summary>The connection failed during COMMIT: the write may or may not have been stored.</summary>

@@ -11,11 +11,19 @@ public sealed class NpgsqlConnectionFactory : IConnectionFactory, IAsyncDisposab
 {
     private const string UniqueViolation = "23505", LockNotAvailable = "55P03";
 
-    public NpgsqlConnectionFactory(string connectionString)
+    /// <param name="lockTimeout">
+    /// Bounds every statement's wait for a lock another transaction holds (a table lock taken by ALTER TABLE, VACUUM
+    /// FULL, REINDEX; a row lock): 55P03 after it, which the API answers 503 — never a hang (SPEC v2 Security,
+    /// continued). Set on the pooled connections only; migrations use <see cref="ConnectionString"/> and may wait.
+    /// </param>
+    public NpgsqlConnectionFactory(string connectionString, TimeSpan? lockTimeout = null)
     {
         SqliteTypeHandlers.Register();
         ConnectionString = connectionString;
-        DataSource = NpgsqlDataSource.Create(connectionString);
+        var pooled = new NpgsqlConnectionStringBuilder(connectionString);
+        if (lockTimeout is { } wait)
+            pooled.Options = $"{pooled.Options} -c lock_timeout={Math.Max(1, (long)wait.TotalMilliseconds)}".Trim();
+        DataSource = NpgsqlDataSource.Create(pooled.ConnectionString);
     }
 
     public string Provider => "postgres";
@@ -46,7 +54,10 @@ public sealed class NpgsqlConnectionFactory : IConnectionFactory, IAsyncDisposab
         }
     }
 
-    public bool IsLockTimeout(Exception exception) => exception is PostgresException { SqlState: LockNotAvailable };
+    public bool IsLockTimeout(Exception exception) => IsLockNotAvailable(exception);
+
+    /// <summary>55P03: a statement gave up waiting for a lock (lock_timeout). Nothing of its transaction stays.</summary>
+    public static bool IsLockNotAvailable(Exception exception) => exception is PostgresException { SqlState: LockNotAvailable };
 
     /// <summary>Connection failures, serialization failures (40001), deadlocks (40P01), shutdowns: Npgsql's own classification.</summary>
     public bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };
