@@ -111,7 +111,9 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.Equal(shown.Length, shown.Distinct().Count());
         Assert.Equal(open.Select(a => (string)a!["id"]!).Order(StringComparer.Ordinal), shown.Order(StringComparer.Ordinal));
 
-        foreach (var shot in new[] { "dashboard.png", "chart.png" })
+        AssertAlertCards(seen, open);
+
+        foreach (var shot in new[] { "dashboard.png", "chart.png", "alert-queue.png" })
         {
             var bytes = await File.ReadAllBytesAsync(Path.Combine(_shots, shot));
             Assert.True(bytes.Length > 10_000, $"{shot} is {bytes.Length} bytes");
@@ -120,6 +122,68 @@ public sealed class DashboardBrowserTests : IDisposable
             if (Environment.GetEnvironmentVariable("KO_SCREENSHOTS_OUT") is { Length: > 0 } keep)
                 File.Copy(Path.Combine(_shots, shot), Path.Combine(Directory.CreateDirectory(keep).FullName, shot), overwrite: true);
         }
+    }
+
+    /// <summary>
+    /// Issue 19, point 12: every card of the open queue, as Chromium drew it, against the API's alert. Levels use
+    /// red → orange → amber (hue ≤ 50°, saturated: never green or grey), redder for higher levels, and say the level in
+    /// words; each card shows the triggering answers, the completion time in the browser's zone (New York), the alert's
+    /// age and the MRN; no card is cut, neither on the first screen nor with the whole queue loaded.
+    /// </summary>
+    private static void AssertAlertCards(JsonNode seen, JsonArray open)
+    {
+        Assert.True(seen["accessibilityAllCards"]!.AsArray().Count == 0, $"axe-core with every card shown: {seen["accessibilityAllCards"]!.ToJsonString()}");
+        var first = seen["firstCards"]!.AsArray();
+        Assert.Equal(10, first.Count);
+        Assert.All(first, c => Assert.True(c!["cut"] is null, $"card {c["id"]} on the first screen: {c["cut"]}"));
+
+        var alerts = open.ToDictionary(a => (string)a!["id"]!, a => a!);
+        var cards = seen["cards"]!.AsArray();
+        Assert.Equal(alerts.Count, cards.Count);
+        Assert.Equal(["high", "low", "moderate"], cards.Select(c => (string)c!["level"]!).Distinct().Order(StringComparer.Ordinal));
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var hues = new Dictionary<string, double>();
+        foreach (var card in cards)
+        {
+            var alert = alerts[(string)card!["id"]!];
+            var level = (string)alert["level"]!;
+            var where = $"card {card["id"]} ({level})";
+            Assert.Equal(level, (string?)card["level"]);
+            Assert.Contains($"{level} risk", (string)card["levelText"]!, StringComparison.OrdinalIgnoreCase);
+            foreach (var part in new[] { "border", "badge" })
+            {
+                var (hue, saturation) = ((double)card[part]!["h"]!, (double)card[part]!["s"]!);
+                Assert.True(saturation >= 0.5 && (hue <= 50 || hue >= 345), $"{where}: {part} {card[part]!["css"]} is not in red → amber");
+            }
+            Assert.Equal((double)card["border"]!["h"]!, (double)card["badge"]!["h"]!);
+            var borderHue = (double)card["border"]!["h"]!;
+            hues[level] = borderHue >= 345 ? borderHue - 360 : borderHue; // a red just below 360° counts as below 0°
+
+            var shown = card["answers"]!.AsArray().Select(a => (string)a!).ToArray();
+            var expected = alert["triggeringAnswers"]!.AsArray();
+            Assert.Equal(expected.Count, shown.Length);
+            Assert.All(expected.Zip(shown), pair =>
+            {
+                Assert.Contains((string)pair.First!["question"]!, pair.Second, StringComparison.Ordinal);
+                Assert.Contains((string)pair.First!["answer"]!, pair.Second, StringComparison.Ordinal);
+                if ((int?)pair.First!["score"] is { } score) Assert.Contains($"{score} of 3", pair.Second, StringComparison.Ordinal);
+            });
+
+            var completedAt = DateTimeOffset.Parse((string)alert["sourceCompletedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(completedAt, DateTimeOffset.Parse((string)card["completedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+            var local = TimeZoneInfo.ConvertTime(completedAt, newYork);
+            var zone = newYork.IsDaylightSavingTime(local) ? "EDT" : "EST";
+            Assert.EndsWith(local.ToString("hh:mm tt", System.Globalization.CultureInfo.InvariantCulture) + " " + zone, (string)card["completedText"]!, StringComparison.Ordinal);
+
+            var days = (int)Math.Floor((DateTimeOffset.UtcNow - DateTimeOffset.Parse((string)alert["createdAt"]!, System.Globalization.CultureInfo.InvariantCulture)).TotalDays);
+            var age = (string)card["age"]!;
+            Assert.Matches(@"^opened (just now|\d+ min ago|\d+ h ago|\d+ days ago)$", age);
+            if (days >= 2) Assert.InRange(int.Parse(age.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), days - 1, days);
+
+            Assert.Contains($"MRN {alert["mrn"]}", (string)card["text"]!, StringComparison.Ordinal);
+            Assert.True(card["cut"] is null, $"{where}: {card["cut"]}");
+        }
+        Assert.True(hues["high"] < hues["moderate"] && hues["moderate"] < hues["low"], $"hues red → amber by level: {string.Join(", ", hues)}");
     }
 
     private async Task<JsonNode> RunBrowserAsync(Uri baseUri, string key, string mrn, string site)

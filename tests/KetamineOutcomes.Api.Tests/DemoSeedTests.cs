@@ -42,6 +42,19 @@ public class DemoSeedTests() : ApiTest(new() { ["Seed:Demo"] = "true" })
     }
 
     [Fact]
+    public async Task Demo_alerts_each_have_their_own_completion_minute_and_were_opened_when_completed()
+    {
+        var alerts = (await GetOkAsync("/api/v1/safety-alerts?status=all&limit=500"))["items"]!.AsArray();
+        Assert.True(alerts.Count >= 50, $"{alerts.Count} demo alerts");
+        var minutes = alerts.Select(a => DateTimeOffset.Parse((string)a!["sourceCompletedAt"]!, System.Globalization.CultureInfo.InvariantCulture))
+            .Select(t => t.ToUnixTimeSeconds() / 60).ToArray();
+        Assert.Equal(minutes.Length, minutes.Distinct().Count());
+        // Stored as entered at the visit: the queue shows ages, not one loading minute for all.
+        Assert.All(alerts, a => Assert.Equal((string)a!["sourceCompletedAt"]!, (string)a["createdAt"]!));
+        Assert.All(alerts, a => Assert.NotEmpty(a!["triggeringAnswers"]!.AsArray()));
+    }
+
+    [Fact]
     public async Task Seeding_again_is_a_no_op()
     {
         var seeder = App.Services.GetRequiredService<DemoCohortSeeder>();

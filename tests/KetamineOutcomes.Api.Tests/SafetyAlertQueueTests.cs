@@ -64,6 +64,59 @@ public class SafetyAlertQueueTests : ApiTest
     }
 
     [Fact]
+    public async Task Queue_item_shows_the_MRN_when_the_PHQ9_was_completed_and_its_item_9_answer_and_the_read_is_audited_for_that_patient()
+    {
+        var mrn = $"MRN-{Guid.NewGuid():N}";
+        var p = await CreatePatientAsync(mrn);
+        var completed = Day0.AddMinutes(7);
+        await Phq9Async(p, completed, Phq9Items(14, 2));
+
+        var item = Assert.Single(await QueueAsync());
+        Assert.Equal(mrn, (string?)item!["mrn"]);
+        Assert.Equal("north", (string?)item["siteId"]);
+        // The completion time is the patient's, not the moment the row was stored (the test posts it months later).
+        Assert.Equal(completed, DateTimeOffset.Parse((string)item["sourceCompletedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.NotEqual((string)item["sourceCompletedAt"]!, (string)item["createdAt"]!);
+        var answer = Assert.Single(item["triggeringAnswers"]!.AsArray())!;
+        Assert.Equal("items[8]", (string?)answer["field"]);
+        Assert.Equal("Thoughts that you would be better off dead, or of hurting yourself", (string?)answer["question"]);
+        Assert.Equal("More than half the days", (string?)answer["answer"]);
+        Assert.Equal(2, (int?)answer["score"]);
+
+        var audit = (await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={p}&limit=500"))!["items"]!.AsArray();
+        Assert.Contains(audit, r => (string?)r!["action"] == "ListSafetyAlerts");
+    }
+
+    [Fact]
+    public async Task Queue_item_and_acknowledgement_show_every_yes_of_the_CSSRS_that_raised_the_alert_with_its_wording()
+    {
+        var p = await CreatePatientAsync("CSSRS-1");
+        var completed = Day0.AddHours(3);
+        var checkin = await CreatedAsync($"/api/v1/patients/{p}/suicidality-checkins", new
+        {
+            completedAt = Iso(completed), wishToBeDead = true, suicidalThoughts = true, thoughtsOfMethod = false, intent = true, plan = false,
+            suicidalBehavior = "over-3-months-ago",
+        });
+        var id = (string)checkin["alert"]!["id"]!;
+
+        var item = Assert.Single(await QueueAsync())!;
+        Assert.Equal("high", (string?)item["level"]);
+        Assert.Equal("CSSRS-1", (string?)item["mrn"]);
+        Assert.Equal(completed, DateTimeOffset.Parse((string)item["sourceCompletedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        var answers = item["triggeringAnswers"]!.AsArray();
+        Assert.Equal(["wishToBeDead", "suicidalThoughts", "intent", "suicidalBehavior"], answers.Select(a => (string)a!["field"]!));
+        Assert.Equal(["Yes", "Yes", "Yes", "Yes, over 3 months ago"], answers.Select(a => (string)a!["answer"]!));
+        Assert.Equal("Have you had these thoughts and had some intention of acting on them?", (string?)answers[2]!["question"]);
+        Assert.All(answers, a => Assert.Null((int?)a!["score"]));
+
+        var ack = await Client.PostAsJsonAsync($"/api/v1/safety-alerts/{id}/acknowledge", new { note = "Called; safety plan reviewed." });
+        var body = (await ack.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Equal("CSSRS-1", (string?)body["mrn"]);
+        Assert.Equal(item["sourceCompletedAt"]!.ToJsonString(), body["sourceCompletedAt"]!.ToJsonString());
+        Assert.Equal(answers.ToJsonString(), body["triggeringAnswers"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Site_bound_clinician_sees_and_acknowledges_only_its_sites_alerts()
     {
         var north = await CreatePatientAsync("AN", "north");
@@ -73,6 +126,7 @@ public class SafetyAlertQueueTests : ApiTest
         using var northClinician = ClientWith(await CreateKeyAsync("clinician", "north"));
 
         Assert.Equal([northAlert], (await QueueAsync("", northClinician)).Select(a => (string)a!["id"]!));
+        Assert.Equal(["AN"], (await QueueAsync("?status=all", northClinician)).Select(a => (string)a!["mrn"]!)); // no other site's MRN
         Assert.Empty(await QueueAsync("?siteId=south", northClinician));
         Assert.Equal(2, (await QueueAsync()).Count); // an unbound key sees both
         Assert.Equal([southAlert], (await QueueAsync("?siteId=south")).Select(a => (string)a!["id"]!));

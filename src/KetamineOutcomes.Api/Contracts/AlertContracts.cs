@@ -3,13 +3,20 @@ using KetamineOutcomes.Core.Safety;
 
 namespace KetamineOutcomes.Api.Contracts;
 
-/// <summary>A safety alert in the clinician queue.</summary>
+/// <summary>A safety alert in the clinician queue (SPEC "Safety alerts"; the SPEC's field names, plus what a card shows).</summary>
+/// <param name="Mrn">The patient's MRN (null when the patient has none), so the queue names whom to call.</param>
+/// <param name="CreatedAt">When the alert was stored (opened): the submission reached the service.</param>
 /// <param name="QuestionnaireId">The PHQ-9 that raised it (trigger phq9-item9).</param>
 /// <param name="CheckinId">The C-SSRS check-in that raised it (trigger cssrs).</param>
+/// <param name="SourceCompletedAt">When the patient completed that PHQ-9 or check-in (its <c>completedAt</c>), which can be
+/// well before <paramref name="CreatedAt"/> when it was entered later.</param>
+/// <param name="TriggeringAnswers">What the patient answered that raised it: PHQ-9 item 9 with its score, or every "yes"
+/// of the C-SSRS screener, each with the question's wording.</param>
 /// <param name="AcknowledgedBy">Id of the API key that acknowledged it.</param>
 public sealed record SafetyAlertResponse(
-    Guid Id, Guid PatientId, string? SiteId, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt,
-    Guid? QuestionnaireId, Guid? CheckinId, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note);
+    Guid Id, Guid PatientId, string? SiteId, string? Mrn, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt,
+    Guid? QuestionnaireId, Guid? CheckinId, DateTimeOffset SourceCompletedAt, IReadOnlyList<TriggeringAnswer> TriggeringAnswers,
+    string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note);
 
 /// <summary>Acknowledges an alert: who (the calling key) and when are recorded with the note.</summary>
 /// <param name="Note">Required: what was done, e.g. "Called patient, safety plan reviewed" (1–2000 characters).</param>

@@ -42,7 +42,7 @@ internal static class SafetyAlertsEndpoints
         if (!caller.CanSee(siteId ?? caller.SiteId)) return new ListResponse<SafetyAlertResponse>([], null);
         var page = await db.ReadAsync((c, t) => SafetyAlertStore.QueueAsync(c, st, siteId ?? caller.SiteId, lv, after, take, t), ct).ConfigureAwait(false);
         AuditMiddleware.RecordPatients(http, page.Items.Select(a => a.Alert.PatientId).Distinct());
-        return new ListResponse<SafetyAlertResponse>(page.Items.Select(a => ToResponse(a.Alert, a.SiteId)).ToArray(), page.NextCursor);
+        return new ListResponse<SafetyAlertResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
     }
 
     internal static async Task<SafetyAlertResponse> Acknowledge(
@@ -54,20 +54,25 @@ internal static class SafetyAlertsEndpoints
         if (request.Note is null || !Core.IdentifierText.HasVisible(request.Note)) errors.Add("note", "Required: what was done, e.g. \"Called patient, safety plan reviewed\" (1–2000 characters).");
         else FieldRules.Text(request.Note, "note", 2000, errors);
         errors.ThrowIfAny();
-        var (alert, site) = await db.WriteAsync(async (c, tx, t) =>
+        var alert = await db.WriteAsync(async (c, tx, t) =>
         {
-            var found = await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false);
-            if (found is not { } f || !caller.CanSee(f.Alert.PatientId, f.SiteId)) throw new ResourceNotFoundException("Safety alert");
+            var f = await SafetyAlertStore.GetViewAsync(c, id, tx, t).ConfigureAwait(false);
+            if (f is null || !caller.CanSee(f.Alert.PatientId, f.SiteId)) throw new ResourceNotFoundException("Safety alert");
             AuditMiddleware.RecordPatients(http, [f.Alert.PatientId]);
             var now = DbTime.Normalize(clock.GetUtcNow());
             if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.KeyId.ToString(), request.Note, now, t).ConfigureAwait(false))
                 throw new StateConflictException("Already acknowledged", "This alert was already acknowledged.");
             await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return (await SafetyAlertStore.GetWithSiteAsync(c, id, tx, t).ConfigureAwait(false))!.Value;
+            return (await SafetyAlertStore.GetViewAsync(c, id, tx, t).ConfigureAwait(false))!;
         }, ct).ConfigureAwait(false);
-        return ToResponse(alert, site);
+        return ToResponse(alert);
     }
 
-    private static SafetyAlertResponse ToResponse(SafetyAlertRecord a, string? siteId) => new(
-        a.Id, a.PatientId, siteId, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId, a.AcknowledgedBy, a.AcknowledgedAt, a.Note);
+    private static SafetyAlertResponse ToResponse(SafetyAlertView v)
+    {
+        var a = v.Alert;
+        var answers = v.Cssrs is { } k ? TriggeringAnswers.ForCheckin(k) : TriggeringAnswers.ForPhq9Item9(v.Item9);
+        return new(a.Id, a.PatientId, v.SiteId, v.Mrn, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId,
+            v.SourceCompletedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note);
+    }
 }

@@ -45,7 +45,7 @@ internal static class FhirMapping
     private static Observation Item9Observation(QuestionnaireRecord q, int item9, Timepoint timepoint)
     {
         var safety = Base($"{q.Id}-item9", q.PatientId, q.CompletedAt, Loinc.Phq9Item9,
-            "Thoughts that you would be better off dead, or of hurting yourself", timepoint, q.Id);
+            TriggeringAnswers.Phq9Item9Question, timepoint, q.Id);
         safety.Value = new Integer(item9);
         return safety;
     }

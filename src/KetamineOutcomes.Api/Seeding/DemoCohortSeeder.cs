@@ -13,7 +13,10 @@ namespace KetamineOutcomes.Api.Seeding;
 
 /// <summary>
 /// Loads <c>seeds/demo-cohort.json</c> (synthetic, no real people) through the same write path as the API. Each
-/// patient's days are anchored so the course started <c>startDaysAgo</c> days before loading. Loading twice is a no-op.
+/// patient's days are anchored so the course started <c>startDaysAgo</c> days before loading. Each submission is stored
+/// as entered at its visit (stored at its completion time), so the alert queue shows ages like a working clinic's, and
+/// each patient answers at their own minute past the hour, so no two demo alerts share a completion minute.
+/// Loading twice is a no-op.
 /// </summary>
 internal sealed class DemoCohortSeeder(Database db, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<DemoCohortSeeder> logger)
 {
@@ -46,12 +49,17 @@ internal sealed class DemoCohortSeeder(Database db, TimeProvider clock, IOptions
             var first = cohort.Patients[0];
             var existing = await PatientStore.ListAsync(c, first.Mrn, first.SiteId, null, 1, t).ConfigureAwait(false);
             if (existing.Items.Count > 0) return 0;
-            foreach (var p in cohort.Patients)
+            for (var index = 0; index < cohort.Patients.Count; index++)
             {
+                var p = cohort.Patients[index];
                 var patient = new PatientRecord(Guid.CreateVersion7(), p.SiteId, p.Mrn, p.BirthYear, p.Sex, p.Diagnoses, p.ResearchConsent, now, now);
                 await PatientStore.InsertAsync(c, tx, db.Connections, patient, t).ConfigureAwait(false);
                 var start = today.AddDays(-p.StartDaysAgo);
                 DateTimeOffset At(int day, int hour) => start.AddDays(day).AddHours(hour);
+                // The patient's minute past the hour (60 patients, 60 minutes); the C-SSRS follows the visit's PHQ-9 by 4 minutes.
+                var minute = index % 60;
+                DateTimeOffset Completed(int day, int hour, int after = 0) => At(day, hour).AddMinutes(minute + after);
+                DateTimeOffset Stored(DateTimeOffset completed) => completed < now ? completed : now;
                 foreach (var i in p.Infusions)
                 {
                     await InfusionStore.InsertAsync(c, tx, new InfusionRecord(Guid.CreateVersion7(), patient.Id, At(i.Day, i.Hour), i.Route, i.Drug,
@@ -59,14 +67,16 @@ internal sealed class DemoCohortSeeder(Database db, TimeProvider clock, IOptions
                 }
                 foreach (var q in p.Questionnaires)
                 {
-                    await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patient.Id, q.Instrument, At(q.Day, q.Hour), q.Items, q.Difficulty,
-                        "demo-seed", RecordStatus.Final, now, NoNotifications, t).ConfigureAwait(false);
+                    var completed = Completed(q.Day, q.Hour);
+                    await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patient.Id, q.Instrument, completed, q.Items, q.Difficulty,
+                        "demo-seed", RecordStatus.Final, Stored(completed), NoNotifications, t).ConfigureAwait(false);
                 }
                 foreach (var k in p.Checkins)
                 {
-                    await SubmissionWriter.InsertCheckinAsync(c, tx, patient.Id, At(k.Day, k.Hour),
+                    var completed = Completed(k.Day, k.Hour, after: 4);
+                    await SubmissionWriter.InsertCheckinAsync(c, tx, patient.Id, completed,
                         new CssrsAnswers(k.WishToBeDead, k.SuicidalThoughts, k.ThoughtsOfMethod, k.Intent, k.Plan, k.SuicidalBehavior),
-                        "demo-seed", RecordStatus.Final, now, NoNotifications, t).ConfigureAwait(false);
+                        "demo-seed", RecordStatus.Final, Stored(completed), NoNotifications, t).ConfigureAwait(false);
                 }
             }
             return cohort.Patients.Count;

@@ -29,6 +29,13 @@ public sealed record SafetyAlertRecord(
     Guid Id, Guid PatientId, AlertLevel Level, AlertTrigger Trigger, Guid? QuestionnaireId, Guid? CheckinId,
     AlertStatus Status, DateTimeOffset CreatedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note);
 
+/// <summary>
+/// An alert as the queue shows it: its patient's site and MRN, and when and what its source submission answered
+/// (<paramref name="Item9"/> for a PHQ-9 alert, <paramref name="Cssrs"/> for a C-SSRS alert).
+/// </summary>
+public sealed record SafetyAlertView(
+    SafetyAlertRecord Alert, string? SiteId, string? Mrn, DateTimeOffset SourceCompletedAt, int? Item9, CssrsAnswers? Cssrs);
+
 /// <summary>One page of a keyset-paginated list.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor)
 {

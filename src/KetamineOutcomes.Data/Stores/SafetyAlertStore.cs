@@ -68,24 +68,36 @@ public static class SafetyAlertStore
         return rows.Select(r => r.ToRecord()).ToArray();
     }
 
-    /// <summary>An alert with the site of its patient (for site scoping).</summary>
-    public static async Task<(SafetyAlertRecord Alert, string? SiteId)?> GetWithSiteAsync(DbConnection c, Guid id, DbTransaction? tx, CancellationToken ct)
+    /// <summary>An alert with its patient's site (for site scoping) and MRN, and its source submission's answers.</summary>
+    public static async Task<SafetyAlertView?> GetViewAsync(DbConnection c, Guid id, DbTransaction? tx, CancellationToken ct)
     {
-        const string sql = $"SELECT {Columns}, (SELECT site_id FROM patients p WHERE p.id = a.patient_id) AS SiteId FROM safety_alerts a WHERE a.id = @id";
-        var row = await c.QuerySingleOrDefaultAsync<SiteRow>(new CommandDefinition(sql, new { id }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        return row is null ? null : (row.ToRecord(), row.SiteId);
+        const string sql = $"SELECT {ViewColumns} {ViewJoins} WHERE a.id = @id";
+        var row = await c.QuerySingleOrDefaultAsync<ViewRow>(new CommandDefinition(sql, new { id }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return row?.ToView();
     }
+
+    // The patient (site, MRN) and the one source submission the trigger names (the schema's CHECK allows exactly one).
+    private const string ViewColumns = $"""
+        {Columns}, p.site_id AS SiteId, p.mrn AS Mrn, COALESCE(q.completed_at, k.completed_at) AS SourceCompletedAt, q.item9 AS Item9,
+        k.wish_to_be_dead AS WishToBeDead, k.suicidal_thoughts AS SuicidalThoughts, k.thoughts_of_method AS ThoughtsOfMethod,
+        k.intent AS Intent, k.plan AS Plan, k.suicidal_behavior AS SuicidalBehavior
+        """;
+    private const string ViewJoins = """
+        FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
+        LEFT JOIN questionnaires q ON q.id = a.questionnaire_id
+        LEFT JOIN suicidality_checkins k ON k.id = a.checkin_id
+        """;
 
     /// <summary>
     /// The clinician queue: highest level first, then oldest first (keyset-paginated on level, time, id), with the
-    /// patient's site joined for filtering.
+    /// patient's site joined for filtering and each alert's MRN and source answers for the card.
     /// </summary>
-    public static async Task<Page<(SafetyAlertRecord Alert, string? SiteId)>> QueueAsync(
+    public static async Task<Page<SafetyAlertView>> QueueAsync(
         DbConnection c, AlertStatus? status, string? siteId, AlertLevel? level, string? cursor, int limit, CancellationToken ct)
     {
         const string sql = $"""
-            SELECT {Columns}, p.site_id AS SiteId
-            FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
+            SELECT {ViewColumns}
+            {ViewJoins}
             WHERE (@status IS NULL OR a.status = @status)
               AND (@siteId IS NULL OR p.site_id = @siteId)
               AND (@level IS NULL OR a.level = @level)
@@ -104,12 +116,12 @@ public static class SafetyAlertStore
             afterLevel = packed / LevelFactor;
             afterAt = packed % LevelFactor;
         }
-        var rows = (await c.QueryAsync<SiteRow>(new CommandDefinition(sql, new
+        var rows = (await c.QueryAsync<ViewRow>(new CommandDefinition(sql, new
         {
             status = status is { } s ? WireNames.Of(s) : null, siteId, level = (int?)level, afterLevel, afterAt, afterId, take = limit + 1,
         }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
-        return Page<(SafetyAlertRecord, string?)>.FromRows(rows, limit,
-            r => Keyset.Encode(r.Level * LevelFactor + DbTime.ToDb(r.CreatedAt), r.Id), r => (r.ToRecord(), r.SiteId));
+        return Page<SafetyAlertView>.FromRows(rows, limit,
+            r => Keyset.Encode(r.Level * LevelFactor + DbTime.ToDb(r.CreatedAt), r.Id), r => r.ToView());
     }
 
     private const long LevelFactor = 100_000_000_000_000_000;
@@ -124,8 +136,24 @@ public static class SafetyAlertStore
         return await c.ExecuteAsync(new CommandDefinition(sql, new { id, acknowledgedBy, note, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
-    private sealed class SiteRow : Row
+    private sealed class ViewRow : Row
     {
         public string? SiteId { get; set; }
+        public string? Mrn { get; set; }
+        public DateTimeOffset SourceCompletedAt { get; set; }
+        public long? Item9 { get; set; }
+        public long? WishToBeDead { get; set; }
+        public long? SuicidalThoughts { get; set; }
+        public long? ThoughtsOfMethod { get; set; }
+        public long? Intent { get; set; }
+        public long? Plan { get; set; }
+        public string? SuicidalBehavior { get; set; }
+
+        public SafetyAlertView ToView() => new(
+            ToRecord(), SiteId, Mrn, SourceCompletedAt, Item9 is { } i ? (int)i : null,
+            SuicidalBehavior is null ? null : new CssrsAnswers(WishToBeDead == 1, SuicidalThoughts == 1, Bool(ThoughtsOfMethod), Bool(Intent), Bool(Plan),
+                WireNames.Parse<SuicidalBehavior>(SuicidalBehavior)));
+
+        private static bool? Bool(long? v) => v is null ? null : v == 1;
     }
 }

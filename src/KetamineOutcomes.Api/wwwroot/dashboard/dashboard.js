@@ -5,10 +5,13 @@
 const Api = '/api/v1';
 const KeyName = 'ko.apiKey';
 const $ = (id) => document.getElementById(id);
-const patients = new Map(); // id → patient, for the alert queue's MRNs
+const patients = new Map(); // id → patient, as found or opened
 let current = null; // the patient on screen
 
-const TriggerNames = { 'phq9-item9': 'PHQ-9 item 9 (thoughts of death or self-harm)', cssrs: 'C-SSRS check-in' };
+const TriggerNames = { 'phq9-item9': 'PHQ-9 item 9', cssrs: 'C-SSRS screener' };
+// Three filled steps for high, two for moderate, one for low: the level reads without colour too.
+const LevelSteps = { high: '▮▮▮', moderate: '▮▮▯', low: '▮▯▯' };
+const AlertsPerPage = '10';
 const ReasonNames = {
   'no-baseline': 'no baseline within 30 days before the first infusion',
   'baseline-below-threshold': 'baseline below 10', 'no-follow-up': 'no assessment after the first infusion yet',
@@ -27,8 +30,27 @@ function el(tag, text, className) {
   return node;
 }
 
+// Local time with its zone ("Oct 12, 2026, 03:07 PM EDT"): a time without a zone is ambiguous across sites and travel.
 function when(iso) {
-  return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return new Date(iso).toLocaleString(undefined, {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+  });
+}
+
+// How long an alert has been open, in the largest whole unit: "opened 3 h ago".
+function age(iso) {
+  const minutes = Math.floor((Date.now() - Date.parse(iso)) / 60000);
+  if (minutes < 1) return 'opened just now';
+  if (minutes < 60) return `opened ${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `opened ${hours} h ago`;
+  return `opened ${Math.floor(hours / 24)} days ago`;
+}
+
+function timeEl(iso, text) {
+  const node = el('time', text);
+  node.dateTime = iso;
+  return node;
 }
 
 async function call(path, options = {}) {
@@ -174,10 +196,10 @@ let alertsCursor = null;
 
 async function loadAlerts(more = false) {
   try {
-    const query = new URLSearchParams({ status: 'open', limit: '50' });
+    const query = new URLSearchParams({ status: 'open', limit: AlertsPerPage });
     if (more && alertsCursor) query.set('cursor', alertsCursor);
     const page = await (await call(`/safety-alerts?${query}`)).json();
-    const items = await Promise.all(page.items.map(alertItem));
+    const items = page.items.map(alertItem);
     if (more) $('alerts').append(...items);
     else $('alerts').replaceChildren(...items);
     alertsCursor = page.nextCursor;
@@ -188,17 +210,42 @@ async function loadAlerts(more = false) {
   }
 }
 
-async function alertItem(a) {
-  const p = await patient(a.patientId);
-  const item = el('li', undefined, a.level);
+// One card: level (colour, steps and word), whom it concerns, what the patient answered, when they completed it (with
+// zone) and how long the alert has been open; then the acknowledgement form.
+function alertItem(a) {
+  const item = el('li', undefined, `alert ${a.level}`);
   item.dataset.alertId = a.id;
-  const heading = el('p');
-  heading.append(el('span', a.level, `level ${a.level}`), document.createTextNode(` · ${TriggerNames[a.trigger] ?? a.trigger}`));
-  const who = el('p');
-  const open = el('button', `Open MRN ${p.mrn ?? '—'}`, 'secondary');
+  item.dataset.level = a.level;
+  const heading = el('p', undefined, 'alert-head');
+  const level = el('span', undefined, `level ${a.level}`);
+  const steps = el('span', LevelSteps[a.level] ?? '', 'steps');
+  steps.setAttribute('aria-hidden', 'true');
+  level.append(steps, document.createTextNode(` ${a.level} risk`));
+  heading.append(level, ' ', el('span', 'Suicide-risk alert', 'nowrap'), ' · ', el('span', TriggerNames[a.trigger] ?? a.trigger, 'nowrap'));
+
+  const answers = a.triggeringAnswers.map((t) => {
+    const line = el('p', undefined, 'answer');
+    const value = t.score === null ? t.answer : `${t.score} of 3, ${t.answer}`;
+    line.append(el('q', t.question), document.createTextNode(' '), el('strong', value));
+    return line;
+  });
+
+  const times = el('p', undefined, 'times');
+  times.append(document.createTextNode('Completed '), timeEl(a.sourceCompletedAt, when(a.sourceCompletedAt)), document.createTextNode(' · '));
+  const opened = timeEl(a.createdAt, age(a.createdAt));
+  opened.className = 'age';
+  opened.title = when(a.createdAt);
+  times.append(opened);
+  // Entered later than completed (a paper form typed in, a delayed sync): say when the service learned of it.
+  if (Math.abs(Date.parse(a.createdAt) - Date.parse(a.sourceCompletedAt)) >= 60000) {
+    times.append(document.createTextNode(' · stored '), timeEl(a.createdAt, when(a.createdAt)));
+  }
+
+  const who = el('p', undefined, 'who');
+  const open = el('button', `Open MRN ${a.mrn ?? '—'}`, 'secondary');
   open.type = 'button';
   open.addEventListener('click', () => openPatient(a.patientId));
-  who.append(document.createTextNode(`Raised ${when(a.createdAt)} · `), open);
+  who.append(open, document.createTextNode(` ${a.siteId ?? 'no site'}`));
 
   const form = el('form');
   const noteId = `note-${a.id}`;
@@ -219,13 +266,13 @@ async function alertItem(a) {
       await loadAlerts();
       if (current === a.patientId) await openPatient(current);
       // Said last: reopening the patient says what it shows, which would otherwise replace this at once.
-      say(`Alert acknowledged (MRN ${p.mrn ?? a.patientId}).`);
+      say(`Alert acknowledged (MRN ${a.mrn ?? a.patientId}).`);
     } catch (e) {
       ack.disabled = false;
       say(e.message, true);
     }
   });
-  item.append(heading, who, form);
+  item.append(heading, who, ...answers, times, form);
   return item;
 }
 
