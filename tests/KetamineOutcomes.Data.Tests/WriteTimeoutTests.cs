@@ -75,13 +75,18 @@ public class WriteTimeoutTests
     [Fact]
     public async Task A_unit_already_running_when_its_deadline_passes_is_committed_and_answered()
     {
-        using var db = new TempDatabase(writeTimeout: TimeSpan.FromMilliseconds(200));
+        using var db = new TempDatabase(writeTimeout: TimeSpan.FromSeconds(1));
+        // The writer's connection is open (a first write), so the unit below starts at once, well inside its deadline.
+        await db.Db.WriteAsync((c, tx, ct) => c.ExecuteAsync(new CommandDefinition(Insert, new { id = "warm" }, tx, cancellationToken: ct)), CancellationToken.None);
         // The deadline bounds the wait for the store, not a unit's own work: once started it commits and is answered.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var written = await db.Db.WriteAsync(async (c, tx, ct) =>
         {
-            await Task.Delay(500, CancellationToken.None);
+            started.SetResult();
+            await Task.Delay(1500, CancellationToken.None);
             return await c.ExecuteAsync(new CommandDefinition(Insert, new { id = "slow" }, tx, cancellationToken: ct));
         }, CancellationToken.None);
+        Assert.True(started.Task.IsCompleted);
         Assert.Equal(1, written);
         Assert.Equal(1, await CountAsync(db, "slow"));
     }
