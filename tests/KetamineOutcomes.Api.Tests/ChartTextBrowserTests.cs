@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -78,34 +77,14 @@ public sealed class ChartTextBrowserTests : IDisposable
         Assert.True(seen["problems"]!.AsArray().Count == 0, string.Join("\n", seen["problems"]!.AsArray().Select(p => (string)p!)));
     }
 
-    private static async Task<JsonNode> RunAsync(Uri baseUri, string key, string[] charts, int[][] sizes)
-    {
-        var start = new ProcessStartInfo("node", ["chart-text.e2e.mjs"])
+    private static Task<JsonNode> RunAsync(Uri baseUri, string key, string[] charts, int[][] sizes) =>
+        BrowserScript.RunAsync("chart-text.e2e.mjs", new Dictionary<string, string>
         {
-            WorkingDirectory = Path.Combine(RepoPaths.Root, "tests", "KetamineOutcomes.E2E"),
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.Environment["KO_BASE_URL"] = baseUri.ToString().TrimEnd('/');
-        start.Environment["KO_API_KEY"] = key;
-        start.Environment["KO_CHARTS"] = JsonSerializer.Serialize(charts);
-        start.Environment["KO_SIZES"] = JsonSerializer.Serialize(sizes);
-        start.Environment["KO_CHROMIUM"] = Environment.GetEnvironmentVariable("KO_CHROMIUM") ?? "/usr/bin/chromium";
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the browser run took over 2 minutes: {await stderr}");
-        }
-        Assert.True(node.ExitCode == 0, $"the browser run failed ({node.ExitCode}): {await stderr}\n{await stdout}");
-        return JsonNode.Parse((await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1])!;
-    }
+            ["KO_BASE_URL"] = baseUri.ToString().TrimEnd('/'),
+            ["KO_API_KEY"] = key,
+            ["KO_CHARTS"] = JsonSerializer.Serialize(charts),
+            ["KO_SIZES"] = JsonSerializer.Serialize(sizes),
+        });
 
     public void Dispose()
     {

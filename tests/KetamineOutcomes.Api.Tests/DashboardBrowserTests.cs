@@ -27,8 +27,8 @@ public sealed class BrowserFactAttribute : FactAttribute
 public sealed class DashboardBrowserTests : IDisposable
 {
     private const string AdminKey = "dashboard-test-bootstrap-admin-key-0123456789";
-    private static readonly string E2EDir = Path.Combine(RepoPaths.Root, "tests", "KetamineOutcomes.E2E");
-    private static readonly string Chromium = Environment.GetEnvironmentVariable("KO_CHROMIUM") ?? "/usr/bin/chromium";
+    private static string E2EDir => BrowserScript.E2EDir;
+    private static string Chromium => BrowserScript.Chromium;
 
     private readonly string _workDir = Directory.CreateTempSubdirectory("ko-dash-").FullName;
     private readonly string _shots;
@@ -186,35 +186,15 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.True(hues["high"] < hues["moderate"] && hues["moderate"] < hues["low"], $"hues red → amber by level: {string.Join(", ", hues)}");
     }
 
-    private async Task<JsonNode> RunBrowserAsync(Uri baseUri, string key, string mrn, string site)
-    {
-        var start = new ProcessStartInfo("node", ["dashboard.e2e.mjs"])
+    private Task<JsonNode> RunBrowserAsync(Uri baseUri, string key, string mrn, string site) =>
+        BrowserScript.RunAsync("dashboard.e2e.mjs", new Dictionary<string, string>
         {
-            WorkingDirectory = E2EDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.Environment["KO_BASE_URL"] = baseUri.ToString().TrimEnd('/');
-        start.Environment["KO_API_KEY"] = key;
-        start.Environment["KO_MRN"] = mrn;
-        start.Environment["KO_SITE"] = site;
-        start.Environment["KO_SCREENSHOTS"] = _shots;
-        start.Environment["KO_CHROMIUM"] = Chromium;
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the browser run took over 2 minutes: {await stderr}");
-        }
-        Assert.True(node.ExitCode == 0, $"the browser run failed ({node.ExitCode}): {await stderr}\n{await stdout}");
-        var last = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
-        return JsonNode.Parse(last)!;
-    }
+            ["KO_BASE_URL"] = baseUri.ToString().TrimEnd('/'),
+            ["KO_API_KEY"] = key,
+            ["KO_MRN"] = mrn,
+            ["KO_SITE"] = site,
+            ["KO_SCREENSHOTS"] = _shots,
+        });
 
     public void Dispose()
     {
