@@ -5,6 +5,7 @@ using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Fhir;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Metrics;
 using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Seeding;
@@ -20,7 +21,8 @@ if (SqliteBackupCommand.TryRun(args, builder.Configuration, Console.Out, Console
 if (args.Contains("--seed-demo")) builder.Configuration["Seed:Demo"] = "true";
 // Absolute links never come from the Host header: without a valid PublicBaseUrl (outside Development) there is no
 // address to put in them, so say so in one plain line and stop.
-if ((PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) ?? StorageOptions.StartupProblem(builder.Configuration)) is { } startupProblem)
+if ((PublicBaseUrl.StartupProblem(builder.Configuration, builder.Environment) ?? StorageOptions.StartupProblem(builder.Configuration)
+     ?? MetricsOptions.StartupProblem(builder.Configuration)) is { } startupProblem)
 {
     Console.Error.WriteLine(startupProblem);
     return 1;
@@ -59,6 +61,8 @@ builder.Services.AddOutcomesWebhooks();
 builder.Services.AddSingleton<IdempotentCreate>();
 builder.Services.AddSingleton<DemoCohortSeeder>();
 builder.Services.AddOutcomesOpenApi();
+// After the store: the metrics listener starts once migrations have run.
+builder.Services.AddOutcomesMetrics(builder.Configuration);
 
 var app = builder.Build();
 

@@ -32,6 +32,8 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Outcomes", Store.ConnectionString);
         // "Testing" is not Development: like a deployment it needs PublicBaseUrl (a test may override it).
         builder.UseSetting("PublicBaseUrl", PublicBaseUrl);
+        // Tests run many services at once: each metrics listener takes a free port (a test may set its own).
+        builder.UseSetting("Metrics:Port", "0");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 

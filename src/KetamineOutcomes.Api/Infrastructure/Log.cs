@@ -38,4 +38,10 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "Webhook dispatcher loop error: {ErrorType}")]
     public static partial void DispatcherError(this ILogger logger, string errorType);
+
+    [LoggerMessage(40, LogLevel.Information, "Metrics for Prometheus at {ScrapeUrl}")]
+    public static partial void MetricsListening(this ILogger logger, string scrapeUrl);
+
+    [LoggerMessage(41, LogLevel.Warning, "Metrics: the store could not be read for the alert and webhook gauges ({ErrorType}); they are absent until it can")]
+    public static partial void MetricsStoreReadFailed(this ILogger logger, string errorType);
 }
