@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 
 namespace KetamineOutcomes.Api.Metrics;
 
@@ -42,6 +43,25 @@ public sealed class MetricsOptions
         if (section[nameof(StoreReadInterval)] is { } interval
             && !(TimeSpan.TryParse(interval, CultureInfo.InvariantCulture, out var i) && i >= TimeSpan.Zero && i <= TimeSpan.FromMinutes(10)))
             return "Metrics:StoreReadInterval must be a time span from 00:00:00 to 00:10:00.";
-        return null;
+        return PortTaken(section);
+    }
+
+    // A port already taken would otherwise end the start in a stack trace from the listener's host: try it first (a
+    // port taken in the instant between this and the listener's start still ends that way).
+    private static string? PortTaken(IConfigurationSection section)
+    {
+        var options = section.Get<MetricsOptions>() ?? new MetricsOptions();
+        if (!options.Enabled || options.Port == 0) return null;
+        try
+        {
+            using var probe = new Socket(IPAddress.Parse(options.Address).AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Parse(options.Address), options.Port));
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return FormattableString.Invariant(
+                $"Metrics:Port {options.Port} on {options.Address} cannot be used ({e.SocketErrorCode}): set Metrics:Port to a free port (0 for any), or Metrics:Enabled=false.");
+        }
     }
 }
