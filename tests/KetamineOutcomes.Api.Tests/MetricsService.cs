@@ -10,7 +10,7 @@ namespace KetamineOutcomes.Api.Tests;
 /// The built service in a process of its own (so its metrics hold its own work only, not that of the tests' other
 /// in-process services) on a store of its own, with its metrics listener on a free loopback port and store gauges read
 /// afresh at every scrape; webhook deliveries go to a closed port and stay pending. Runs one workload: patients,
-/// PHQ-9s raising alerts of every level, one high alert acknowledged, reads.
+/// PHQ-9s raising alerts of every level, one high alert acknowledged, reads by id, MRN and FHIR search.
 /// </summary>
 public sealed partial class MetricsService : IAsyncLifetime
 {
@@ -94,6 +94,7 @@ public sealed partial class MetricsService : IAsyncLifetime
             }
             Assert.Equal(HttpStatusCode.OK, (await Clinician.GetAsync($"/api/v1/patients/{id}")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await Clinician.GetAsync($"/api/v1/patients?mrn={mrn}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Clinician.GetAsync($"/fhir/r4/Observation?patient={id}")).StatusCode);
         }
         var high = (await Clinician.GetFromJsonAsync<JsonNode>("/api/v1/safety-alerts?status=open&level=high"))!["items"]!.AsArray();
         var ack = await Clinician.PostAsJsonAsync($"/api/v1/safety-alerts/{high[0]!["id"]}/acknowledge", new { note = "Called the patient; safety plan reviewed." });

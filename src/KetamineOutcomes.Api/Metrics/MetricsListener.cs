@@ -2,7 +2,6 @@ using System.Net;
 using KetamineOutcomes.Api.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
@@ -36,12 +35,6 @@ internal sealed class MetricsListener(
             })
             .Configure(app =>
             {
-                app.Use((context, next) =>
-                {
-                    // Scrapes are not API traffic: kept out of the request-duration histogram.
-                    if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags) tags.MetricsDisabled = true;
-                    return next(context);
-                });
                 app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider,
                     predicate: context => context.Request.Path == Path && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)),
                     path: Path,
