@@ -5,6 +5,7 @@ using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Fhir;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Metrics;
 using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Seeding;
@@ -17,6 +18,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ho
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // `--backup <file>`: an online backup of the SQLite store, then exit (README "Backups").
 if (SqliteBackupCommand.TryRun(args, builder.Configuration, Console.Out, Console.Error) is { } backedUp) return backedUp;
+// Metrics settings are read while services are registered (the listener's address): checked before that, one line.
+if (MetricsOptions.StartupProblem(builder.Configuration) is { } metricsProblem)
+{
+    Console.Error.WriteLine(metricsProblem);
+    return 1;
+}
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -50,6 +57,8 @@ builder.Services.AddOutcomesWebhooks();
 builder.Services.AddSingleton<IdempotentCreate>();
 builder.Services.AddSingleton<DemoCohortSeeder>();
 builder.Services.AddOutcomesOpenApi();
+// After the store: the metrics listener starts once migrations have run.
+builder.Services.AddOutcomesMetrics(builder.Configuration);
 
 var app = builder.Build();
 // A setting that cannot be read or is not allowed: one plain line naming it, exit code 1, before anything starts.

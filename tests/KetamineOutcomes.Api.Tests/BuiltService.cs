@@ -30,6 +30,8 @@ internal sealed partial class BuiltService : IDisposable
         // Outside Development the service needs its public address; a test may pass its own (or "" for none).
         start.Environment["PublicBaseUrl"] = "https://outcomes.process-test.example";
         foreach (var key in unset ?? []) start.Environment.Remove(key);
+        // Several services run at once: each metrics listener takes a free port (logged; a test may pass its own).
+        start.Environment["Metrics__Port"] = "0";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);

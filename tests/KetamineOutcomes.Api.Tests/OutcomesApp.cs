@@ -35,6 +35,8 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
         // dotnet test prints the test host's console at its normal verbosity: the in-process services write only
         // warnings and errors there (a test that reads logs adds its own provider, which sees every level).
         builder.UseSetting("Logging:Console:LogLevel:Default", "Warning");
+        // Tests run many services at once: each metrics listener takes a free port (a test may set its own).
+        builder.UseSetting("Metrics:Port", "0");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 

@@ -22,6 +22,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         };
         // Production needs the public address for FHIR links; the benchmarks follow none of them.
         info.Environment["PublicBaseUrl"] = "http://127.0.0.1";
+        // A free port for the metrics listener, so a service already on 9464 on this machine does not stop the run.
+        info.Environment["Metrics__Port"] = "0";
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var clock = Stopwatch.StartNew();
         var service = new ServiceProcess(Process.Start(info)!);

@@ -57,4 +57,10 @@ internal static partial class Log
     // Without any admin key every call answers 401 and nobody can create keys: say how to get one (README "Two commands").
     [LoggerMessage(13, LogLevel.Warning, "No admin key is configured, so every call answers 401. Set one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)")]
     public static partial void NoAdminKey(this ILogger logger);
+
+    [LoggerMessage(40, LogLevel.Information, "Metrics for Prometheus at {ScrapeUrl}")]
+    public static partial void MetricsListening(this ILogger logger, string scrapeUrl);
+
+    [LoggerMessage(41, LogLevel.Warning, "Metrics: the store could not be read for the alert and webhook gauges ({ErrorType}); they are absent until it can")]
+    public static partial void MetricsStoreReadFailed(this ILogger logger, string errorType);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using KetamineOutcomes.Data.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +38,8 @@ internal static class StoreServiceCollectionExtensions
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             return new Database(sp.GetRequiredService<IConnectionFactory>(),
-                new DatabaseRetryOptions { MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit, WriteTimeout = storage.WriteTimeout });
+                new DatabaseRetryOptions { MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit, WriteTimeout = storage.WriteTimeout },
+                sp.GetService<IMeterFactory>());
         });
         services.AddHostedService<StoreStartup>();
         return services;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using Dapper;
 using Polly;
 using Polly.Retry;
@@ -15,12 +16,14 @@ public sealed class Database : IAsyncDisposable
     private readonly GroupCommitWriter? _groupCommit;
     private readonly ReaderPool? _readers;
 
-    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null) : this(connections, retry, null) { }
+    /// <param name="meters">The host's meter factory for <see cref="Metrics"/>; null: a meter of this instance's own.</param>
+    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null, IMeterFactory? meters = null) : this(connections, retry, null, meters) { }
 
     /// <param name="flushFile">Tests only: stands in for the WAL flush of group commit.</param>
-    internal Database(IConnectionFactory connections, DatabaseRetryOptions? retry, Action<string>? flushFile)
+    internal Database(IConnectionFactory connections, DatabaseRetryOptions? retry, Action<string>? flushFile, IMeterFactory? meters = null)
     {
         Connections = connections;
+        Metrics = new StoreMetrics(meters);
         retry ??= new DatabaseRetryOptions();
         WriteTimeout = retry.WriteTimeout;
         var builder = new ResiliencePipelineBuilder();
@@ -41,7 +44,7 @@ public sealed class Database : IAsyncDisposable
         // SQLite admits one writer at a time: batch concurrent writes. PostgreSQL runs them side by side (and groups its own WAL flushes).
         if (connections is SqliteConnectionFactory sqlite)
         {
-            if (retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline, flushFile);
+            if (retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline, flushFile, Metrics);
             _readers = new ReaderPool(sqlite, ReaderPoolCapacity);
         }
     }
@@ -58,6 +61,9 @@ public sealed class Database : IAsyncDisposable
     /// <summary>When a write last gave up for want of the store, and when one last got through (readiness reads them).</summary>
     public WriteOutcomes Writes { get; } = new();
 
+    /// <summary>Group-commit batch sizes and flush times, and writes given up (README "Metrics").</summary>
+    public StoreMetrics Metrics { get; }
+
     /// <summary>True when writes share transactions through group commit (single-writer stores).</summary>
     public bool GroupCommit => _groupCommit is not null;
 
@@ -68,6 +74,7 @@ public sealed class Database : IAsyncDisposable
     {
         if (_groupCommit is not null) await _groupCommit.DisposeAsync().ConfigureAwait(false);
         if (_readers is not null) await _readers.DisposeAsync().ConfigureAwait(false);
+        Metrics.Dispose();
     }
 
     /// <summary>
@@ -190,6 +197,7 @@ public sealed class Database : IAsyncDisposable
             || Connections.IsLockTimeout(e) || Connections.IsTransient(e))
         {
             Writes.GaveUp();
+            Metrics.WriteGaveUp();
             return new StoreUnavailableException(WriteTimeout, e);
         }
         return null;

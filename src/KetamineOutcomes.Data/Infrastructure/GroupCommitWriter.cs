@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Win32.SafeHandles;
 using SQLitePCL;
@@ -33,6 +34,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private readonly HandOffQueue<IUnit> _queue = new();
     private readonly HandOffQueue<CommittedBatch> _committed = new();
     private readonly Action<string> _flushFile;
+    private readonly StoreMetrics? _metrics;
     private readonly Task _loop, _syncLoop;
     private WriterConnection? _writer;
 
@@ -47,11 +49,12 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     // The WAL file the sync thread flushes; null when the store is not in WAL mode (SQLite then syncs on COMMIT itself).
     private volatile string? _walPath;
 
-    public GroupCommitWriter(SqliteConnectionFactory connections, ResiliencePipeline pipeline, Action<string>? flushFile = null)
+    public GroupCommitWriter(SqliteConnectionFactory connections, ResiliencePipeline pipeline, Action<string>? flushFile = null, StoreMetrics? metrics = null)
     {
         _connections = connections;
         _pipeline = pipeline;
         _flushFile = flushFile ?? FlushToDisk;
+        _metrics = metrics;
         // A thread of its own: SQLite's calls (fsync included) block, and a thread-pool thread blocked for good would leave
         // request handling one thread short until the pool noticed. Started without the caller's execution context, so
         // the loop never inherits a request's AsyncLocals.
@@ -165,6 +168,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                     {
                         error = e;
                     }
+                    _metrics?.BatchCommitted(batch.Count);
                 }
                 // Outcomes go out from the sync thread, in batch order, once the flush covering this batch is done.
                 _committed.TryAdd(new CommittedBatch(Volatile.Read(ref _committing), batch.ToArray(), error));
@@ -186,7 +190,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             {
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     _flushFile(wal);
+                    _metrics?.Flushed(Stopwatch.GetElapsedTime(started));
                 }
                 catch (Exception e)
                 {

@@ -12,6 +12,9 @@ public sealed record OutboxEvent(Guid Id, string Type, Guid AlertId, string Payl
 /// </summary>
 public sealed record WebhookTarget(string Name);
 
+/// <summary>Pending deliveries and the creation time of the oldest (null when none).</summary>
+public sealed record DeliveryBacklog(long Pending, DateTimeOffset? OldestCreatedAt);
+
 public sealed record WebhookDelivery(
     Guid Id, Guid EventId, string EndpointName, string Status, int Attempts, DateTimeOffset NextAttemptAt,
     string? LastError, DateTimeOffset? DeliveredAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
@@ -153,6 +156,17 @@ public static class OutboxStore
             JOIN safety_alerts a ON a.id = o.alert_id JOIN patients p ON p.id = a.patient_id
             WHERE d.id = @id
             """, new { id }, cancellationToken: ct));
+
+    /// <summary>
+    /// The delivery backlog for operators' metrics: how many deliveries are pending (not yet delivered, not failed for
+    /// good) and when the oldest of them was created (null when none). One aggregate over the (status, …) index.
+    /// </summary>
+    public static async Task<DeliveryBacklog> BacklogAsync(DbConnection c, CancellationToken ct)
+    {
+        var (count, oldest) = await c.QuerySingleAsync<(long Count, long? Oldest)>(new CommandDefinition(
+            "SELECT COUNT(*) AS Count, MIN(created_at) AS Oldest FROM webhook_deliveries WHERE status = 'pending'", cancellationToken: ct)).ConfigureAwait(false);
+        return new DeliveryBacklog(count, oldest is { } o ? DbTime.FromDb(o) : null);
+    }
 
     /// <summary>Puts a failed delivery back in the queue with a fresh attempt budget; null when there is no such delivery.</summary>
     public static async Task<WebhookDelivery?> RetryAsync(DbConnection c, DbTransaction tx, Guid id, DateTimeOffset now, CancellationToken ct)

@@ -136,6 +136,19 @@ public static class SafetyAlertStore
         return await c.ExecuteAsync(new CommandDefinition(sql, new { id, acknowledgedBy, note, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
+    /// <summary>
+    /// Open (unacknowledged) alerts per level with the creation time of the oldest, for operators' metrics. One
+    /// aggregate over the (status, level, created_at) index; levels without an open alert are absent.
+    /// </summary>
+    public static async Task<IReadOnlyList<OpenAlertsAtLevel>> OpenByLevelAsync(DbConnection c, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT level AS Level, COUNT(*) AS Count, MIN(created_at) AS Oldest FROM safety_alerts WHERE status = 'open' GROUP BY level
+            """;
+        var rows = await c.QueryAsync<(long Level, long Count, long Oldest)>(new CommandDefinition(sql, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => new OpenAlertsAtLevel((AlertLevel)r.Level, r.Count, DbTime.FromDb(r.Oldest))).ToArray();
+    }
+
     private sealed class ViewRow : Row
     {
         public string? SiteId { get; set; }
@@ -157,3 +170,6 @@ public static class SafetyAlertStore
         private static bool? Bool(long? v) => v is null ? null : v == 1;
     }
 }
+
+/// <summary>How many alerts of one level are open, and when the oldest of them was raised.</summary>
+public sealed record OpenAlertsAtLevel(AlertLevel Level, long Count, DateTimeOffset OldestCreatedAt);
