@@ -152,6 +152,39 @@ public sealed class BackupRestoreTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_live, "missing.db")), "a backup never creates the store it was asked to copy");
     }
 
+    [Fact]
+    public async Task A_backup_is_readable_by_its_owner_only_refuses_a_folder_and_runs_at_once_leave_one_backup_and_nothing_else()
+    {
+        var store = Path.Combine(_live, "outcomes.db");
+        await using (var c = new SqliteConnection($"Data Source={store};Pooling=False"))
+        {
+            await c.OpenAsync();
+            await using var create = c.CreateCommand();
+            create.CommandText = "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        // A folder, with or without its slash, and a missing folder: refused in one line, nothing written.
+        foreach (var (destination, message) in new[] { (_backups, "needs a file name, not a folder"), (_backups + "/", "needs a file name, not a folder"),
+                     (Path.Combine(_backups, "missing", "x.db"), "No folder") })
+        {
+            var (code, _, stderr) = await BackupAsync(store, destination);
+            Assert.Equal(1, code);
+            Assert.Contains(message, Assert.Single(stderr.Split('\n')), StringComparison.Ordinal);
+            Assert.DoesNotContain(".partial", stderr, StringComparison.Ordinal);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_backups));
+
+        // Three runs at once to one name: exactly one backup, the others refused, no partial or journal file left.
+        var file = Path.Combine(_backups, "same-name.db");
+        var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => BackupAsync(store, file)));
+        Assert.Equal(1, runs.Count(r => r.Code == 0));
+        Assert.All(runs.Where(r => r.Code != 0), r => Assert.Contains("exists", Assert.Single(r.Error.Split('\n')), StringComparison.Ordinal));
+        Assert.Equal([file], Directory.EnumerateFileSystemEntries(_backups).ToArray());
+        // It holds PHI: owner read and write only, whatever the umask.
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
