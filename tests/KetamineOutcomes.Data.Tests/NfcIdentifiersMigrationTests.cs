@@ -48,22 +48,13 @@ public class NfcIdentifiersMigrationTests
 
     private static Store Postgres()
     {
-        var admin = Environment.GetEnvironmentVariable("KO_TEST_POSTGRES")!;
-        var name = $"ko_data_{Guid.NewGuid():N}";
-        using (var c = new NpgsqlConnection(admin))
-        {
-            c.Open();
-            c.Execute($"CREATE DATABASE {name}");
-        }
-        var factory = new NpgsqlConnectionFactory(new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString);
+        var scratch = new ScratchPostgres();
+        var factory = new NpgsqlConnectionFactory(scratch.ConnectionString);
         MigrationRunner.MigratePostgres(factory, NullLogger.Instance);
         return new Store("postgres", async () => await factory.OpenAsync(default), l => MigrationRunner.MigratePostgres(factory, l), () =>
         {
             factory.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            NpgsqlConnection.ClearAllPools();
-            using var c = new NpgsqlConnection(admin);
-            c.Open();
-            c.Execute($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            scratch.Dispose();
         });
     }
 

@@ -65,14 +65,8 @@ public class WebhookUrlsMigrationTests
 
     private static Store PostgresAsOf0010()
     {
-        var admin = Environment.GetEnvironmentVariable("KO_TEST_POSTGRES")!;
-        var name = $"ko_data_{Guid.NewGuid():N}";
-        using (var c = new NpgsqlConnection(admin))
-        {
-            c.Open();
-            c.Execute($"CREATE DATABASE {name}");
-        }
-        var factory = new NpgsqlConnectionFactory(new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString);
+        var scratch = new ScratchPostgres();
+        var factory = new NpgsqlConnectionFactory(scratch.ConnectionString);
         var result = DeployChanges.To.PostgresqlDatabase(factory.ConnectionString)
             .WithScriptsEmbeddedInAssembly(typeof(MigrationRunner).Assembly, n => Before0011(n, "postgres"))
             .JournalToPostgresqlTable("public", "schema_versions").WithTransactionPerScript().WithVariablesDisabled().Build().PerformUpgrade();
@@ -85,10 +79,7 @@ public class WebhookUrlsMigrationTests
         }, l => MigrationRunner.MigratePostgres(factory, l), null, () =>
         {
             factory.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            NpgsqlConnection.ClearAllPools();
-            using var c = new NpgsqlConnection(admin);
-            c.Open();
-            c.Execute($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            scratch.Dispose();
         });
     }
 
