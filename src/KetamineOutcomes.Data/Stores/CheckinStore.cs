@@ -12,7 +12,8 @@ public static class CheckinStore
     private const string Columns = """
         id AS Id, patient_id AS PatientId, completed_at AS CompletedAt, wish_to_be_dead AS WishToBeDead, suicidal_thoughts AS SuicidalThoughts,
         thoughts_of_method AS ThoughtsOfMethod, intent AS Intent, plan AS Plan, suicidal_behavior AS SuicidalBehavior,
-        risk_level AS RiskLevel, source AS Source, created_at AS CreatedAt, status AS Status
+        risk_level AS RiskLevel, source AS Source, created_at AS CreatedAt, status AS Status,
+        version AS Version, last_updated AS LastUpdated
         """;
 
     private sealed class Row
@@ -30,12 +31,17 @@ public static class CheckinStore
         public string? Source { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
         public string Status { get; set; } = "";
+        public long Version { get; set; }
+        public DateTimeOffset LastUpdated { get; set; }
 
         public CheckinRecord ToRecord() => new(
             Id, PatientId, CompletedAt,
             new CssrsAnswers(WishToBeDead == 1, SuicidalThoughts == 1, Bool(ThoughtsOfMethod), Bool(Intent), Bool(Plan),
                 WireNames.Parse<SuicidalBehavior>(SuicidalBehavior)),
-            WireNames.Parse<RiskLevel>(RiskLevel), Source, CreatedAt, WireNames.Parse<RecordStatus>(Status));
+            WireNames.Parse<RiskLevel>(RiskLevel), Source, CreatedAt, WireNames.Parse<RecordStatus>(Status))
+        {
+            Version = (int)Version, LastUpdated = LastUpdated,
+        };
 
         private static bool? Bool(long? v) => v is null ? null : v == 1;
     }
@@ -44,9 +50,9 @@ public static class CheckinStore
     {
         const string sql = """
             INSERT INTO suicidality_checkins (id, patient_id, completed_at, wish_to_be_dead, suicidal_thoughts, thoughts_of_method,
-                intent, plan, suicidal_behavior, risk_level, source, created_at, status)
+                intent, plan, suicidal_behavior, risk_level, source, created_at, status, last_updated)
             VALUES (@Id, @PatientId, @CompletedAt, @WishToBeDead, @SuicidalThoughts, @ThoughtsOfMethod,
-                @Intent, @Plan, @SuicidalBehavior, @RiskLevel, @Source, @CreatedAt, @Status)
+                @Intent, @Plan, @SuicidalBehavior, @RiskLevel, @Source, @CreatedAt, @Status, @CreatedAt)
             """;
         var a = r.Answers;
         return c.ExecuteAsync(new CommandDefinition(sql, new

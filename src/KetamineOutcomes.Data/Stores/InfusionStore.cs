@@ -15,7 +15,7 @@ public static class InfusionStore
         id AS Id, patient_id AS PatientId, administered_at AS AdministeredAt, route AS Route, drug AS Drug,
         dose_mg AS DoseMg, dose_mg_per_kg AS DoseMgPerKg, duration_minutes AS DurationMinutes,
         bp_pre_systolic AS PreSystolic, bp_pre_diastolic AS PreDiastolic, bp_post_systolic AS PostSystolic, bp_post_diastolic AS PostDiastolic,
-        side_effects AS SideEffects, notes AS Notes, created_at AS CreatedAt
+        side_effects AS SideEffects, notes AS Notes, created_at AS CreatedAt, status AS Status, version AS Version, last_updated AS LastUpdated
         """;
 
     private sealed class Row
@@ -35,6 +35,9 @@ public static class InfusionStore
         public string SideEffects { get; set; } = "[]";
         public string? Notes { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
+        public string Status { get; set; } = "";
+        public long Version { get; set; }
+        public DateTimeOffset LastUpdated { get; set; }
 
         public InfusionRecord ToRecord()
         {
@@ -43,7 +46,11 @@ public static class InfusionStore
                 : new BloodPressure((int?)PreSystolic, (int?)PreDiastolic, (int?)PostSystolic, (int?)PostDiastolic);
             var effects = JsonSerializer.Deserialize<string[]>(SideEffects) ?? [];
             return new InfusionRecord(Id, PatientId, AdministeredAt, WireNames.Parse<AdministrationRoute>(Route), WireNames.Parse<Drug>(Drug),
-                DoseMg, DoseMgPerKg, (int?)DurationMinutes, bp, effects.Select(WireNames.Parse<SideEffect>).ToArray(), Notes, CreatedAt);
+                DoseMg, DoseMgPerKg, (int?)DurationMinutes, bp, effects.Select(WireNames.Parse<SideEffect>).ToArray(), Notes, CreatedAt,
+                WireNames.Parse<RecordStatus>(Status))
+            {
+                Version = (int)Version, LastUpdated = LastUpdated,
+            };
         }
     }
 
@@ -51,9 +58,9 @@ public static class InfusionStore
     {
         const string sql = """
             INSERT INTO infusions (id, patient_id, administered_at, route, drug, dose_mg, dose_mg_per_kg, duration_minutes,
-                bp_pre_systolic, bp_pre_diastolic, bp_post_systolic, bp_post_diastolic, side_effects, notes, created_at)
+                bp_pre_systolic, bp_pre_diastolic, bp_post_systolic, bp_post_diastolic, side_effects, notes, created_at, last_updated, status)
             VALUES (@Id, @PatientId, @AdministeredAt, @Route, @Drug, @DoseMg, @DoseMgPerKg, @DurationMinutes,
-                @PreSystolic, @PreDiastolic, @PostSystolic, @PostDiastolic, @SideEffects, @Notes, @CreatedAt)
+                @PreSystolic, @PreDiastolic, @PostSystolic, @PostDiastolic, @SideEffects, @Notes, @CreatedAt, @CreatedAt, @Status)
             """;
         return c.ExecuteAsync(new CommandDefinition(sql, new
         {
@@ -62,7 +69,7 @@ public static class InfusionStore
             i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,
             i.BloodPressure?.PreSystolic, i.BloodPressure?.PreDiastolic, i.BloodPressure?.PostSystolic, i.BloodPressure?.PostDiastolic,
             SideEffects = JsonSerializer.Serialize(i.SideEffects.Distinct().Select(WireNames.Of).ToArray()),
-            i.Notes, CreatedAt = DbTime.ToDb(i.CreatedAt),
+            i.Notes, CreatedAt = DbTime.ToDb(i.CreatedAt), Status = WireNames.Of(i.Status),
         }, tx, cancellationToken: ct));
     }
 

@@ -9,7 +9,7 @@ namespace KetamineOutcomes.Data.Stores;
 /// <summary>Patients and their diagnoses.</summary>
 public static class PatientStore
 {
-    private const string Columns = "id AS Id, site_id AS SiteId, mrn AS Mrn, birth_year AS BirthYear, sex AS Sex, research_consent AS ResearchConsent, created_at AS CreatedAt, updated_at AS UpdatedAt";
+    private const string Columns = "id AS Id, site_id AS SiteId, mrn AS Mrn, birth_year AS BirthYear, sex AS Sex, research_consent AS ResearchConsent, created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version";
 
     // Rows are property-mapped classes: SQLite reports column types per value, which constructor mapping rejects.
     private sealed class Row
@@ -22,6 +22,7 @@ public static class PatientStore
         public long ResearchConsent { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
         public DateTimeOffset UpdatedAt { get; set; }
+        public long Version { get; set; }
     }
 
     private sealed class DiagnosisRow
@@ -111,7 +112,7 @@ public static class PatientStore
             .ToLookup(d => d.PatientId, d => WireNames.Parse<Diagnosis>(d.Diagnosis));
         return rows.Select(r => new PatientRecord(
             r.Id, r.SiteId, r.Mrn, (int?)r.BirthYear, r.Sex is null ? null : WireNames.Parse<Sex>(r.Sex),
-            diagnoses[r.Id].Order().ToArray(), r.ResearchConsent == 1, r.CreatedAt, r.UpdatedAt)).ToList();
+            diagnoses[r.Id].Order().ToArray(), r.ResearchConsent == 1, r.CreatedAt, r.UpdatedAt) { Version = (int)r.Version }).ToList();
     }
 }
 

@@ -13,7 +13,8 @@ public static class QuestionnaireStore
 {
     private const string Columns = """
         id AS Id, patient_id AS PatientId, instrument AS Instrument, completed_at AS CompletedAt, items AS Items,
-        difficulty AS Difficulty, source AS Source, total_score AS TotalScore, severity AS Severity, prorated AS Prorated, created_at AS CreatedAt, status AS Status
+        difficulty AS Difficulty, source AS Source, total_score AS TotalScore, severity AS Severity, prorated AS Prorated, created_at AS CreatedAt, status AS Status,
+        version AS Version, last_updated AS LastUpdated
         """;
 
     private sealed class Row
@@ -30,17 +31,22 @@ public static class QuestionnaireStore
         public long Prorated { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
         public string Status { get; set; } = "";
+        public long Version { get; set; }
+        public DateTimeOffset LastUpdated { get; set; }
 
         public QuestionnaireRecord ToRecord() => new(
             Id, PatientId, WireNames.Parse<Instrument>(Instrument), CompletedAt, JsonSerializer.Deserialize<int?[]>(Items) ?? [],
-            (int?)Difficulty, Source, (int)TotalScore, WireNames.Parse<Severity>(Severity), Prorated == 1, CreatedAt, WireNames.Parse<RecordStatus>(Status));
+            (int?)Difficulty, Source, (int)TotalScore, WireNames.Parse<Severity>(Severity), Prorated == 1, CreatedAt, WireNames.Parse<RecordStatus>(Status))
+        {
+            Version = (int)Version, LastUpdated = LastUpdated,
+        };
     }
 
     public static Task InsertAsync(DbConnection c, DbTransaction tx, QuestionnaireRecord q, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO questionnaires (id, patient_id, instrument, completed_at, items, difficulty, source, total_score, severity, prorated, item9, created_at, status)
-            VALUES (@Id, @PatientId, @Instrument, @CompletedAt, @Items, @Difficulty, @Source, @TotalScore, @Severity, @Prorated, @Item9, @CreatedAt, @Status)
+            INSERT INTO questionnaires (id, patient_id, instrument, completed_at, items, difficulty, source, total_score, severity, prorated, item9, created_at, status, last_updated)
+            VALUES (@Id, @PatientId, @Instrument, @CompletedAt, @Items, @Difficulty, @Source, @TotalScore, @Severity, @Prorated, @Item9, @CreatedAt, @Status, @CreatedAt)
             """;
         return c.ExecuteAsync(new CommandDefinition(sql, new
         {

@@ -7,23 +7,58 @@ namespace KetamineOutcomes.Data.Stores;
 
 // Stored records as the rest of the service sees them: typed, never raw rows.
 
+// Version and LastUpdated (SPEC v2, Corrections): a new record is version 1, last updated when it was created; each
+// amendment or entered-in-error marking adds one. They are init-only so every existing construction keeps compiling.
+
 public sealed record PatientRecord(
     Guid Id, string? SiteId, string? Mrn, int? BirthYear, Sex? Sex, IReadOnlyList<Diagnosis> Diagnoses,
-    bool ResearchConsent, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    bool ResearchConsent, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    /// <summary>1 for a new patient; + 1 per change.</summary>
+    public int Version { get; init; } = 1;
+}
 
 public sealed record BloodPressure(int? PreSystolic, int? PreDiastolic, int? PostSystolic, int? PostDiastolic);
 
 public sealed record InfusionRecord(
     Guid Id, Guid PatientId, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug, double? DoseMg, double? DoseMgPerKg,
-    int? DurationMinutes, BloodPressure? BloodPressure, IReadOnlyList<SideEffect> SideEffects, string? Notes, DateTimeOffset CreatedAt);
+    int? DurationMinutes, BloodPressure? BloodPressure, IReadOnlyList<SideEffect> SideEffects, string? Notes, DateTimeOffset CreatedAt,
+    RecordStatus Status = RecordStatus.Final)
+{
+    private readonly DateTimeOffset? _lastUpdated;
+
+    /// <summary>1 for a new record; + 1 per amendment or entered-in-error marking.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary>When the current version was stored (the creation time for version 1).</summary>
+    public DateTimeOffset LastUpdated { get => _lastUpdated ?? CreatedAt; init => _lastUpdated = value; }
+}
 
 public sealed record QuestionnaireRecord(
     Guid Id, Guid PatientId, Instrument Instrument, DateTimeOffset CompletedAt, IReadOnlyList<int?> Items, int? Difficulty,
-    string? Source, int TotalScore, Severity Severity, bool Prorated, DateTimeOffset CreatedAt, RecordStatus Status = RecordStatus.Final);
+    string? Source, int TotalScore, Severity Severity, bool Prorated, DateTimeOffset CreatedAt, RecordStatus Status = RecordStatus.Final)
+{
+    private readonly DateTimeOffset? _lastUpdated;
+
+    /// <summary>1 for a new record; + 1 per amendment or entered-in-error marking.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary>When the current version was stored (the creation time for version 1).</summary>
+    public DateTimeOffset LastUpdated { get => _lastUpdated ?? CreatedAt; init => _lastUpdated = value; }
+}
 
 public sealed record CheckinRecord(
     Guid Id, Guid PatientId, DateTimeOffset CompletedAt, CssrsAnswers Answers, RiskLevel RiskLevel, string? Source, DateTimeOffset CreatedAt,
-    RecordStatus Status = RecordStatus.Final);
+    RecordStatus Status = RecordStatus.Final)
+{
+    private readonly DateTimeOffset? _lastUpdated;
+
+    /// <summary>1 for a new record; + 1 per amendment or entered-in-error marking.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary>When the current version was stored (the creation time for version 1).</summary>
+    public DateTimeOffset LastUpdated { get => _lastUpdated ?? CreatedAt; init => _lastUpdated = value; }
+}
 
 public sealed record SafetyAlertRecord(
     Guid Id, Guid PatientId, AlertLevel Level, AlertTrigger Trigger, Guid? QuestionnaireId, Guid? CheckinId,
