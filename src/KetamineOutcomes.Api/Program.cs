@@ -11,6 +11,12 @@ using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Seeding;
 using KetamineOutcomes.Api.Webhooks;
 
+// A mistyped flag would be dropped without a word by ASP.NET Core: one line naming it, exit code 1 (README "Configuration").
+if (CommandLine.Problem(args) is { } commandLineProblem)
+{
+    Console.Error.WriteLine(commandLineProblem);
+    return 1;
+}
 var hostArgs = CommandLine.Normalize(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = ContentRoot.Resolve(hostArgs) });
 // ASP.NET Core's request logs carry full URLs (MRNs in query strings, patient ids in paths): Warning and up only,
@@ -22,6 +28,12 @@ if (SqliteBackupCommand.TryRun(args, builder.Configuration, Console.Out, Console
 if (MetricsOptions.StartupProblem(builder.Configuration) is { } metricsProblem)
 {
     Console.Error.WriteLine(metricsProblem);
+    return 1;
+}
+// An address Kestrel cannot read or a port another process holds: one line, exit code 1, before anything starts.
+if (ListenAddresses.StartupProblem(builder.Configuration) is { } listenProblem)
+{
+    Console.Error.WriteLine(listenProblem);
     return 1;
 }
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
@@ -105,7 +117,16 @@ api.MapWebhookDeliveries();
 api.MapApiKeys();
 api.MapAudit();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (IOException e) when (ListenAddresses.Refusal(e) is { } taken)
+{
+    // The port was taken in the instant after the check above.
+    Console.Error.WriteLine(taken);
+    return 1;
+}
 return 0;
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

@@ -48,6 +48,26 @@ public class TrendChartEndpointTests : ApiTest
     }
 
     [Fact]
+    public async Task The_trend_summary_the_dashboard_shows_is_the_chart_title_for_a_patient_without_that_instrument_or_without_infusions()
+    {
+        var patient = await CreatePatientAsync();
+        await Phq9Async(patient, Day0, Phq9Items(15));
+
+        // PHQ-9 only, no infusion: GAD-7 has nothing yet; PHQ-9 cannot be evaluated before treatment (not "no baseline").
+        foreach (var (instrument, summary, title) in new[]
+        {
+            ("gad7", "No GAD-7 yet", "No GAD-7 yet"),
+            ("phq9", "Not evaluable: no infusion recorded yet", "PHQ-9 total score — not evaluable: no infusion recorded yet"),
+        })
+        {
+            var trend = await GetOkAsync($"/api/v1/patients/{patient}/trends?instrument={instrument}");
+            Assert.Equal(summary, (string?)trend["summary"]);
+            var (_, body) = await GetAsync($"/api/v1/patients/{patient}/trends/{instrument}.svg");
+            Assert.Equal(title, XDocument.Parse(body).Root!.Element(Svg + "title")!.Value);
+        }
+    }
+
+    [Fact]
     public async Task Width_and_height_set_the_canvas_and_out_of_range_values_are_refused_by_name()
     {
         var patient = await CreatePatientAsync();

@@ -17,8 +17,10 @@ public sealed record TrendInfusion(Guid Id, int SessionNumber, DateTimeOffset Ad
 /// <param name="StatusReason">Null unless status is not-evaluable.</param>
 /// <param name="OpenAlerts">Safety alerts of this patient not yet acknowledged.</param>
 /// <param name="Summary">
-/// The course in words (TrendSummary): the latest status told with what came before it, e.g. "Relapse after remission"
-/// where <c>status</c> alone says "non-response". For display; systems read <c>status</c> and <c>relapse</c>.
+/// The course in words (TrendSummary), as the chart's title words it: the latest status told with what came before it,
+/// e.g. "Relapse after remission" where <c>status</c> alone says "non-response"; or why not yet, fitting the case:
+/// "No GAD-7 yet", "Not evaluable: no infusion recorded yet", "Not evaluable: baseline below 10". For display; systems
+/// read <c>status</c>, <c>statusReason</c> and <c>relapse</c>.
 /// </param>
 public sealed record TrendResponse(
     Guid PatientId, Instrument Instrument, ScoreRef? Baseline, ScoreRef? Latest, bool Evaluable, TrendStatus Status,

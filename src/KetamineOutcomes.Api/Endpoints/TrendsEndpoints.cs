@@ -46,7 +46,7 @@ internal static class TrendsEndpoints
                 p.Timepoint, p.IsBaseline, p.ChangeFromBaseline, p.PercentChange, p.Flags?.Response, p.Flags?.Remission,
                 p.Flags?.PartialResponse, p.Flags?.ClinicallySignificantImprovement, p.Flags?.ReliableImprovement)).ToArray(),
             timeline.Ordered.Select((m, i) => new TrendInfusion(m.InfusionId, i + 1, m.AdministeredAt, byId[m.InfusionId].Route, byId[m.InfusionId].Drug)).ToArray(),
-            openAlerts.Select(a => AlertSummary.From(a)!).ToArray(), TrendSummary.Describe(trend));
+            openAlerts.Select(a => AlertSummary.From(a)!).ToArray(), TrendSummary.Describe(trend, timeline));
     }
 
     /// <summary>The trend as a picture (<see cref="TrendChart"/>), from the same reads and rules as the JSON.</summary>

@@ -17,6 +17,10 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "Store ready: {Provider} at {Location}; {Applied} migration(s) applied now, schema at {Latest}")]
     public static partial void StoreReady(this ILogger logger, string provider, string location, int applied, string latest);
 
+    // A first run, or a path typed wrong: say so in one line an operator notices, with any other store files beside it.
+    [LoggerMessage(45, LogLevel.Information, "Creating a new store at {Location} (other ketamine-outcomes*.db files in its folder: {Others})")]
+    public static partial void StoreCreating(this ILogger logger, string location, string others);
+
     [LoggerMessage(4, LogLevel.Warning, "Readiness check failed: {ErrorType}")]
     public static partial void NotReady(this ILogger logger, string errorType);
 

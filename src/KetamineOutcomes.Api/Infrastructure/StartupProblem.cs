@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using KetamineOutcomes.Data.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace KetamineOutcomes.Api.Infrastructure;
@@ -8,8 +9,8 @@ namespace KetamineOutcomes.Api.Infrastructure;
 /// the setting (no stack trace), after which Program exits with code 1 before anything starts. Every settings section
 /// is registered with <c>ValidateOnStart</c> (<see cref="SettingsValidation.ValidateSettings{T}"/>), so this covers
 /// them all: validation failures (<c>Auth:BootstrapAdminKey</c> too short, <c>Research:MinCellSize</c> below 5,
-/// <c>Storage:Provider</c> not one of its names, <c>PublicBaseUrl</c>) and values the binder cannot convert
-/// (<c>Storage:WriteTimeout=abc</c>).
+/// <c>Storage:Provider</c> not one of its names, <c>PublicBaseUrl</c>), values the binder cannot convert
+/// (<c>Storage:WriteTimeout=abc</c>) and a SQLite store whose folder is missing (<see cref="SqliteStoreLocation"/>).
 /// </summary>
 internal static partial class StartupProblem
 {
@@ -19,7 +20,7 @@ internal static partial class StartupProblem
         try
         {
             services.GetRequiredService<IStartupValidator>().Validate();
-            return null;
+            return SqliteStoreLocation.Problem(services.GetRequiredService<IConnectionFactory>());
         }
         catch (OptionsValidationException e)
         {

@@ -67,8 +67,9 @@ internal sealed class StoreStartup(
             switch (connections)
             {
                 case SqliteConnectionFactory sqlite:
-                    var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource));
-                    if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+                    // Its folder exists (SqliteStoreLocation, checked before start): never created here, so a mistyped
+                    // path stops the service rather than starting an empty store somewhere else.
+                    if (SqliteStoreLocation.IsNew(sqlite, out var others)) logger.StoreCreating(location, others);
                     applied = MigrationRunner.MigrateSqlite(sqlite, logger);
                     break;
                 case NpgsqlConnectionFactory postgres:

@@ -82,15 +82,16 @@ public sealed record TrendChart(
         ArgumentOutOfRangeException.ThrowIfLessThan(height, MinHeight);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(height, MaxHeight);
         var definition = InstrumentDefinition.For(trend.Instrument);
-        var name = NameOf(definition.Instrument);
+        var name = definition.Name;
         var hasInfusions = timeline.Ordered.Count > 0;
         // Without infusions the days count from the first assessment, and the axis says so.
         var origin = timeline.FirstInfusionAt ?? (trend.Points.Count > 0 ? trend.Points[0].Assessment.CompletedAt : (DateTimeOffset?)null);
         double DayOf(DateTimeOffset t) => origin is { } o ? (t - o).TotalDays : 0;
 
         // Above the plot: the title (shortened, then wrapped, to fit), then the row of infusion numbers.
-        var title = FullTitle(trend, name);
-        var titleLines = TitleLinesFor(trend, name, title, width, height);
+        var summary = TrendSummary.Describe(trend, timeline);
+        var title = FullTitle(trend, name, summary);
+        var titleLines = TitleLinesFor(trend, name, summary, title, width, height);
         var titleBottom = titleLines[^1].Y + ChartText.Descent * titleLines[^1].Size;
         var plotTop = Math.Ceiling(titleBottom + 3 + ChartText.Ascent * ChartText.LabelSize + 4);
 
@@ -202,24 +203,22 @@ public sealed record TrendChart(
         return new ChartTextBox(kind, text, left, y - ChartText.Ascent * size, left + w, y + ChartText.Descent * size);
     }
 
-    private static string NameOf(Instrument instrument) => instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
-
     private static string Lower(string sentence) => sentence.Length == 0 ? sentence : char.ToLowerInvariant(sentence[0]) + sentence[1..];
 
     /// <summary>The full title (the SVG's accessible name): the course in words and its milestones.</summary>
-    private static string FullTitle(Trend trend, string name)
+    private static string FullTitle(Trend trend, string name, string summary)
     {
-        if (trend.Points.Count == 0) return $"No {name} yet";
+        // Nothing to chart: the summary alone ("No GAD-7 yet").
+        if (trend.Points.Count == 0) return summary;
         var first = trend.FirstResponse?.DaysSinceFirstInfusion is { } d ? $", first response on day {d}" : "";
         var remission = trend.Relapse && trend.FirstRemission?.DaysSinceFirstInfusion is { } r ? $", first remission on day {r}" : "";
-        return $"{name} total score — {Lower(TrendSummary.Describe(trend))}{first}{remission}";
+        return $"{name} total score — {Lower(summary)}{first}{remission}";
     }
 
     /// <summary>The longest form of the title that fits the width (two lines on a canvas tall enough, else one).</summary>
-    private static ChartTextLine[] TitleLinesFor(Trend trend, string name, string full, int width, int height)
+    private static ChartTextLine[] TitleLinesFor(Trend trend, string name, string summary, string full, int width, int height)
     {
-        var summary = Lower(TrendSummary.Describe(trend));
-        string[] forms = trend.Points.Count == 0 ? [full, name] : [full, $"{name} — {summary}", name];
+        string[] forms = trend.Points.Count == 0 ? [full, name] : [full, $"{name} — {Lower(summary)}", name];
         var maxLines = height >= 200 ? 2 : 1;
         foreach (var size in new[] { TitleSize, ChartText.LabelSize })
         {

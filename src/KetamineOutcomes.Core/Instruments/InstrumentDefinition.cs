@@ -26,6 +26,9 @@ public sealed record InstrumentDefinition(
 
     public int MaxTotal => ItemCount * MaxItemAnswer;
 
+    /// <summary>The name clinicians read: "PHQ-9" or "GAD-7".</summary>
+    public string Name => Instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
+
     public static readonly InstrumentDefinition Phq9 = new(
         Instrument.Phq9, ItemCount: 9, MaxMissingItems: 2, ReliableImprovementPoints: 6,
         [(0, Severity.Minimal), (5, Severity.Mild), (10, Severity.Moderate), (15, Severity.ModeratelySevere), (20, Severity.Severe)]);

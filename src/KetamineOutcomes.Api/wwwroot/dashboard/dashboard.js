@@ -12,10 +12,6 @@ const TriggerNames = { 'phq9-item9': 'PHQ-9 item 9', cssrs: 'C-SSRS screener' };
 // Three filled steps for high, two for moderate, one for low: the level reads without colour too.
 const LevelSteps = { high: '▮▮▮', moderate: '▮▮▯', low: '▮▯▯' };
 const AlertsPerPage = '10';
-const ReasonNames = {
-  'no-baseline': 'no baseline within 30 days before the first infusion',
-  'baseline-below-threshold': 'baseline below 10', 'no-follow-up': 'no assessment after the first infusion yet',
-};
 
 function say(message, isError = false) {
   const status = $('status');
@@ -157,8 +153,9 @@ function showChart(svgText) {
 
 function showSummary(trend) {
   const rows = [
-    // The service tells the course in words (a relapse after remission is not "no response"); the reason says why not evaluable.
-    ['Status', trend.summary + (trend.statusReason ? ` (${ReasonNames[trend.statusReason]})` : '')],
+    // The service tells the course in words, in the same words as the chart's title (a relapse after remission is not
+    // "no response"; "No GAD-7 yet" rather than a missing baseline; why it is not evaluable yet).
+    ['Status', trend.summary],
     ['Baseline', trend.baseline ? `${trend.baseline.totalScore} on ${when(trend.baseline.completedAt)}` : 'none'],
     ['Latest', trend.latest ? `${trend.latest.totalScore} on ${when(trend.latest.completedAt)}` : 'none'],
     ['First response', trend.firstResponse

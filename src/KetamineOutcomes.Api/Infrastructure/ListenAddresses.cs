@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace KetamineOutcomes.Api.Infrastructure;
+
+/// <summary>
+/// The addresses the API listens on (<c>--urls</c>, <c>ASPNETCORE_URLS</c> or <c>Urls</c>; <c>http_ports</c>; default
+/// <c>http://localhost:5000</c>), checked before anything starts: Kestrel would otherwise end the start in a stack
+/// trace and exit code 134 on an address it cannot read or a port another process holds. One line naming the address
+/// and what to do instead; Program exits with code 1 (README "Configuration").
+/// </summary>
+internal static class ListenAddresses
+{
+    private const string DefaultUrl = "http://localhost:5000";
+
+    /// <summary>Null when every address can be read and bound now; else the line to print.</summary>
+    public static string? StartupProblem(IConfiguration configuration)
+    {
+        // Endpoints configured in the Kestrel section replace the URLs; Kestrel reports those itself.
+        if (configuration.GetSection("Kestrel:Endpoints").GetChildren().Any()) return null;
+        foreach (var url in Urls(configuration))
+        {
+            if (Read(url) is not { } address)
+                return $"Cannot listen on '{url}': not an address the service can listen on. Give http:// or https://, host and port, e.g. --urls http://127.0.0.1:8080 (several separated by ';').";
+            if (address.Port == 0) continue;
+            foreach (var endpoint in EndpointsOf(address))
+            {
+                try
+                {
+                    using var probe = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                    if (endpoint.Address.Equals(IPAddress.IPv6Any)) probe.DualMode = true;
+                    probe.Bind(endpoint);
+                }
+                catch (SocketException e)
+                {
+                    return Refusal(url, e.SocketErrorCode);
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The line for a bind that failed after the check (a port taken in the instant between the two), or null when
+    /// <paramref name="e"/> is not such a failure.
+    /// </summary>
+    public static string? Refusal(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+                return $"Cannot listen: {e.Message.TrimEnd('.')}. Stop the other process, or choose another port with --urls (or ASPNETCORE_URLS).";
+        }
+        return null;
+    }
+
+    private static string Refusal(string url, SocketError error) => error switch
+    {
+        SocketError.AddressAlreadyInUse =>
+            $"Cannot listen on {url}: another process is listening on that port. Stop it, or choose another port with --urls (or ASPNETCORE_URLS).",
+        SocketError.AccessDenied =>
+            $"Cannot listen on {url}: permission denied (ports below 1024 need privileges). Choose a port from 1024 up with --urls, behind the reverse proxy.",
+        SocketError.AddressNotAvailable =>
+            $"Cannot listen on {url}: this machine has no such address. Use one of its own (127.0.0.1 for this host only) with --urls.",
+        _ => $"Cannot listen on {url} ({error}). Choose another address with --urls (or ASPNETCORE_URLS).",
+    };
+
+    private static string[] Urls(IConfiguration configuration)
+    {
+        var urls = configuration[WebHostDefaults.ServerUrlsKey];
+        if (!string.IsNullOrWhiteSpace(urls)) return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // As Kestrel reads http_ports / https_ports when no URL is set: every interface.
+        var ports = Ports(configuration[WebHostDefaults.HttpPortsKey], "http").Concat(Ports(configuration[WebHostDefaults.HttpsPortsKey], "https")).ToArray();
+        return ports.Length > 0 ? ports : [DefaultUrl];
+    }
+
+    private static IEnumerable<string> Ports(string? list, string scheme) =>
+        (list ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"{scheme}://*:{p}");
+
+    // Kestrel's own reading (BindingAddress), and what it then refuses: a scheme other than http/https, a path base.
+    private static BindingAddress? Read(string url)
+    {
+        try
+        {
+            var address = BindingAddress.Parse(url);
+            if (address.IsUnixPipe || address.IsNamedPipe) return address;
+            var served = address.Scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase);
+            return served && address.PathBase.Length == 0 && address.Port is >= 0 and <= 65535 ? address : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    // Where Kestrel binds each kind of host: localhost on both loopbacks, an IP where it says, any other name (and *, +)
+    // on every interface.
+    private static IEnumerable<IPEndPoint> EndpointsOf(BindingAddress address)
+    {
+        if (address.IsUnixPipe || address.IsNamedPipe) yield break;
+        if (string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new IPEndPoint(IPAddress.Loopback, address.Port);
+            if (Socket.OSSupportsIPv6) yield return new IPEndPoint(IPAddress.IPv6Loopback, address.Port);
+        }
+        else if (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip))
+        {
+            yield return new IPEndPoint(ip, address.Port);
+        }
+        else
+        {
+            yield return new IPEndPoint(Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any, address.Port);
+        }
+    }
+}
