@@ -51,6 +51,19 @@ public sealed class ListenAddressTests : IDisposable
     }
 
     [Fact]
+    public async Task An_https_address_without_a_certificate_stops_the_service_with_one_line_saying_what_to_configure()
+    {
+        // HOME is the empty work folder: no development certificate in the user's store, as on a server.
+        var environment = new Dictionary<string, string>(_environment) { ["HOME"] = _workDir };
+        using var service = new BuiltService(_workDir, environment, ["--urls", "https://127.0.0.1:0"]);
+        Assert.Equal(1, await service.ExitCodeAsync());
+        Assert.Equal("Cannot listen on https://127.0.0.1:0: HTTPS needs a server certificate and none is configured. Set Kestrel:Certificates:Default:Path "
+            + "(and :KeyPath or :Password), or terminate TLS at the reverse proxy (deploy/nginx) and listen on http://127.0.0.1.",
+            Assert.Single(service.OutputLines(), l => l.Length > 0));
+        Assert.False(File.Exists(Path.Combine(_workDir, "ketamine-outcomes.db")), "nothing starts: no database is created");
+    }
+
+    [Fact]
     public async Task Several_addresses_one_of_them_taken_name_the_taken_one()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

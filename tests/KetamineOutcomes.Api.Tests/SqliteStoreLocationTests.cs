@@ -62,6 +62,34 @@ public sealed class SqliteStoreLocationTests : IDisposable
         Assert.DoesNotContain(second.OutputLines(), l => l.Contains("Creating a new store", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_research_replica_file_that_does_not_exist_stops_the_service_with_one_line_naming_it_and_creates_nothing()
+    {
+        var store = Path.Combine(_workDir, "ketamine-outcomes.db");
+        var replica = Path.Combine(_workDir, "replica.db");
+        var environment = Environment(store);
+        environment["ConnectionStrings__Research"] = $"Data Source={replica}";
+        using var service = new BuiltService(_workDir, environment);
+        Assert.Equal(1, await service.ExitCodeAsync());
+        Assert.Equal($"ConnectionStrings:Research: no SQLite file {replica} for the research replica. Correct the path, or leave "
+            + "ConnectionStrings:Research unset to read research from the primary store.", Assert.Single(service.OutputLines(), l => l.Length > 0));
+        Assert.False(File.Exists(replica));
+    }
+
+    [Fact]
+    public async Task A_sqlite_connection_string_left_in_place_with_the_postgres_provider_is_one_line_without_the_string()
+    {
+        // The usual slip: Storage:Provider switched, the connection string not. Npgsql cannot read "Data Source=…".
+        var environment = Environment(Path.Combine(_workDir, "secret-name.db"));
+        environment["Storage__Provider"] = "postgres";
+        using var service = new BuiltService(_workDir, environment);
+        Assert.Equal(1, await service.ExitCodeAsync());
+        var line = Assert.Single(service.OutputLines(), l => l.Length > 0);
+        Assert.StartsWith("ConnectionStrings:Outcomes is not a PostgreSQL connection string (Storage:Provider=postgres): ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-name", line, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_workDir));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 
 namespace KetamineOutcomes.Api.Infrastructure;
@@ -23,6 +25,9 @@ internal static class ListenAddresses
         {
             if (Read(url) is not { } address)
                 return $"Cannot listen on '{url}': not an address the service can listen on. Give http:// or https://, host and port, e.g. --urls http://127.0.0.1:8080 (several separated by ';').";
+            if (address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase) && !HasCertificate(configuration))
+                return $"Cannot listen on {url}: HTTPS needs a server certificate and none is configured. Set Kestrel:Certificates:Default:Path "
+                    + "(and :KeyPath or :Password), or terminate TLS at the reverse proxy (deploy/nginx) and listen on http://127.0.0.1.";
             if (address.Port == 0) continue;
             foreach (var endpoint in EndpointsOf(address))
             {
@@ -65,6 +70,26 @@ internal static class ListenAddresses
             $"Cannot listen on {url}: this machine has no such address. Use one of its own (127.0.0.1 for this host only) with --urls.",
         _ => $"Cannot listen on {url} ({error}). Choose another address with --urls (or ASPNETCORE_URLS).",
     };
+
+    // What Kestrel falls back to for an https address without an endpoint of its own: the default certificate from
+    // configuration, else the ASP.NET Core development certificate (marked by its OID) in the user's store, if still valid.
+    private static bool HasCertificate(IConfiguration configuration)
+    {
+        if (configuration.GetSection("Kestrel:Certificates:Default").GetChildren().Any()) return true;
+        const string DevelopmentCertificateOid = "1.3.6.1.4.1.311.84.1.1";
+        try
+        {
+            using var store = new X509Store(StoreName.My, StoreLocation.CurrentUser);
+            store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+            var now = DateTime.Now;
+            return store.Certificates.Any(c => c.NotBefore <= now && now <= c.NotAfter && c.HasPrivateKey
+                && c.Extensions.Any(e => e.Oid?.Value == DevelopmentCertificateOid));
+        }
+        catch (CryptographicException)
+        {
+            return false; // no user store at all: no development certificate
+        }
+    }
 
     private static string[] Urls(IConfiguration configuration)
     {

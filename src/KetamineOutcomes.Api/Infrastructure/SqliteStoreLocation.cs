@@ -25,6 +25,19 @@ internal static class SqliteStoreLocation
     }
 
     /// <summary>
+    /// Null unless <paramref name="replica"/> (<c>ConnectionStrings:Research</c>) is a SQLite file that does not exist: a
+    /// replica is a copy the operator keeps current, never created here, and an empty one would answer every research
+    /// query with an empty cohort.
+    /// </summary>
+    public static string? ReplicaProblem(IConnectionFactory replica)
+    {
+        if (replica is not SqliteConnectionFactory sqlite || IsInMemory(sqlite.DataSource)) return null;
+        var path = Path.GetFullPath(sqlite.DataSource);
+        return File.Exists(path) ? null
+            : $"ConnectionStrings:Research: no SQLite file {path} for the research replica. Correct the path, or leave ConnectionStrings:Research unset to read research from the primary store.";
+    }
+
+    /// <summary>
     /// True when the store file does not exist yet (it is about to be created); <paramref name="others"/> then lists the
     /// other <c>ketamine-outcomes*.db</c> files in its folder ("none"), so a path typed wrong is noticed at once.
     /// </summary>

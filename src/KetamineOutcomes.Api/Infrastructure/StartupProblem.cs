@@ -20,7 +20,7 @@ internal static partial class StartupProblem
         try
         {
             services.GetRequiredService<IStartupValidator>().Validate();
-            return SqliteStoreLocation.Problem(services.GetRequiredService<IConnectionFactory>());
+            return Store(services);
         }
         catch (OptionsValidationException e)
         {
@@ -34,6 +34,42 @@ internal static partial class StartupProblem
         {
             return Unreadable(e);
         }
+    }
+
+    // The primary store, then the research replica: each connection string must be readable by its provider's driver
+    // (a SQLite string left in place after Storage:Provider=postgres is the usual slip), and a store file must have a
+    // folder to live in; a replica is never created, so its file must already exist.
+    private static string? Store(IServiceProvider services)
+    {
+        IConnectionFactory primary;
+        try
+        {
+            primary = services.GetRequiredService<IConnectionFactory>();
+        }
+        catch (ArgumentException e)
+        {
+            return Unreadable("ConnectionStrings:Outcomes", services, e);
+        }
+        if (SqliteStoreLocation.Problem(primary) is { } problem) return problem;
+        ResearchReads research;
+        try
+        {
+            research = services.GetRequiredService<ResearchReads>();
+        }
+        catch (ArgumentException e)
+        {
+            return Unreadable("ConnectionStrings:Research", services, e);
+        }
+        return ReferenceEquals(research.Connections, primary) ? null : SqliteStoreLocation.ReplicaProblem(research.Connections);
+    }
+
+    // The driver's message names the keyword it could not read; the connection string itself (it may hold a password)
+    // is never printed.
+    private static string Unreadable(string setting, IServiceProvider services, ArgumentException e)
+    {
+        var provider = services.GetRequiredService<IOptions<StorageOptions>>().Value.Provider;
+        var name = provider == "postgres" ? "PostgreSQL" : "SQLite";
+        return $"{setting} is not a {name} connection string (Storage:Provider={provider}): {e.Message.ReplaceLineEndings(" ")}";
     }
 
     // The binder's message carries the path and the type; other binding errors are printed as they come, on one line.
