@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using KetamineOutcomes.Core.Instruments;
 
 namespace KetamineOutcomes.Core.Plans;
 
@@ -8,6 +9,17 @@ public enum PlanInstrument
     [JsonStringEnumMemberName("phq9")] Phq9,
     [JsonStringEnumMemberName("gad7")] Gad7,
     [JsonStringEnumMemberName("cssrs")] Cssrs,
+}
+
+public static class PlanInstruments
+{
+    /// <summary>The plan instrument a scored questionnaire answers (the C-SSRS is a check-in, not a questionnaire).</summary>
+    public static PlanInstrument Of(Instrument instrument) => instrument switch
+    {
+        Instrument.Phq9 => PlanInstrument.Phq9,
+        Instrument.Gad7 => PlanInstrument.Gad7,
+        _ => throw new ArgumentOutOfRangeException(nameof(instrument), instrument, "Not a plan instrument."),
+    };
 }
 
 /// <summary>What a rule's occurrences are keyed to (SPEC v2, Measurement plans).</summary>
