@@ -111,6 +111,7 @@ api.MapInfusions();
 api.MapQuestionnaires();
 api.MapCheckins();
 api.MapTrends();
+api.MapDue();
 api.MapSafetyAlerts();
 api.MapResearch();
 api.MapWebhookDeliveries();

@@ -34,6 +34,8 @@ public class RoleMatrixTests : ApiTest
         [("GET", "/api/v1/patients/{patientId:guid}/suicidality-checkins/{checkinId:guid}")] = "clinician,ehr",
         [("GET", "/api/v1/patients/{patientId:guid}/trends")] = "clinician,ehr,portal",
         [("GET", "/api/v1/patients/{patientId:guid}/trends/{instrument}.svg")] = "clinician,ehr,portal",
+        [("GET", "/api/v1/patients/{patientId:guid}/due")] = "clinician,ehr,portal",
+        [("GET", "/api/v1/patients/{patientId:guid}/adherence")] = "clinician,ehr",
         [("POST", "/api/v1/api-keys/")] = "admin",
         [("GET", "/api/v1/api-keys/")] = "admin",
         [("DELETE", "/api/v1/api-keys/{id:guid}")] = "admin",

@@ -49,8 +49,8 @@ public sealed class InfusionTimeline
         return new Timepoint(session, last.InfusionId, days, hours);
     }
 
-    // Upper-bound binary search: the number of infusions with administeredAt ≤ ticks.
-    private int CountAtOrBefore(long ticks)
+    /// <summary>The number of infusions with administeredAt ≤ ticks (UTC); an upper-bound binary search.</summary>
+    internal int CountAtOrBefore(long ticks)
     {
         int lo = 0, hi = _ordered.Length;
         while (lo < hi)

@@ -1,0 +1,84 @@
+namespace KetamineOutcomes.Core.Plans;
+
+/// <summary>
+/// Where each rule's occurrences fall, from the events known at one instant. All arithmetic is in UTC ticks; an
+/// occurrence that would fall past <see cref="DateTimeOffset.MaxValue"/> is not generated.
+/// </summary>
+internal static class RuleOccurrences
+{
+    /// <summary>An occurrence before completion is matched: its window in UTC ticks and, after an infusion, that infusion.</summary>
+    internal readonly record struct Slot(long DueAt, long WindowEnd, Guid? InfusionId);
+
+    private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
+
+    /// <summary>The slots of one rule in dueAt order (ties keep infusion order).</summary>
+    public static List<Slot> Of(PlanRule rule, KnownEvents known) => rule switch
+    {
+        EnrolmentRule r => Enrolment(r, known),
+        AfterInfusionRule r => AfterInfusion(r, known),
+        IntervalRule r => Interval(r, known),
+        _ => throw new ArgumentOutOfRangeException(nameof(rule), rule.GetType().Name, "Unknown rule type."),
+    };
+
+    // Due at registration; unknown (no slot) while registration is still after the instant computed for.
+    private static List<Slot> Enrolment(EnrolmentRule rule, KnownEvents known)
+    {
+        var slots = new List<Slot>(1);
+        if (known.RegisteredAt is { } registered) TryAdd(slots, registered, rule.WindowDays * TimeSpan.TicksPerDay, null);
+        return slots;
+    }
+
+    // One slot per known infusion whose session number the rule covers; back-entered infusions before registration
+    // count too (SPEC: occurrences follow the records' own dates).
+    private static List<Slot> AfterInfusion(AfterInfusionRule rule, KnownEvents known)
+    {
+        var slots = new List<Slot>();
+        for (var i = 0; i < known.Infusions.Count; i++)
+        {
+            if (!rule.Covers(i + 1)) continue;
+            var administered = known.Infusions[i].AdministeredAt.UtcTicks;
+            var offset = rule.OffsetHours * TimeSpan.TicksPerHour;
+            if (offset > MaxTicks - administered) break;
+            TryAdd(slots, administered + offset, rule.WindowHours * TimeSpan.TicksPerHour, known.Infusions[i].InfusionId);
+        }
+        return slots;
+    }
+
+    // The clock restarts at every reset (registration, any infusion, a completed assessment of the rule's instrument):
+    // slots fall at R + n·everyDays after each reset R, up to and including the next reset, so an early assessment
+    // restarts the count and an overdue slot is followed by the next one everyDays later. After the last known reset
+    // the slots run until the first one past the instant: the next upcoming one. The phase is judged at each dueAt
+    // by the infusions known then; past the last known infusion it cannot change, so the loop always ends.
+    private static List<Slot> Interval(IntervalRule rule, KnownEvents known)
+    {
+        var slots = new List<Slot>();
+        var resets = known.ResetsFor(rule.Instrument);
+        var every = rule.EveryDays * TimeSpan.TicksPerDay;
+        var window = rule.WindowDays * TimeSpan.TicksPerDay;
+        for (var i = 0; i < resets.Count; i++)
+        {
+            long? next = i + 1 < resets.Count ? resets[i + 1] : null;
+            for (var due = resets[i]; every <= MaxTicks - due;)
+            {
+                due += every;
+                if (due > next) break;
+                var pastInstant = next is null && due > known.At;
+                if (InPhase(rule.Phase, known.InfusionsAtOrBefore(due))) TryAdd(slots, due, window, null);
+                if (pastInstant) break;
+            }
+        }
+        return slots;
+    }
+
+    private static bool InPhase(PlanPhase phase, int infusionsSoFar) => phase switch
+    {
+        PlanPhase.PreTreatment => infusionsSoFar == 0,
+        PlanPhase.OnTreatment => infusionsSoFar > 0,
+        _ => true,
+    };
+
+    private static void TryAdd(List<Slot> slots, long dueAt, long window, Guid? infusionId)
+    {
+        if (window <= MaxTicks - dueAt) slots.Add(new Slot(dueAt, dueAt + window, infusionId));
+    }
+}

@@ -1,0 +1,125 @@
+using CsCheck;
+using KetamineOutcomes.Core.Plans;
+
+namespace KetamineOutcomes.Core.Tests.Plans;
+
+/// <summary>Random plans on random timelines (all statuses, ties, records before registration) and random instants.</summary>
+public class DueScheduleProperties
+{
+    private static readonly DateTimeOffset Origin = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private sealed record Course(DateTimeOffset RegisteredAt, ScheduleInfusion[] Infusions, ScheduleAssessment[] Assessments)
+    {
+        public DueSchedule Schedule() => new(RegisteredAt, Infusions, Assessments);
+    }
+
+    // Times on a coarse grid (hours) hit window edges and ties often; a few are shifted by a microsecond.
+    private static Gen<DateTimeOffset> Time(int fromDays, int toDays) =>
+        Gen.Select(Gen.Int[fromDays * 24, toDays * 24], Gen.Int[-1, 1]).Select((h, us) => Origin.AddHours(h).AddTicks(us * 10));
+
+    private static readonly Gen<RecordStatus> Status = Gen.Frequency((6, Gen.Const(RecordStatus.Final)), (1, Gen.Const(RecordStatus.Amended)), (2, Gen.Const(RecordStatus.EnteredInError)));
+    private static readonly Gen<PlanInstrument> Instrument = Gen.Enum<PlanInstrument>();
+
+    private static readonly Gen<Course> Courses = Gen.Select(
+        Time(-10, 10),
+        Gen.Select(Time(-20, 60), Status).Array[0, 8],
+        Gen.Select(Instrument, Time(-20, 80), Status).Array[0, 16],
+        (registered, infusions, assessments) => new Course(registered,
+            [.. infusions.Select(i => new ScheduleInfusion(Guid.NewGuid(), i.Item1, i.Item2))],
+            [.. assessments.Select(a => new ScheduleAssessment(Guid.NewGuid(), a.Item1, a.Item2, a.Item3))]));
+
+    private static readonly Gen<PlanRule> Rule = Gen.OneOf<PlanRule>(
+        Gen.Select(Instrument, Gen.Int[1, 5], (i, w) => (PlanRule)new EnrolmentRule("", i, w)),
+        Gen.Select(Instrument, Gen.Int[0, 72], Gen.Int[1, 72], Gen.Int[1, 8].Array[1, 4].Null(0.5),
+            (i, o, w, s) => (PlanRule)new AfterInfusionRule("", i, o, w, s?.Distinct().Order().ToArray())),
+        Gen.Select(Instrument, Gen.Int[1, 10], Gen.Enum<PlanPhase>(), Gen.Int[1, 5], (i, e, p, w) => (PlanRule)new IntervalRule("", i, e, p, w)));
+
+    private static readonly Gen<MeasurementPlan> Plans = Rule.Array[1, 6]
+        .Select(rules => new MeasurementPlan(1, [.. rules.Select((r, n) => r with { Id = $"r{n}" })]));
+
+    private static readonly Gen<DateTimeOffset> Instant = Time(-25, 100);
+
+    private static (string, long, Guid?) Key(DueOccurrence o) => (o.RuleId, o.DueAt.UtcTicks, o.InfusionId);
+
+    [Fact]
+    public void Every_completed_occurrence_has_a_live_assessment_of_its_instrument_in_its_window() =>
+        Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
+            course.Schedule().Occurrences(plan, at).Where(o => o.Status == OccurrenceStatus.Completed).All(o =>
+                course.Assessments.Single(a => a.Id == o.CompletedBy) is var a
+                && a.Status != RecordStatus.EnteredInError && a.Instrument == o.Instrument && a.CompletedAt == o.CompletedAt
+                && o.DueAt <= a.CompletedAt && a.CompletedAt <= o.WindowEnd && a.CompletedAt <= at));
+
+    [Fact]
+    public void No_assessment_completes_two_occurrences_of_one_rule() =>
+        Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
+            course.Schedule().Occurrences(plan, at).Where(o => o.CompletedBy is not null)
+                .GroupBy(o => o.RuleId).All(g => g.Select(o => o.CompletedBy).Distinct().Count() == g.Count()));
+
+    [Fact]
+    public void Statuses_never_go_back_once_an_occurrence_is_due() =>
+        Gen.Select(Courses, Plans, Instant, Gen.Int[0, 60 * 24]).Sample((course, plan, t1, laterHours) =>
+        {
+            var schedule = course.Schedule();
+            var t2 = t1.AddHours(laterHours);
+            var later = schedule.Occurrences(plan, t2).ToDictionary(Key);
+            return schedule.Occurrences(plan, t1).Where(o => o.DueAt <= t1).All(before =>
+                later.TryGetValue(Key(before), out var after) && (before.Status, after.Status) switch
+                {
+                    (OccurrenceStatus.Completed, OccurrenceStatus.Completed) => before.CompletedBy == after.CompletedBy,
+                    (OccurrenceStatus.Overdue, OccurrenceStatus.Overdue) => true,
+                    (OccurrenceStatus.Due, OccurrenceStatus.Due or OccurrenceStatus.Completed or OccurrenceStatus.Overdue) => true,
+                    _ => false,
+                });
+        });
+
+    [Fact]
+    public void Events_after_the_instant_change_nothing_computed_at_it() =>
+        Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
+        {
+            var known = new Course(course.RegisteredAt,
+                [.. course.Infusions.Where(i => i.AdministeredAt <= at)], [.. course.Assessments.Where(a => a.CompletedAt <= at)]);
+            return course.Schedule().Occurrences(plan, at).SequenceEqual(known.Schedule().Occurrences(plan, at));
+        });
+
+    [Fact]
+    public void Records_entered_in_error_count_as_absent() =>
+        Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
+        {
+            var live = new Course(course.RegisteredAt,
+                [.. course.Infusions.Where(i => i.Status != RecordStatus.EnteredInError)],
+                [.. course.Assessments.Where(a => a.Status != RecordStatus.EnteredInError)]);
+            return course.Schedule().Occurrences(plan, at).SequenceEqual(live.Schedule().Occurrences(plan, at));
+        });
+
+    [Fact]
+    public void Each_interval_occurrence_falls_a_whole_number_of_periods_after_the_last_reset_before_it() =>
+        Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
+        {
+            var rules = plan.Rules.OfType<IntervalRule>().ToDictionary(r => r.Id);
+            return course.Schedule().Occurrences(plan, at).Where(o => rules.ContainsKey(o.RuleId)).All(o =>
+            {
+                var rule = rules[o.RuleId];
+                var resets = course.Infusions.Where(i => i.Status != RecordStatus.EnteredInError).Select(i => i.AdministeredAt)
+                    .Concat(course.Assessments.Where(a => a.Status != RecordStatus.EnteredInError && a.Instrument == rule.Instrument).Select(a => a.CompletedAt))
+                    .Append(course.RegisteredAt)
+                    .Where(t => t <= at && t < o.DueAt).ToArray();
+                var since = o.DueAt - resets.Max();
+                return resets.Length > 0 && since.Ticks % TimeSpan.FromDays(rule.EveryDays).Ticks == 0
+                    && o.WindowEnd - o.DueAt == TimeSpan.FromDays(rule.WindowDays);
+            });
+        });
+
+    [Fact]
+    public void Due_list_is_the_recent_and_open_occurrences_and_each_rules_next() =>
+        Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
+        {
+            var schedule = course.Schedule();
+            var all = schedule.Occurrences(plan, at);
+            var since = at.AddDays(-DueSchedule.RecentDays);
+            var expected = all.Where(o => o.Status == OccurrenceStatus.Due
+                || (o.Status == OccurrenceStatus.Overdue && o.WindowEnd >= since)
+                || (o.Status == OccurrenceStatus.Completed && o.CompletedAt >= since)
+                || (o.Status == OccurrenceStatus.Upcoming && o == all.Where(u => u.RuleId == o.RuleId && u.Status == OccurrenceStatus.Upcoming).MinBy(u => u.DueAt)));
+            return schedule.DueList(plan, at).SequenceEqual(expected);
+        });
+}
