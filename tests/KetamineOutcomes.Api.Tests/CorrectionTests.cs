@@ -10,66 +10,8 @@ namespace KetamineOutcomes.Api.Tests;
 /// SPEC v2, Corrections, the write side: PUT with If-Match, entered-in-error, history and ETags for each kind of record,
 /// on the real service over its own store (SQLite file, or PostgreSQL with KO_TEST_POSTGRES).
 /// </summary>
-public class CorrectionTests : ApiTest
+public class CorrectionTests : CorrectionTest
 {
-    public CorrectionTests() { }
-
-    protected CorrectionTests(Dictionary<string, string?> settings) : base(settings) { }
-
-    /// <summary>One kind of record: where it is, a PUT body that changes <paramref name="Field"/> from V1 to V2.</summary>
-    public sealed record Kind(string Url, object Amendment, string Field, JsonNode? V1, JsonNode? V2, string RecordType);
-
-    public static TheoryData<string> Kinds => new() { "questionnaire", "checkin", "infusion", "patient" };
-
-    public static TheoryData<string> Assessments => new() { "questionnaire", "checkin", "infusion" };
-
-    protected async Task<Kind> CreateAsync(string kind, string? patient = null)
-    {
-        patient ??= await CreatePatientAsync();
-        var at = Iso(Day0);
-        switch (kind)
-        {
-            case "questionnaire":
-                var q = await Phq9Async(patient, Day0, Phq9Items(10));
-                return new Kind($"/api/v1/patients/{patient}/questionnaires/{q["id"]}",
-                    new { instrument = "phq9", completedAt = at, items = Phq9Items(20), reason = "Patient mis-tapped answers" }, "totalScore", 10, 20, "questionnaire");
-            case "checkin":
-                var k = await CreatedAsync($"/api/v1/patients/{patient}/suicidality-checkins", new { completedAt = at, wishToBeDead = false, suicidalThoughts = false, suicidalBehavior = "none" });
-                return new Kind($"/api/v1/patients/{patient}/suicidality-checkins/{k["id"]}",
-                    new { completedAt = at, wishToBeDead = true, suicidalThoughts = false, suicidalBehavior = "none", reason = "Clinician re-asked question 1" }, "riskLevel", "none", "low", "suicidality-checkin");
-            case "infusion":
-                var i = await InfusionAsync(patient, Day0);
-                return new Kind($"/api/v1/patients/{patient}/infusions/{i["id"]}",
-                    new { administeredAt = at, route = "iv", drug = "ketamine", doseMgPerKg = 0.75, durationMinutes = 40, reason = "Dose was transcribed wrongly" }, "doseMgPerKg", 0.5, 0.75, "infusion");
-            default:
-                return new Kind($"/api/v1/patients/{patient}",
-                    new { mrn = $"MRN-{Guid.NewGuid():N}", birthYear = 1981, sex = "female", diagnoses = new[] { "trd" }, reason = "Birth year mistyped" }, "birthYear", 1980, 1981, "patient");
-        }
-    }
-
-    protected async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(
-        HttpMethod method, string url, object? body, string? ifMatch, string? idempotencyKey = null, HttpClient? client = null)
-    {
-        using var request = new HttpRequestMessage(method, url);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        var response = await (client ?? Client).SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
-    }
-
-    protected static string? ETag(HttpResponseMessage r) => r.Headers.ETag?.ToString();
-
-    protected async Task<JsonNode> AmendedAsync(Kind k, string ifMatch = "W/\"1\"")
-    {
-        var (status, body, _) = await SendAsync(HttpMethod.Put, k.Url, k.Amendment, ifMatch);
-        Assert.True(status == HttpStatusCode.OK, $"PUT {k.Url} → {(int)status}: {body?.ToJsonString()}");
-        return body!;
-    }
-
-    protected async Task<JsonArray> HistoryAsync(string url) => (await GetOkAsync(url + "/history"))["items"]!.AsArray();
-
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task Amending_stores_version_2_with_the_new_values_a_new_etag_and_both_versions_in_history(string kind)
@@ -287,6 +229,68 @@ public class CorrectionTests : ApiTest
         }
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, k.Url + "/history", null, null, client: Admin)).Status);
     }
+}
+
+/// <summary>Records of each kind to correct, and requests with If-Match and Idempotency-Key, for the correction tests.</summary>
+public abstract class CorrectionTest : ApiTest
+{
+    protected CorrectionTest() { }
+
+    protected CorrectionTest(Dictionary<string, string?> settings) : base(settings) { }
+
+    /// <summary>One kind of record: where it is, a PUT body that changes <paramref name="Field"/> from V1 to V2.</summary>
+    public sealed record Kind(string Url, object Amendment, string Field, JsonNode? V1, JsonNode? V2, string RecordType);
+
+    public static TheoryData<string> Kinds => new() { "questionnaire", "checkin", "infusion", "patient" };
+
+    public static TheoryData<string> Assessments => new() { "questionnaire", "checkin", "infusion" };
+
+    protected async Task<Kind> CreateAsync(string kind, string? patient = null)
+    {
+        patient ??= await CreatePatientAsync();
+        var at = Iso(Day0);
+        switch (kind)
+        {
+            case "questionnaire":
+                var q = await Phq9Async(patient, Day0, Phq9Items(10));
+                return new Kind($"/api/v1/patients/{patient}/questionnaires/{q["id"]}",
+                    new { instrument = "phq9", completedAt = at, items = Phq9Items(20), reason = "Patient mis-tapped answers" }, "totalScore", 10, 20, "questionnaire");
+            case "checkin":
+                var k = await CreatedAsync($"/api/v1/patients/{patient}/suicidality-checkins", new { completedAt = at, wishToBeDead = false, suicidalThoughts = false, suicidalBehavior = "none" });
+                return new Kind($"/api/v1/patients/{patient}/suicidality-checkins/{k["id"]}",
+                    new { completedAt = at, wishToBeDead = true, suicidalThoughts = false, suicidalBehavior = "none", reason = "Clinician re-asked question 1" }, "riskLevel", "none", "low", "suicidality-checkin");
+            case "infusion":
+                var i = await InfusionAsync(patient, Day0);
+                return new Kind($"/api/v1/patients/{patient}/infusions/{i["id"]}",
+                    new { administeredAt = at, route = "iv", drug = "ketamine", doseMgPerKg = 0.75, durationMinutes = 40, reason = "Dose was transcribed wrongly" }, "doseMgPerKg", 0.5, 0.75, "infusion");
+            default:
+                return new Kind($"/api/v1/patients/{patient}",
+                    new { mrn = $"MRN-{Guid.NewGuid():N}", birthYear = 1981, sex = "female", diagnoses = new[] { "trd" }, reason = "Birth year mistyped" }, "birthYear", 1980, 1981, "patient");
+        }
+    }
+
+    protected async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(
+        HttpMethod method, string url, object? body, string? ifMatch, string? idempotencyKey = null, HttpClient? client = null)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        var response = await (client ?? Client).SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
+    }
+
+    protected static string? ETag(HttpResponseMessage r) => r.Headers.ETag?.ToString();
+
+    protected async Task<JsonNode> AmendedAsync(Kind k, string ifMatch = "W/\"1\"")
+    {
+        var (status, body, _) = await SendAsync(HttpMethod.Put, k.Url, k.Amendment, ifMatch);
+        Assert.True(status == HttpStatusCode.OK, $"PUT {k.Url} → {(int)status}: {body?.ToJsonString()}");
+        return body!;
+    }
+
+    protected async Task<JsonArray> HistoryAsync(string url) => (await GetOkAsync(url + "/history"))["items"]!.AsArray();
 }
 
 internal static class CorrectionTestExtensions
