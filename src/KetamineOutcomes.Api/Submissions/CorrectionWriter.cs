@@ -56,8 +56,9 @@ internal static class CorrectionWriter
         var current = await QuestionnaireStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Questionnaire");
         EnsureCorrectable(current.Status, current.Version, expected, markingInError: true);
         var next = current with { Status = RecordStatus.EnteredInError, Version = current.Version + 1, LastUpdated = now };
-        await SupersedeAsync(c, tx, RecordKind.Questionnaire, id, patientId, current, current.Version, current.Status, current.LastUpdated,
-            () => QuestionnaireStore.UpdateAsync(c, tx, next, current.Version, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
+        await MarkAsync(expected, SupersedeAsync(c, tx, RecordKind.Questionnaire, id, patientId, current, current.Version, current.Status, current.LastUpdated,
+                () => QuestionnaireStore.UpdateAsync(c, tx, next, current.Version, actor.ToJson(), reason, ct), ct),
+            async () => (await QuestionnaireStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false))?.Status).ConfigureAwait(false);
         var alert = await FollowAlertsAsync(c, tx, patientId, id, AlertTrigger.Phq9Item9, null, next.Version, next.Status, now, notify, ct).ConfigureAwait(false);
         await AssessmentOutbox.EnqueueAsync(c, tx, RecordKind.Questionnaire, id, patientId, next.Version, next.Status, now, notify, ct).ConfigureAwait(false);
         return (next, alert);
@@ -91,8 +92,9 @@ internal static class CorrectionWriter
         var current = await CheckinStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Check-in");
         EnsureCorrectable(current.Status, current.Version, expected, markingInError: true);
         var next = current with { Status = RecordStatus.EnteredInError, Version = current.Version + 1, LastUpdated = now };
-        await SupersedeAsync(c, tx, RecordKind.SuicidalityCheckin, id, patientId, current, current.Version, current.Status, current.LastUpdated,
-            () => CheckinStore.UpdateAsync(c, tx, next, current.Version, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
+        await MarkAsync(expected, SupersedeAsync(c, tx, RecordKind.SuicidalityCheckin, id, patientId, current, current.Version, current.Status, current.LastUpdated,
+                () => CheckinStore.UpdateAsync(c, tx, next, current.Version, actor.ToJson(), reason, ct), ct),
+            async () => (await CheckinStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false))?.Status).ConfigureAwait(false);
         var alert = await FollowAlertsAsync(c, tx, patientId, id, AlertTrigger.Cssrs, null, next.Version, next.Status, now, notify, ct).ConfigureAwait(false);
         await AssessmentOutbox.EnqueueAsync(c, tx, RecordKind.SuicidalityCheckin, id, patientId, next.Version, next.Status, now, notify, ct).ConfigureAwait(false);
         return (next, alert);
@@ -121,8 +123,9 @@ internal static class CorrectionWriter
         var current = await InfusionStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Infusion");
         EnsureCorrectable(current.Status, current.Version, expected, markingInError: true);
         var next = current with { Status = RecordStatus.EnteredInError, Version = current.Version + 1, LastUpdated = now };
-        await SupersedeAsync(c, tx, RecordKind.Infusion, id, patientId, current, current.Version, current.Status, current.LastUpdated,
-            () => InfusionStore.UpdateAsync(c, tx, next, current.Version, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
+        await MarkAsync(expected, SupersedeAsync(c, tx, RecordKind.Infusion, id, patientId, current, current.Version, current.Status, current.LastUpdated,
+                () => InfusionStore.UpdateAsync(c, tx, next, current.Version, actor.ToJson(), reason, ct), ct),
+            async () => (await InfusionStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false))?.Status).ConfigureAwait(false);
         return next;
     }
 
@@ -141,6 +144,23 @@ internal static class CorrectionWriter
         await SupersedeAsync(c, tx, RecordKind.Patient, id, id, current, current.Version, null, current.UpdatedAt,
             () => PatientStore.UpdateAsync(c, tx, dialect, next, current.Version, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
         return next;
+    }
+
+    /// <summary>
+    /// A marking sent without If-Match that lost a race (PostgreSQL: another transaction changed the row after it was
+    /// read) answers as if it had come second: 409 when the winner marked it entered in error too, else 412.
+    /// </summary>
+    private static async Task MarkAsync(int? expected, Task supersede, Func<Task<RecordStatus?>> statusNow)
+    {
+        try
+        {
+            await supersede.ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException) when (expected is null)
+        {
+            if (await statusNow().ConfigureAwait(false) == RecordStatus.EnteredInError) EnsureCorrectable(RecordStatus.EnteredInError, 0, null, markingInError: true);
+            throw;
+        }
     }
 
     private static void EnsureCorrectable(RecordStatus status, int version, int? expected, bool markingInError)
