@@ -5,6 +5,7 @@ using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Api.Webhooks;
@@ -19,12 +20,12 @@ internal static class CheckinCorrectionEndpoints
 {
     public static RouteGroupBuilder MapCheckinCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{checkinId:guid}", AmendCheckin).WithName("AmendSuicidalityCheckin")
+        group.MapPut("/{checkinId:guid}", AmendCheckin).WithName("AmendSuicidalityCheckin").WithIfMatch(required: true)
             .WithSummary("Amend a check-in: the whole submission plus reason, If-Match required; risk re-rated, status amended, version + 1; a newly met alert level raises a new alert")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendCheckinRequest>("application/json")
             .Produces<CheckinResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(422).ProducesProblem(428);
-        group.MapPost("/{checkinId:guid}/entered-in-error", MarkCheckinEnteredInError).WithName("MarkSuicidalityCheckinEnteredInError")
+        group.MapPost("/{checkinId:guid}/entered-in-error", MarkCheckinEnteredInError).WithName("MarkSuicidalityCheckinEnteredInError").WithIfMatch(required: false)
             .WithSummary("Mark a check-in entered in error (never deleted; its alerts stay); again → 409; If-Match optional")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<EnteredInErrorRequest>("application/json")

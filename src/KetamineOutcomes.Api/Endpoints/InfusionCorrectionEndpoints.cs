@@ -5,6 +5,7 @@ using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Core;
@@ -18,12 +19,12 @@ internal static class InfusionCorrectionEndpoints
 {
     public static RouteGroupBuilder MapInfusionCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{infusionId:guid}", AmendInfusion).WithName("AmendInfusion")
+        group.MapPut("/{infusionId:guid}", AmendInfusion).WithName("AmendInfusion").WithIfMatch(required: true)
             .WithSummary("Amend an infusion: the whole record plus reason, If-Match required; status amended, version + 1; a new time re-keys timepoints")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendInfusionRequest>("application/json")
             .Produces<InfusionResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
-        group.MapPost("/{infusionId:guid}/entered-in-error", MarkInfusionEnteredInError).WithName("MarkInfusionEnteredInError")
+        group.MapPost("/{infusionId:guid}/entered-in-error", MarkInfusionEnteredInError).WithName("MarkInfusionEnteredInError").WithIfMatch(required: false)
             .WithSummary("Mark an infusion entered in error (never deleted; it no longer counts for session numbers); again → 409; If-Match optional")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<EnteredInErrorRequest>("application/json")

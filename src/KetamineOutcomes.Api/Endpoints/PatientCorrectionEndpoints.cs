@@ -4,6 +4,7 @@ using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Core;
@@ -17,7 +18,7 @@ internal static class PatientCorrectionEndpoints
 {
     public static RouteGroupBuilder MapPatientCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{id:guid}", AmendPatient).WithName("AmendPatient")
+        group.MapPut("/{id:guid}", AmendPatient).WithName("AmendPatient").WithIfMatch(required: true)
             .WithSummary("Correct a patient's mrn, birthYear, sex and diagnoses (replaced whole) with a reason; If-Match required; the site is not changed")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendPatientRequest>("application/json")

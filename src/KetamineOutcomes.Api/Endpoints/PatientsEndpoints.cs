@@ -5,6 +5,7 @@ using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Core;
@@ -31,7 +32,7 @@ internal static class PatientsEndpoints
         group.MapGet("/", ListPatients).WithName("ListPatients").WithSummary("Find patients by MRN and/or site (cursor-paginated)")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<PatientResponse>>().ProducesValidationProblem();
-        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent")
+        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent").WithIfMatch(required: false)
             .WithSummary("Grant or withdraw research consent (takes effect on the next research query); a new patient version, If-Match optional")
             .AllowRoles(Roles.Clinician)
             .Produces<PatientResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(412);

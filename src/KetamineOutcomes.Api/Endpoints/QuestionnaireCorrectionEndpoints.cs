@@ -5,6 +5,7 @@ using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Api.Webhooks;
@@ -19,12 +20,12 @@ internal static class QuestionnaireCorrectionEndpoints
 {
     public static RouteGroupBuilder MapQuestionnaireCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{questionnaireId:guid}", AmendQuestionnaire).WithName("AmendQuestionnaire")
+        group.MapPut("/{questionnaireId:guid}", AmendQuestionnaire).WithName("AmendQuestionnaire").WithIfMatch(required: true)
             .WithSummary("Amend a questionnaire: the whole submission plus reason, If-Match required; rescored, status amended, version + 1; a newly met alert level raises a new alert")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendQuestionnaireRequest>("application/json")
             .Produces<QuestionnaireResult>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(422).ProducesProblem(428);
-        group.MapPost("/{questionnaireId:guid}/entered-in-error", MarkQuestionnaireEnteredInError).WithName("MarkQuestionnaireEnteredInError")
+        group.MapPost("/{questionnaireId:guid}/entered-in-error", MarkQuestionnaireEnteredInError).WithName("MarkQuestionnaireEnteredInError").WithIfMatch(required: false)
             .WithSummary("Mark a questionnaire entered in error (never deleted; its alerts stay); again → 409; If-Match optional")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<EnteredInErrorRequest>("application/json")
