@@ -53,7 +53,11 @@ public class OpenApiFuzzProperties : ApiTest
             var op = operations[t.op];
             var path = op.Path.Replace("{patientId}", op.Method == "GET" ? kept : scratch, StringComparison.Ordinal)
                 .Replace("{id}", op.Path.StartsWith("/api/v1/safety-alerts", StringComparison.Ordinal) ? alert : op.Method == "GET" ? kept : scratch, StringComparison.Ordinal)
-                .Replace("{instrument}", "phq9", StringComparison.Ordinal);
+                .Replace("{instrument}", "phq9", StringComparison.Ordinal)
+                // Corrections of records that do not exist (404): the fuzzer's writes stay creations it can count.
+                .Replace("{questionnaireId}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+                .Replace("{checkinId}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+                .Replace("{infusionId}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
             var url = op.QueryNames.Count == 0 ? path : path + "?" + t.query(op.QueryNames);
             using var request = new HttpRequestMessage(new HttpMethod(op.Method), url);
             string? sent = null;
