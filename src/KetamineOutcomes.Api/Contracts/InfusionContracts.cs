@@ -11,8 +11,11 @@ public sealed record CreateInfusionRequest(
     [Required] DateTimeOffset? AdministeredAt, [Required] AdministrationRoute? Route, [Required] Drug? Drug, double? DoseMg, double? DoseMgPerKg, int? DurationMinutes,
     BloodPressureDto? BloodPressure, SideEffect[]? SideEffects, string? Notes);
 
-/// <param name="SessionNumber">Position in administration order now (1-based); it moves if an earlier infusion is recorded later.</param>
+/// <param name="SessionNumber">
+/// Position in administration order now (1-based); it moves if an earlier infusion is recorded later or entered in error.
+/// Null for an infusion entered in error: it is no session (SPEC v2, Corrections).
+/// </param>
 public sealed record InfusionResponse(
-    Guid Id, Guid PatientId, int SessionNumber, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug, double? DoseMg,
+    Guid Id, Guid PatientId, int? SessionNumber, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug, double? DoseMg,
     double? DoseMgPerKg, int? DurationMinutes, BloodPressureDto? BloodPressure, IReadOnlyList<SideEffect> SideEffects,
     string? Notes, DateTimeOffset CreatedAt);

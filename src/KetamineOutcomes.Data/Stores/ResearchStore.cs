@@ -32,15 +32,16 @@ public sealed record ResearchCohortPatient(
 public static class ResearchStore
 {
     // The cohort: consenting patients with a pseudonym (every patient gets one when created) matching every filter
-    // given, within the partition's id range (if any).
+    // given, within the partition's id range (if any). Entered-in-error records count nowhere in research (SPEC v2,
+    // Corrections): every stream and filter reads live records only (LiveRecords.Condition; qualified where joined).
     private const string Cohort = """
         SELECT p.id FROM patients p
         WHERE p.research_consent = 1
           AND EXISTS (SELECT 1 FROM research_ids r WHERE r.patient_id = p.id)
           AND (@siteId IS NULL OR p.site_id = @siteId)
           AND (@diagnosis IS NULL OR EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id AND d.diagnosis = @diagnosis))
-          AND (@route IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.route = @route))
-          AND (@drug IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.drug = @drug))
+          AND (@route IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.route = @route AND i.status <> 'entered-in-error'))
+          AND (@drug IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.drug = @drug AND i.status <> 'entered-in-error'))
           /*range*/
         """;
 
@@ -151,11 +152,11 @@ public static class ResearchStore
         var cohort = CohortOf(partition);
         var scoresSql = $"""
             SELECT patient_id, completed_at, total_score FROM questionnaires
-            WHERE instrument = @instrument AND patient_id IN ({cohort})
+            WHERE instrument = @instrument AND {LiveRecords.Condition} AND patient_id IN ({cohort})
             ORDER BY patient_id, completed_at, id
             """;
         var infusionsSql = $"""
-            SELECT patient_id, administered_at FROM infusions WHERE patient_id IN ({cohort})
+            SELECT patient_id, administered_at FROM infusions WHERE {LiveRecords.Condition} AND patient_id IN ({cohort})
             ORDER BY patient_id, administered_at
             """;
         // One connection per stream: PostgreSQL allows one active reader per connection.
@@ -225,12 +226,12 @@ public static class ResearchStore
             """;
         var infusionsSql = $"""
             SELECT patient_id AS PatientId, id AS Id, administered_at AS AdministeredAt, route AS Route, drug AS Drug
-            FROM infusions WHERE patient_id IN ({cohort})
+            FROM infusions WHERE {LiveRecords.Condition} AND patient_id IN ({cohort})
             ORDER BY patient_id, administered_at, id
             """;
         var assessmentsSql = $"""
             SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, prorated AS Prorated, items AS Items
-            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({cohort})
+            FROM questionnaires WHERE instrument = @instrument AND {LiveRecords.Condition} AND patient_id IN ({cohort})
             ORDER BY patient_id, completed_at, id
             """;
 

@@ -1,0 +1,14 @@
+-- Corrections (issue 20; SPEC v2 "Corrections"): derived views (trends, timepoints, research) read only records that
+-- are not entered in error. Their scans stay index-only by carrying status in the indexes they read, filtered there
+-- with `status <> 'entered-in-error'`. A partial index (WHERE status <> 'entered-in-error') would be smaller by the few
+-- corrected rows only, and would leave the lists that include entered-in-error records (?includeEnteredInError=true)
+-- without any per-patient index: since 0006 the covering index is the only one. Same number of indexes as before.
+DROP INDEX ix_questionnaires_patient_instrument_time;
+CREATE INDEX ix_questionnaires_patient_instrument_time
+    ON questionnaires (patient_id, instrument, completed_at, id, total_score, severity, prorated, status);
+-- Timepoints (session numbers) and the research infusion stream.
+DROP INDEX ix_infusions_patient_time;
+CREATE INDEX ix_infusions_patient_time ON infusions (patient_id, administered_at, id, status);
+-- The research cohort's route and drug filters.
+DROP INDEX ix_infusions_patient_route_drug;
+CREATE INDEX ix_infusions_patient_route_drug ON infusions (patient_id, route, drug, status);
