@@ -80,6 +80,10 @@ public static class InfusionStore
     public static InfusionTimeline ToTimeline(this IEnumerable<InfusionRecord> infusions) =>
         new(infusions.Where(i => i.Status.IsLive()).Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
 
+    // The timepoints' read (tests check its plan stays index-only).
+    internal const string TimelineSql =
+        "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId AND " + LiveRecords.Condition + " ORDER BY administered_at, id";
+
     /// <summary>
     /// A patient's infusion moments (id and time) in session order, entered-in-error ones left out as in
     /// <see cref="ToTimeline"/>: all a timepoint needs, read from the (patient, time, id, status) index alone and without
@@ -87,8 +91,7 @@ public static class InfusionStore
     /// </summary>
     public static async Task<InfusionTimeline> TimelineForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
     {
-        const string sql = "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId AND " + LiveRecords.Condition + " ORDER BY administered_at, id";
-        return new InfusionTimeline(await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId }, cancellationToken: ct),
+        return new InfusionTimeline(await HandRead.ListAsync(c, new CommandDefinition(TimelineSql, new { patientId }, cancellationToken: ct),
             r => new InfusionMoment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)))).ConfigureAwait(false));
     }
 

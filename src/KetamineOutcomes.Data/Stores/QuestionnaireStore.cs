@@ -106,6 +106,10 @@ public static class QuestionnaireStore
         return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
     }
 
+    // The trend's read (tests check its plan stays index-only).
+    internal const string ScoresSql = "SELECT id, completed_at, total_score, severity, prorated FROM questionnaires "
+        + "WHERE patient_id = @patientId AND instrument = @instrument AND " + LiveRecords.Condition + " ORDER BY completed_at, id";
+
     /// <summary>
     /// A patient's scores on one instrument in completion order, entered-in-error ones left out: all the trend needs,
     /// read by hand from the covering (patient, instrument, time, id … status) index alone — no table rows, no item
@@ -113,9 +117,7 @@ public static class QuestionnaireStore
     /// </summary>
     public static async Task<IReadOnlyList<ScoredAssessment>> ScoresForPatientAsync(DbConnection c, Guid patientId, Instrument instrument, CancellationToken ct)
     {
-        const string sql = "SELECT id, completed_at, total_score, severity, prorated FROM questionnaires "
-            + "WHERE patient_id = @patientId AND instrument = @instrument AND " + LiveRecords.Condition + " ORDER BY completed_at, id";
-        return await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct),
+        return await HandRead.ListAsync(c, new CommandDefinition(ScoresSql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct),
             r => new ScoredAssessment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)), (int)r.GetInt64(2), WireNames.Parse<Severity>(r.GetString(3)),
                 r.GetInt64(4) == 1)).ConfigureAwait(false);
     }

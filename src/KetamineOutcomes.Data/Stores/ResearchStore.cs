@@ -125,7 +125,7 @@ public static class ResearchStore
             "INSERT INTO research_ids (patient_id, pseudo_id) VALUES (@patientId, @pseudo) ON CONFLICT (patient_id) DO NOTHING",
             new { patientId, pseudo = NewPseudoId() }, tx, cancellationToken: ct));
 
-    private static Dictionary<string, object?> Arguments(Instrument instrument, ResearchFilter filter, Partition partition) => new()
+    internal static Dictionary<string, object?> Arguments(Instrument instrument, ResearchFilter filter, Partition partition) => new()
     {
         ["rangeFrom"] = partition.From,
         ["rangeTo"] = partition.To,
@@ -138,6 +138,20 @@ public static class ResearchStore
 
     private static string CohortOf(Partition partition) => Cohort.Replace("/*range*/", partition.Range, StringComparison.Ordinal);
 
+    /// <summary>The two statements of <see cref="ReadCohortScoresAsync"/> (tests check their plans stay index-only).</summary>
+    internal static (string Scores, string Infusions) CohortScoresSql(Partition partition)
+    {
+        var cohort = CohortOf(partition);
+        return ($"""
+            SELECT patient_id, completed_at, total_score FROM questionnaires
+            WHERE instrument = @instrument AND {LiveRecords.Condition} AND patient_id IN ({cohort})
+            ORDER BY patient_id, completed_at, id
+            """, $"""
+            SELECT patient_id, administered_at FROM infusions WHERE {LiveRecords.Condition} AND patient_id IN ({cohort})
+            ORDER BY patient_id, administered_at
+            """);
+    }
+
     /// <summary>
     /// What the research statistics read of one partition of the cohort: for each patient with assessments of the
     /// instrument, in patient order, its infusion times ascending and its scores in time order (ties by id), handed to
@@ -149,16 +163,7 @@ public static class ResearchStore
         IConnectionFactory connections, Instrument instrument, ResearchFilter filter, Partition partition, ICourseSink sink, CancellationToken ct)
     {
         var args = Arguments(instrument, filter, partition);
-        var cohort = CohortOf(partition);
-        var scoresSql = $"""
-            SELECT patient_id, completed_at, total_score FROM questionnaires
-            WHERE instrument = @instrument AND {LiveRecords.Condition} AND patient_id IN ({cohort})
-            ORDER BY patient_id, completed_at, id
-            """;
-        var infusionsSql = $"""
-            SELECT patient_id, administered_at FROM infusions WHERE {LiveRecords.Condition} AND patient_id IN ({cohort})
-            ORDER BY patient_id, administered_at
-            """;
+        var (scoresSql, infusionsSql) = CohortScoresSql(partition);
         // One connection per stream: PostgreSQL allows one active reader per connection.
         await using var c1 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
