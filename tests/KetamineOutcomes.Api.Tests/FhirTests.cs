@@ -333,6 +333,16 @@ public class FhirDateParameterTests
     [InlineData("lt2026", "2025-12-31T23:59:59Z", true)]
     [InlineData("lt2026", "2026-01-01T00:00:00Z", false)]
     [InlineData("eq2026-03-02T10:00:00+01:00", "2026-03-02T09:00:00Z", true)]
+    [InlineData("ne2026-03-02", "2026-03-02T12:00:00Z", false)]
+    [InlineData("ne2026-03-02", "2026-03-03T00:00:00Z", true)]
+    [InlineData("ne2026-03-02", "2026-03-01T23:59:59Z", true)]
+    [InlineData("sa2026-03-02", "2026-03-02T23:59:59Z", false)] // starts after: the whole day, like gt against an instant
+    [InlineData("sa2026-03-02", "2026-03-03T00:00:00Z", true)]
+    [InlineData("eb2026-03-02", "2026-03-01T23:59:59Z", true)]  // ends before: like lt
+    [InlineData("eb2026-03-02", "2026-03-02T00:00:00Z", false)]
+    [InlineData("gt2026-03-02T09:00:00.5Z", "2026-03-02T09:00:00.5Z", false)] // a fraction is that instant
+    [InlineData("ge2026-03-02T09:00:00.5Z", "2026-03-02T09:00:00.5Z", true)]
+    [InlineData("gt2026-03-02T09:00:00.5Z", "2026-03-02T09:00:00.500001Z", true)]
     public void Date_prefixes_compare_against_the_values_precision(string raw, string instant, bool matches)
     {
         Assert.True(KetamineOutcomes.Api.Fhir.FhirDateParameter.TryParse(raw, out var p));
@@ -341,7 +351,7 @@ public class FhirDateParameterTests
 
     [Theory]
     [InlineData("sometime")]
-    [InlineData("ne2026-03-02")]
+    [InlineData("ap2026-03-02")]          // approximately: not offered
     [InlineData("2026-03-02T10:00:00")]   // a time needs an offset
     [InlineData("9999-12-31T23:59:59Z")]  // no clinical data there, and no overflow either
     [InlineData("0001-01-01")]

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
@@ -27,7 +28,7 @@ internal static class CheckinsEndpoints
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Accepts<SubmitCheckinRequest>("application/json")
             .Produces<CheckinResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
-        group.MapGet("/", ListCheckins).WithName("ListSuicidalityCheckins").WithSummary("A patient's check-ins in completion order; from/to inclusive")
+        group.MapGet("/", ListCheckins).WithName("ListSuicidalityCheckins").WithSummary("A patient's check-ins in completion order; from/to inclusive; entered-in-error ones only with includeEnteredInError=true")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<CheckinResponse>>().ProducesValidationProblem().ProducesProblem(404);
         group.MapGet("/{checkinId:guid}", GetCheckin).WithName("GetSuicidalityCheckin").WithSummary("Read one check-in (ETag: its version)")
@@ -77,7 +78,8 @@ internal static class CheckinsEndpoints
     }
 
     internal static async Task<ListResponse<CheckinResponse>> ListCheckins(
-        Guid patientId, string? from, string? to, string? limit, string? cursor, Database db, ClaimsPrincipal user, CancellationToken ct)
+        Guid patientId, string? from, string? to, string? limit, string? cursor, [Description(ListQuery.IncludeEnteredInErrorDescription)] string? includeEnteredInError,
+        Database db, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var query = new ListQuery();
@@ -85,11 +87,12 @@ internal static class CheckinsEndpoints
         query.CheckRange(f, tt);
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
+        var withErrors = query.IncludeEnteredInError(includeEnteredInError);
         query.ThrowIfInvalid();
         return await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
-            var page = await CheckinStore.ListAsync(c, patientId, f, tt, after, take, t).ConfigureAwait(false);
+            var page = await CheckinStore.ListAsync(c, patientId, f, tt, after, take, withErrors, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, page.Items.Select(x => x.Id).ToArray(), t).ConfigureAwait(false);
             return new ListResponse<CheckinResponse>(page.Items.Select(x => ToResponse(x, timeline, alerts.GetValueOrDefault(x.Id))).ToArray(), page.NextCursor);

@@ -59,8 +59,8 @@ internal static class DueEndpoints
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var patient = await PatientStore.GetAsync(c, patientId, t).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Patient");
             var infusions = await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false);
-            var questionnaires = await QuestionnaireStore.AllForPatientAsync(c, patientId, t).ConfigureAwait(false);
-            var checkins = await CheckinStore.AllForPatientAsync(c, patientId, t).ConfigureAwait(false);
+            var questionnaires = await QuestionnaireStore.AllForPatientAsync(c, patientId, includeEnteredInError: false, t).ConfigureAwait(false);
+            var checkins = await CheckinStore.AllForPatientAsync(c, patientId, includeEnteredInError: false, t).ConfigureAwait(false);
             var schedule = new DueSchedule(patient.CreatedAt,
                 infusions.Select(i => new ScheduleInfusion(i.Id, i.AdministeredAt, i.Status)),
                 questionnaires.Select(q => new ScheduleAssessment(q.Id, PlanInstruments.Of(q.Instrument), q.CompletedAt, q.Status))

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
@@ -24,7 +25,8 @@ internal static class InfusionsEndpoints
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<CreateInfusionRequest>("application/json")
             .Produces<InfusionResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
-        group.MapGet("/", ListInfusions).WithName("ListInfusions").WithSummary("A patient's infusions in session order")
+        group.MapGet("/", ListInfusions).WithName("ListInfusions")
+            .WithSummary("A patient's infusions in session order; entered-in-error ones (no session number) only with includeEnteredInError=true")
             .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Portal)
             .Produces<ListResponse<InfusionResponse>>().ProducesValidationProblem().ProducesProblem(404);
         group.MapGet("/{infusionId:guid}", GetInfusion).WithName("GetInfusion").WithSummary("Read one infusion with its current session number (ETag: its version)")
@@ -83,12 +85,15 @@ internal static class InfusionsEndpoints
             (request.SideEffects ?? []).Distinct().ToArray(), request.Notes, DbTime.Normalize(now));
     }
 
-    internal static async Task<ListResponse<InfusionResponse>> ListInfusions(Guid patientId, string? limit, string? cursor, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<ListResponse<InfusionResponse>> ListInfusions(
+        Guid patientId, string? limit, string? cursor, [Description(ListQuery.IncludeEnteredInErrorDescription)] string? includeEnteredInError,
+        Database db, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var query = new ListQuery();
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
+        var withErrors = query.IncludeEnteredInError(includeEnteredInError);
         query.ThrowIfInvalid();
         var all = await db.ReadAsync(async (c, t) =>
         {
@@ -97,7 +102,7 @@ internal static class InfusionsEndpoints
         }, ct).ConfigureAwait(false);
 
         // Session numbers need the whole list, which is short (tens per patient): page over it in memory.
-        var numbered = InSessionOrder(all);
+        var numbered = InSessionOrder(all).Where(x => withErrors || x.inf.Status.IsLive()).ToList();
         var start = 0;
         if (after is not null)
         {
@@ -131,14 +136,17 @@ internal static class InfusionsEndpoints
     internal static InfusionResponse WithSession(InfusionRecord infusion, IReadOnlyList<InfusionRecord> all) =>
         ToResponse(infusion, InSessionOrder(all.Select(i => i.Id == infusion.Id ? infusion : i).ToArray()).Find(x => x.inf.Id == infusion.Id).session);
 
-    /// <summary>Infusions numbered exactly as the timeline numbers sessions (one ordering rule everywhere).</summary>
-    private static List<(InfusionRecord inf, int session)> InSessionOrder(IReadOnlyList<InfusionRecord> all)
+    /// <summary>
+    /// Every infusion in administration order (ties by id), numbered exactly as the timeline numbers sessions (one
+    /// ordering rule everywhere); an entered-in-error infusion is no session and has no number.
+    /// </summary>
+    private static List<(InfusionRecord inf, int? session)> InSessionOrder(IReadOnlyList<InfusionRecord> all)
     {
-        var byId = all.ToDictionary(i => i.Id);
-        return all.ToTimeline().Ordered.Select((m, i) => (byId[m.InfusionId], i + 1)).ToList();
+        var timeline = all.ToTimeline();
+        return all.OrderBy(i => i.AdministeredAt.UtcTicks).ThenBy(i => i.Id).Select(i => (i, timeline.SessionNumberOf(i.Id))).ToList();
     }
 
-    private static InfusionResponse ToResponse(InfusionRecord i, int session) => new(
+    private static InfusionResponse ToResponse(InfusionRecord i, int? session) => new(
         i.Id, i.PatientId, session, i.AdministeredAt, i.Route, i.Drug, i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,
         i.BloodPressure is { } b ? new BloodPressureDto(b.PreSystolic, b.PreDiastolic, b.PostSystolic, b.PostDiastolic) : null,
         i.SideEffects, i.Notes, i.CreatedAt, i.Status, i.Version, i.LastUpdated);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
@@ -29,7 +30,7 @@ internal static class QuestionnairesEndpoints
             .Accepts<SubmitQuestionnaireRequest>("application/json")
             .Produces<QuestionnaireResult>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
         group.MapGet("/", ListQuestionnaires).WithName("ListQuestionnaires")
-            .WithSummary("A patient's questionnaires in completion order; from/to inclusive")
+            .WithSummary("A patient's questionnaires in completion order; from/to inclusive; entered-in-error ones only with includeEnteredInError=true")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<QuestionnaireResult>>().ProducesValidationProblem().ProducesProblem(404);
         group.MapGet("/{questionnaireId:guid}", GetQuestionnaire).WithName("GetQuestionnaire").WithSummary("Read one questionnaire (ETag: its version)")
@@ -62,7 +63,8 @@ internal static class QuestionnairesEndpoints
     }
 
     internal static async Task<ListResponse<QuestionnaireResult>> ListQuestionnaires(
-        Guid patientId, string? instrument, string? from, string? to, string? limit, string? cursor, Database db, ClaimsPrincipal user, CancellationToken ct)
+        Guid patientId, string? instrument, string? from, string? to, string? limit, string? cursor, [Description(ListQuery.IncludeEnteredInErrorDescription)] string? includeEnteredInError,
+        Database db, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var query = new ListQuery();
@@ -71,11 +73,12 @@ internal static class QuestionnairesEndpoints
         query.CheckRange(f, tt);
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
+        var withErrors = query.IncludeEnteredInError(includeEnteredInError);
         query.ThrowIfInvalid();
         return await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
-            var page = await QuestionnaireStore.ListAsync(c, patientId, inst, f, tt, after, take, t).ConfigureAwait(false);
+            var page = await QuestionnaireStore.ListAsync(c, patientId, inst, f, tt, after, take, withErrors, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, page.Items.Select(q => q.Id).ToArray(), t).ConfigureAwait(false);
             return new ListResponse<QuestionnaireResult>(

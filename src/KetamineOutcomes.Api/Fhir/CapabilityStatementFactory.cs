@@ -6,13 +6,21 @@ namespace KetamineOutcomes.Api.Fhir;
 /// <summary>Exactly what the FHIR interface supports, and the local definitions it uses.</summary>
 internal static class CapabilityStatementFactory
 {
+    private const string DatePrefixes =
+        "Prefixes eq (default), ne, ge, gt, le, lt, sa, eb; a value is the range of its precision (a day, a second, or with a fraction that instant); " +
+        "comma = OR; repeat for a range (AND).";
+
+    private const string LastUpdatedDoc =
+        "meta.lastUpdated (when the current version was stored), as date: " + DatePrefixes + " " +
+        "A search with _lastUpdated also returns entered-in-error records, with that status, so an incremental sync sees them; without it they are left out.";
+
     public static CapabilityStatement Create(string baseUrl)
     {
         var param = (string name, SearchParamType type, string doc) => new CapabilityStatement.SearchParamComponent { Name = name, Type = type, Documentation = doc };
         return new CapabilityStatement
         {
             Status = PublicationStatus.Active,
-            Date = "2026-11-23",
+            Date = "2026-11-29",
             Kind = CapabilityStatementKind.Instance,
             Software = new CapabilityStatement.SoftwareComponent { Name = "KetamineOutcomes" },
             Implementation = new CapabilityStatement.ImplementationComponent { Description = "KetamineOutcomes FHIR R4 interface", Url = baseUrl },
@@ -29,7 +37,13 @@ internal static class CapabilityStatementFactory
                         "Only application/fhir+json is served: an Accept or _format asking for XML, Turtle or anything else is a 406. " +
                         "Searches ignore a parameter (or modifier) they do not list and leave it out of the self link; with `Prefer: handling=strict` it is a 400 naming it. " +
                         "A comma inside one value is OR, a repeated parameter is AND. Paging follows the next link, whose opaque `_cursor` marks the last entry shown: " +
-                        "pages neither repeat nor skip an entry while responses are added; `total` counts the matches when the page is read."),
+                        "pages neither repeat nor skip an entry while responses are added; `total` counts the matches when the page is read. " +
+                        "Every resource carries meta.versionId (its record's version: 1, then + 1 per amendment or entered-in-error marking) and " +
+                        "meta.lastUpdated (when that version was stored, to the microsecond); a read sends ETag W/\"versionId\" and Last-Modified. " +
+                        "Corrections: a record entered in error is left out of every search unless the search carries _lastUpdated; there it comes back " +
+                        "with status entered-in-error, so an incremental sync (_lastUpdated=gt<the latest meta.lastUpdated seen>) learns of it and " +
+                        "withdraws what it holds. A read by id always answers, with the status. An Observation's versionId and lastUpdated are those of " +
+                        "the response it is derived from; its timepoint extension is derived at read time from the infusions and can change without them."),
                     Security = new CapabilityStatement.SecurityComponent { Description = new Markdown("API key in the X-Api-Key header.") },
                     Resource =
                     [
@@ -50,7 +64,8 @@ internal static class CapabilityStatementFactory
                                     "LOINC code: 44261-6 (any system), http://loinc.org|44261-6 (that system only), http://loinc.org| (any code of it), |44261-6 (no system: matches nothing here). Comma = OR, repeat = AND."),
                                 param("category", SearchParamType.Token,
                                     $"survey, or {FhirCodes.ObservationCategory}|survey; the same token forms as code."),
-                                param("date", SearchParamType.Date, "Prefixes eq (default), ge, gt, le, lt; comma = OR; repeat for a range (AND)."),
+                                param("date", SearchParamType.Date, DatePrefixes),
+                                param("_lastUpdated", SearchParamType.Date, LastUpdatedDoc),
                                 param("_sort", SearchParamType.Token, "date or -date (default date); ties by id."),
                                 param("_count", SearchParamType.Number, "Page size, 0–500 (default 50); 0 returns the total only."),
                                 param(FhirCursor.Parameter, SearchParamType.String, "Opaque position carried by the next link; do not build it."),
@@ -85,6 +100,7 @@ internal static class CapabilityStatementFactory
                             [
                                 param("patient", SearchParamType.Reference, "Patient/{id} or {id}; one patient per search; patient or _id is required."),
                                 param("_id", SearchParamType.Token, "Response ids; comma = OR, repeat = AND."),
+                                param("_lastUpdated", SearchParamType.Date, LastUpdatedDoc),
                                 param("_sort", SearchParamType.Token, "authored or -authored (default authored); ties by id."),
                                 param("_count", SearchParamType.Number, "Page size, 0–500 (default 50); 0 returns the total only."),
                                 param(FhirCursor.Parameter, SearchParamType.String, "Opaque position carried by the next link; do not build it."),

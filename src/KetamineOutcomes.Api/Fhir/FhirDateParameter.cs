@@ -4,8 +4,9 @@ using System.Text.RegularExpressions;
 namespace KetamineOutcomes.Api.Fhir;
 
 /// <summary>
-/// A FHIR <c>date</c> search parameter (eq, gt, lt, ge, le) against an instant. The value's precision makes a range
-/// [start, end): <c>2026-03-02</c> is that whole day (UTC); a dateTime with time is that second.
+/// A FHIR <c>date</c> search parameter (eq, ne, gt, lt, ge, le, sa, eb; R4 search, "date" and "Prefixes")
+/// against an instant. The value's precision makes a range [start, end): <c>2026-03-02</c> is that whole day (UTC); a
+/// dateTime with time is that second, or with a fraction that instant exactly. Against an instant, sa is gt and eb is lt.
 /// </summary>
 internal sealed partial record FhirDateParameter(string Prefix, DateTimeOffset Start, DateTimeOffset End)
 {
@@ -42,6 +43,10 @@ internal sealed partial record FhirDateParameter(string Prefix, DateTimeOffset S
         return true;
     }
 
+    /// <summary>Whether <paramref name="t"/> meets every occurrence (AND) through one of its alternatives (OR).</summary>
+    public static bool MatchesAll(IReadOnlyList<FhirDateParameter[]> occurrences, DateTimeOffset t) =>
+        occurrences.All(alternatives => alternatives.Any(d => d.Matches(t)));
+
     public bool Matches(DateTimeOffset t) => Prefix switch
     {
         "eq" => t >= Start && t < End,
@@ -49,10 +54,17 @@ internal sealed partial record FhirDateParameter(string Prefix, DateTimeOffset S
         "gt" => t >= End,
         "le" => t < End,
         "lt" => t < Start,
+        "ne" => t < Start || t >= End,
+        "sa" => t >= End,
+        "eb" => t < Start,
         _ => false,
     };
 
-    [GeneratedRegex(@"^(?<prefix>eq|ge|gt|le|lt)?(?<value>\d{4}(-\d{2}(-\d{2}(T.+)?)?)?)$")]
+    /// <summary>How a refusal describes the accepted values.</summary>
+    public const string Expected =
+        "Use eq|ne|ge|gt|le|lt|sa|eb followed by yyyy, yyyy-MM, yyyy-MM-dd or a dateTime with offset; comma-separate alternatives, repeat for a range.";
+
+    [GeneratedRegex(@"^(?<prefix>eq|ne|ge|gt|le|lt|sa|eb)?(?<value>\d{4}(-\d{2}(-\d{2}(T.+)?)?)?)$")]
     private static partial Regex Pattern();
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")]

@@ -20,6 +20,16 @@ internal static class FhirJson
 
     public static string Serialize(Resource resource) => JsonSerializer.Serialize(resource, resource.GetType(), Options);
 
+    /// <summary>
+    /// <c>ETag: W/"versionId"</c> and <c>Last-Modified</c> of a read resource, from its meta (R4 RESTful API, "read" and
+    /// "Managing Resource Contention"). Last-Modified is an HTTP date, whole seconds; meta.lastUpdated is exact.
+    /// </summary>
+    public static void SetVersionHeaders(HttpResponse response, Resource resource)
+    {
+        if (resource.Meta?.VersionId is { } version) response.Headers.ETag = $"W/\"{version}\"";
+        if (resource.Meta?.LastUpdated is { } at) response.Headers.LastModified = at.ToUniversalTime().ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A FHIR response with the FHIR media type.</summary>
     public static IResult Result(Resource resource, int status = StatusCodes.Status200OK) =>
         Results.Text(Serialize(resource), $"{MediaType}; charset=utf-8", System.Text.Encoding.UTF8, status);

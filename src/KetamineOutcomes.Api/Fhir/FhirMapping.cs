@@ -12,22 +12,33 @@ namespace KetamineOutcomes.Api.Fhir;
 internal static class FhirMapping
 {
     /// <summary>
-    /// What search needs to filter, order and page an Observation (code, time, id), and how to build it: only the
-    /// page's resources are ever built.
+    /// What search needs to filter, order and page an Observation (code, time, last update, id), and how to build it:
+    /// only the page's resources are ever built.
     /// </summary>
-    public sealed record ObservationEntry(string Code, DateTimeOffset Effective, string Id, Func<Observation> Build);
+    public sealed record ObservationEntry(string Code, DateTimeOffset Effective, DateTimeOffset LastUpdated, string Id, Func<Observation> Build);
+
+    /// <summary>
+    /// What is stored of a record's versions, as FHIR's meta (SPEC v2, Corrections): versionId is the record's version,
+    /// lastUpdated when that version became current. An Observation derived from a record carries its record's.
+    /// </summary>
+    private sealed record Versioned(RecordStatus Status, int Version, DateTimeOffset LastUpdated)
+    {
+        public static Versioned Of(QuestionnaireRecord q) => new(q.Status, q.Version, q.LastUpdated);
+        public static Versioned Of(CheckinRecord c) => new(c.Status, c.Version, c.LastUpdated);
+    }
 
     public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, InfusionTimeline timeline)
     {
-        yield return new ObservationEntry(Loinc.Total(q.Instrument), q.CompletedAt, $"{q.Id}-total", () => TotalObservation(q, timeline.At(q.CompletedAt)));
+        yield return new ObservationEntry(Loinc.Total(q.Instrument), q.CompletedAt, q.LastUpdated, $"{q.Id}-total", () => TotalObservation(q, timeline.At(q.CompletedAt)));
         if (q.Instrument == Instrument.Phq9 && q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] is { } item9)
-            yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, $"{q.Id}-item9", () => Item9Observation(q, item9, timeline.At(q.CompletedAt)));
+            yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, q.LastUpdated, $"{q.Id}-item9", () => Item9Observation(q, item9, timeline.At(q.CompletedAt)));
     }
 
     public static ObservationEntry RiskObservation(CheckinRecord c, InfusionTimeline timeline) =>
-        new(Loinc.CssrsRisk, c.CompletedAt, $"{c.Id}-risk", () =>
+        new(Loinc.CssrsRisk, c.CompletedAt, c.LastUpdated, $"{c.Id}-risk", () =>
         {
-            var obs = Base($"{c.Id}-risk", c.PatientId, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)", timeline.At(c.CompletedAt), c.Id);
+            var obs = Base($"{c.Id}-risk", c.PatientId, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)", timeline.At(c.CompletedAt), c.Id,
+                Versioned.Of(c));
             obs.Value = RiskCoding(c.RiskLevel);
             return obs;
         });
@@ -35,7 +46,7 @@ internal static class FhirMapping
     private static Observation TotalObservation(QuestionnaireRecord q, Timepoint timepoint)
     {
         var name = q.Instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
-        var obs = Base($"{q.Id}-total", q.PatientId, q.CompletedAt, Loinc.Total(q.Instrument), $"{name} total score", timepoint, q.Id);
+        var obs = Base($"{q.Id}-total", q.PatientId, q.CompletedAt, Loinc.Total(q.Instrument), $"{name} total score", timepoint, q.Id, Versioned.Of(q));
         obs.Value = new Integer(q.TotalScore);
         obs.Interpretation = [new CodeableConcept(FhirCodes.SeveritySystem, WireNames.Of(q.Severity), WireNames.Of(q.Severity))];
         if (q.Prorated) obs.Note = [new Annotation { Text = new Markdown("Prorated: one or more items were unanswered; total = round(sum × items / answered).") }];
@@ -45,15 +56,17 @@ internal static class FhirMapping
     private static Observation Item9Observation(QuestionnaireRecord q, int item9, Timepoint timepoint)
     {
         var safety = Base($"{q.Id}-item9", q.PatientId, q.CompletedAt, Loinc.Phq9Item9,
-            TriggeringAnswers.Phq9Item9Question, timepoint, q.Id);
+            TriggeringAnswers.Phq9Item9Question, timepoint, q.Id, Versioned.Of(q));
         safety.Value = new Integer(item9);
         return safety;
     }
 
-    private static Observation Base(string id, Guid patientId, DateTimeOffset effective, string code, string display, Timepoint tp, Guid responseId) => new()
+    private static Observation Base(
+        string id, Guid patientId, DateTimeOffset effective, string code, string display, Timepoint tp, Guid responseId, Versioned record) => new()
     {
         Id = id,
-        Status = ObservationStatus.Final,
+        Meta = MetaOf(record),
+        Status = ObservationStatusOf(record.Status),
         Category = [new CodeableConcept(FhirCodes.ObservationCategory, "survey", "Survey")],
         Code = new CodeableConcept(Loinc.System, code, display),
         Subject = new ResourceReference($"Patient/{patientId}"),
@@ -82,7 +95,7 @@ internal static class FhirMapping
 
     public static QuestionnaireResponse Response(QuestionnaireRecord q)
     {
-        var qr = ResponseBase(q.Id, q.PatientId, q.CompletedAt, Loinc.Panel(q.Instrument), q.Status);
+        var qr = ResponseBase(q.Id, q.PatientId, q.CompletedAt, Loinc.Panel(q.Instrument), Versioned.Of(q));
         var codes = Loinc.Items(q.Instrument);
         for (var i = 0; i < codes.Count; i++)
         {
@@ -113,7 +126,7 @@ internal static class FhirMapping
 
     public static QuestionnaireResponse Response(CheckinRecord c)
     {
-        var qr = ResponseBase(c.Id, c.PatientId, c.CompletedAt, Loinc.CssrsPanel, c.Status);
+        var qr = ResponseBase(c.Id, c.PatientId, c.CompletedAt, Loinc.CssrsPanel, Versioned.Of(c));
         var a = c.Answers;
         void YesNo(string code, bool? value)
         {
@@ -147,11 +160,29 @@ internal static class FhirMapping
         _ => QuestionnaireResponse.QuestionnaireResponseStatus.Completed,
     };
 
-    private static QuestionnaireResponse ResponseBase(Guid id, Guid patientId, DateTimeOffset completedAt, string panel, RecordStatus status) => new()
+    /// <summary>
+    /// The stored status as an Observation's: final → final, amended → amended, entered-in-error → entered-in-error
+    /// (R4 Observation.status, a modifier element: such an Observation is not to be treated as valid).
+    /// </summary>
+    public static ObservationStatus ObservationStatusOf(RecordStatus status) => status switch
+    {
+        RecordStatus.Amended => ObservationStatus.Amended,
+        RecordStatus.EnteredInError => ObservationStatus.EnteredInError,
+        _ => ObservationStatus.Final,
+    };
+
+    private static Meta MetaOf(Versioned record) => new()
+    {
+        VersionId = record.Version.ToString(CultureInfo.InvariantCulture),
+        LastUpdated = record.LastUpdated.ToUniversalTime(),
+    };
+
+    private static QuestionnaireResponse ResponseBase(Guid id, Guid patientId, DateTimeOffset completedAt, string panel, Versioned record) => new()
     {
         Id = id.ToString(),
+        Meta = MetaOf(record),
         Questionnaire = FhirCodes.QuestionnaireCanonical(panel),
-        Status = StatusOf(status),
+        Status = StatusOf(record.Status),
         Subject = new ResourceReference($"Patient/{patientId}"),
         Authored = new FhirDateTime(completedAt).Value,
     };

@@ -13,13 +13,24 @@ using KetamineOutcomes.Data.Stores;
 namespace KetamineOutcomes.Api.Fhir;
 
 /// <summary>FHIR reads and searches: QuestionnaireResponse read, Observation and QuestionnaireResponse searchsets.</summary>
+/// <remarks>
+/// Entered-in-error records (SPEC v2, Corrections) are left out of a search unless it carries <c>_lastUpdated</c>: status
+/// entered-in-error is a modifier meaning the resource is not to be treated as valid (R4 Observation.status,
+/// QuestionnaireResponse.status), so a plain search does not hand it to a client that may not look; a <c>_lastUpdated</c>
+/// search asks what changed since, and marking a record entered in error is such a change (it gets a new
+/// meta.versionId and meta.lastUpdated), so there the record comes back with its status and an incremental sync learns
+/// to withdraw what it holds. A read by id always shows the record, with its status.
+/// </remarks>
 internal static partial class FhirEndpoints
 {
     /// <summary>Observation search parameters; anything else is ignored, or refused with <c>Prefer: handling=strict</c>.</summary>
-    internal static readonly string[] ObservationParameters = ["patient", "code", "category", "date", "_sort", "_count", FhirCursor.Parameter];
+    internal static readonly string[] ObservationParameters = ["patient", "code", "category", "date", LastUpdated, "_sort", "_count", FhirCursor.Parameter];
 
     /// <summary>QuestionnaireResponse search parameters, as for <see cref="ObservationParameters"/>.</summary>
-    internal static readonly string[] ResponseParameters = ["patient", "_id", "_sort", "_count", FhirCursor.Parameter];
+    internal static readonly string[] ResponseParameters = ["patient", "_id", LastUpdated, "_sort", "_count", FhirCursor.Parameter];
+
+    /// <summary>The FHIR search parameter over meta.lastUpdated (R4 search, "Parameters for all resources").</summary>
+    private const string LastUpdated = "_lastUpdated";
 
     // At most this many ids in one _id search without a patient (each is one lookup).
     private const int MaxIds = 100;
@@ -31,19 +42,21 @@ internal static partial class FhirEndpoints
         var patientId = PatientParameter(query, errors, required: true) ?? default;
         var codes = FhirTokenParameter.ParseAll(query.All("code"), "code", errors);
         var categories = FhirTokenParameter.ParseAll(query.All("category"), "category", errors);
-        var dates = DateParameters(query.All("date"), errors);
+        var dates = DateParameters(query.All("date"), "date", errors);
+        var lastUpdated = DateParameters(query.All(LastUpdated), LastUpdated, errors);
         var paging = FhirPaging.Read(query, "date");
         errors.ThrowIfAny();
 
         var caller = Caller.From(user);
+        var withErrors = lastUpdated.Count > 0; // see the class remarks
         var entries = await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var timeline = await InfusionStore.TimelineForPatientAsync(c, patientId, t).ConfigureAwait(false);
             var list = new List<FhirMapping.ObservationEntry>();
-            foreach (var r in await QuestionnaireStore.AllForPatientAsync(c, patientId, t).ConfigureAwait(false))
+            foreach (var r in await QuestionnaireStore.AllForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
                 list.AddRange(FhirMapping.Observations(r, timeline));
-            foreach (var r in await CheckinStore.AllForPatientAsync(c, patientId, t).ConfigureAwait(false))
+            foreach (var r in await CheckinStore.AllForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
                 list.Add(FhirMapping.RiskObservation(r, timeline));
             return list;
         }, ct).ConfigureAwait(false);
@@ -53,7 +66,8 @@ internal static partial class FhirEndpoints
         var matching = entries
             .Where(e => FhirTokenParameter.MatchesAll(codes, Loinc.System, e.Code))
             .Where(e => FhirTokenParameter.MatchesAll(categories, FhirCodes.ObservationCategory, "survey"))
-            .Where(e => dates.All(alternatives => alternatives.Any(d => d.Matches(e.Effective))));
+            .Where(e => FhirDateParameter.MatchesAll(dates, e.Effective))
+            .Where(e => FhirDateParameter.MatchesAll(lastUpdated, e.LastUpdated));
         var (total, page, next) = paging.Apply(matching, e => e.Effective, e => e.Id);
         return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "Observation", query, total, page.Select(e => (Resource)e.Build()), next, paging.Count));
     }
@@ -65,19 +79,21 @@ internal static partial class FhirEndpoints
         var idOccurrences = IdParameters(query.All("_id"), errors);
         // patient or _id: a search across every patient is not offered.
         var patientId = PatientParameter(query, errors, required: idOccurrences.Count == 0);
+        var lastUpdated = DateParameters(query.All(LastUpdated), LastUpdated, errors);
         var paging = FhirPaging.Read(query, "authored");
         errors.ThrowIfAny();
 
         var caller = Caller.From(user);
+        var withErrors = lastUpdated.Count > 0; // see the class remarks
         var found = await db.ReadAsync(async (c, t) =>
         {
             if (patientId is { } p)
             {
                 await PatientAccess.EnsureVisibleAsync(c, p, caller, null, t).ConfigureAwait(false);
-                return (await QuestionnaireStore.AllForPatientAsync(c, p, t).ConfigureAwait(false))
-                    .Select(r => new ResponseEntry(p, r.CompletedAt, r.Id, () => FhirMapping.Response(r)))
-                    .Concat((await CheckinStore.AllForPatientAsync(c, p, t).ConfigureAwait(false))
-                        .Select(r => new ResponseEntry(p, r.CompletedAt, r.Id, () => FhirMapping.Response(r))))
+                return (await QuestionnaireStore.AllForPatientAsync(c, p, withErrors, t).ConfigureAwait(false))
+                    .Select(r => new ResponseEntry(p, r.CompletedAt, r.LastUpdated, r.Status, r.Id, () => FhirMapping.Response(r)))
+                    .Concat((await CheckinStore.AllForPatientAsync(c, p, withErrors, t).ConfigureAwait(false))
+                        .Select(r => new ResponseEntry(p, r.CompletedAt, r.LastUpdated, r.Status, r.Id, () => FhirMapping.Response(r))))
                     .ToList();
             }
             // _id alone: the ids every occurrence allows (AND of ORs), each looked up where the caller may see it.
@@ -85,20 +101,31 @@ internal static partial class FhirEndpoints
             foreach (var id in idOccurrences.Skip(1).Aggregate(idOccurrences[0].ToHashSet(), (set, next) => { set.IntersectWith(next); return set; }))
             {
                 if (await FindVisibleAsync(c, id, caller, t).ConfigureAwait(false) is { } v)
-                    list.Add(new ResponseEntry(v.PatientId, v.CompletedAt, id, () => v.Resource));
+                    list.Add(new ResponseEntry(v.PatientId, v.CompletedAt, v.LastUpdated, v.Status, id, () => v.Resource));
             }
             return list;
         }, ct).ConfigureAwait(false);
 
-        var matching = found.Where(r => idOccurrences.All(ids => ids.Contains(r.Id))).ToList();
+        var matching = found
+            .Where(r => withErrors || r.Status.IsLive())
+            .Where(r => idOccurrences.All(ids => ids.Contains(r.Id)))
+            .Where(r => FhirDateParameter.MatchesAll(lastUpdated, r.LastUpdated))
+            .ToList();
         AuditMiddleware.RecordPatients(http, patientId is { } pid ? [pid] : matching.Select(r => r.PatientId).Distinct());
         var (total, page, next) = paging.Apply(matching, r => r.CompletedAt, r => r.Id.ToString());
         return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "QuestionnaireResponse", query, total, page.Select(r => r.Build()), next, paging.Count));
     }
 
-    /// <summary>A stored response as search sees it: sort key, whose it is, and how to build it (only for the page).</summary>
-    private sealed record ResponseEntry(Guid PatientId, DateTimeOffset CompletedAt, Guid Id, Func<Resource> Build);
+    /// <summary>
+    /// A stored response as search sees it: sort key, last update and status (filters), whose it is, and how to build it
+    /// (only for the page).
+    /// </summary>
+    private sealed record ResponseEntry(Guid PatientId, DateTimeOffset CompletedAt, DateTimeOffset LastUpdated, RecordStatus Status, Guid Id, Func<Resource> Build);
 
+    /// <summary>
+    /// One QuestionnaireResponse, whatever its status (entered-in-error shows as such), with <c>ETag: W/"versionId"</c>
+    /// and <c>Last-Modified</c> from its meta (R4 RESTful API, "read").
+    /// </summary>
     internal static async Task<IResult> ReadResponse(string id, HttpContext http, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
@@ -106,15 +133,17 @@ internal static partial class FhirEndpoints
         var found = await db.ReadAsync((c, t) => FindVisibleAsync(c, guid, caller, t), ct).ConfigureAwait(false)
             ?? throw new ResourceNotFoundException("QuestionnaireResponse");
         AuditMiddleware.RecordPatients(http, [found.PatientId]);
+        FhirJson.SetVersionHeaders(http.Response, found.Resource);
         return FhirJson.Result(found.Resource);
     }
 
-    private static async Task<(Guid PatientId, DateTimeOffset CompletedAt, Resource Resource)?> FindVisibleAsync(System.Data.Common.DbConnection c, Guid id, Caller caller, CancellationToken t)
+    private static async Task<(Guid PatientId, DateTimeOffset CompletedAt, DateTimeOffset LastUpdated, RecordStatus Status, Resource Resource)?> FindVisibleAsync(
+        System.Data.Common.DbConnection c, Guid id, Caller caller, CancellationToken t)
     {
         if (await QuestionnaireStore.GetByIdAsync(c, id, t).ConfigureAwait(false) is { } q)
-            return await Visible(q.PatientId).ConfigureAwait(false) ? (q.PatientId, q.CompletedAt, FhirMapping.Response(q)) : null;
+            return await Visible(q.PatientId).ConfigureAwait(false) ? (q.PatientId, q.CompletedAt, q.LastUpdated, q.Status, FhirMapping.Response(q)) : null;
         if (await CheckinStore.GetByIdAsync(c, id, t).ConfigureAwait(false) is { } k)
-            return await Visible(k.PatientId).ConfigureAwait(false) ? (k.PatientId, k.CompletedAt, FhirMapping.Response(k)) : null;
+            return await Visible(k.PatientId).ConfigureAwait(false) ? (k.PatientId, k.CompletedAt, k.LastUpdated, k.Status, FhirMapping.Response(k)) : null;
         return null;
 
         Task<bool> Visible(Guid patientId) => PatientAccess.IsVisibleAsync(c, patientId, caller, null, t);
@@ -166,8 +195,8 @@ internal static partial class FhirEndpoints
         return all;
     }
 
-    /// <summary><c>date</c> occurrences (each a comma list of alternatives: OR within, AND across).</summary>
-    private static List<FhirDateParameter[]> DateParameters(IReadOnlyList<string> occurrences, ValidationErrors errors)
+    /// <summary><c>date</c> or <c>_lastUpdated</c> occurrences (each a comma list of alternatives: OR within, AND across).</summary>
+    private static List<FhirDateParameter[]> DateParameters(IReadOnlyList<string> occurrences, string name, ValidationErrors errors)
     {
         var all = new List<FhirDateParameter[]>();
         foreach (var occurrence in occurrences)
@@ -176,7 +205,7 @@ internal static partial class FhirEndpoints
             foreach (var v in occurrence.Split(','))
             {
                 if (FhirDateParameter.TryParse(v, out var d)) alternatives.Add(d!);
-                else errors.Add("date", "Use eq|ge|gt|le|lt followed by yyyy, yyyy-MM, yyyy-MM-dd or a dateTime with offset; comma-separate alternatives, repeat for a range.");
+                else errors.Add(name, FhirDateParameter.Expected);
             }
             all.Add([.. alternatives]);
         }

@@ -5,7 +5,7 @@ using KetamineOutcomes.Data.Infrastructure;
 namespace KetamineOutcomes.Api.Infrastructure;
 
 /// <summary>
-/// Parses list query strings (<c>limit</c>, <c>cursor</c>, <c>from</c>, <c>to</c>, enum filters) into typed values with
+/// Parses list query strings (<c>limit</c>, <c>cursor</c>, <c>from</c>, <c>to</c>, enum filters, booleans) into typed values with
 /// field-named 400s. Bound as strings so that a bad value never reaches the framework's unnamed binding error.
 /// </summary>
 internal sealed class ListQuery
@@ -24,6 +24,32 @@ internal sealed class ListQuery
         _errors.Add(field, $"Must be an integer from {min} to {max}.");
         return null;
     }
+
+    /// <summary>An optional boolean: exactly <c>true</c> or <c>false</c> (no 1/0, yes/no or other case: SPEC v2 Boundaries).</summary>
+    public bool? Bool(string? raw, string field)
+    {
+        switch (raw)
+        {
+            case null: return null;
+            case "true": return true;
+            case "false": return false;
+            default:
+                _errors.Add(field, "Must be true or false.");
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>includeEnteredInError</c> of the record lists (SPEC v2, Corrections): entered-in-error records are hidden
+    /// unless it is <c>true</c>.
+    /// </summary>
+    public bool IncludeEnteredInError(string? raw) => Bool(raw, IncludeEnteredInErrorParameter) ?? false;
+
+    public const string IncludeEnteredInErrorParameter = "includeEnteredInError";
+
+    /// <summary>The parameter's description in the OpenAPI document.</summary>
+    public const string IncludeEnteredInErrorDescription =
+        "true to list entered-in-error records too (each shows status entered-in-error); false or absent hides them. Exactly true or false.";
 
     public string? Cursor(string? raw)
     {

@@ -37,8 +37,8 @@ public sealed class DueSchedule
     public DueSchedule(DateTimeOffset registeredAt, IEnumerable<ScheduleInfusion> infusions, IEnumerable<ScheduleAssessment> assessments)
     {
         _registeredAt = registeredAt;
-        _timeline = new InfusionTimeline(infusions.Where(i => Counts(i.Status)).Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
-        _assessments = assessments.Where(a => Counts(a.Status)).GroupBy(a => a.Instrument).ToDictionary(
+        _timeline = new InfusionTimeline(infusions.Where(i => i.Status.IsLive()).Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
+        _assessments = assessments.Where(a => a.Status.IsLive()).GroupBy(a => a.Instrument).ToDictionary(
             g => g.Key, g => InOrder.ByTimeThenId(g, a => a.CompletedAt.UtcTicks, a => a.Id));
     }
 
@@ -79,9 +79,6 @@ public sealed class DueSchedule
         return new PlanAdherence(instrument, counted.Length, completed,
             counted.Length == 0 ? null : Math.Round((double)completed / counted.Length, 4));
     }
-
-    // The one place a record's status decides whether it exists for a schedule (SPEC v2, Corrections).
-    private static bool Counts(RecordStatus status) => status != RecordStatus.EnteredInError;
 
     private static IEnumerable<DueOccurrence> Matched(PlanRule rule, KnownEvents known)
     {

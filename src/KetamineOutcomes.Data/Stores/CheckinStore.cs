@@ -103,18 +103,20 @@ public static class CheckinStore
         return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
-    public static async Task<IReadOnlyList<CheckinRecord>> AllForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
+    /// <summary>Every check-in of a patient in completion order; entered-in-error ones only when asked for.</summary>
+    public static async Task<IReadOnlyList<CheckinRecord>> AllForPatientAsync(DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
     {
-        const string sql = $"SELECT {Columns} FROM suicidality_checkins WHERE patient_id = @patientId ORDER BY completed_at, id";
+        var sql = $"SELECT {Columns} FROM suicidality_checkins WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)} ORDER BY completed_at, id";
         return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
     }
 
+    /// <summary>A patient's check-ins in completion order, as <see cref="QuestionnaireStore.ListAsync"/>.</summary>
     public static async Task<Page<CheckinRecord>> ListAsync(
-        DbConnection c, Guid patientId, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int limit, CancellationToken ct)
+        DbConnection c, Guid patientId, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int limit, bool includeEnteredInError, CancellationToken ct)
     {
-        const string sql = $"""
+        var sql = $"""
             SELECT {Columns} FROM suicidality_checkins
-            WHERE patient_id = @patientId
+            WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)}
               AND (@from IS NULL OR completed_at >= @from)
               AND (@to IS NULL OR completed_at <= @to)
               AND (@afterAt IS NULL OR completed_at > @afterAt OR (completed_at = @afterAt AND id > @afterId))

@@ -94,18 +94,25 @@ public static class InfusionStore
         return await c.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>The timeline every timepoint is derived from (one ordering rule everywhere).</summary>
+    /// <summary>
+    /// The timeline every timepoint is derived from (one ordering rule everywhere). An entered-in-error infusion is no
+    /// session (SPEC v2, Corrections): it is left out, so later sessions are numbered as if it had never been recorded.
+    /// </summary>
     public static InfusionTimeline ToTimeline(this IEnumerable<InfusionRecord> infusions) =>
-        new(infusions.Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
+        new(infusions.Where(i => i.Status.IsLive()).Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
+
+    // The timepoints' read (tests check its plan stays index-only).
+    internal const string TimelineSql =
+        "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId AND " + LiveRecords.Condition + " ORDER BY administered_at, id";
 
     /// <summary>
-    /// A patient's infusion moments (id and time) in session order: all a timepoint needs, read from the
-    /// (patient, time, id) index alone and without mapping whole records (it sits in front of every submission).
+    /// A patient's infusion moments (id and time) in session order, entered-in-error ones left out as in
+    /// <see cref="ToTimeline"/>: all a timepoint needs, read from the (patient, time, id, status) index alone and without
+    /// mapping whole records (it sits in front of every submission).
     /// </summary>
     public static async Task<InfusionTimeline> TimelineForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
     {
-        const string sql = "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId ORDER BY administered_at, id";
-        return new InfusionTimeline(await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId }, cancellationToken: ct),
+        return new InfusionTimeline(await HandRead.ListAsync(c, new CommandDefinition(TimelineSql, new { patientId }, cancellationToken: ct),
             r => new InfusionMoment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)))).ConfigureAwait(false));
     }
 
@@ -116,7 +123,10 @@ public static class InfusionStore
         return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, tx, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
-    /// <summary>All of a patient's infusions in administration order (ties by id), i.e. session order.</summary>
+    /// <summary>
+    /// All of a patient's infusions in administration order (ties by id), entered-in-error ones included: session order
+    /// once <see cref="ToTimeline"/> has left those out.
+    /// </summary>
     public static async Task<IReadOnlyList<InfusionRecord>> ListForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct, DbTransaction? tx = null)
     {
         const string sql = $"SELECT {Columns} FROM infusions WHERE patient_id = @patientId ORDER BY administered_at, id";

@@ -80,13 +80,17 @@ public static class QuestionnaireStore
         return await c.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>A patient's questionnaires in completion order, with inclusive time filters and keyset paging.</summary>
+    /// <summary>
+    /// A patient's questionnaires in completion order, with inclusive time filters and keyset paging; entered-in-error
+    /// ones only when <paramref name="includeEnteredInError"/>.
+    /// </summary>
     public static async Task<Page<QuestionnaireRecord>> ListAsync(
-        DbConnection c, Guid patientId, Instrument? instrument, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int limit, CancellationToken ct)
+        DbConnection c, Guid patientId, Instrument? instrument, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int limit,
+        bool includeEnteredInError, CancellationToken ct)
     {
-        const string sql = $"""
+        var sql = $"""
             SELECT {Columns} FROM questionnaires
-            WHERE patient_id = @patientId
+            WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)}
               AND (@instrument IS NULL OR instrument = @instrument)
               AND (@from IS NULL OR completed_at >= @from)
               AND (@to IS NULL OR completed_at <= @to)
@@ -117,33 +121,36 @@ public static class QuestionnaireStore
         return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
-    /// <summary>Every questionnaire of a patient, any instrument, in completion order.</summary>
-    public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, CancellationToken ct)
+    /// <summary>Every questionnaire of a patient, any instrument, in completion order; entered-in-error ones only when asked for.</summary>
+    public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
     {
-        const string sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId ORDER BY completed_at, id";
+        var sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)} ORDER BY completed_at, id";
         return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
     }
 
+    // The trend's read (tests check its plan stays index-only).
+    internal const string ScoresSql = "SELECT id, completed_at, total_score, severity, prorated FROM questionnaires "
+        + "WHERE patient_id = @patientId AND instrument = @instrument AND " + LiveRecords.Condition + " ORDER BY completed_at, id";
+
     /// <summary>
-    /// A patient's scores on one instrument in completion order: all the trend needs, read by hand from the covering
-    /// (patient, instrument, time, id) index alone — no table rows, no item JSON, no mapping of whole records.
+    /// A patient's scores on one instrument in completion order, entered-in-error ones left out: all the trend needs,
+    /// read by hand from the covering (patient, instrument, time, id … status) index alone — no table rows, no item
+    /// JSON, no mapping of whole records.
     /// </summary>
     public static async Task<IReadOnlyList<ScoredAssessment>> ScoresForPatientAsync(DbConnection c, Guid patientId, Instrument instrument, CancellationToken ct)
     {
-        const string sql = "SELECT id, completed_at, total_score, severity, prorated FROM questionnaires "
-            + "WHERE patient_id = @patientId AND instrument = @instrument ORDER BY completed_at, id";
-        return await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct),
+        return await HandRead.ListAsync(c, new CommandDefinition(ScoresSql, new { patientId, instrument = WireNames.Of(instrument) }, cancellationToken: ct),
             r => new ScoredAssessment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)), (int)r.GetInt64(2), WireNames.Parse<Severity>(r.GetString(3)),
                 r.GetInt64(4) == 1)).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The patient's PHQ-9s whose item 9 (thoughts of death or self-harm) was answered ≥ 1, flagged on the trend picture
-    /// whether or not their alert has been acknowledged since.
+    /// whether or not their alert has been acknowledged since (entered-in-error ones are not on the picture).
     /// </summary>
     public static async Task<IReadOnlySet<Guid>> Item9PositiveIdsAsync(DbConnection c, Guid patientId, CancellationToken ct)
     {
-        const string sql = "SELECT id FROM questionnaires WHERE patient_id = @patientId AND instrument = 'phq9' AND item9 >= 1";
+        const string sql = "SELECT id FROM questionnaires WHERE patient_id = @patientId AND instrument = 'phq9' AND item9 >= 1 AND " + LiveRecords.Condition;
         return (await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId }, cancellationToken: ct), r => r.GetGuid(0)).ConfigureAwait(false))
             .ToHashSet();
     }

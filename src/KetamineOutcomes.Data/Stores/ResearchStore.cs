@@ -32,15 +32,16 @@ public sealed record ResearchCohortPatient(
 public static class ResearchStore
 {
     // The cohort: consenting patients with a pseudonym (every patient gets one when created) matching every filter
-    // given, within the partition's id range (if any).
+    // given, within the partition's id range (if any). Entered-in-error records count nowhere in research (SPEC v2,
+    // Corrections): every stream and filter reads live records only (LiveRecords.Condition; qualified where joined).
     private const string Cohort = """
         SELECT p.id FROM patients p
         WHERE p.research_consent = 1
           AND EXISTS (SELECT 1 FROM research_ids r WHERE r.patient_id = p.id)
           AND (@siteId IS NULL OR p.site_id = @siteId)
           AND (@diagnosis IS NULL OR EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id AND d.diagnosis = @diagnosis))
-          AND (@route IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.route = @route))
-          AND (@drug IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.drug = @drug))
+          AND (@route IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.route = @route AND i.status <> 'entered-in-error'))
+          AND (@drug IS NULL OR EXISTS (SELECT 1 FROM infusions i WHERE i.patient_id = p.id AND i.drug = @drug AND i.status <> 'entered-in-error'))
           /*range*/
         """;
 
@@ -124,7 +125,7 @@ public static class ResearchStore
             "INSERT INTO research_ids (patient_id, pseudo_id) VALUES (@patientId, @pseudo) ON CONFLICT (patient_id) DO NOTHING",
             new { patientId, pseudo = NewPseudoId() }, tx, cancellationToken: ct));
 
-    private static Dictionary<string, object?> Arguments(Instrument instrument, ResearchFilter filter, Partition partition) => new()
+    internal static Dictionary<string, object?> Arguments(Instrument instrument, ResearchFilter filter, Partition partition) => new()
     {
         ["rangeFrom"] = partition.From,
         ["rangeTo"] = partition.To,
@@ -137,6 +138,20 @@ public static class ResearchStore
 
     private static string CohortOf(Partition partition) => Cohort.Replace("/*range*/", partition.Range, StringComparison.Ordinal);
 
+    /// <summary>The two statements of <see cref="ReadCohortScoresAsync"/> (tests check their plans stay index-only).</summary>
+    internal static (string Scores, string Infusions) CohortScoresSql(Partition partition)
+    {
+        var cohort = CohortOf(partition);
+        return ($"""
+            SELECT patient_id, completed_at, total_score FROM questionnaires
+            WHERE instrument = @instrument AND {LiveRecords.Condition} AND patient_id IN ({cohort})
+            ORDER BY patient_id, completed_at, id
+            """, $"""
+            SELECT patient_id, administered_at FROM infusions WHERE {LiveRecords.Condition} AND patient_id IN ({cohort})
+            ORDER BY patient_id, administered_at
+            """);
+    }
+
     /// <summary>
     /// What the research statistics read of one partition of the cohort: for each patient with assessments of the
     /// instrument, in patient order, its infusion times ascending and its scores in time order (ties by id), handed to
@@ -148,16 +163,7 @@ public static class ResearchStore
         IConnectionFactory connections, Instrument instrument, ResearchFilter filter, Partition partition, ICourseSink sink, CancellationToken ct)
     {
         var args = Arguments(instrument, filter, partition);
-        var cohort = CohortOf(partition);
-        var scoresSql = $"""
-            SELECT patient_id, completed_at, total_score FROM questionnaires
-            WHERE instrument = @instrument AND patient_id IN ({cohort})
-            ORDER BY patient_id, completed_at, id
-            """;
-        var infusionsSql = $"""
-            SELECT patient_id, administered_at FROM infusions WHERE patient_id IN ({cohort})
-            ORDER BY patient_id, administered_at
-            """;
+        var (scoresSql, infusionsSql) = CohortScoresSql(partition);
         // One connection per stream: PostgreSQL allows one active reader per connection.
         await using var c1 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
@@ -225,12 +231,12 @@ public static class ResearchStore
             """;
         var infusionsSql = $"""
             SELECT patient_id AS PatientId, id AS Id, administered_at AS AdministeredAt, route AS Route, drug AS Drug
-            FROM infusions WHERE patient_id IN ({cohort})
+            FROM infusions WHERE {LiveRecords.Condition} AND patient_id IN ({cohort})
             ORDER BY patient_id, administered_at, id
             """;
         var assessmentsSql = $"""
             SELECT patient_id AS PatientId, completed_at AS CompletedAt, total_score AS TotalScore, prorated AS Prorated, items AS Items
-            FROM questionnaires WHERE instrument = @instrument AND patient_id IN ({cohort})
+            FROM questionnaires WHERE instrument = @instrument AND {LiveRecords.Condition} AND patient_id IN ({cohort})
             ORDER BY patient_id, completed_at, id
             """;
 
