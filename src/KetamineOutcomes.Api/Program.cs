@@ -36,12 +36,6 @@ if (MetricsOptions.StartupProblem(builder.Configuration) is { } metricsProblem)
     Console.Error.WriteLine(metricsProblem);
     return 1;
 }
-// An address Kestrel cannot read or a port another process holds: one line, exit code 1, before anything starts.
-if (ListenAddresses.StartupProblem(builder.Configuration) is { } listenProblem)
-{
-    Console.Error.WriteLine(listenProblem);
-    return 1;
-}
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestSizeLimitMiddleware.MaxBodyBytes);
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -83,6 +77,13 @@ var app = builder.Build();
 if (StartupProblem.Find(app.Services) is { } startupProblem)
 {
     Console.Error.WriteLine(startupProblem);
+    return 1;
+}
+// An address Kestrel cannot read or a port another process holds: one line, exit code 1, before anything starts. Only
+// for a server that listens on addresses (Kestrel): an in-process test server has none to check.
+if (ListenAddresses.ListensOnAddresses(app.Services) && ListenAddresses.StartupProblem(app.Configuration) is { } listenProblem)
+{
+    Console.Error.WriteLine(listenProblem);
     return 1;
 }
 

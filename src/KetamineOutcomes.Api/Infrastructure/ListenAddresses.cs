@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
 
 namespace KetamineOutcomes.Api.Infrastructure;
 
@@ -16,6 +17,13 @@ namespace KetamineOutcomes.Api.Infrastructure;
 internal static partial class ListenAddresses
 {
     private const string DefaultUrl = "http://localhost:5000";
+
+    /// <summary>
+    /// Whether the host's server is Kestrel, which binds these addresses — not an in-process test server, which binds
+    /// none (it too carries an addresses feature, so the server's own type decides).
+    /// </summary>
+    public static bool ListensOnAddresses(IServiceProvider services) =>
+        services.GetRequiredService<IServer>().GetType().Namespace?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true;
 
     /// <summary>Null when every address can be read and bound now; else the line to print.</summary>
     public static string? StartupProblem(IConfiguration configuration)
