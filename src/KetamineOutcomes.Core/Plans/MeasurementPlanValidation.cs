@@ -9,7 +9,17 @@ namespace KetamineOutcomes.Core.Plans;
 public sealed record PlanRuleDraft(
     string? Id, PlanInstrument? Instrument, RuleAnchor? Anchor,
     int? WindowDays = null, int? OffsetHours = null, int? WindowHours = null, IReadOnlyList<int>? Sessions = null,
-    int? EveryDays = null, PlanPhase? Phase = null);
+    int? EveryDays = null, PlanPhase? Phase = null)
+{
+    /// <summary>A valid rule in this shape, only its anchor's fields set: how answers show it and the store keeps it.</summary>
+    public static PlanRuleDraft Of(PlanRule rule) => rule switch
+    {
+        EnrolmentRule r => new(r.Id, r.Instrument, r.Anchor, WindowDays: r.WindowDays),
+        AfterInfusionRule r => new(r.Id, r.Instrument, r.Anchor, OffsetHours: r.OffsetHours, WindowHours: r.WindowHours, Sessions: r.Sessions),
+        IntervalRule r => new(r.Id, r.Instrument, r.Anchor, EveryDays: r.EveryDays, Phase: r.Phase, WindowDays: r.WindowDays),
+        _ => throw new ArgumentOutOfRangeException(nameof(rule), rule.GetType().Name, "Unknown rule type."),
+    };
+}
 
 /// <summary>
 /// Turns drafts into rules or names every field that is wrong (paths like <c>rules[2].everyDays</c>). The bounds are
