@@ -112,6 +112,7 @@ api.MapQuestionnaires();
 api.MapCheckins();
 api.MapTrends();
 api.MapDue();
+api.MapMeasurementPlans();
 api.MapSafetyAlerts();
 api.MapResearch();
 api.MapWebhookDeliveries();

@@ -39,3 +39,19 @@ public sealed class UnsupportedMediaTypeException(string detail) : Exception(det
 {
     public const string Title = "Unsupported media type parameter";
 }
+
+/// <summary>A correction was sent without <c>If-Match</c> (428, RFC 6585 §3; SPEC v2, Corrections).</summary>
+public sealed class PreconditionRequiredException()
+    : Exception("Send If-Match with the ETag of the version you read (GET the record first), e.g. If-Match: W/\"1\".");
+
+/// <summary>
+/// The record changed since the version the caller read (412, RFC 9110 §13.1.1; SPEC v2, Corrections): nothing was
+/// stored. <see cref="CurrentVersion"/> is the stored version, when known.
+/// </summary>
+public sealed class PreconditionFailedException(int? currentVersion)
+    : Exception(currentVersion is { } v
+        ? $"The record is at version {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}, not the one If-Match names: GET it again, check the change, and retry with its ETag."
+        : "The record changed since the version If-Match names: GET it again, check the change, and retry with its ETag.")
+{
+    public int? CurrentVersion { get; } = currentVersion;
+}

@@ -57,6 +57,8 @@ internal sealed class ProblemExceptionHandler(
         ResourceNotFoundException nf => Problem(404, "Not found", nf.Message),
         DuplicateMrnException d => Problem(409, "Duplicate MRN", d.Message),
         StateConflictException c => Problem(409, c.Title, c.Message),
+        PreconditionRequiredException r => Problem(428, "Precondition required", r.Message),
+        PreconditionFailedException f => Problem(412, "Precondition failed", f.Message),
         UnprocessableContentException u => new ProblemDetails
         {
             Status = 422, Title = "Unprocessable content", Detail = u.Message,

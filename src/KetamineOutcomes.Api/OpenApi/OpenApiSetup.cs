@@ -30,6 +30,7 @@ internal static class OpenApiSetup
             o.AddSchemaTransformer<WireNameEnumSchemaTransformer>();
             o.AddDocumentTransformer<RequiredNotNullTransformer>();
             o.AddOperationTransformer<ExamplesTransformer>();
+            o.AddOperationTransformer<IfMatchTransformer>();
             o.AddDocumentTransformer<ApiKeySecurityTransformer>();
             o.AddOperationTransformer<ApiKeySecurityTransformer>();
         });

@@ -36,6 +36,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             new(Caller.KeyIdClaim, f.Key.Id.ToString()),
             new(ClaimTypes.Role, f.Key.Role),
+            new(Caller.KeyNameClaim, f.Key.Name),
         };
         if (f.Key.SiteId is not null) claims.Add(new Claim(Caller.SiteIdClaim, f.Key.SiteId));
         if (f.Key.PatientId is { } patient) claims.Add(new Claim(Caller.PatientIdClaim, patient.ToString()));

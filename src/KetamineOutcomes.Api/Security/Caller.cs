@@ -4,9 +4,10 @@ namespace KetamineOutcomes.Api.Security;
 
 /// <summary>The authenticated API key behind a request.</summary>
 /// <param name="PatientId">The one patient a patient-bound portal key (a patient's own app) acts on; null for every other key.</param>
-internal sealed record Caller(Guid KeyId, string Role, string? SiteId, Guid? PatientId = null)
+/// <param name="KeyName">The key's name, as correction history names the actor (SPEC v2: <c>{ "type": "key", "id", "name" }</c>).</param>
+internal sealed record Caller(Guid KeyId, string Role, string? SiteId, Guid? PatientId = null, string? KeyName = null)
 {
-    public const string KeyIdClaim = "key_id", SiteIdClaim = "site_id", PatientIdClaim = "patient_id";
+    public const string KeyIdClaim = "key_id", SiteIdClaim = "site_id", PatientIdClaim = "patient_id", KeyNameClaim = "key_name";
 
     /// <summary>The caller of an authorized endpoint (authorization guarantees the claims).</summary>
     public static Caller From(ClaimsPrincipal user) => TryFrom(user)
@@ -18,7 +19,8 @@ internal sealed record Caller(Guid KeyId, string Role, string? SiteId, Guid? Pat
         var role = user.FindFirst(ClaimTypes.Role)?.Value;
         var patient = user.FindFirst(PatientIdClaim)?.Value;
         return id is null || role is null ? null
-            : new Caller(Guid.Parse(id), role, user.FindFirst(SiteIdClaim)?.Value, patient is null ? null : Guid.Parse(patient));
+            : new Caller(Guid.Parse(id), role, user.FindFirst(SiteIdClaim)?.Value, patient is null ? null : Guid.Parse(patient),
+                user.FindFirst(KeyNameClaim)?.Value);
     }
 
     /// <summary>

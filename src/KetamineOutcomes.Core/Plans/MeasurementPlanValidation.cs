@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace KetamineOutcomes.Core.Plans;
@@ -6,10 +7,15 @@ namespace KetamineOutcomes.Core.Plans;
 /// One rule as a client sends it: every field optional, so a missing one is refused by name rather than defaulted.
 /// Which fields a rule takes depends on its <paramref name="Anchor"/> (SPEC v2, Measurement plans).
 /// </summary>
+/// <remarks>Written without the fields its anchor does not take (null), so an answer shows each rule as it is sent.</remarks>
 public sealed record PlanRuleDraft(
     string? Id, PlanInstrument? Instrument, RuleAnchor? Anchor,
-    int? WindowDays = null, int? OffsetHours = null, int? WindowHours = null, IReadOnlyList<int>? Sessions = null,
-    int? EveryDays = null, PlanPhase? Phase = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WindowDays = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? OffsetHours = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WindowHours = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Sessions = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? EveryDays = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PlanPhase? Phase = null)
 {
     /// <summary>A valid rule in this shape, only its anchor's fields set: how answers show it and the store keeps it.</summary>
     public static PlanRuleDraft Of(PlanRule rule) => rule switch

@@ -1,0 +1,38 @@
+using System.Globalization;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Core;
+
+namespace KetamineOutcomes.Api.Corrections;
+
+/// <summary>
+/// ETags and If-Match for corrected records (SPEC v2, Corrections; RFC 9110 §8.8.3, §13.1.1). A record's ETag is its
+/// version, weak: <c>W/"3"</c>. If-Match takes one such value, weak or strong (<c>"3"</c>): a correction replaces the
+/// version the caller read, so the version number is all that is compared.
+/// </summary>
+internal static class Preconditions
+{
+    public const string IfMatchHeader = "If-Match";
+
+    public static string ETagOf(int version) => string.Create(CultureInfo.InvariantCulture, $"W/\"{version}\"");
+
+    /// <summary>Sends the record's ETag with the answer.</summary>
+    public static void SetETag(HttpContext http, int version) => http.Response.Headers.ETag = ETagOf(version);
+
+    /// <summary>
+    /// The version If-Match names. Missing: 428 when <paramref name="required"/>, else null. A list, <c>*</c>, or anything
+    /// but one <c>W/"n"</c> or <c>"n"</c> (n ≥ 1): 400 naming If-Match (which version was meant is not certain).
+    /// </summary>
+    public static int? ExpectedVersion(HttpRequest request, bool required)
+    {
+        var sent = request.Headers[IfMatchHeader];
+        if (sent.Count == 0) return required ? throw new PreconditionRequiredException() : null;
+        const string Expected = "Must be one ETag of the record, as its GET sent it, e.g. W/\"1\" (or \"1\"); not a list, not *.";
+        if (sent.Count > 1) throw ClinicalValidationException.For(IfMatchHeader, Expected);
+        var value = sent[0]!.Trim();
+        if (value.StartsWith("W/", StringComparison.Ordinal)) value = value[2..];
+        if (value.Length < 3 || value[0] != '"' || value[^1] != '"') throw ClinicalValidationException.For(IfMatchHeader, Expected);
+        var digits = value[1..^1];
+        if (digits.Length is 0 or > 9 || !digits.All(char.IsAsciiDigit) || digits[0] == '0') throw ClinicalValidationException.For(IfMatchHeader, Expected);
+        return int.Parse(digits, CultureInfo.InvariantCulture);
+    }
+}
