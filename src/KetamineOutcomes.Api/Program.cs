@@ -19,6 +19,12 @@ if (CommandLine.Problem(args) is { } commandLineProblem)
 }
 var hostArgs = CommandLine.Normalize(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = ContentRoot.Resolve(hostArgs) });
+// A log level the logging set-up cannot read would end the start in a stack trace: one line, exit code 1.
+if (StartupProblem.LogLevels(builder.Configuration) is { } logLevelProblem)
+{
+    Console.Error.WriteLine(logLevelProblem);
+    return 1;
+}
 // ASP.NET Core's request logs carry full URLs (MRNs in query strings, patient ids in paths): Warning and up only,
 // whatever appsettings says, unless a more specific category is set on purpose.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -11,7 +11,7 @@ namespace KetamineOutcomes.Api.Tests;
 /// </summary>
 public sealed class AdminKeyHintTests : IDisposable
 {
-    private const string Hint = "No admin key is configured, so every call answers 401. Set one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)";
+    private const string Hint = "No admin key is configured, so no key can be created (on a new store every call answers 401). Set one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)";
     private const string BootstrapKey = "admin-key-hint-test-bootstrap-key-0123456789";
     private static readonly string[] NoBootstrapKey = ["Auth__BootstrapAdminKey", "Auth__bootstrapadminkey"];
     private readonly string _workDir = Directory.CreateTempSubdirectory("ko-hint-").FullName;
@@ -54,6 +54,51 @@ public sealed class AdminKeyHintTests : IDisposable
         client.DefaultRequestHeaders.Add("X-Api-Key", namedKey);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/api-keys")).StatusCode);
         Assert.DoesNotContain(second.OutputLines(), l => l.Contains(Hint, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_start_without_the_bootstrap_key_revokes_it_and_the_same_key_set_again_works_again()
+    {
+        using (var first = Start(BootstrapKey))
+        {
+            using var http = Admin(await first.ListeningAsync());
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/v1/api-keys")).StatusCode);
+        }
+        using (var without = Start(bootstrapKey: null))
+        {
+            using var http = Admin(await without.ListeningAsync());
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/v1/api-keys")).StatusCode);
+        }
+        using var again = Start(BootstrapKey);
+        using var client = Admin(await again.ListeningAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/api-keys")).StatusCode);
+        Assert.DoesNotContain(again.OutputLines(), l => l.Contains("admin key", StringComparison.OrdinalIgnoreCase) && l.Contains("Set ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bootstrap_key_revoked_through_the_api_stays_revoked_and_the_start_says_so_not_that_none_is_configured()
+    {
+        using (var first = Start(BootstrapKey))
+        {
+            using var http = Admin(await first.ListeningAsync());
+            Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/v1/api-keys/{BootstrapKeyId}")).StatusCode);
+        }
+        using var again = Start(BootstrapKey);
+        using var client = Admin(await again.ListeningAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/api-keys")).StatusCode);
+        var line = Assert.Single(again.OutputLines(), l => l.Contains("BootstrapAdminKey", StringComparison.Ordinal));
+        Assert.EndsWith("Auth:BootstrapAdminKey was revoked through the API and stays revoked. Set a new one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)",
+            line, StringComparison.Ordinal);
+        Assert.DoesNotContain(again.OutputLines(), l => l.Contains(Hint, StringComparison.Ordinal));
+    }
+
+    private const string BootstrapKeyId = "00000000-0000-0000-0000-00000000b007";
+
+    private static HttpClient Admin(Uri baseUri)
+    {
+        var http = new HttpClient { BaseAddress = baseUri };
+        http.DefaultRequestHeaders.Add("X-Api-Key", BootstrapKey);
+        return http;
     }
 
     public void Dispose()

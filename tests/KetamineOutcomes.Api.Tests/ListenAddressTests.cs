@@ -40,12 +40,16 @@ public sealed class ListenAddressTests : IDisposable
     [InlineData("ftp://127.0.0.1:8080")]
     [InlineData("http://127.0.0.1:99999")]
     [InlineData("http://127.0.0.1:8080/outcomes")]
+    [InlineData("http://127.0.0.1:abc")]      // Kestrel would listen on port 80 …
+    [InlineData("http://127.0.0.1:")]
+    [InlineData("http://127.0.0.1")]
+    [InlineData("http://127.0.0.l:8080")]     // … and on every interface for a host that is not an address
     public async Task A_malformed_address_stops_the_service_with_one_line_naming_it(string url)
     {
         using var service = new BuiltService(_workDir, _environment, ["--urls", url]);
         Assert.Equal(1, await service.ExitCodeAsync());
         var line = Assert.Single(service.OutputLines(), l => l.Length > 0);
-        Assert.StartsWith($"Cannot listen on '{url}': not an address the service can listen on. Give http:// or https://, host and port, e.g. --urls http://127.0.0.1:8080", line, StringComparison.Ordinal);
+        Assert.StartsWith($"Cannot listen on '{url}': not an address the service can listen on. Give http:// or https://, a host (an IP address, localhost, or * for every interface) and a port, e.g. --urls http://127.0.0.1:8080", line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", line, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_workDir, "ketamine-outcomes.db")), "nothing starts: no database is created");
     }

@@ -15,10 +15,27 @@ public class OpenApiRequestSchemaTests : ApiTest
 {
     private string _patientId = "";
 
+    /// <summary>The clinician key, sending If-Match: W/"1" (a correction of a record just created).</summary>
+    private HttpClient _version1 = null!;
+
+    /// <summary>The bootstrap admin key, sending If-Match: W/"0" (the first plan of a site on the default plan).</summary>
+    private HttpClient _planVersion0 = null!;
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         _patientId = await CreatePatientAsync();
+        _version1 = ClientWith(ClinicianKey);
+        _version1.DefaultRequestHeaders.TryAddWithoutValidation("If-Match", "W/\"1\"");
+        _planVersion0 = ClientWith(AdminKey);
+        _planVersion0.DefaultRequestHeaders.TryAddWithoutValidation("If-Match", "W/\"0\"");
+    }
+
+    public override Task DisposeAsync()
+    {
+        _version1.Dispose();
+        _planVersion0.Dispose();
+        return base.DisposeAsync();
     }
 
     /// <summary>How to call each operation that takes a JSON body: who, and where (a fresh target per call when needed).</summary>
@@ -35,7 +52,19 @@ public class OpenApiRequestSchemaTests : ApiTest
             return $"/api/v1/safety-alerts/{(string)raised["alert"]!["id"]!}/acknowledge";
         }),
         ["CreateApiKey"] = (Admin, () => Task.FromResult("/api/v1/api-keys")),
+        // Corrections: a fresh record (version 1) per call; a patient in a site of its own, so the example's MRN is free.
+        ["AmendPatient"] = (_version1, async () => $"/api/v1/patients/{await CreatePatientAsync(siteId: $"s{Guid.NewGuid():N}")}"),
+        ["AmendQuestionnaire"] = (_version1, async () => $"/api/v1/patients/{_patientId}/questionnaires/{(await Phq9Async(_patientId, Day0, Phq9Items(10)))["id"]}"),
+        ["MarkQuestionnaireEnteredInError"] = (Client, async () => $"/api/v1/patients/{_patientId}/questionnaires/{(await Phq9Async(_patientId, Day0, Phq9Items(10)))["id"]}/entered-in-error"),
+        ["AmendSuicidalityCheckin"] = (_version1, async () => $"/api/v1/patients/{_patientId}/suicidality-checkins/{await CheckinIdAsync()}"),
+        ["MarkSuicidalityCheckinEnteredInError"] = (Client, async () => $"/api/v1/patients/{_patientId}/suicidality-checkins/{await CheckinIdAsync()}/entered-in-error"),
+        ["PutMeasurementPlan"] = (_planVersion0, () => Task.FromResult($"/api/v1/sites/s{Guid.NewGuid():N}/measurement-plan")),
+        ["AmendInfusion"] = (_version1, async () => $"/api/v1/patients/{_patientId}/infusions/{(await InfusionAsync(_patientId, Day0))["id"]}"),
+        ["MarkInfusionEnteredInError"] = (Client, async () => $"/api/v1/patients/{_patientId}/infusions/{(await InfusionAsync(_patientId, Day0))["id"]}/entered-in-error"),
     };
+
+    private async Task<string> CheckinIdAsync() => (string)(await CreatedAsync($"/api/v1/patients/{_patientId}/suicidality-checkins",
+        new { completedAt = Iso(Day0), wishToBeDead = false, suicidalThoughts = false, suicidalBehavior = "none" }))["id"]!;
 
     [Fact]
     public async Task Every_json_request_schema_requires_exactly_what_its_handler_requires()

@@ -38,6 +38,10 @@ public sealed class StrictConfigurationTests : IDisposable
     [InlineData("Research__MinCellSize", "eleven", "Research:MinCellSize must be a whole number")]
     [InlineData("RateLimiting__Burst", "0", "RateLimiting:Burst")]
     [InlineData("Idempotency__InFlightLease", "soon", "Idempotency:InFlightLease must be a duration")]
+    [InlineData("Idempotency__InFlightLease", "00:00:00", "Idempotency:InFlightLease must be between 00:00:01 and 01:00:00.")]
+    [InlineData("Idempotency__InFlightLease", "-00:01:00", "Idempotency:InFlightLease must be between")]
+    [InlineData("Logging__LogLevel__Default", "Verbose", "Logging:LogLevel:Default must be one of Trace, Debug, Information, Warning, Error, Critical, None; got 'Verbose'.")]
+    [InlineData("Logging__Console__LogLevel__Microsoft", "2", "Logging:Console:LogLevel:Microsoft must be one of")]
     [InlineData("Seed__Demo", "yes", "Seed:Demo must be true or false")]
     [InlineData("Webhooks__Endpoints__0__Url", "not a url", "Webhooks:Endpoints:0:Url")]
     public async Task A_setting_that_is_not_allowed_or_cannot_be_read_stops_the_service_with_exit_code_1_and_one_line_naming_it(

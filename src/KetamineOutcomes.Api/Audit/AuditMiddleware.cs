@@ -157,18 +157,12 @@ internal sealed class AuditMiddleware(RequestDelegate next)
     private const int HeldAnswerInMemory = 16 * 1024 * 1024;
 
     /// <summary>
-    /// Called by a creating write inside its own unit (after it has named its patients): appends this call's success row
-    /// to the same transaction, so the record and the row that it was made commit together, in one writer pass and one
-    /// flush instead of two. If the call then answers anything but 201 (the batch failed, say), the middleware appends
-    /// the row for what was answered instead.
-    /// </summary>
-    public static Task RecordCreatedInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, CancellationToken ct) =>
-        RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status201Created, ct);
-
-    /// <summary>
-    /// The same for any write that answers <paramref name="status"/> on success (an acknowledgement, a consent change, a
-    /// key revocation's 204): its audit row commits with the change, so a change is never stored without its row, nor
-    /// answered 503 after it was stored because a separate row could not be written.
+    /// Called by a write inside its own unit (after it has named its patients) that answers <paramref name="status"/> on
+    /// success (a creation's 201, an acknowledgement's or a correction's 200, a key revocation's 204): appends this call's
+    /// success row to the same transaction, so the change and the row that it was made commit together, in one writer pass
+    /// and one flush instead of two; a change is never stored without its row, nor answered 503 after it was stored because
+    /// a separate row could not be written. If the call then answers anything else (the batch failed, say), the middleware
+    /// appends the row for what was answered instead.
     /// </summary>
     public static async Task RecordWrittenInUnitAsync(HttpContext http, DbConnection c, DbTransaction tx, DateTimeOffset at, int status, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Patients;
 
 namespace KetamineOutcomes.Api.Contracts;
@@ -12,7 +13,10 @@ public sealed record CreateInfusionRequest(
     BloodPressureDto? BloodPressure, SideEffect[]? SideEffects, string? Notes);
 
 /// <param name="SessionNumber">Position in administration order now (1-based); it moves if an earlier infusion is recorded later.</param>
+/// <param name="Status"><c>final</c>, <c>amended</c> or <c>entered-in-error</c> (SPEC v2, Corrections).</param>
+/// <param name="Version">1 as recorded, + 1 per correction; the ETag is <c>W/"version"</c>.</param>
+/// <param name="LastUpdated">When the current version was stored.</param>
 public sealed record InfusionResponse(
     Guid Id, Guid PatientId, int SessionNumber, DateTimeOffset AdministeredAt, AdministrationRoute Route, Drug Drug, double? DoseMg,
     double? DoseMgPerKg, int? DurationMinutes, BloodPressureDto? BloodPressure, IReadOnlyList<SideEffect> SideEffects,
-    string? Notes, DateTimeOffset CreatedAt);
+    string? Notes, DateTimeOffset CreatedAt, RecordStatus Status, int Version, DateTimeOffset LastUpdated);

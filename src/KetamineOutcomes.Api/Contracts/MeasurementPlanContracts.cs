@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Core.Plans;
 
@@ -10,7 +11,7 @@ namespace KetamineOutcomes.Api.Contracts;
 /// Refused with a 400 naming the field (<c>rules[2].everyDays</c>): a missing or out-of-range field, another anchor's
 /// field, a duplicate id, more than 50 rules, a field the contract does not have (<see cref="MeasurementPlanValidation"/>).
 /// </summary>
-public sealed record PutMeasurementPlanRequest(IReadOnlyList<PlanRuleDraft?>? Rules);
+public sealed record PutMeasurementPlanRequest([Required] IReadOnlyList<PlanRuleDraft?>? Rules);
 
 /// <summary>
 /// A site's current measurement plan. <c>version</c> 0 and <c>default</c> true: the site has stored none and the

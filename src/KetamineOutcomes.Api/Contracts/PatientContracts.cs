@@ -17,9 +17,11 @@ namespace KetamineOutcomes.Api.Contracts;
 public sealed record CreatePatientRequest(
     string? Mrn, string? SiteId, int? BirthYear, Sex? Sex, Diagnosis[]? Diagnoses, [Required] bool? ResearchConsent);
 
+/// <param name="Version">1 as registered, + 1 per change (a PUT, or a research-consent change); the ETag is <c>W/"version"</c>.</param>
+/// <param name="LastUpdated">When the current version was stored (the same instant as <paramref name="UpdatedAt"/>).</param>
 public sealed record PatientResponse(
     Guid Id, string? Mrn, string? SiteId, int? BirthYear, Sex? Sex, IReadOnlyList<Diagnosis> Diagnoses,
-    bool ResearchConsent, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    bool ResearchConsent, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int Version, DateTimeOffset LastUpdated);
 
 public sealed record ResearchConsentRequest([Required] bool? ResearchConsent);
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Core.Timepoints;
@@ -12,14 +13,20 @@ namespace KetamineOutcomes.Api.Contracts;
 public sealed record SubmitQuestionnaireRequest(
     [Required] Instrument? Instrument, [Required] DateTimeOffset? CompletedAt, [Required] int?[]? Items, int? Difficulty, string? Source);
 
-/// <summary>The safety alert a submission raised.</summary>
-public sealed record AlertSummary(Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt)
+/// <summary>The safety alert a submission raised (its highest-level one, when an amendment raised another).</summary>
+/// <param name="SourceStatus">Null while the submission is as submitted; <c>amended</c> or <c>entered-in-error</c> once it
+/// was corrected (SPEC v2, Corrections: the alert stays, with its status, and says what became of its source).</param>
+public sealed record AlertSummary(Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt, RecordStatus? SourceStatus)
 {
-    public static AlertSummary? From(SafetyAlertRecord? a) => a is null ? null : new(a.Id, a.Level, a.Trigger, a.Status, a.CreatedAt);
+    public static AlertSummary? From(SafetyAlertRecord? a) => a is null ? null : new(a.Id, a.Level, a.Trigger, a.Status, a.CreatedAt, a.SourceStatus);
 }
 
 /// <param name="Timepoint">Derived from the patient's infusions at read time, never frozen.</param>
 /// <param name="Alert">The safety alert this submission raised, if any.</param>
+/// <param name="Status"><c>final</c> as submitted, <c>amended</c> after a correction, or <c>entered-in-error</c> (SPEC v2, Corrections).</param>
+/// <param name="Version">1 as submitted, + 1 per correction; the ETag is <c>W/"version"</c>.</param>
+/// <param name="LastUpdated">When the current version was stored (the creation time for version 1).</param>
 public sealed record QuestionnaireResult(
     Guid Id, Guid PatientId, Instrument Instrument, DateTimeOffset CompletedAt, IReadOnlyList<int?> Items, int? Difficulty,
-    string? Source, int TotalScore, Severity Severity, bool Prorated, Timepoint Timepoint, AlertSummary? Alert, DateTimeOffset CreatedAt);
+    string? Source, int TotalScore, Severity Severity, bool Prorated, Timepoint Timepoint, AlertSummary? Alert, DateTimeOffset CreatedAt,
+    RecordStatus Status, int Version, DateTimeOffset LastUpdated);

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
@@ -29,10 +30,10 @@ internal static class CheckinsEndpoints
         group.MapGet("/", ListCheckins).WithName("ListSuicidalityCheckins").WithSummary("A patient's check-ins in completion order; from/to inclusive")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<CheckinResponse>>().ProducesValidationProblem().ProducesProblem(404);
-        group.MapGet("/{checkinId:guid}", GetCheckin).WithName("GetSuicidalityCheckin").WithSummary("Read one check-in")
+        group.MapGet("/{checkinId:guid}", GetCheckin).WithName("GetSuicidalityCheckin").WithSummary("Read one check-in (ETag: its version)")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<CheckinResponse>().ProducesProblem(404);
-        return group;
+        return group.MapCheckinCorrections();
     }
 
     internal static async Task<IResult> SubmitCheckin(
@@ -42,6 +43,25 @@ internal static class CheckinsEndpoints
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
         var now = clock.GetUtcNow();
+        var (completedAt, answers) = Validate(request, now, errors);
+        errors.ThrowIfAny();
+
+        return await idempotent.RunAsync(http, request, async (c, tx, t) =>
+        {
+            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
+            var (checkin, alert) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, answers!, request.Source,
+                RecordStatus.Final, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
+            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
+            return new CreatedRecord<CheckinResponse>($"/api/v1/patients/{patientId}/suicidality-checkins/{checkin.Id}", ToResponse(checkin, timeline, alert));
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A check-in's rules, one place for POST and PUT: completion time, the three required answers, source, and the
+    /// screener's skip logic (Core). Values are meaningful only when no error was added.
+    /// </summary>
+    internal static (DateTimeOffset CompletedAt, CssrsAnswers? Answers) Validate(SubmitCheckinRequest request, DateTimeOffset now, ValidationErrors errors)
+    {
         var completedAt = FieldRules.Instant(request.CompletedAt, "completedAt", now, errors);
         var q1 = FieldRules.Required(request.WishToBeDead, "wishToBeDead", errors);
         var q2 = FieldRules.Required(request.SuicidalThoughts, "suicidalThoughts", errors);
@@ -53,16 +73,7 @@ internal static class CheckinsEndpoints
             answers = new CssrsAnswers(q1.Value, q2.Value, request.ThoughtsOfMethod, request.Intent, request.Plan, q6.Value);
             CssrsRules.Validate(answers, errors);
         }
-        errors.ThrowIfAny();
-
-        return await idempotent.RunAsync(http, request, async (c, tx, t) =>
-        {
-            await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
-            var (checkin, alert) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, answers!, request.Source,
-                RecordStatus.Final, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
-            var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
-            return new CreatedRecord<CheckinResponse>($"/api/v1/patients/{patientId}/suicidality-checkins/{checkin.Id}", ToResponse(checkin, timeline, alert));
-        }, ct).ConfigureAwait(false);
+        return (completedAt, answers);
     }
 
     internal static async Task<ListResponse<CheckinResponse>> ListCheckins(
@@ -85,10 +96,10 @@ internal static class CheckinsEndpoints
         }, ct).ConfigureAwait(false);
     }
 
-    internal static async Task<CheckinResponse> GetCheckin(Guid patientId, Guid checkinId, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<CheckinResponse> GetCheckin(Guid patientId, Guid checkinId, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        return await db.ReadAsync(async (c, t) =>
+        var result = await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var checkin = await CheckinStore.GetAsync(c, patientId, checkinId, t).ConfigureAwait(false)
@@ -97,12 +108,14 @@ internal static class CheckinsEndpoints
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, [checkin.Id], t).ConfigureAwait(false);
             return ToResponse(checkin, timeline, alerts.GetValueOrDefault(checkin.Id));
         }, ct).ConfigureAwait(false);
+        Preconditions.SetETag(http, result.Version);
+        return result;
     }
 
-    private static CheckinResponse ToResponse(CheckinRecord r, InfusionTimeline timeline, SafetyAlertRecord? alert)
+    internal static CheckinResponse ToResponse(CheckinRecord r, InfusionTimeline timeline, SafetyAlertRecord? alert)
     {
         var a = r.Answers;
         return new CheckinResponse(r.Id, r.PatientId, r.CompletedAt, a.WishToBeDead, a.SuicidalThoughts, a.ThoughtsOfMethod, a.Intent, a.Plan,
-            a.SuicidalBehavior, r.RiskLevel, r.Source, timeline.At(r.CompletedAt), AlertSummary.From(alert), r.CreatedAt);
+            a.SuicidalBehavior, r.RiskLevel, r.Source, timeline.At(r.CompletedAt), AlertSummary.From(alert), r.CreatedAt, r.Status, r.Version, r.LastUpdated);
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
@@ -26,10 +27,10 @@ internal static class InfusionsEndpoints
         group.MapGet("/", ListInfusions).WithName("ListInfusions").WithSummary("A patient's infusions in session order")
             .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Portal)
             .Produces<ListResponse<InfusionResponse>>().ProducesValidationProblem().ProducesProblem(404);
-        group.MapGet("/{infusionId:guid}", GetInfusion).WithName("GetInfusion").WithSummary("Read one infusion with its current session number")
+        group.MapGet("/{infusionId:guid}", GetInfusion).WithName("GetInfusion").WithSummary("Read one infusion with its current session number (ETag: its version)")
             .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Portal)
             .Produces<InfusionResponse>().ProducesProblem(404);
-        return group;
+        return group.MapInfusionCorrections();
     }
 
     internal static async Task<IResult> RecordInfusion(
@@ -38,36 +39,48 @@ internal static class InfusionsEndpoints
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
         var now = clock.GetUtcNow();
-        var administeredAt = FieldRules.Instant(request.AdministeredAt, "administeredAt", now, errors);
-        var route = FieldRules.Required(request.Route, "route", errors);
-        var drug = FieldRules.Required(request.Drug, "drug", errors);
-        FieldRules.Range(request.DoseMg, "doseMg", 0, 1000, errors);
-        FieldRules.Range(request.DoseMgPerKg, "doseMgPerKg", 0, 10, errors);
-        FieldRules.Range(request.DurationMinutes, "durationMinutes", 1, 24 * 60, errors);
-        if (request.BloodPressure is { } bp)
-        {
-            FieldRules.Range(bp.PreSystolic, "bloodPressure.preSystolic", 40, 300, errors);
-            FieldRules.Range(bp.PreDiastolic, "bloodPressure.preDiastolic", 20, 200, errors);
-            FieldRules.Range(bp.PostSystolic, "bloodPressure.postSystolic", 40, 300, errors);
-            FieldRules.Range(bp.PostDiastolic, "bloodPressure.postDiastolic", 20, 200, errors);
-        }
-        FieldRules.Text(request.Notes, "notes", 2000, errors);
+        var validated = Validate(request, patientId, now, errors);
         errors.ThrowIfAny();
 
         return await idempotent.RunAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
-            var b = request.BloodPressure;
-            var infusion = new InfusionRecord(Guid.CreateVersion7(), patientId, administeredAt, route!.Value, drug!.Value,
-                request.DoseMg, request.DoseMgPerKg, request.DurationMinutes,
-                b is null ? null : new BloodPressure(b.PreSystolic, b.PreDiastolic, b.PostSystolic, b.PostDiastolic),
-                (request.SideEffects ?? []).Distinct().ToArray(), request.Notes, DbTime.Normalize(now));
+            var infusion = validated!;
             await InfusionStore.InsertAsync(c, tx, infusion, t).ConfigureAwait(false);
             var all = await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false);
             var timeline = all.ToTimeline();
             return new CreatedRecord<InfusionResponse>(
                 $"/api/v1/patients/{patientId}/infusions/{infusion.Id}", ToResponse(infusion, timeline.SessionNumberOf(infusion.Id)!.Value));
         }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An infusion's rules, one place for POST and PUT: time, route and drug required, doses, duration and blood pressure
+    /// in range, notes. Returns the new record (a fresh id, created now) when no error was added, else null.
+    /// </summary>
+    internal static InfusionRecord? Validate(CreateInfusionRequest request, Guid patientId, DateTimeOffset now, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var administeredAt = FieldRules.Instant(request.AdministeredAt, "administeredAt", now, errors);
+        var route = FieldRules.Required(request.Route, "route", errors);
+        var drug = FieldRules.Required(request.Drug, "drug", errors);
+        FieldRules.Range(request.DoseMg, "doseMg", 0, 1000, errors);
+        FieldRules.Range(request.DoseMgPerKg, "doseMgPerKg", 0, 10, errors);
+        FieldRules.Range(request.DurationMinutes, "durationMinutes", 1, 24 * 60, errors);
+        var b = request.BloodPressure;
+        if (b is not null)
+        {
+            FieldRules.Range(b.PreSystolic, "bloodPressure.preSystolic", 40, 300, errors);
+            FieldRules.Range(b.PreDiastolic, "bloodPressure.preDiastolic", 20, 200, errors);
+            FieldRules.Range(b.PostSystolic, "bloodPressure.postSystolic", 40, 300, errors);
+            FieldRules.Range(b.PostDiastolic, "bloodPressure.postDiastolic", 20, 200, errors);
+        }
+        FieldRules.Text(request.Notes, "notes", 2000, errors);
+        if (errors.Count != before) return null;
+        return new InfusionRecord(Guid.CreateVersion7(), patientId, administeredAt, route!.Value, drug!.Value,
+            request.DoseMg, request.DoseMgPerKg, request.DurationMinutes,
+            b is null ? null : new BloodPressure(b.PreSystolic, b.PreDiastolic, b.PostSystolic, b.PostDiastolic),
+            (request.SideEffects ?? []).Distinct().ToArray(), request.Notes, DbTime.Normalize(now));
     }
 
     internal static async Task<ListResponse<InfusionResponse>> ListInfusions(Guid patientId, string? limit, string? cursor, Database db, ClaimsPrincipal user, CancellationToken ct)
@@ -97,7 +110,7 @@ internal static class InfusionsEndpoints
         return new ListResponse<InfusionResponse>(page.Select(x => ToResponse(x.inf, x.session)).ToArray(), next);
     }
 
-    internal static async Task<InfusionResponse> GetInfusion(Guid patientId, Guid infusionId, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<InfusionResponse> GetInfusion(Guid patientId, Guid infusionId, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var all = await db.ReadAsync(async (c, t) =>
@@ -106,8 +119,17 @@ internal static class InfusionsEndpoints
             return await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
         var (infusion, session) = InSessionOrder(all).Find(x => x.inf.Id == infusionId);
-        return infusion is null ? throw new ResourceNotFoundException("Infusion") : ToResponse(infusion, session);
+        if (infusion is null) throw new ResourceNotFoundException("Infusion");
+        Preconditions.SetETag(http, infusion.Version);
+        return ToResponse(infusion, session);
     }
+
+    /// <summary>
+    /// An infusion (current, or a version of it) with the session number it has among the patient's current infusions,
+    /// itself standing in for its current version.
+    /// </summary>
+    internal static InfusionResponse WithSession(InfusionRecord infusion, IReadOnlyList<InfusionRecord> all) =>
+        ToResponse(infusion, InSessionOrder(all.Select(i => i.Id == infusion.Id ? infusion : i).ToArray()).Find(x => x.inf.Id == infusion.Id).session);
 
     /// <summary>Infusions numbered exactly as the timeline numbers sessions (one ordering rule everywhere).</summary>
     private static List<(InfusionRecord inf, int session)> InSessionOrder(IReadOnlyList<InfusionRecord> all)
@@ -119,5 +141,5 @@ internal static class InfusionsEndpoints
     private static InfusionResponse ToResponse(InfusionRecord i, int session) => new(
         i.Id, i.PatientId, session, i.AdministeredAt, i.Route, i.Drug, i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,
         i.BloodPressure is { } b ? new BloodPressureDto(b.PreSystolic, b.PreDiastolic, b.PostSystolic, b.PostDiastolic) : null,
-        i.SideEffects, i.Notes, i.CreatedAt);
+        i.SideEffects, i.Notes, i.CreatedAt, i.Status, i.Version, i.LastUpdated);
 }

@@ -1,10 +1,13 @@
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
+using KetamineOutcomes.Api.Submissions;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
@@ -13,7 +16,7 @@ namespace KetamineOutcomes.Api.Endpoints;
 
 internal static class PatientsEndpoints
 {
-    private const int PatientMrnMaxLength = 64;
+    internal const int PatientMrnMaxLength = 64;
 
     public static RouteGroupBuilder MapPatients(this RouteGroupBuilder api)
     {
@@ -23,17 +26,17 @@ internal static class PatientsEndpoints
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<CreatePatientRequest>("application/json")
             .Produces<PatientResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
-        group.MapGet("/{id:guid}", GetPatient).WithName("GetPatient").WithSummary("Read a patient")
+        group.MapGet("/{id:guid}", GetPatient).WithName("GetPatient").WithSummary("Read a patient (ETag: its version)")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<PatientResponse>().ProducesProblem(404);
         group.MapGet("/", ListPatients).WithName("ListPatients").WithSummary("Find patients by MRN and/or site (cursor-paginated)")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<PatientResponse>>().ProducesValidationProblem();
-        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent")
-            .WithSummary("Grant or withdraw research consent (takes effect on the next research query)")
+        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent").WithIfMatch(required: false)
+            .WithSummary("Grant or withdraw research consent (takes effect on the next research query); a new patient version, If-Match optional")
             .AllowRoles(Roles.Clinician)
-            .Produces<PatientResponse>().ProducesValidationProblem().ProducesProblem(404);
-        return group;
+            .Produces<PatientResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(412);
+        return group.MapPatientCorrections();
     }
 
     internal static async Task<IResult> CreatePatient(
@@ -61,10 +64,12 @@ internal static class PatientsEndpoints
         }, ct).ConfigureAwait(false);
     }
 
-    internal static async Task<PatientResponse> GetPatient(Guid id, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<PatientResponse> GetPatient(Guid id, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var patient = await db.ReadAsync((c, t) => PatientStore.GetAsync(c, id, t), ct).ConfigureAwait(false);
-        return patient is not null && Caller.From(user).CanSee(patient.Id, patient.SiteId) ? ToResponse(patient) : throw new ResourceNotFoundException("Patient");
+        if (patient is null || !Caller.From(user).CanSee(patient.Id, patient.SiteId)) throw new ResourceNotFoundException("Patient");
+        Preconditions.SetETag(http, patient.Version);
+        return ToResponse(patient);
     }
 
     internal static async Task<ListResponse<PatientResponse>> ListPatients(
@@ -85,10 +90,16 @@ internal static class PatientsEndpoints
         return new ListResponse<PatientResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
     }
 
+    /// <summary>
+    /// A consent change changes the patient's representation, so it is a new version (ETag and history follow, SPEC v2
+    /// Corrections), made by the caller, its reason saying what changed. If-Match is honoured when sent, not required
+    /// (the endpoint predates versions).
+    /// </summary>
     internal static async Task<PatientResponse> SetResearchConsent(
         Guid id, ResearchConsentRequest request, TimeProvider clock, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
+        var expected = Preconditions.ExpectedVersion(http.Request, required: false);
         var errors = new ValidationErrors();
         var consent = FieldRules.Required(request.ResearchConsent, "researchConsent", errors);
         errors.ThrowIfAny();
@@ -96,14 +107,15 @@ internal static class PatientsEndpoints
         {
             await PatientAccess.EnsureVisibleAsync(c, id, caller, tx, t).ConfigureAwait(false);
             var now = DbTime.Normalize(clock.GetUtcNow());
-            if (!await PatientStore.SetResearchConsentAsync(c, tx, id, consent!.Value, now, t).ConfigureAwait(false))
-                throw new ResourceNotFoundException("Patient");
+            var changed = await CorrectionWriter.AmendPatientAsync(c, tx, db.Connections, id, expected, p => p with { ResearchConsent = consent!.Value },
+                Actor.Of(caller), consent!.Value ? "Research consent granted." : "Research consent withdrawn.", now, t).ConfigureAwait(false);
             await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return (await PatientStore.GetAsync(c, id, t, tx).ConfigureAwait(false))!;
+            return changed;
         }, ct).ConfigureAwait(false);
+        Preconditions.SetETag(http, patient.Version);
         return ToResponse(patient);
     }
 
-    private static PatientResponse ToResponse(PatientRecord p) =>
-        new(p.Id, p.Mrn, p.SiteId, p.BirthYear, p.Sex, p.Diagnoses, p.ResearchConsent, p.CreatedAt, p.UpdatedAt);
+    internal static PatientResponse ToResponse(PatientRecord p) =>
+        new(p.Id, p.Mrn, p.SiteId, p.BirthYear, p.Sex, p.Diagnoses, p.ResearchConsent, p.CreatedAt, p.UpdatedAt, p.Version, p.UpdatedAt);
 }

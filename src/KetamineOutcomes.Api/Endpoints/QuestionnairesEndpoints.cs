@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
@@ -31,10 +32,10 @@ internal static class QuestionnairesEndpoints
             .WithSummary("A patient's questionnaires in completion order; from/to inclusive")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<QuestionnaireResult>>().ProducesValidationProblem().ProducesProblem(404);
-        group.MapGet("/{questionnaireId:guid}", GetQuestionnaire).WithName("GetQuestionnaire").WithSummary("Read one questionnaire")
+        group.MapGet("/{questionnaireId:guid}", GetQuestionnaire).WithName("GetQuestionnaire").WithSummary("Read one questionnaire (ETag: its version)")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Produces<QuestionnaireResult>().ProducesProblem(404);
-        return group;
+        return group.MapQuestionnaireCorrections();
     }
 
     internal static async Task<IResult> SubmitQuestionnaire(
@@ -44,10 +45,7 @@ internal static class QuestionnairesEndpoints
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
         var now = clock.GetUtcNow();
-        var instrument = FieldRules.Required(request.Instrument, "instrument", errors);
-        var completedAt = FieldRules.Instant(request.CompletedAt, "completedAt", now, errors);
-        FieldRules.Text(request.Source, "source", 100, errors);
-        if (instrument is { } i) QuestionnaireScoring.Validate(i, request.Items, request.Difficulty, errors);
+        var (instrument, completedAt) = Validate(request, now, errors);
         errors.ThrowIfAny();
 
         // Timepoints are derived from the infusion list whenever a record is read, never stored: reading the list before
@@ -85,10 +83,23 @@ internal static class QuestionnairesEndpoints
         }, ct).ConfigureAwait(false);
     }
 
-    internal static async Task<QuestionnaireResult> GetQuestionnaire(Guid patientId, Guid questionnaireId, Database db, ClaimsPrincipal user, CancellationToken ct)
+    /// <summary>
+    /// A submission's rules, one place for POST and PUT: instrument, completion time (not in the future), source, and the
+    /// instrument's answers (Core). Values are meaningful only when no error was added.
+    /// </summary>
+    internal static (Instrument? Instrument, DateTimeOffset CompletedAt) Validate(SubmitQuestionnaireRequest request, DateTimeOffset now, ValidationErrors errors)
+    {
+        var instrument = FieldRules.Required(request.Instrument, "instrument", errors);
+        var completedAt = FieldRules.Instant(request.CompletedAt, "completedAt", now, errors);
+        FieldRules.Text(request.Source, "source", 100, errors);
+        if (instrument is { } i) QuestionnaireScoring.Validate(i, request.Items, request.Difficulty, errors);
+        return (instrument, completedAt);
+    }
+
+    internal static async Task<QuestionnaireResult> GetQuestionnaire(Guid patientId, Guid questionnaireId, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        return await db.ReadAsync(async (c, t) =>
+        var result = await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var q = await QuestionnaireStore.GetAsync(c, patientId, questionnaireId, t).ConfigureAwait(false)
@@ -97,9 +108,11 @@ internal static class QuestionnairesEndpoints
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, [q.Id], t).ConfigureAwait(false);
             return ToResult(q, timeline, alerts.GetValueOrDefault(q.Id));
         }, ct).ConfigureAwait(false);
+        Preconditions.SetETag(http, result.Version);
+        return result;
     }
 
-    private static QuestionnaireResult ToResult(QuestionnaireRecord q, InfusionTimeline timeline, SafetyAlertRecord? alert) => new(
+    internal static QuestionnaireResult ToResult(QuestionnaireRecord q, InfusionTimeline timeline, SafetyAlertRecord? alert) => new(
         q.Id, q.PatientId, q.Instrument, q.CompletedAt, q.Items, q.Difficulty, q.Source, q.TotalScore, q.Severity, q.Prorated,
-        timeline.At(q.CompletedAt), AlertSummary.From(alert), q.CreatedAt);
+        timeline.At(q.CompletedAt), AlertSummary.From(alert), q.CreatedAt, q.Status, q.Version, q.LastUpdated);
 }

@@ -73,6 +73,6 @@ internal static class SafetyAlertsEndpoints
         var a = v.Alert;
         var answers = v.Cssrs is { } k ? TriggeringAnswers.ForCheckin(k) : TriggeringAnswers.ForPhq9Item9(v.Item9);
         return new(a.Id, a.PatientId, v.SiteId, v.Mrn, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId,
-            v.SourceCompletedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note);
+            v.SourceCompletedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note, a.SourceStatus);
     }
 }

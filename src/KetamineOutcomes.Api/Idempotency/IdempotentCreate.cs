@@ -16,8 +16,9 @@ namespace KetamineOutcomes.Api.Idempotency;
 internal sealed record CreatedRecord<T>(string Location, T Body);
 
 /// <summary>
-/// Runs a creating write under the SPEC's Idempotency-Key rules: same key + same body replays the first response;
-/// same key + different body → 422; while the first is in flight → 409. Keys are scoped to the caller's API key.
+/// Runs a creating write (or a correction: <see cref="RunCorrectionAsync{T}"/>) under the SPEC's Idempotency-Key rules:
+/// same key + same body replays the first response; same key + different body → 422; while the first is in flight → 409.
+/// Keys are scoped to the caller's API key.
 /// </summary>
 internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions<IdempotencyOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
@@ -38,10 +39,26 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
             return new RawCreated(result.Location, body, redactForReplay is null ? body : Serialize(redactForReplay(result.Body)));
         }, "application/json; charset=utf-8", ct);
 
+    /// <summary>
+    /// A correction (SPEC v2, Corrections: entered-in-error) under the same rules: answers 200 with the record and its
+    /// ETag (<paramref name="write"/> returns the new version), and a replay answers the same, ETag included.
+    /// </summary>
+    public Task<IResult> RunCorrectionAsync<T>(
+        HttpContext http, object request, Func<DbConnection, DbTransaction, CancellationToken, Task<(T Body, int Version)>> write, CancellationToken ct) =>
+        RunRawAsync(http, JsonSerializer.Serialize(request, request.GetType(), json.Value.SerializerOptions), async (c, tx, t) =>
+        {
+            var (result, version) = await write(c, tx, t).ConfigureAwait(false);
+            var body = Serialize(result);
+            return new RawCreated(null, body, body, StatusCodes.Status200OK, Corrections.Preconditions.ETagOf(version));
+        }, "application/json; charset=utf-8", ct);
+
     private string Serialize<T>(T body) => JsonSerializer.Serialize(body, json.Value.SerializerOptions);
 
-    /// <summary>A created record already serialised: what to answer now, and what a replay answers.</summary>
-    internal sealed record RawCreated(string Location, string Body, string ReplayBody);
+    /// <summary>
+    /// A written record already serialised: what to answer now, and what a replay answers; 201 with its Location for a
+    /// creation, 200 with its ETag for a correction.
+    /// </summary>
+    internal sealed record RawCreated(string? Location, string Body, string ReplayBody, int Status = StatusCodes.Status201Created, string? ETag = null);
 
     /// <summary>
     /// The rules on pre-serialised bodies, for any media type (the FHIR endpoints answer application/fhir+json).
@@ -59,7 +76,7 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         if (string.IsNullOrEmpty(key))
         {
             var created = await db.WriteAsync(write, ct).ConfigureAwait(false);
-            return Created(http, created.Location, created.Body, contentType);
+            return Answer(http, created, contentType);
         }
         if (key.Length > 255 || key.Any(ch => ch is < '!' or > '~'))
             throw ClinicalValidationException.For(HeaderName, "Must be 1–255 visible ASCII characters.");
@@ -80,10 +97,10 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
                     var reservation = await IdempotencyStore.ReserveAsync(c, tx, scope, key, hash, clock.GetUtcNow(), lease, t).ConfigureAwait(false);
                     if (reservation.Outcome != ReservationOutcome.Reserved) return (reservation.Outcome, reservation.Response, null);
                     var result = await write(c, tx, t).ConfigureAwait(false);
-                    await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, result.ReplayBody), clock.GetUtcNow(), t).ConfigureAwait(false);
+                    await IdempotencyStore.CompleteAsync(c, tx, scope, key, Stored(result), clock.GetUtcNow(), t).ConfigureAwait(false);
                     return (ReservationOutcome.Reserved, null, result);
                 }, ct).ConfigureAwait(false);
-                return outcome == ReservationOutcome.Reserved ? Created(http, created!.Location, created.Body, contentType) : NotReserved(http, outcome, stored, contentType);
+                return outcome == ReservationOutcome.Reserved ? Answer(http, created!, contentType) : NotReserved(http, outcome, stored, contentType);
             }
             finally
             {
@@ -98,10 +115,10 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
             var created = await db.WriteAsync(async (c, tx, t) =>
             {
                 var result = await write(c, tx, t).ConfigureAwait(false);
-                await IdempotencyStore.CompleteAsync(c, tx, scope, key, new StoredResponse(StatusCodes.Status201Created, result.Location, result.ReplayBody), clock.GetUtcNow(), t).ConfigureAwait(false);
+                await IdempotencyStore.CompleteAsync(c, tx, scope, key, Stored(result), clock.GetUtcNow(), t).ConfigureAwait(false);
                 return result;
             }, ct).ConfigureAwait(false);
-            return Created(http, created.Location, created.Body, contentType);
+            return Answer(http, created, contentType);
         }
         catch (Exception e) when (e is not IdempotencyLeaseLostException)
         {
@@ -116,9 +133,11 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         HttpContext http, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> write) => async (c, tx, t) =>
     {
         var created = await write(c, tx, t).ConfigureAwait(false);
-        await Audit.AuditMiddleware.RecordCreatedInUnitAsync(http, c, tx, clock.GetUtcNow(), t).ConfigureAwait(false);
+        await Audit.AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, clock.GetUtcNow(), created.Status, t).ConfigureAwait(false);
         return created;
     };
+
+    private static StoredResponse Stored(RawCreated result) => new(result.Status, result.Location, result.ReplayBody, result.ETag);
 
     private static IResult NotReserved(HttpContext http, ReservationOutcome outcome, StoredResponse? stored, string contentType)
     {
@@ -127,6 +146,7 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
             case ReservationOutcome.Replay:
                 http.Response.Headers[ReplayedHeader] = "true";
                 if (stored!.Location is not null) http.Response.Headers.Location = stored.Location;
+                if (stored.ETag is not null) http.Response.Headers.ETag = stored.ETag;
                 return Results.Text(stored.Body, contentType, Encoding.UTF8, stored.Status);
             case ReservationOutcome.BodyMismatch:
                 throw new IdempotencyKeyReusedException();
@@ -135,10 +155,11 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         }
     }
 
-    private static IResult Created(HttpContext http, string location, string body, string contentType)
+    private static IResult Answer(HttpContext http, RawCreated written, string contentType)
     {
-        http.Response.Headers.Location = location;
-        return Results.Text(body, contentType, Encoding.UTF8, StatusCodes.Status201Created);
+        if (written.Location is not null) http.Response.Headers.Location = written.Location;
+        if (written.ETag is not null) http.Response.Headers.ETag = written.ETag;
+        return Results.Text(written.Body, contentType, Encoding.UTF8, written.Status);
     }
 
     /// <summary>The calling API key's id; empty until authentication assigns one.</summary>

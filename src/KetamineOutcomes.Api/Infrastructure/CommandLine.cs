@@ -39,13 +39,20 @@ internal static class CommandLine
     /// <summary>Null when every argument follows the rule above; else the one line to print.</summary>
     public static string? Problem(IReadOnlyList<string> args)
     {
+        // Each flag and setting once: ASP.NET Core keeps the last of two, silently.
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            if (string.Equals(arg, SeedDemo, StringComparison.Ordinal)) continue;
+            if (string.Equals(arg, SeedDemo, StringComparison.Ordinal))
+            {
+                if (!seen.Add(arg)) return $"{SeedDemo} is given twice; give it once.";
+                continue;
+            }
             // Its value, or a missing one, is SqliteBackupCommand's to judge.
             if (string.Equals(arg, SqliteBackupCommand.Flag, StringComparison.Ordinal))
             {
+                if (!seen.Add(arg)) return $"{SqliteBackupCommand.Flag} is given twice; give one file.";
                 if (i + 1 < args.Count && !args[i + 1].StartsWith('-')) i++;
                 continue;
             }
@@ -53,13 +60,25 @@ internal static class CommandLine
                 return $"Unexpected argument '{arg}'. {Known}";
             var name = arg[2..].Split('=', 2)[0];
             if (name.Length == 0) return $"Unexpected argument '{arg}'. {Known}";
+            if (name is SeedDemoName or BackupName)
+                return $"--{name} takes no '=value': write {(name == SeedDemoName ? SeedDemo : $"{SqliteBackupCommand.Flag} <file>")}.";
             if (!(HostSettings.Contains(name) || name.Contains(':', StringComparison.Ordinal) || char.IsAsciiLetterUpper(name[0])))
                 return $"Unknown flag --{name}. {Known}";
+            if (!seen.Add(name.Replace("__", ":", StringComparison.Ordinal))) return $"--{name} is given twice; give it once.";
             // "--Key value": the next argument is the value, whatever it looks like (as ASP.NET Core reads it).
-            if (!arg.Contains('=', StringComparison.Ordinal)) i++;
+            if (!arg.Contains('=', StringComparison.Ordinal))
+            {
+                if (i + 1 == args.Count) return $"--{name} has no value: write --{name} <value> or --{name}=<value>.";
+                i++;
+            }
         }
+        // A backup runs alone and exits: anything else on its line would be ignored.
+        if (seen.Contains(SqliteBackupCommand.Flag) && seen.Count > 1)
+            return $"{SqliteBackupCommand.Flag} <file> runs alone (it copies the store and exits): give the other arguments to a separate start.";
         return null;
     }
+
+    private const string SeedDemoName = "seed-demo", BackupName = "backup";
 
     private const string Known =
         "The service's flags are --seed-demo and --backup <file>; host settings such as --urls <address> and --environment <name>; "

@@ -77,6 +77,23 @@ internal static partial class FieldRules
         return false;
     }
 
+    /// <summary>
+    /// Why a record is corrected (SPEC v2, Corrections): required, 1–500 characters once trimmed, plain text as
+    /// <see cref="Text"/>; returns the trimmed reason that is stored.
+    /// </summary>
+    public static string? Reason(string? value, ValidationErrors errors)
+    {
+        var trimmed = value?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            errors.Add("reason", "Required: why the record is corrected, e.g. \"entered for the wrong patient\" (1–500 characters).");
+            return null;
+        }
+        var before = errors.Count;
+        Text(trimmed, "reason", 500, errors);
+        return errors.Count == before ? trimmed : null;
+    }
+
     public static void Range(int? value, string field, int min, int max, ValidationErrors errors)
     {
         if (value is { } v && (v < min || v > max))

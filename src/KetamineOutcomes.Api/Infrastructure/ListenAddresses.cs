@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
 
 namespace KetamineOutcomes.Api.Infrastructure;
@@ -12,7 +13,7 @@ namespace KetamineOutcomes.Api.Infrastructure;
 /// trace and exit code 134 on an address it cannot read or a port another process holds. One line naming the address
 /// and what to do instead; Program exits with code 1 (README "Configuration").
 /// </summary>
-internal static class ListenAddresses
+internal static partial class ListenAddresses
 {
     private const string DefaultUrl = "http://localhost:5000";
 
@@ -24,7 +25,7 @@ internal static class ListenAddresses
         foreach (var url in Urls(configuration))
         {
             if (Read(url) is not { } address)
-                return $"Cannot listen on '{url}': not an address the service can listen on. Give http:// or https://, host and port, e.g. --urls http://127.0.0.1:8080 (several separated by ';').";
+                return $"Cannot listen on '{url}': not an address the service can listen on. Give http:// or https://, a host (an IP address, localhost, or * for every interface) and a port, e.g. --urls http://127.0.0.1:8080 (several separated by ';').";
             if (address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase) && !HasCertificate(configuration))
                 return $"Cannot listen on {url}: HTTPS needs a server certificate and none is configured. Set Kestrel:Certificates:Default:Path "
                     + "(and :KeyPath or :Password), or terminate TLS at the reverse proxy (deploy/nginx) and listen on http://127.0.0.1.";
@@ -103,21 +104,30 @@ internal static class ListenAddresses
     private static IEnumerable<string> Ports(string? list, string scheme) =>
         (list ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"{scheme}://*:{p}");
 
-    // Kestrel's own reading (BindingAddress), and what it then refuses: a scheme other than http/https, a path base.
+    // Kestrel's own reading (BindingAddress) is lenient where a slip is dangerous: a port it cannot read
+    // (`127.0.0.1:abc`, `127.0.0.1:`) or no port at all becomes 80, and a host that is not an IP address or localhost
+    // (`127.0.0.l`) binds every interface. So an address must spell out its host — an IP address, localhost, or * / +
+    // for every interface on purpose — and its port; a Unix socket (`http://unix:/path`) is taken as Kestrel reads it.
     private static BindingAddress? Read(string url)
     {
         try
         {
             var address = BindingAddress.Parse(url);
             if (address.IsUnixPipe || address.IsNamedPipe) return address;
-            var served = address.Scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase);
-            return served && address.PathBase.Length == 0 && address.Port is >= 0 and <= 65535 ? address : null;
+            var m = ExplicitAddress().Match(url);
+            if (!m.Success) return null;
+            var host = m.Groups["host"].Value;
+            var named = host is "*" or "+" || host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(host.Trim('[', ']'), out _);
+            return named && int.TryParse(m.Groups["port"].Value, out var port) && port is >= 0 and <= 65535 && address.Port == port ? address : null;
         }
         catch (FormatException)
         {
             return null;
         }
     }
+
+    [GeneratedRegex(@"^(?i:https?)://(?<host>\[[0-9A-Fa-f:.]+\]|[^:/\[\]]+):(?<port>[0-9]{1,5})/?$")]
+    private static partial Regex ExplicitAddress();
 
     // Where Kestrel binds each kind of host: localhost on both loopbacks, an IP where it says, any other name (and *, +)
     // on every interface.

@@ -58,9 +58,13 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Information, "Store ready: {Provider} at {Location}; migrations skipped (Storage:SkipMigrations)")]
     public static partial void StoreMigrationsSkipped(this ILogger logger, string provider, string location);
 
-    // Without any admin key every call answers 401 and nobody can create keys: say how to get one (README "Two commands").
-    [LoggerMessage(13, LogLevel.Warning, "No admin key is configured, so every call answers 401. Set one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)")]
+    // Without any admin key nobody can create keys (on a fresh store every call answers 401): say how to get one
+    // (README "Two commands").
+    [LoggerMessage(13, LogLevel.Warning, "No admin key is configured, so no key can be created (on a new store every call answers 401). Set one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)")]
     public static partial void NoAdminKey(this ILogger logger);
+
+    [LoggerMessage(14, LogLevel.Warning, "Auth:BootstrapAdminKey was revoked through the API and stays revoked. Set a new one and restart: export Auth__BootstrapAdminKey=$(openssl rand -hex 32)")]
+    public static partial void BootstrapKeyRevoked(this ILogger logger);
 
     [LoggerMessage(40, LogLevel.Information, "Metrics for Prometheus at {ScrapeUrl}")]
     public static partial void MetricsListening(this ILogger logger, string scrapeUrl);

@@ -36,6 +36,23 @@ internal static partial class StartupProblem
         }
     }
 
+    /// <summary>
+    /// Null when every <c>Logging:…:LogLevel:…</c> value is a level Microsoft.Extensions.Logging reads (Trace, Debug,
+    /// Information, Warning, Error, Critical, None); else the line to print. Checked before the host is built: the logging
+    /// set-up would otherwise end the start in a stack trace (exit 134) on, say, <c>Verbose</c>.
+    /// </summary>
+    public static string? LogLevels(IConfiguration configuration)
+    {
+        foreach (var setting in configuration.GetSection("Logging").AsEnumerable())
+        {
+            var parts = setting.Key.Split(':');
+            if (setting.Value is null || parts.Length < 2 || !parts[^2].Equals("LogLevel", StringComparison.OrdinalIgnoreCase)) continue;
+            if (!Enum.TryParse<LogLevel>(setting.Value, ignoreCase: true, out var level) || !Enum.IsDefined(level) || int.TryParse(setting.Value, out _))
+                return $"{setting.Key} must be one of Trace, Debug, Information, Warning, Error, Critical, None; got '{setting.Value}'.";
+        }
+        return null;
+    }
+
     // The primary store, then the research replica: each connection string must be readable by its provider's driver
     // (a SQLite string left in place after Storage:Provider=postgres is the usual slip), and a store file must have a
     // folder to live in; a replica is never created, so its file must already exist.

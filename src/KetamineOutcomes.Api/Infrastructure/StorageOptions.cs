@@ -43,7 +43,11 @@ public sealed class IdempotencyOptions
 {
     public const string SectionName = "Idempotency";
 
-    /// <summary>How long an unfinished request holds its key before a retry may take it over (after a crash).</summary>
+    /// <summary>
+    /// How long an unfinished request holds its key before a retry may take it over (after a crash). 1 s to 1 h: zero
+    /// or less would let a retry take over a request still being written, and store it twice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Idempotency:InFlightLease must be between 00:00:01 and 01:00:00.")]
     public TimeSpan InFlightLease { get; set; } = TimeSpan.FromSeconds(60);
 }
 

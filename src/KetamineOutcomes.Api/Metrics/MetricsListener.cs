@@ -2,6 +2,7 @@ using System.Net;
 using KetamineOutcomes.Api.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
@@ -9,7 +10,7 @@ namespace KetamineOutcomes.Api.Metrics;
 
 /// <summary>
 /// The Prometheus scrape endpoint on a listener of its own (<c>Metrics:Address</c>:<c>Metrics:Port</c>, loopback by
-/// default): <c>GET /metrics</c> and nothing else — every other path and method is 404 — so the API is never reachable
+/// default): <c>GET /metrics</c> (and its <c>HEAD</c>) and nothing else — every other path and method is 404 — so the API is never reachable
 /// through it and <c>/metrics</c> is never reachable through the API's port. It is a separate small server, not a
 /// second address of the API's, so none of the API's middleware (keys, audit, rate limits) applies to scrapes, and
 /// the API's own addresses (<c>--urls</c>) stay as they are.
@@ -35,6 +36,13 @@ internal sealed class MetricsListener(
             })
             .Configure(app =>
             {
+                // Scrapes are not requests to the API: kept out of http_server_request_duration_seconds, which would
+                // otherwise count each one (ASP.NET Core's meters are shared by every host in the process).
+                app.Use((context, next) =>
+                {
+                    if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags) tags.MetricsDisabled = true;
+                    return next(context);
+                });
                 app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider,
                     predicate: context => context.Request.Path == Path && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)),
                     path: Path,

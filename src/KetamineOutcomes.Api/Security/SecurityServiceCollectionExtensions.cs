@@ -80,12 +80,13 @@ internal sealed class BootstrapAdminKeySync(Database db, IOptions<AuthOptions> a
     {
         var key = auth.Value.BootstrapAdminKey;
         var hash = string.IsNullOrEmpty(key) ? null : ApiKeys.Hash(key);
-        var anyAdmin = await db.WriteAsync(async (c, tx, ct) =>
+        var (state, anyAdmin) = await db.WriteAsync(async (c, tx, ct) =>
         {
-            await ApiKeyStore.SyncBootstrapAsync(c, tx, hash, key is null ? null : ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), ct).ConfigureAwait(false);
-            return await ApiKeyStore.AnyActiveAdminAsync(c, tx, ct).ConfigureAwait(false);
+            var synced = await ApiKeyStore.SyncBootstrapAsync(c, tx, hash, key is null ? null : ApiKeys.DisplayPrefix(key), DbTime.Normalize(clock.GetUtcNow()), ct).ConfigureAwait(false);
+            return (synced, await ApiKeyStore.AnyActiveAdminAsync(c, tx, ct).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);
-        if (!anyAdmin) logger.NoAdminKey();
+        if (state == BootstrapKeyState.RevokedThroughApi) logger.BootstrapKeyRevoked();
+        else if (!anyAdmin) logger.NoAdminKey();
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -27,8 +27,7 @@ internal static class SubmissionWriter
         if (SafetyAlertRules.ForQuestionnaire(instrument, items) is { } level)
         {
             alert = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, level, AlertTrigger.Phq9Item9, q.Id, null, AlertStatus.Open, now, null, null, null);
-            await SafetyAlertStore.InsertAsync(c, tx, alert, ct).ConfigureAwait(false);
-            await AlertOutbox.EnqueueAsync(c, tx, alert, notify, ct).ConfigureAwait(false);
+            await RaiseAsync(c, tx, alert, notify, ct).ConfigureAwait(false);
         }
         return (q, alert);
     }
@@ -45,9 +44,15 @@ internal static class SubmissionWriter
         if (SafetyAlertRules.ForCheckin(risk) is { } level)
         {
             alert = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, level, AlertTrigger.Cssrs, null, checkin.Id, AlertStatus.Open, now, null, null, null);
-            await SafetyAlertStore.InsertAsync(c, tx, alert, ct).ConfigureAwait(false);
-            await AlertOutbox.EnqueueAsync(c, tx, alert, notify, ct).ConfigureAwait(false);
+            await RaiseAsync(c, tx, alert, notify, ct).ConfigureAwait(false);
         }
         return (checkin, alert);
+    }
+
+    /// <summary>Stores a new alert and its <c>safety-alert.created</c> event (a submission's, or an amendment's).</summary>
+    internal static async Task RaiseAsync(DbConnection c, DbTransaction tx, SafetyAlertRecord alert, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
+    {
+        await SafetyAlertStore.InsertAsync(c, tx, alert, ct).ConfigureAwait(false);
+        await AlertOutbox.EnqueueAsync(c, tx, alert, notify, ct).ConfigureAwait(false);
     }
 }

@@ -14,14 +14,14 @@ internal static class AlertOutbox
 {
     public const string EventType = "safety-alert.created";
 
-    // The same exact wire names as the HTTP API (never a flags list or an integer).
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new WireNameEnumConverterFactory() } };
+    // The same exact wire names as the HTTP API (never a flags list or an integer); every event type's body uses them.
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new WireNameEnumConverterFactory() } };
 
     public static Task EnqueueAsync(DbConnection c, DbTransaction tx, SafetyAlertRecord alert, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
     {
         var eventId = Guid.CreateVersion7();
         var payload = JsonSerializer.Serialize(
             new SafetyAlertCreatedEvent(eventId, EventType, alert.Id, alert.PatientId, alert.Level, alert.Trigger, alert.CreatedAt), Json);
-        return OutboxStore.EnqueueAsync(c, tx, new OutboxEvent(eventId, EventType, alert.Id, payload, alert.CreatedAt), targets, ct);
+        return OutboxStore.EnqueueAsync(c, tx, new OutboxEvent(eventId, EventType, alert.Id, alert.PatientId, payload, alert.CreatedAt), targets, ct);
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
@@ -9,7 +10,7 @@ namespace KetamineOutcomes.Core.Plans;
 /// </summary>
 /// <remarks>Written without the fields its anchor does not take (null), so an answer shows each rule as it is sent.</remarks>
 public sealed record PlanRuleDraft(
-    string? Id, PlanInstrument? Instrument, RuleAnchor? Anchor,
+    [Required] string? Id, [Required] PlanInstrument? Instrument, [Required] RuleAnchor? Anchor,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WindowDays = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? OffsetHours = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WindowHours = null,

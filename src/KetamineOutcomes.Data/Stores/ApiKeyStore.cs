@@ -77,16 +77,23 @@ public static class ApiKeyStore
 
     /// <summary>
     /// Makes the configured bootstrap admin key usable: inserted the first time; a changed key replaces the old one
-    /// (rotation through configuration); the same key once revoked stays revoked. Null config revokes it.
+    /// (rotation through configuration); the same key once revoked through the API stays revoked. No key configured
+    /// revokes the row and forgets its hash, so a key set again later (the same one included) works.
     /// </summary>
-    public static async Task SyncBootstrapAsync(DbConnection c, DbTransaction tx, byte[]? keyHash, string? prefix, DateTimeOffset now, CancellationToken ct)
+    public static async Task<BootstrapKeyState> SyncBootstrapAsync(DbConnection c, DbTransaction tx, byte[]? keyHash, string? prefix, DateTimeOffset now, CancellationToken ct)
     {
         var existing = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             $"SELECT {Columns}, key_hash AS KeyHash FROM api_keys WHERE id = @id", new { id = BootstrapKeyId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         if (keyHash is null)
         {
-            if (existing is not null) await RevokeAsync(c, tx, BootstrapKeyId, now, ct).ConfigureAwait(false);
-            return;
+            // The setting was removed: revoke, and forget the key's hash, so that setting a key again — the same one
+            // included — makes it work again. (A key revoked through the API keeps its hash: that one stays revoked.)
+            if (existing is not null)
+            {
+                const string forget = "UPDATE api_keys SET key_hash = @unset, revoked_at = COALESCE(revoked_at, @now) WHERE id = @id";
+                await c.ExecuteAsync(new CommandDefinition(forget, new { id = BootstrapKeyId, unset = UnsetBootstrapHash, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            }
+            return BootstrapKeyState.NotConfigured;
         }
         if (existing is null)
         {
@@ -97,16 +104,35 @@ public static class ApiKeyStore
                 ON CONFLICT DO NOTHING
                 """;
             await c.ExecuteAsync(new CommandDefinition(insert, new { id = BootstrapKeyId, keyHash, prefix, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            return BootstrapKeyState.Active;
         }
-        else if (!existing.KeyHash.AsSpan().SequenceEqual(keyHash))
+        if (!existing.KeyHash.AsSpan().SequenceEqual(keyHash))
         {
             const string sql = "UPDATE api_keys SET key_hash = @keyHash, key_prefix = @prefix, created_at = @now, revoked_at = NULL WHERE id = @id";
             await c.ExecuteAsync(new CommandDefinition(sql, new { id = BootstrapKeyId, keyHash, prefix, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            return BootstrapKeyState.Active;
         }
+        return existing.RevokedAt is null ? BootstrapKeyState.Active : BootstrapKeyState.RevokedThroughApi;
     }
+
+    // The bootstrap row's hash while no key is configured: 32 zero bytes, which no SHA-256 of a key is.
+    private static readonly byte[] UnsetBootstrapHash = new byte[32];
 
     /// <summary>Whether any admin key (bootstrap or named, any site) is active: without one nobody can create keys.</summary>
     public static async Task<bool> AnyActiveAdminAsync(DbConnection c, DbTransaction tx, CancellationToken ct) =>
         await c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL", transaction: tx, cancellationToken: ct)).ConfigureAwait(false) > 0;
+}
+
+/// <summary>What became of <c>Auth:BootstrapAdminKey</c> at start-up.</summary>
+public enum BootstrapKeyState
+{
+    /// <summary>No key configured (a row from an earlier key is revoked).</summary>
+    NotConfigured,
+
+    /// <summary>The configured key works.</summary>
+    Active,
+
+    /// <summary>The configured key was revoked through the API (it leaked, say): it stays revoked until it is rotated.</summary>
+    RevokedThroughApi,
 }

@@ -54,21 +54,46 @@ public static class CheckinStore
             VALUES (@Id, @PatientId, @CompletedAt, @WishToBeDead, @SuicidalThoughts, @ThoughtsOfMethod,
                 @Intent, @Plan, @SuicidalBehavior, @RiskLevel, @Source, @CreatedAt, @Status, @CreatedAt)
             """;
+        return c.ExecuteAsync(new CommandDefinition(sql, Values(r), tx, cancellationToken: ct));
+    }
+
+    private static object Values(CheckinRecord r)
+    {
         var a = r.Answers;
-        return c.ExecuteAsync(new CommandDefinition(sql, new
+        return new
         {
             r.Id, r.PatientId, CompletedAt = DbTime.ToDb(r.CompletedAt),
             WishToBeDead = Int(a.WishToBeDead), SuicidalThoughts = Int(a.SuicidalThoughts),
             ThoughtsOfMethod = Int(a.ThoughtsOfMethod), Intent = Int(a.Intent), Plan = Int(a.Plan),
             SuicidalBehavior = WireNames.Of(a.SuicidalBehavior), RiskLevel = WireNames.Of(r.RiskLevel),
             r.Source, CreatedAt = DbTime.ToDb(r.CreatedAt), Status = WireNames.Of(r.Status),
-        }, tx, cancellationToken: ct));
+            r.Version, LastUpdated = DbTime.ToDb(r.LastUpdated),
+        };
     }
 
-    public static async Task<CheckinRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct)
+    /// <summary>
+    /// Makes <paramref name="r"/> the current version if the stored one is still <paramref name="expectedVersion"/>;
+    /// false when another change got there first (SPEC v2, Corrections: 412).
+    /// </summary>
+    public static async Task<bool> UpdateAsync(
+        DbConnection c, DbTransaction tx, CheckinRecord r, int expectedVersion, string changedBy, string? reason, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE suicidality_checkins SET completed_at = @CompletedAt, wish_to_be_dead = @WishToBeDead, suicidal_thoughts = @SuicidalThoughts,
+                thoughts_of_method = @ThoughtsOfMethod, intent = @Intent, plan = @Plan, suicidal_behavior = @SuicidalBehavior,
+                risk_level = @RiskLevel, source = @Source, status = @Status,
+                version = @Version, last_updated = @LastUpdated, changed_by = @changedBy, change_reason = @reason
+            WHERE id = @Id AND patient_id = @PatientId AND version = @expectedVersion
+            """;
+        var p = new DynamicParameters(Values(r));
+        p.AddDynamicParams(new { expectedVersion, changedBy, reason });
+        return await c.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
+    }
+
+    public static async Task<CheckinRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct, DbTransaction? tx = null)
     {
         const string sql = $"SELECT {Columns} FROM suicidality_checkins WHERE id = @id AND patient_id = @patientId";
-        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, cancellationToken: ct)).ConfigureAwait(false);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         return row?.ToRecord();
     }
 

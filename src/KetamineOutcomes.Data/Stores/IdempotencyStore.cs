@@ -16,7 +16,8 @@ public enum ReservationOutcome
     InFlight,
 }
 
-public sealed record StoredResponse(int Status, string? Location, string Body);
+/// <param name="ETag">The answer's ETag (a correction's new version), sent again on a replay; null for creations.</param>
+public sealed record StoredResponse(int Status, string? Location, string Body, string? ETag = null);
 
 /// <summary>
 /// Idempotency-Key records, scoped to the calling API key. A key is reserved in its own short transaction, then
@@ -31,6 +32,7 @@ public static class IdempotencyStore
         public long? ResponseStatus { get; set; }
         public string? ResponseLocation { get; set; }
         public string? ResponseBody { get; set; }
+        public string? ResponseEtag { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
     }
 
@@ -48,7 +50,7 @@ public static class IdempotencyStore
     {
         const string select = """
             SELECT request_hash AS RequestHash, state AS State, response_status AS ResponseStatus,
-                   response_location AS ResponseLocation, response_body AS ResponseBody, created_at AS CreatedAt
+                   response_location AS ResponseLocation, response_body AS ResponseBody, response_etag AS ResponseEtag, created_at AS CreatedAt
             FROM idempotency_requests WHERE scope = @scope AND idempotency_key = @key
             """;
         // ON CONFLICT: two first requests racing (PostgreSQL, several instances) — the loser reads the winner's row.
@@ -67,7 +69,7 @@ public static class IdempotencyStore
         var row = await c.QuerySingleAsync<Row>(new CommandDefinition(select, new { scope, key }, tx, cancellationToken: t)).ConfigureAwait(false);
         if (!string.Equals(row.RequestHash, requestHash, StringComparison.Ordinal)) return (ReservationOutcome.BodyMismatch, null);
         if (row.State == "completed")
-            return (ReservationOutcome.Replay, new StoredResponse((int)row.ResponseStatus!.Value, row.ResponseLocation, row.ResponseBody ?? ""));
+            return (ReservationOutcome.Replay, new StoredResponse((int)row.ResponseStatus!.Value, row.ResponseLocation, row.ResponseBody ?? "", row.ResponseEtag));
         if (now - row.CreatedAt < lease) return (ReservationOutcome.InFlight, null);
         var taken = await c.ExecuteAsync(new CommandDefinition(takeOver, new { scope, key, now = DbTime.ToDb(now), seen = DbTime.ToDb(row.CreatedAt) }, tx, cancellationToken: t)).ConfigureAwait(false);
         return (taken == 1 ? ReservationOutcome.Reserved : ReservationOutcome.InFlight, null);
@@ -78,10 +80,10 @@ public static class IdempotencyStore
     {
         const string sql = """
             UPDATE idempotency_requests
-            SET state = 'completed', response_status = @Status, response_location = @Location, response_body = @Body, completed_at = @now
+            SET state = 'completed', response_status = @Status, response_location = @Location, response_body = @Body, response_etag = @ETag, completed_at = @now
             WHERE scope = @scope AND idempotency_key = @key AND state = 'in-flight'
             """;
-        var updated = await c.ExecuteAsync(new CommandDefinition(sql, new { scope, key, response.Status, response.Location, response.Body, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        var updated = await c.ExecuteAsync(new CommandDefinition(sql, new { scope, key, response.Status, response.Location, response.Body, response.ETag, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false);
         // Another request took the key over after our lease ran out: roll our write back rather than create a twin.
         if (updated != 1) throw new IdempotencyLeaseLostException();
     }

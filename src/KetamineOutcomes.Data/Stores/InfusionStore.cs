@@ -62,15 +62,36 @@ public static class InfusionStore
             VALUES (@Id, @PatientId, @AdministeredAt, @Route, @Drug, @DoseMg, @DoseMgPerKg, @DurationMinutes,
                 @PreSystolic, @PreDiastolic, @PostSystolic, @PostDiastolic, @SideEffects, @Notes, @CreatedAt, @CreatedAt, @Status)
             """;
-        return c.ExecuteAsync(new CommandDefinition(sql, new
-        {
-            i.Id, i.PatientId, AdministeredAt = DbTime.ToDb(i.AdministeredAt),
-            Route = WireNames.Of(i.Route), Drug = WireNames.Of(i.Drug),
-            i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,
-            i.BloodPressure?.PreSystolic, i.BloodPressure?.PreDiastolic, i.BloodPressure?.PostSystolic, i.BloodPressure?.PostDiastolic,
-            SideEffects = JsonSerializer.Serialize(i.SideEffects.Distinct().Select(WireNames.Of).ToArray()),
-            i.Notes, CreatedAt = DbTime.ToDb(i.CreatedAt), Status = WireNames.Of(i.Status),
-        }, tx, cancellationToken: ct));
+        return c.ExecuteAsync(new CommandDefinition(sql, Values(i), tx, cancellationToken: ct));
+    }
+
+    private static object Values(InfusionRecord i) => new
+    {
+        i.Id, i.PatientId, AdministeredAt = DbTime.ToDb(i.AdministeredAt), Route = WireNames.Of(i.Route), Drug = WireNames.Of(i.Drug),
+        i.DoseMg, i.DoseMgPerKg, i.DurationMinutes,
+        i.BloodPressure?.PreSystolic, i.BloodPressure?.PreDiastolic, i.BloodPressure?.PostSystolic, i.BloodPressure?.PostDiastolic,
+        SideEffects = JsonSerializer.Serialize(i.SideEffects.Distinct().Select(WireNames.Of).ToArray()),
+        i.Notes, CreatedAt = DbTime.ToDb(i.CreatedAt), Status = WireNames.Of(i.Status),
+        i.Version, LastUpdated = DbTime.ToDb(i.LastUpdated),
+    };
+
+    /// <summary>
+    /// Makes <paramref name="i"/> the current version if the stored one is still <paramref name="expectedVersion"/>;
+    /// false when another change got there first (SPEC v2, Corrections: 412).
+    /// </summary>
+    public static async Task<bool> UpdateAsync(
+        DbConnection c, DbTransaction tx, InfusionRecord i, int expectedVersion, string changedBy, string? reason, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE infusions SET administered_at = @AdministeredAt, route = @Route, drug = @Drug, dose_mg = @DoseMg, dose_mg_per_kg = @DoseMgPerKg,
+                duration_minutes = @DurationMinutes, bp_pre_systolic = @PreSystolic, bp_pre_diastolic = @PreDiastolic,
+                bp_post_systolic = @PostSystolic, bp_post_diastolic = @PostDiastolic, side_effects = @SideEffects, notes = @Notes, status = @Status,
+                version = @Version, last_updated = @LastUpdated, changed_by = @changedBy, change_reason = @reason
+            WHERE id = @Id AND patient_id = @PatientId AND version = @expectedVersion
+            """;
+        var p = new DynamicParameters(Values(i));
+        p.AddDynamicParams(new { expectedVersion, changedBy, reason });
+        return await c.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
     /// <summary>The timeline every timepoint is derived from (one ordering rule everywhere).</summary>
@@ -86,6 +107,13 @@ public static class InfusionStore
         const string sql = "SELECT id, administered_at FROM infusions WHERE patient_id = @patientId ORDER BY administered_at, id";
         return new InfusionTimeline(await HandRead.ListAsync(c, new CommandDefinition(sql, new { patientId }, cancellationToken: ct),
             r => new InfusionMoment(r.GetGuid(0), DbTime.FromDb(r.GetInt64(1)))).ConfigureAwait(false));
+    }
+
+    /// <summary>One infusion of a patient, or null.</summary>
+    public static async Task<InfusionRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct, DbTransaction? tx = null)
+    {
+        const string sql = $"SELECT {Columns} FROM infusions WHERE id = @id AND patient_id = @patientId";
+        return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, tx, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
     /// <summary>All of a patient's infusions in administration order (ties by id), i.e. session order.</summary>

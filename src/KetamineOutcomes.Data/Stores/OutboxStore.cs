@@ -4,7 +4,9 @@ using KetamineOutcomes.Data.Infrastructure;
 
 namespace KetamineOutcomes.Data.Stores;
 
-public sealed record OutboxEvent(Guid Id, string Type, Guid AlertId, string Payload, DateTimeOffset CreatedAt);
+/// <param name="AlertId">The alert a <c>safety-alert.created</c> event is about; null for the other event types.</param>
+/// <param name="PatientId">The patient the event is about (a site-bound admin sees the deliveries of its site's patients).</param>
+public sealed record OutboxEvent(Guid Id, string Type, Guid? AlertId, Guid PatientId, string Payload, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// A configured receiver of events, by its stable name only: deliveries store the name, and the dispatcher looks the URL
@@ -53,14 +55,14 @@ public static class OutboxStore
     public static async Task EnqueueAsync(DbConnection c, DbTransaction tx, OutboxEvent e, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
     {
         const string eventSql = """
-            INSERT INTO outbox_events (id, type, alert_id, payload, created_at) VALUES (@Id, @Type, @AlertId, @Payload, @CreatedAt)
+            INSERT INTO outbox_events (id, type, alert_id, patient_id, payload, created_at) VALUES (@Id, @Type, @AlertId, @PatientId, @Payload, @CreatedAt)
             """;
         const string deliverySql = """
             INSERT INTO webhook_deliveries (id, event_id, endpoint_name, status, attempts, next_attempt_at, created_at, updated_at)
             VALUES (@id, @eventId, @name, 'pending', 0, @now, @now, @now)
             """;
         var now = DbTime.ToDb(e.CreatedAt);
-        await c.ExecuteAsync(new CommandDefinition(eventSql, new { e.Id, e.Type, e.AlertId, e.Payload, CreatedAt = now }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(eventSql, new { e.Id, e.Type, e.AlertId, e.PatientId, e.Payload, CreatedAt = now }, tx, cancellationToken: ct)).ConfigureAwait(false);
         if (targets.Count == 0) return;
         await c.ExecuteAsync(new CommandDefinition(deliverySql,
             targets.Select(t => new { id = Guid.CreateVersion7(), eventId = e.Id, name = t.Name, now }), tx, cancellationToken: ct)).ConfigureAwait(false);
@@ -126,8 +128,7 @@ public static class OutboxStore
 
     /// <summary>Deliveries of events about one site's patients (a site-bound admin's view), or all when null.</summary>
     private const string OfSite = """
-        (@siteId IS NULL OR event_id IN (SELECT o.id FROM outbox_events o JOIN safety_alerts a ON a.id = o.alert_id
-                                         JOIN patients p ON p.id = a.patient_id WHERE p.site_id = @siteId))
+        (@siteId IS NULL OR event_id IN (SELECT o.id FROM outbox_events o JOIN patients p ON p.id = o.patient_id WHERE p.site_id = @siteId))
         """;
 
     /// <summary>Deliveries in id order; <paramref name="siteId"/> keeps only those about that site's patients.</summary>
@@ -153,7 +154,7 @@ public static class OutboxStore
     public static Task<string?> SiteOfAsync(DbConnection c, Guid id, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition("""
             SELECT p.site_id FROM webhook_deliveries d JOIN outbox_events o ON o.id = d.event_id
-            JOIN safety_alerts a ON a.id = o.alert_id JOIN patients p ON p.id = a.patient_id
+            JOIN patients p ON p.id = o.patient_id
             WHERE d.id = @id
             """, new { id }, cancellationToken: ct));
 

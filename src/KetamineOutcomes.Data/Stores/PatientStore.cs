@@ -97,11 +97,41 @@ public static class PatientStore
         return new Page<PatientRecord>(await WithDiagnosesAsync(c, page.Items, null, ct).ConfigureAwait(false), page.NextCursor);
     }
 
-    /// <summary>Sets research consent; false when the patient does not exist.</summary>
-    public static async Task<bool> SetResearchConsentAsync(DbConnection c, DbTransaction tx, Guid id, bool consent, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Makes <paramref name="p"/> (MRN, birth year, sex, diagnoses, research consent, version and <c>UpdatedAt</c>) the
+    /// current version if the stored one is still <paramref name="expectedVersion"/>; false when another change got there
+    /// first (SPEC v2, Corrections: 412). The site never changes. Throws <see cref="DuplicateMrnException"/> when the new
+    /// MRN exists in the site.
+    /// </summary>
+    public static async Task<bool> UpdateAsync(
+        DbConnection c, DbTransaction tx, IConnectionFactory dialect, PatientRecord p, int expectedVersion, string changedBy, string? reason, CancellationToken ct)
     {
-        const string sql = "UPDATE patients SET research_consent = @consent, updated_at = @now WHERE id = @id";
-        return await c.ExecuteAsync(new CommandDefinition(sql, new { id, consent = consent ? 1 : 0, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
+        const string sql = """
+            UPDATE patients SET mrn = @Mrn, birth_year = @BirthYear, sex = @Sex, research_consent = @ResearchConsent, updated_at = @UpdatedAt,
+                version = @Version, changed_by = @changedBy, change_reason = @reason
+            WHERE id = @Id AND version = @expectedVersion
+            """;
+        int updated;
+        try
+        {
+            updated = await c.ExecuteAsync(new CommandDefinition(sql, new
+            {
+                p.Id, p.Mrn, p.BirthYear, Sex = p.Sex is { } s ? WireNames.Of(s) : null, ResearchConsent = p.ResearchConsent ? 1 : 0,
+                UpdatedAt = DbTime.ToDb(p.UpdatedAt), p.Version, expectedVersion, changedBy, reason,
+            }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (dialect.IsUniqueViolation(e))
+        {
+            throw new DuplicateMrnException();
+        }
+        if (updated != 1) return false;
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM patient_diagnoses WHERE patient_id = @Id", new { p.Id }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        foreach (var d in p.Diagnoses.Distinct())
+        {
+            await c.ExecuteAsync(new CommandDefinition("INSERT INTO patient_diagnoses (patient_id, diagnosis) VALUES (@PatientId, @Diagnosis)",
+                new { PatientId = p.Id, Diagnosis = WireNames.Of(d) }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        }
+        return true;
     }
 
     private static async Task<List<PatientRecord>> WithDiagnosesAsync(DbConnection c, IReadOnlyList<Row> rows, DbTransaction? tx, CancellationToken ct)

@@ -48,14 +48,36 @@ public static class QuestionnaireStore
             INSERT INTO questionnaires (id, patient_id, instrument, completed_at, items, difficulty, source, total_score, severity, prorated, item9, created_at, status, last_updated)
             VALUES (@Id, @PatientId, @Instrument, @CompletedAt, @Items, @Difficulty, @Source, @TotalScore, @Severity, @Prorated, @Item9, @CreatedAt, @Status, @CreatedAt)
             """;
-        return c.ExecuteAsync(new CommandDefinition(sql, new
-        {
-            q.Id, q.PatientId, Instrument = WireNames.Of(q.Instrument), CompletedAt = DbTime.ToDb(q.CompletedAt),
-            Items = JsonSerializer.Serialize(q.Items), q.Difficulty, q.Source, q.TotalScore,
-            Severity = WireNames.Of(q.Severity), Prorated = q.Prorated ? 1 : 0,
-            Item9 = q.Instrument == Instrument.Phq9 ? q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null,
-            CreatedAt = DbTime.ToDb(q.CreatedAt), Status = WireNames.Of(q.Status),
-        }, tx, cancellationToken: ct));
+        return c.ExecuteAsync(new CommandDefinition(sql, Values(q), tx, cancellationToken: ct));
+    }
+
+    private static object Values(QuestionnaireRecord q) => new
+    {
+        q.Id, q.PatientId, Instrument = WireNames.Of(q.Instrument), CompletedAt = DbTime.ToDb(q.CompletedAt),
+        Items = JsonSerializer.Serialize(q.Items), q.Difficulty, q.Source, q.TotalScore,
+        Severity = WireNames.Of(q.Severity), Prorated = q.Prorated ? 1 : 0,
+        Item9 = q.Instrument == Instrument.Phq9 ? q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null,
+        CreatedAt = DbTime.ToDb(q.CreatedAt), Status = WireNames.Of(q.Status),
+        q.Version, LastUpdated = DbTime.ToDb(q.LastUpdated),
+    };
+
+    /// <summary>
+    /// Makes <paramref name="q"/> (its values, status, version and last update) the current version, if the stored one is
+    /// still <paramref name="expectedVersion"/>; false when another change got there first (SPEC v2, Corrections: 412).
+    /// The instrument and creation time never change.
+    /// </summary>
+    public static async Task<bool> UpdateAsync(
+        DbConnection c, DbTransaction tx, QuestionnaireRecord q, int expectedVersion, string changedBy, string? reason, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE questionnaires SET completed_at = @CompletedAt, items = @Items, difficulty = @Difficulty, source = @Source,
+                total_score = @TotalScore, severity = @Severity, prorated = @Prorated, item9 = @Item9, status = @Status,
+                version = @Version, last_updated = @LastUpdated, changed_by = @changedBy, change_reason = @reason
+            WHERE id = @Id AND patient_id = @PatientId AND version = @expectedVersion
+            """;
+        var p = new DynamicParameters(Values(q));
+        p.AddDynamicParams(new { expectedVersion, changedBy, reason });
+        return await c.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
     /// <summary>A patient's questionnaires in completion order, with inclusive time filters and keyset paging.</summary>
@@ -81,10 +103,10 @@ public static class QuestionnaireStore
         return Page<QuestionnaireRecord>.FromRows(rows, limit, r => Keyset.Encode(DbTime.ToDb(r.CompletedAt), r.Id), r => r.ToRecord());
     }
 
-    public static async Task<QuestionnaireRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct)
+    public static async Task<QuestionnaireRecord?> GetAsync(DbConnection c, Guid patientId, Guid id, CancellationToken ct, DbTransaction? tx = null)
     {
         const string sql = $"SELECT {Columns} FROM questionnaires WHERE id = @id AND patient_id = @patientId";
-        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, cancellationToken: ct)).ConfigureAwait(false);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id, patientId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         return row?.ToRecord();
     }
 

@@ -62,7 +62,20 @@ public sealed record CheckinRecord(
 
 public sealed record SafetyAlertRecord(
     Guid Id, Guid PatientId, AlertLevel Level, AlertTrigger Trigger, Guid? QuestionnaireId, Guid? CheckinId,
-    AlertStatus Status, DateTimeOffset CreatedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note);
+    AlertStatus Status, DateTimeOffset CreatedAt, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note)
+{
+    /// <summary>
+    /// Null while the source record is as submitted; amended or entered-in-error once it is corrected (SPEC v2,
+    /// Corrections: an alert is never removed, it says what became of its source).
+    /// </summary>
+    public RecordStatus? SourceStatus { get; init; }
+
+    /// <summary>The version of the source record that raised the alert (1 for a submission; later for an amendment).</summary>
+    public int SourceVersion { get; init; } = 1;
+
+    /// <summary>The questionnaire or check-in that raised it.</summary>
+    public Guid SourceId => (QuestionnaireId ?? CheckinId)!.Value;
+}
 
 /// <summary>
 /// An alert as the queue shows it: its patient's site and MRN, and when and what its source submission answered

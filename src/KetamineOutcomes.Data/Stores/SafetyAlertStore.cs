@@ -11,7 +11,8 @@ public static class SafetyAlertStore
 {
     private const string Columns = """
         a.id AS Id, a.patient_id AS PatientId, a.level AS Level, a.trigger AS Trigger, a.questionnaire_id AS QuestionnaireId, a.checkin_id AS CheckinId,
-        a.status AS Status, a.created_at AS CreatedAt, a.acknowledged_by AS AcknowledgedBy, a.acknowledged_at AS AcknowledgedAt, a.note AS Note
+        a.status AS Status, a.created_at AS CreatedAt, a.acknowledged_by AS AcknowledgedBy, a.acknowledged_at AS AcknowledgedAt, a.note AS Note,
+        a.source_status AS SourceStatus, a.source_version AS SourceVersion
         """;
 
     private class Row
@@ -27,36 +28,62 @@ public static class SafetyAlertStore
         public string? AcknowledgedBy { get; set; }
         public DateTimeOffset? AcknowledgedAt { get; set; }
         public string? Note { get; set; }
+        public string? SourceStatus { get; set; }
+        public long SourceVersion { get; set; }
 
         public SafetyAlertRecord ToRecord() => new(
             Id, PatientId, (AlertLevel)Level, WireNames.Parse<AlertTrigger>(Trigger), QuestionnaireId, CheckinId,
-            WireNames.Parse<AlertStatus>(Status), CreatedAt, AcknowledgedBy, AcknowledgedAt, Note);
+            WireNames.Parse<AlertStatus>(Status), CreatedAt, AcknowledgedBy, AcknowledgedAt, Note)
+        {
+            SourceStatus = SourceStatus is null ? null : WireNames.Parse<RecordStatus>(SourceStatus), SourceVersion = (int)SourceVersion,
+        };
     }
 
     public static Task InsertAsync(DbConnection c, DbTransaction tx, SafetyAlertRecord a, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO safety_alerts (id, patient_id, level, trigger, questionnaire_id, checkin_id, status, created_at)
-            VALUES (@Id, @PatientId, @Level, @Trigger, @QuestionnaireId, @CheckinId, @Status, @CreatedAt)
+            INSERT INTO safety_alerts (id, patient_id, level, trigger, questionnaire_id, checkin_id, status, created_at, source_status, source_version)
+            VALUES (@Id, @PatientId, @Level, @Trigger, @QuestionnaireId, @CheckinId, @Status, @CreatedAt, @SourceStatus, @SourceVersion)
             """;
         return c.ExecuteAsync(new CommandDefinition(sql, new
         {
             a.Id, a.PatientId, Level = (int)a.Level, Trigger = WireNames.Of(a.Trigger), a.QuestionnaireId, a.CheckinId,
             Status = WireNames.Of(a.Status), CreatedAt = DbTime.ToDb(a.CreatedAt),
+            SourceStatus = a.SourceStatus is { } s ? WireNames.Of(s) : null, a.SourceVersion,
         }, tx, cancellationToken: ct));
     }
 
-    /// <summary>Alerts raised by any of the given submissions (questionnaire or check-in ids), keyed by that id.</summary>
-    public static async Task<IReadOnlyDictionary<Guid, SafetyAlertRecord>> BySubmissionAsync(DbConnection c, Guid patientId, IReadOnlyCollection<Guid> submissionIds, CancellationToken ct)
+    /// <summary>
+    /// The alert each of the given submissions (questionnaire or check-in ids) shows, keyed by that id: its highest-level
+    /// alert (an amendment may have raised a higher one after the first; SPEC v2, Corrections).
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<Guid, SafetyAlertRecord>> BySubmissionAsync(
+        DbConnection c, Guid patientId, IReadOnlyCollection<Guid> submissionIds, CancellationToken ct, DbTransaction? tx = null)
     {
         if (submissionIds.Count == 0) return new Dictionary<Guid, SafetyAlertRecord>();
         // A patient's alerts are few: read them all and keep those of the given submissions (no list parameter).
         const string sql = $"SELECT {Columns} FROM safety_alerts a WHERE a.patient_id = @patientId";
         var wanted = submissionIds.ToHashSet();
-        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false);
-        return rows.Select(r => r.ToRecord()).Where(a => wanted.Contains((a.QuestionnaireId ?? a.CheckinId)!.Value))
-            .ToDictionary(a => (a.QuestionnaireId ?? a.CheckinId)!.Value);
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).Where(a => wanted.Contains(a.SourceId))
+            .GroupBy(a => a.SourceId).ToDictionary(g => g.Key, g => g.MaxBy(a => (a.Level, a.SourceVersion))!);
     }
+
+    /// <summary>Every alert one questionnaire or check-in raised, lowest level first.</summary>
+    public static async Task<IReadOnlyList<SafetyAlertRecord>> ForSourceAsync(DbConnection c, Guid sourceId, DbTransaction? tx, CancellationToken ct)
+    {
+        const string sql = $"SELECT {Columns} FROM safety_alerts a WHERE a.questionnaire_id = @sourceId OR a.checkin_id = @sourceId ORDER BY a.level";
+        return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { sourceId }, tx, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
+    }
+
+    /// <summary>
+    /// Marks every alert of a corrected questionnaire or check-in with what became of its source (amended or
+    /// entered-in-error); their status (open or acknowledged) is left as it is.
+    /// </summary>
+    public static Task MarkSourceStatusAsync(DbConnection c, DbTransaction tx, Guid sourceId, RecordStatus status, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "UPDATE safety_alerts SET source_status = @status WHERE questionnaire_id = @sourceId OR checkin_id = @sourceId",
+            new { sourceId, status = WireNames.Of(status) }, tx, cancellationToken: ct));
 
     public static async Task<IReadOnlyList<SafetyAlertRecord>> ForPatientAsync(DbConnection c, Guid patientId, AlertStatus? status, CancellationToken ct)
     {
