@@ -119,6 +119,7 @@ api.MapQuestionnaires();
 api.MapCheckins();
 api.MapTrends();
 api.MapDue();
+api.MapMeasurementPlans();
 api.MapSafetyAlerts();
 api.MapResearch();
 api.MapWebhookDeliveries();

@@ -13,7 +13,8 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
 {
     protected const string AdminKey = "test-bootstrap-admin-key-0123456789abcdef";
 
-    protected ApiTest(Dictionary<string, string?>? settings = null)
+    /// <param name="clock">The service's clock, for a test that moves time itself; the system clock otherwise.</param>
+    protected ApiTest(Dictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -23,7 +24,7 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
             ["RateLimiting:Burst"] = "10000000",
         };
         foreach (var (k, v) in settings ?? []) all[k] = v;
-        App = new OutcomesApp(all);
+        App = new OutcomesApp(all, clock: clock);
         Client = App.CreateClient();
         Admin = App.CreateClient();
         Admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);

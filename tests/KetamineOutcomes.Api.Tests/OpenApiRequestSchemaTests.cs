@@ -18,17 +18,23 @@ public class OpenApiRequestSchemaTests : ApiTest
     /// <summary>The clinician key, sending If-Match: W/"1" (a correction of a record just created).</summary>
     private HttpClient _version1 = null!;
 
+    /// <summary>The bootstrap admin key, sending If-Match: W/"0" (the first plan of a site on the default plan).</summary>
+    private HttpClient _planVersion0 = null!;
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         _patientId = await CreatePatientAsync();
         _version1 = ClientWith(ClinicianKey);
         _version1.DefaultRequestHeaders.TryAddWithoutValidation("If-Match", "W/\"1\"");
+        _planVersion0 = ClientWith(AdminKey);
+        _planVersion0.DefaultRequestHeaders.TryAddWithoutValidation("If-Match", "W/\"0\"");
     }
 
     public override Task DisposeAsync()
     {
         _version1.Dispose();
+        _planVersion0.Dispose();
         return base.DisposeAsync();
     }
 
@@ -52,6 +58,7 @@ public class OpenApiRequestSchemaTests : ApiTest
         ["MarkQuestionnaireEnteredInError"] = (Client, async () => $"/api/v1/patients/{_patientId}/questionnaires/{(await Phq9Async(_patientId, Day0, Phq9Items(10)))["id"]}/entered-in-error"),
         ["AmendSuicidalityCheckin"] = (_version1, async () => $"/api/v1/patients/{_patientId}/suicidality-checkins/{await CheckinIdAsync()}"),
         ["MarkSuicidalityCheckinEnteredInError"] = (Client, async () => $"/api/v1/patients/{_patientId}/suicidality-checkins/{await CheckinIdAsync()}/entered-in-error"),
+        ["PutMeasurementPlan"] = (_planVersion0, () => Task.FromResult($"/api/v1/sites/s{Guid.NewGuid():N}/measurement-plan")),
         ["AmendInfusion"] = (_version1, async () => $"/api/v1/patients/{_patientId}/infusions/{(await InfusionAsync(_patientId, Day0))["id"]}"),
         ["MarkInfusionEnteredInError"] = (Client, async () => $"/api/v1/patients/{_patientId}/infusions/{(await InfusionAsync(_patientId, Day0))["id"]}/entered-in-error"),
     };

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KetamineOutcomes.Api.Tests;
 
@@ -9,11 +11,14 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
 {
     private readonly bool _ownsStore;
     private readonly Dictionary<string, string?> _settings;
+    private readonly TimeProvider? _clock;
 
     /// <param name="store">A store shared with other instances (e.g. a restart, or two instances over one database); not disposed here.</param>
-    public OutcomesApp(Dictionary<string, string?>? settings = null, TestStore? store = null)
+    /// <param name="clock">The service's clock, when a test moves time itself (<see cref="TestClock"/>).</param>
+    public OutcomesApp(Dictionary<string, string?>? settings = null, TestStore? store = null, TimeProvider? clock = null)
     {
         _settings = settings ?? [];
+        _clock = clock;
         _ownsStore = store is null;
         Store = store ?? TestStore.Create();
     }
@@ -38,6 +43,7 @@ public sealed class OutcomesApp : WebApplicationFactory<Program>
         // Tests run many services at once: each metrics listener takes a free port (a test may set its own).
         builder.UseSetting("Metrics:Port", "0");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        if (_clock is { } clock) builder.ConfigureTestServices(s => s.AddSingleton(clock));
     }
 
     protected override void Dispose(bool disposing)

@@ -48,6 +48,9 @@ public class RoleMatrixTests : ApiTest
         [("GET", "/api/v1/patients/{patientId:guid}/trends/{instrument}.svg")] = "clinician,ehr,portal",
         [("GET", "/api/v1/patients/{patientId:guid}/due")] = "clinician,ehr,portal",
         [("GET", "/api/v1/patients/{patientId:guid}/adherence")] = "clinician,ehr",
+        [("GET", "/api/v1/due")] = "clinician",
+        [("GET", "/api/v1/sites/{siteId}/measurement-plan")] = "admin,clinician",
+        [("PUT", "/api/v1/sites/{siteId}/measurement-plan")] = "admin",
         [("POST", "/api/v1/api-keys/")] = "admin",
         [("GET", "/api/v1/api-keys/")] = "admin",
         [("DELETE", "/api/v1/api-keys/{id:guid}")] = "admin",
@@ -102,6 +105,7 @@ public class RoleMatrixTests : ApiTest
                 .Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{patientId:guid}", patient, StringComparison.Ordinal)
                 .Replace("{documentName}", "v1", StringComparison.Ordinal)
+                .Replace("{siteId}", "north", StringComparison.Ordinal)
                 .Replace("{instrument}", "phq9", StringComparison.Ordinal);
             foreach (var sub in new[] { "{infusionId:guid}", "{questionnaireId:guid}", "{checkinId:guid}" })
                 url = url.Replace(sub, Guid.NewGuid().ToString(), StringComparison.Ordinal);

@@ -15,7 +15,8 @@ internal static class CohortBuilder
 {
     public sealed record Cohort(Guid HundredAssessmentPatient, IReadOnlyList<Guid> SubmissionPatients, int Patients, int Infusions, int Assessments);
 
-    public static async Task<Cohort> BuildAsync(string dbPath, int patients, int seed = 20261123)
+    /// <param name="sites">Patients are spread over site-1 … site-<paramref name="sites"/> in turn (1: one site holds them all).</param>
+    public static async Task<Cohort> BuildAsync(string dbPath, int patients, int seed = 20261123, int sites = 3)
     {
         var factory = new SqliteConnectionFactory($"Data Source={dbPath}");
         MigrationRunner.MigrateSqlite(factory, NullLogger.Instance);
@@ -39,7 +40,7 @@ internal static class CohortBuilder
                     else if (n <= 1000) submissionPatients.Add(id);
                     var course = start.AddDays(rng.Next(0, 600)).AddHours(rng.Next(0, 8));
                     var diagnoses = new[] { Diagnosis.Trd }.Concat(rng.Next(3) == 0 ? [(Diagnosis)rng.Next(1, 7)] : []).Distinct().ToArray();
-                    await PatientStore.InsertAsync(c, tx, factory, new PatientRecord(id, $"site-{n % 3 + 1}", $"BENCH-{n:D6}", 1940 + rng.Next(0, 65),
+                    await PatientStore.InsertAsync(c, tx, factory, new PatientRecord(id, $"site-{n % sites + 1}", $"BENCH-{n:D6}", 1940 + rng.Next(0, 65),
                         (Sex)rng.Next(0, 4), diagnoses, rng.Next(10) != 0, course, course), ct);
                     var esketamine = rng.Next(5) == 0;
                     var sessions = 4 + rng.Next(0, 5); // 4–8 infusions, mean 6

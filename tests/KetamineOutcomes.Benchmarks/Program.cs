@@ -7,8 +7,10 @@ using KetamineOutcomes.Benchmarks;
 
 // Usage (Release): dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- [patients] [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- growth [seconds per run] [runs per figure]
+//                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- worklist [seconds per run] [runs per figure]
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
-var growth = args.Length > 0 && args[0] == "growth";
+var worklist = args.Length > 0 && args[0] == "worklist";
+var growth = worklist || args.Length > 0 && args[0] == "growth"; // both take [seconds] [runs] only
 var rest = growth ? args[1..] : args;
 var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
@@ -26,7 +28,30 @@ var warmup = TimeSpan.FromSeconds(Math.Max(2, Math.Min(5, seconds / 3)));
 var work = Directory.CreateTempSubdirectory("ko-bench-").FullName;
 try
 {
-    if (growth)
+    if (worklist)
+    {
+        // One site of 10,000 patients: a worklist page walks them in id order until it is full (issue 21).
+        var run = await StartAsync(10_000, Path.Combine(work, "worklist"), sites: 1);
+        await using (run.Service)
+        {
+            var middle = await WorklistCursorNearAsync(run, 5_000);
+            var ms = new List<Measurement>();
+            foreach (var (name, query) in new[]
+            {
+                ("worklist, first page of 50, overdue", "status=overdue"),
+                ("worklist, first page of 50, due", "status=due"),
+                ("worklist, first page of 50, due and overdue", ""),
+                ("worklist, a page of 50 from patient ~5,000 on (cursor)", $"cursor={middle}"),
+            })
+            {
+                ms.Add(await Measure(run, name, run.Get(run.Clinician, $"/api/v1/due?siteId=site-1&limit=50&{query}").Paced(20), 1));
+            }
+            ms.Add(await Measure(run, "worklist, first page of 50, overdue, 4 connections (closed loop)",
+                run.Get(run.Clinician, "/api/v1/due?siteId=site-1&limit=50&status=overdue"), 4));
+            ResultsFile.Replace(resultsPath, "worklist", Report.Worklist(run.Cohort, ms, seconds, repeats));
+        }
+    }
+    else if (growth)
     {
         var rows = new List<GrowthRow>();
         foreach (var n in new[] { 1_000, 10_000, 100_000 })
@@ -146,13 +171,29 @@ async Task<Measurement[]> MeasureTogether(ServiceRun run, (string Name, WrkReque
     return both;
 }
 
-async Task<ServiceRun> StartAsync(int n, string dir)
+// The cursor of the worklist page that starts at about the given patient (pages of 500 walked through the API).
+async Task<string> WorklistCursorNearAsync(ServiceRun run, int patient)
+{
+    using var client = new HttpClient { BaseAddress = run.Service.BaseAddress };
+    client.DefaultRequestHeaders.Add("X-Api-Key", run.Clinician);
+    var seen = new HashSet<string>();
+    string? cursor = null;
+    while (true)
+    {
+        var page = (await client.GetFromJsonAsync<JsonNode>($"/api/v1/due?siteId=site-1&limit=500{(cursor is null ? "" : "&cursor=" + cursor)}"))!;
+        foreach (var item in page["items"]!.AsArray()) seen.Add((string)item!["patientId"]!);
+        cursor = (string?)page["nextCursor"] ?? throw new InvalidOperationException($"The worklist ended after {seen.Count} patients.");
+        if (seen.Count >= patient) return cursor;
+    }
+}
+
+async Task<ServiceRun> StartAsync(int n, string dir, int sites = 3)
 {
     Directory.CreateDirectory(dir);
     var db = Path.Combine(dir, "bench.db");
     Console.WriteLine($"Loading {n:N0} patients…");
     var load = Stopwatch.StartNew();
-    var cohort = await CohortBuilder.BuildAsync(db, n);
+    var cohort = await CohortBuilder.BuildAsync(db, n, sites: sites);
     var loadSeconds = load.Elapsed.TotalSeconds;
     Console.WriteLine($"  {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments in {loadSeconds:F1} s");
     var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));

@@ -71,6 +71,21 @@ internal static class Report
         return sb.ToString();
     }
 
+    /// <summary>The site worklist (<c>GET /due</c>, issue 21): p50 of one page on a site of 10,000 patients, target ≤ 50 ms.</summary>
+    public static string Worklist(CohortBuilder.Cohort cohort, IReadOnlyList<Measurement> ms, double seconds, int repeats)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"## Site worklist (GET /due): {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        Machine(sb);
+        sb.AppendLine(Inv, $"- One site of {cohort.Patients:N0} patients, {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments (the main cohort's seed, all in site-1), default plan; derived on every read at the machine's date, when every course has ended (each patient has overdue interval occurrences).");
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then the median of {repeats} runs of {seconds:F0} s; one connection, 20 ms between requests (no other load), unless named.").AppendLine();
+        sb.AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors | p50 ≤ 50 ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|:-:|");
+        foreach (var m in ms)
+            sb.AppendLine(Inv, $"| {m.Name} | {m.Connections} | {m.RequestsPerSecond:F0} | {m.P50Ms:F2} | {m.P95Ms:F2} | {m.P99Ms:F2} | {m.MaxMs:F2} | {m.Errors} | {(m.P50Ms <= 50 ? "yes" : "**no**")} |");
+        return sb.ToString();
+    }
+
     private static void Machine(StringBuilder sb)
     {
         sb.AppendLine(Inv, $"- Machine: {CpuModel()} × {Environment.ProcessorCount} cores, {MemoryGb():F0} GiB; .NET {Environment.Version}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");

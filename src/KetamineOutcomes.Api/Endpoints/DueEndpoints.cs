@@ -3,6 +3,7 @@ using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Plans;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Core.Plans;
 using KetamineOutcomes.Data.Infrastructure;
@@ -12,7 +13,8 @@ namespace KetamineOutcomes.Api.Endpoints;
 
 /// <summary>
 /// What a patient's measurement plan asks of them (SPEC v2, Measurement plans), derived on every read from the stored
-/// records by <see cref="DueSchedule"/>. The site's own plan is not stored yet: every site has the default plan.
+/// records by <see cref="DueSchedule"/> under the site's plan versions (<see cref="SitePlans"/>); and a site's worklist
+/// (<see cref="DueWorklist"/>).
 /// </summary>
 internal static class DueEndpoints
 {
@@ -26,6 +28,12 @@ internal static class DueEndpoints
             .WithSummary("Adherence to the plan for one instrument (phq9, gad7, cssrs) now: occurrences due, completed in window, rate")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<AdherenceResponse>().ProducesValidationProblem().ProducesProblem(404);
+        api.MapGet("/due", GetWorklist).WithTags("Measurement plans").WithName("GetDueWorklist").Audited()
+            .WithSummary("The site's worklist now: occurrences due, or overdue (window closed within the last 30 days, not completed), by patient; paged")
+            .WithDescription("`status` is `due` or `overdue` (absent: both). `siteId` is required unless the key is site-bound (then it is the key's site; " +
+                "another site's worklist is empty). Items come by patient id, then dueAt; the cursor stays valid while records are added.")
+            .AllowRoles(Roles.Clinician)
+            .Produces<ListResponse<WorklistItem>>().ProducesValidationProblem();
         return api;
     }
 
@@ -49,23 +57,49 @@ internal static class DueEndpoints
         return new AdherenceResponse(patientId, now, a.Instrument, a.Due, a.CompletedInWindow, a.Rate);
     }
 
-    // One read for both routes: the patient (registration is its creation), infusions, questionnaires and check-ins
-    // with their statuses; DueSchedule decides which records count.
-    private static async Task<(DueSchedule Schedule, MeasurementPlan Plan)> LoadAsync(Guid patientId, Database db, ClaimsPrincipal user, CancellationToken ct)
+    // One read for both routes: the patient (registration is its creation), its records with their statuses and its
+    // site's plan versions; DueSchedule decides which records count.
+    private static async Task<(DueSchedule Schedule, PlanHistory Plan)> LoadAsync(Guid patientId, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         return await db.ReadAsync(async (c, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var patient = await PatientStore.GetAsync(c, patientId, t).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Patient");
-            var infusions = await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false);
-            var questionnaires = await QuestionnaireStore.AllForPatientAsync(c, patientId, includeEnteredInError: false, t).ConfigureAwait(false);
-            var checkins = await CheckinStore.AllForPatientAsync(c, patientId, includeEnteredInError: false, t).ConfigureAwait(false);
-            var schedule = new DueSchedule(patient.CreatedAt,
-                infusions.Select(i => new ScheduleInfusion(i.Id, i.AdministeredAt, i.Status)),
-                questionnaires.Select(q => new ScheduleAssessment(q.Id, PlanInstruments.Of(q.Instrument), q.CompletedAt, q.Status))
-                    .Concat(checkins.Select(k => new ScheduleAssessment(k.Id, PlanInstrument.Cssrs, k.CompletedAt, k.Status))));
-            return (schedule, MeasurementPlan.Default);
+            var records = await ScheduleStore.ForPatientAsync(c, patientId, t).ConfigureAwait(false);
+            return (records.ScheduleFrom(patient.CreatedAt), await SitePlans.HistoryAsync(c, patient.SiteId, t).ConfigureAwait(false));
         }, ct).ConfigureAwait(false);
+    }
+
+    internal static async Task<ListResponse<WorklistItem>> GetWorklist(
+        string? siteId, string? status, string? limit, string? cursor, Database db, HttpContext http, TimeProvider clock, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var query = new ListQuery();
+        var site = query.SiteId(siteId);
+        if (siteId is null && caller.SiteId is null) query.Add("siteId", "Required: the site whose worklist to list (a site-bound key may leave it out for its own site).");
+        OccurrenceStatus? wanted = status switch
+        {
+            null => null,
+            "due" => OccurrenceStatus.Due,
+            "overdue" => OccurrenceStatus.Overdue,
+            _ => Refused(query, "status", "Must be one of: due, overdue (leave it out for both)."),
+        };
+        var take = query.Limit(limit);
+        var after = query.KeyedCursor(cursor) is { } k ? new DueWorklist.Position(k.Micros, k.Id, k.Key) : (DueWorklist.Position?)null;
+        query.ThrowIfInvalid();
+        site ??= caller.SiteId!;
+        // Another site's worklist is empty for a site-bound key, as the other site lists are.
+        if (!caller.CanSee(site)) return new ListResponse<WorklistItem>([], null);
+        var now = clock.GetUtcNow();
+        var page = await db.ReadAsync((c, t) => DueWorklist.PageAsync(c, site, wanted, after, take, now, t), ct).ConfigureAwait(false);
+        AuditMiddleware.RecordPatients(http, page.Items.Select(i => i.PatientId).Distinct());
+        return page;
+    }
+
+    private static OccurrenceStatus? Refused(ListQuery query, string field, string message)
+    {
+        query.Add(field, message);
+        return null;
     }
 }

@@ -66,6 +66,21 @@ internal sealed class ListQuery
         }
     }
 
+    /// <summary>A keyed cursor (<see cref="Keyset.DecodeKeyed"/>): instant, id and a text key.</summary>
+    public (long Micros, Guid Id, string Key)? KeyedCursor(string? raw)
+    {
+        if (raw is null) return null;
+        try
+        {
+            return Keyset.DecodeKeyed(raw);
+        }
+        catch (FormatException)
+        {
+            _errors.Add("cursor", "Not a cursor this service issued.");
+            return null;
+        }
+    }
+
     public DateTimeOffset? Instant(string? raw, string field)
     {
         if (raw is null) return null;

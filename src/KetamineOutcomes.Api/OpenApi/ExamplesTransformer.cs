@@ -28,6 +28,8 @@ internal sealed class ExamplesTransformer : IOpenApiOperationTransformer
         ["MarkQuestionnaireEnteredInError"] = """{"reason":"Entered for the wrong patient"}""",
         ["MarkSuicidalityCheckinEnteredInError"] = """{"reason":"Entered for the wrong patient"}""",
         ["MarkInfusionEnteredInError"] = """{"reason":"Infusion was cancelled before it started"}""",
+        // Measurement plans (SPEC v2): one rule of each anchor.
+        ["PutMeasurementPlan"] = """{"rules":[{"id":"baseline","instrument":"phq9","anchor":"enrolment","windowDays":3},{"id":"after-1-3","instrument":"phq9","anchor":"after-infusion","offsetHours":24,"windowHours":48,"sessions":[1,3]},{"id":"weekly-cssrs","instrument":"cssrs","anchor":"interval","everyDays":7,"phase":"on-treatment","windowDays":2}]}""",
     };
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)

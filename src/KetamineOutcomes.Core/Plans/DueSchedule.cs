@@ -43,10 +43,19 @@ public sealed class DueSchedule
     }
 
     /// <summary>Every occurrence of every rule known at <paramref name="at"/>, in dueAt order, then rule id.</summary>
-    public IReadOnlyList<DueOccurrence> Occurrences(MeasurementPlan plan, DateTimeOffset at)
+    public IReadOnlyList<DueOccurrence> Occurrences(MeasurementPlan plan, DateTimeOffset at) => Occurrences(PlanHistory.Of(plan), at);
+
+    /// <summary>
+    /// The same under a site's plan versions (<see cref="PlanHistory"/>): each version known at <paramref name="at"/>
+    /// contributes the occurrences whose dueAt falls in the range it governs.
+    /// </summary>
+    public IReadOnlyList<DueOccurrence> Occurrences(PlanHistory plans, DateTimeOffset at)
     {
         var known = new KnownEvents(at, _registeredAt, _timeline, _assessments);
-        return [.. plan.Rules.SelectMany(rule => Matched(rule, known)).OrderBy(o => o.DueAt.UtcTicks).ThenBy(o => o.RuleId, StringComparer.Ordinal)];
+        return [.. plans.KnownAt(known.At)
+            .SelectMany(v => v.Plan.Rules.SelectMany(rule => Matched(rule, known))
+                .Where(o => o.DueAt.UtcTicks >= v.From && (v.Until is not { } until || o.DueAt.UtcTicks < until)))
+            .OrderBy(o => o.DueAt.UtcTicks).ThenBy(o => o.RuleId, StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -54,7 +63,10 @@ public sealed class DueSchedule
     /// within the last <see cref="RecentDays"/> days; completed by an assessment completed within them (both edges
     /// inclusive); and each rule's next upcoming occurrence. In dueAt order, then rule id.
     /// </summary>
-    public IReadOnlyList<DueOccurrence> DueList(MeasurementPlan plan, DateTimeOffset at)
+    public IReadOnlyList<DueOccurrence> DueList(MeasurementPlan plan, DateTimeOffset at) => DueList(PlanHistory.Of(plan), at);
+
+    /// <inheritdoc cref="DueList(MeasurementPlan, DateTimeOffset)"/>
+    public IReadOnlyList<DueOccurrence> DueList(PlanHistory plan, DateTimeOffset at)
     {
         var since = at.UtcTicks - RecentDays * TimeSpan.TicksPerDay;
         var nextOfRule = new HashSet<string>(StringComparer.Ordinal);
@@ -71,7 +83,10 @@ public sealed class DueSchedule
     /// Adherence to the rules of one instrument at <paramref name="at"/>: occurrences whose window has closed
     /// (windowEnd &lt; at) or that are completed count as due; the completed ones as completed in window.
     /// </summary>
-    public PlanAdherence Adherence(MeasurementPlan plan, PlanInstrument instrument, DateTimeOffset at)
+    public PlanAdherence Adherence(MeasurementPlan plan, PlanInstrument instrument, DateTimeOffset at) => Adherence(PlanHistory.Of(plan), instrument, at);
+
+    /// <inheritdoc cref="Adherence(MeasurementPlan, PlanInstrument, DateTimeOffset)"/>
+    public PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at)
     {
         var counted = Occurrences(plan, at).Where(o => o.Instrument == instrument
             && (o.Status == OccurrenceStatus.Completed || o.WindowEnd < at)).ToArray();

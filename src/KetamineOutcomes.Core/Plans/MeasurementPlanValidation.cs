@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace KetamineOutcomes.Core.Plans;
@@ -6,10 +8,25 @@ namespace KetamineOutcomes.Core.Plans;
 /// One rule as a client sends it: every field optional, so a missing one is refused by name rather than defaulted.
 /// Which fields a rule takes depends on its <paramref name="Anchor"/> (SPEC v2, Measurement plans).
 /// </summary>
+/// <remarks>Written without the fields its anchor does not take (null), so an answer shows each rule as it is sent.</remarks>
 public sealed record PlanRuleDraft(
-    string? Id, PlanInstrument? Instrument, RuleAnchor? Anchor,
-    int? WindowDays = null, int? OffsetHours = null, int? WindowHours = null, IReadOnlyList<int>? Sessions = null,
-    int? EveryDays = null, PlanPhase? Phase = null);
+    [Required] string? Id, [Required] PlanInstrument? Instrument, [Required] RuleAnchor? Anchor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WindowDays = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? OffsetHours = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WindowHours = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Sessions = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? EveryDays = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PlanPhase? Phase = null)
+{
+    /// <summary>A valid rule in this shape, only its anchor's fields set: how answers show it and the store keeps it.</summary>
+    public static PlanRuleDraft Of(PlanRule rule) => rule switch
+    {
+        EnrolmentRule r => new(r.Id, r.Instrument, r.Anchor, WindowDays: r.WindowDays),
+        AfterInfusionRule r => new(r.Id, r.Instrument, r.Anchor, OffsetHours: r.OffsetHours, WindowHours: r.WindowHours, Sessions: r.Sessions),
+        IntervalRule r => new(r.Id, r.Instrument, r.Anchor, EveryDays: r.EveryDays, Phase: r.Phase, WindowDays: r.WindowDays),
+        _ => throw new ArgumentOutOfRangeException(nameof(rule), rule.GetType().Name, "Unknown rule type."),
+    };
+}
 
 /// <summary>
 /// Turns drafts into rules or names every field that is wrong (paths like <c>rules[2].everyDays</c>). The bounds are

@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using KetamineOutcomes.Api.Audit;
+using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Corrections;
+using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.OpenApi;
+using KetamineOutcomes.Api.Plans;
+using KetamineOutcomes.Api.Security;
+using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Plans;
+using KetamineOutcomes.Data.Infrastructure;
+using KetamineOutcomes.Data.Stores;
+
+namespace KetamineOutcomes.Api.Endpoints;
+
+/// <summary>
+/// A site's measurement plan (SPEC v2, Measurement plans: clinician to read, admin to change, versioned, a change
+/// applies from then on — see <see cref="PlanHistory"/> for what "from then on" means here). Versions are append-only
+/// (migration 0016); a change names the version it replaces in If-Match, so two admins never overwrite each other.
+/// </summary>
+internal static class MeasurementPlanEndpoints
+{
+    public static RouteGroupBuilder MapMeasurementPlans(this RouteGroupBuilder api)
+    {
+        api.MapGet("/sites/{siteId}/measurement-plan", GetPlan).WithTags("Measurement plans").WithName("GetMeasurementPlan")
+            .WithSummary("The site's current measurement plan (version 0, default true: the default plan); ETag W/\"version\"")
+            .WithDescription("A site-bound key reads only its own site's plan (403).")
+            .AllowRoles(Roles.Clinician, Roles.Admin)
+            .Produces<MeasurementPlanResponse>().ProducesValidationProblem().ProducesProblem(403);
+        api.MapPut("/sites/{siteId}/measurement-plan", PutPlan).WithTags("Measurement plans").WithName("PutMeasurementPlan").AuditedAdmin()
+            .WithSummary("Store the site's next plan version; it governs occurrences due from now on")
+            .WithDescription("If-Match names the version replaced, as GET sent it (W/\"0\" while the site has the default plan): missing → 428, " +
+                "no longer current → 412. A site-bound admin changes only its own site's plan (403). Every rule is checked; each bad field is " +
+                "named (`rules[2].everyDays`). Occurrences due before the change keep the version in force then.")
+            .AllowRoles(Roles.Admin).WithIfMatch(required: true)
+            .Accepts<PutMeasurementPlanRequest>("application/json")
+            .Produces<MeasurementPlanResponse>().ProducesValidationProblem().ProducesProblem(403).ProducesProblem(412).ProducesProblem(428);
+        return api;
+    }
+
+    internal static async Task<MeasurementPlanResponse> GetPlan(string siteId, HttpContext http, Database db, CancellationToken ct)
+    {
+        var site = VisibleSite(siteId, Caller.From(http.User));
+        var versions = await db.ReadAsync((c, t) => MeasurementPlanStore.VersionsAsync(c, site, t), ct).ConfigureAwait(false);
+        var response = versions.Count == 0 ? DefaultOf(site) : ToResponse(versions[^1]);
+        Preconditions.SetETag(http, response.Version);
+        return response;
+    }
+
+    internal static async Task<MeasurementPlanResponse> PutPlan(
+        string siteId, PutMeasurementPlanRequest request, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var site = VisibleSite(siteId, caller);
+        AuditMiddleware.RecordSite(http, site);
+        var expected = ExpectedVersion(http.Request);
+        var rules = MeasurementPlanValidation.Parse(request.Rules);
+        var actor = Actor.Of(caller);
+        var stored = await db.WriteAsync(async (c, tx, t) =>
+        {
+            var versions = await MeasurementPlanStore.VersionsAsync(c, site, t, tx).ConfigureAwait(false);
+            var current = versions.Count == 0 ? 0 : versions[^1].Version;
+            if (current != expected) throw new PreconditionFailedException(current);
+            // A version never applies from before its predecessor, even if this instance's clock is behind the last writer's.
+            var now = DbTime.Normalize(clock.GetUtcNow());
+            var at = versions.Count > 0 && versions[^1].CreatedAt > now ? versions[^1].CreatedAt : now;
+            var record = new MeasurementPlanRecord(site, current + 1, at, actor.ToJson(), SitePlans.RulesJson(rules));
+            // Lost a race on PostgreSQL: another change took this version number first.
+            if (!await MeasurementPlanStore.AppendAsync(c, tx, db.Connections, record, t).ConfigureAwait(false)) throw new PreconditionFailedException(null);
+            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status200OK, t).ConfigureAwait(false);
+            return record;
+        }, ct).ConfigureAwait(false);
+        Preconditions.SetETag(http, stored.Version);
+        return ToResponse(stored);
+    }
+
+    /// <summary>The path's site, if valid (400 naming siteId) and the caller's (a site-bound key: only its own, 403).</summary>
+    private static string VisibleSite(string siteId, Caller caller)
+    {
+        var errors = new ValidationErrors();
+        FieldRules.Identifier(siteId, "siteId", errors);
+        errors.ThrowIfAny();
+        if (!caller.CanSee(siteId)) throw new ForbiddenException($"This API key is bound to site {caller.SiteId}: it reads and changes only that site's measurement plan.");
+        return siteId;
+    }
+
+    // The default plan is version 0, which Preconditions (versions of records, from 1) does not read: W/"0" and "0" here.
+    private static int ExpectedVersion(HttpRequest request) =>
+        request.Headers[Preconditions.IfMatchHeader] is [var only] && only?.Trim() is "W/\"0\"" or "\"0\""
+            ? 0
+            : Preconditions.ExpectedVersion(request, required: true)!.Value;
+
+    private static MeasurementPlanResponse DefaultOf(string site) =>
+        new(site, 0, true, MeasurementPlan.Default.Rules.Select(PlanRuleDraft.Of).ToArray(), null, null);
+
+    private static MeasurementPlanResponse ToResponse(MeasurementPlanRecord stored) =>
+        new(stored.SiteId, stored.Version, false, SitePlans.PlanOf(stored).Rules.Select(PlanRuleDraft.Of).ToArray(), stored.CreatedAt, Actor.Parse(stored.ChangedBy));
+}
