@@ -49,6 +49,41 @@ public class CorrectionAlertTests : CorrectionTest
     }
 
     [Fact]
+    public async Task The_alert_card_shows_the_answers_and_completion_time_of_the_version_that_raised_it_after_an_amendment()
+    {
+        var (url, created) = await Phq9WithItem9Async(2);
+        var (status, body, _) = await SendAsync(HttpMethod.Put, url,
+            new { instrument = "phq9", completedAt = Iso(Day0.AddHours(1)), items = Phq9Items(12, 0), reason = "Patient mis-tapped item 9" }, "W/\"1\"");
+        Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+
+        var card = Assert.Single(await QueueAsync())!;
+        Assert.Equal("amended", (string)card["sourceStatus"]!);
+        var answer = Assert.Single(card["triggeringAnswers"]!.AsArray())!;
+        Assert.Equal(("items[8]", 2), ((string)answer["field"]!, (int)answer["score"]!));
+        Assert.Equal(DateTimeOffset.Parse((string)created["completedAt"]!, System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse((string)card["sourceCompletedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        // The acknowledgement answers with the same card.
+        var ack = await Client.PostAsJsonAsync($"/api/v1/safety-alerts/{card["id"]}/acknowledge", new { note = "Called patient" });
+        var acked = (await ack.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Equal(2, (int)acked["triggeringAnswers"]![0]!["score"]!);
+    }
+
+    [Fact]
+    public async Task A_checkin_alert_card_keeps_the_yes_answers_that_raised_it_after_they_are_amended_to_no()
+    {
+        var patient = await CreatePatientAsync();
+        var k = await CreatedAsync($"/api/v1/patients/{patient}/suicidality-checkins", new { completedAt = Iso(Day0), wishToBeDead = true, suicidalThoughts = false, suicidalBehavior = "none" });
+        var url = $"/api/v1/patients/{patient}/suicidality-checkins/{k["id"]}";
+        var (status, body, _) = await SendAsync(HttpMethod.Put, url,
+            new { completedAt = Iso(Day0), wishToBeDead = false, suicidalThoughts = false, suicidalBehavior = "none", reason = "Wrong box ticked" }, "W/\"1\"");
+        Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+
+        var card = Assert.Single(await QueueAsync())!;
+        Assert.Equal("amended", (string)card["sourceStatus"]!);
+        Assert.Equal(["wishToBeDead"], card["triggeringAnswers"]!.AsArray().Select(t => (string)t!["field"]!));
+    }
+
+    [Fact]
     public async Task Amending_item9_from_0_to_3_raises_one_new_high_alert_with_one_outbox_event()
     {
         var (url, created) = await Phq9WithItem9Async(0);

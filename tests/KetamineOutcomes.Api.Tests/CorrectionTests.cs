@@ -207,6 +207,42 @@ public class CorrectionTests : CorrectionTest
     }
 
     [Fact]
+    public async Task An_infusion_entered_in_error_has_session_number_null_in_its_answer_read_and_history_while_earlier_versions_keep_theirs()
+    {
+        var patient = await CreatePatientAsync();
+        var first = (string)(await InfusionAsync(patient, Day0))["id"]!;
+        var second = (string)(await InfusionAsync(patient, Day0.AddDays(2)))["id"]!;
+        var third = (string)(await InfusionAsync(patient, Day0.AddDays(4)))["id"]!;
+        var url = $"/api/v1/patients/{patient}/infusions/{second}";
+        var amend = new { administeredAt = Iso(Day0.AddDays(2)), route = "iv", drug = "ketamine", doseMgPerKg = 0.75, reason = "Dose was transcribed wrongly" };
+        Assert.Equal(2, (int)(await AmendedAsync(new Kind(url, amend, "doseMgPerKg", null, null, "infusion")))["sessionNumber"]!);
+
+        var (status, marked, _) = await SendAsync(HttpMethod.Post, url + "/entered-in-error", new { reason = "Recorded on the wrong patient" }, "W/\"2\"");
+        Assert.True(status == HttpStatusCode.OK, marked?.ToJsonString());
+        Assert.Equal(("entered-in-error", 3), ((string)marked!["status"]!, (int)marked["version"]!));
+        Assert.Null(marked["sessionNumber"]);
+        var (_, read, got) = await SendAsync(HttpMethod.Get, url, null, null);
+        Assert.Equal((JsonNode?)null, read!["sessionNumber"]);
+        Assert.Equal("W/\"3\"", ETag(got));
+
+        // Each earlier version shows the session it was (standing in for the current one); the marked version none.
+        var history = await HistoryAsync(url);
+        Assert.Equal([(1, (int?)2), (2, 2), (3, null)], history.Select(h => ((int)h!["version"]!, (int?)h["values"]!["sessionNumber"])));
+        Assert.Equal(2, (int)(await GetOkAsync($"/api/v1/patients/{patient}/infusions/{third}"))["sessionNumber"]!);
+
+        // Amending or marking it again is a conflict, never a server error.
+        var (putStatus, problem, _) = await SendAsync(HttpMethod.Put, url, amend, "W/\"3\"");
+        Assert.Equal(HttpStatusCode.Conflict, putStatus);
+        Assert.NotNull(problem!["detail"]);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, url + "/entered-in-error", new { reason = "again" }, null)).Status);
+
+        // The only live infusion after the first is marked too: the remaining one is session 1.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/patients/{patient}/infusions/{first}/entered-in-error", new { reason = "Wrong day" }, null)).Status);
+        Assert.Equal(1, (int)(await GetOkAsync($"/api/v1/patients/{patient}/infusions/{third}"))["sessionNumber"]!);
+        Assert.Equal([(int?)1, null], (await HistoryAsync($"/api/v1/patients/{patient}/infusions/{first}")).Select(h => (int?)h!["values"]!["sessionNumber"]));
+    }
+
+    [Fact]
     public async Task Another_sites_record_cannot_be_corrected_or_its_history_read()
     {
         var k = await CreateAsync("questionnaire", await CreatePatientAsync(siteId: "south"));

@@ -58,7 +58,7 @@ public sealed class DashboardBrowserTests : IDisposable
     }
 
     [BrowserFact]
-    public async Task A_clinician_finds_a_patient_sees_chart_status_infusions_and_alerts_and_acknowledges_one_in_Chromium()
+    public async Task A_clinician_finds_a_patient_sees_chart_status_infusions_and_alerts_acknowledges_one_and_marks_a_PHQ9_entered_in_error_in_Chromium()
     {
         Assert.Null(MissingForBrowser()); // with KO_REQUIRE_BROWSER=1 a missing browser fails here
         var baseUri = await _service.ListeningAsync();
@@ -75,9 +75,13 @@ public sealed class DashboardBrowserTests : IDisposable
         var patient = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}"))!;
         var (mrn, site) = ((string)patient["mrn"]!, (string)patient["siteId"]!);
         var trend = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/trends?instrument=phq9"))!;
-        var phq9 = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/questionnaires?instrument=phq9"))!["items"]!.AsArray();
+        var phq9 = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/questionnaires?instrument=phq9&limit=500"))!["items"]!.AsArray();
+        var infusions = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/infusions?limit=500"))!["items"]!.AsArray();
+        // The page marks the latest PHQ-9 entered in error; the script marks the first infusion through the API while the
+        // page's confirm step for it is open.
+        var (toMark, raced) = ((string)phq9[^1]!["id"]!, (string)infusions[0]!["id"]!);
 
-        var seen = await RunBrowserAsync(baseUri, key, mrn, site);
+        var seen = await RunBrowserAsync(baseUri, key, mrn, site, patientId, toMark, raced);
 
         Assert.Empty(seen["problems"]!.AsArray()); // no script error, no failed request
         Assert.True(seen["accessibility"]!.AsArray().Count == 0, $"axe-core (WCAG 2.1 A/AA) found: {seen["accessibility"]!.ToJsonString()}");
@@ -112,8 +116,14 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.Equal(open.Select(a => (string)a!["id"]!).Order(StringComparer.Ordinal), shown.Order(StringComparer.Ordinal));
 
         AssertAlertCards(seen, open);
+        await AssertCorrectionsAsync(http, seen, patientId, toMark, trend["points"]!.AsArray().Count);
+        Assert.Equal(200, (int)seen["conflict"]!["apiStatus"]!); // the API marked the infusion first
+        Assert.StartsWith("Not marked: this infusion is already marked entered in error", (string)seen["conflict"]!["status"]!, StringComparison.Ordinal);
+        Assert.Equal(("entered in error", true), ((string)seen["conflict"]!["rowStatus"]!, (bool)seen["conflict"]!["correctionHidden"]!));
+        Assert.Equal(["console: Failed to load resource: the server responded with a status of 409 (Conflict)"],
+            seen["conflict"]!["console"]!.AsArray().Select(p => (string)p!)); // the refused marking, and nothing else
 
-        foreach (var shot in new[] { "dashboard.png", "chart.png", "alert-queue.png" })
+        foreach (var shot in new[] { "dashboard.png", "chart.png", "alert-queue.png", "corrections.png" })
         {
             var bytes = await File.ReadAllBytesAsync(Path.Combine(_shots, shot));
             Assert.True(bytes.Length > 10_000, $"{shot} is {bytes.Length} bytes");
@@ -186,13 +196,55 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.True(hues["high"] < hues["moderate"] && hues["moderate"] < hues["low"], $"hues red → amber by level: {string.Join(", ", hues)}");
     }
 
-    private Task<JsonNode> RunBrowserAsync(Uri baseUri, string key, string mrn, string site) =>
+    /// <summary>
+    /// Issue 20: the PHQ-9 the page marked entered in error (confirm step with a reason) is so in the store, with the
+    /// reason typed and this key as its author; the chart lost its point and equals the trend's; the row keeps only
+    /// "History"; the history on screen shows both versions with status, author and reason; axe-core stays clean with
+    /// the confirm step and the history open.
+    /// </summary>
+    private static async Task AssertCorrectionsAsync(HttpClient http, JsonNode seen, string patientId, string marked, int pointsBefore)
+    {
+        var m = seen["marked"]!;
+        Assert.True(m["accessibility"]!.AsArray().Count == 0, $"axe-core with the confirm step open: {m["accessibility"]!.ToJsonString()}");
+        Assert.True(m["accessibilityWithHistory"]!.AsArray().Count == 0, $"axe-core with the history open: {m["accessibilityWithHistory"]!.ToJsonString()}");
+        Assert.StartsWith("PHQ-9 of ", (string)m["record"]!, StringComparison.Ordinal);
+        Assert.EndsWith("version 1, final.", (string)m["record"]!, StringComparison.Ordinal);
+        Assert.StartsWith("Marked entered in error: PHQ-9 of ", (string)m["status"]!, StringComparison.Ordinal);
+
+        var record = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/questionnaires/{marked}"))!;
+        Assert.Equal(("entered-in-error", 2), ((string)record["status"]!, (int)record["version"]!));
+        var history = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/questionnaires/{marked}/history"))!["items"]!.AsArray();
+        Assert.Equal("Entered on the wrong patient (browser test).", (string)history[1]!["reason"]!);
+        Assert.Equal("dashboard test", (string)history[1]!["changedBy"]!["name"]!);
+
+        var trend = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/patients/{patientId}/trends?instrument=phq9"))!;
+        Assert.Equal((pointsBefore, pointsBefore - 1), ((int)m["pointsBefore"]!, (int)m["pointsAfter"]!));
+        Assert.Equal(trend["points"]!.AsArray().Count, (int)m["pointsAfter"]!);
+        Assert.DoesNotContain(trend["points"]!.AsArray(), p => (string?)p!["questionnaireId"] == marked);
+        Assert.Equal("entered in error", (string)m["rowStatus"]!);
+        Assert.Equal(["History"], m["rowButtons"]!.AsArray().Select(b => (string)b!));
+
+        var versions = m["history"]!.AsArray();
+        Assert.Equal(["1", "2"], versions.Select(v => (string)v!["version"]!));
+        Assert.StartsWith("Version 1 · final", (string)versions[0]!["text"]!, StringComparison.Ordinal);
+        Assert.Contains("As first recorded.", (string)versions[0]!["text"]!, StringComparison.Ordinal);
+        var second = (string)versions[1]!["text"]!;
+        Assert.StartsWith("Version 2 · entered in error", second, StringComparison.Ordinal);
+        Assert.Contains("by dashboard test (API key)", second, StringComparison.Ordinal);
+        Assert.Contains("Reason: Entered on the wrong patient (browser test).", second, StringComparison.Ordinal);
+        Assert.Contains("No values changed; only the status.", second, StringComparison.Ordinal);
+    }
+
+    private Task<JsonNode> RunBrowserAsync(Uri baseUri, string key, string mrn, string site, string patientId, string markQuestionnaire, string markInfusion) =>
         BrowserScript.RunAsync("dashboard.e2e.mjs", new Dictionary<string, string>
         {
             ["KO_BASE_URL"] = baseUri.ToString().TrimEnd('/'),
             ["KO_API_KEY"] = key,
             ["KO_MRN"] = mrn,
             ["KO_SITE"] = site,
+            ["KO_PATIENT_ID"] = patientId,
+            ["KO_MARK_QUESTIONNAIRE"] = markQuestionnaire,
+            ["KO_MARK_INFUSION"] = markInfusion,
             ["KO_SCREENSHOTS"] = _shots,
         });
 

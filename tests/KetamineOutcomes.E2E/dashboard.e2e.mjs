@@ -7,6 +7,9 @@
 //   KO_BASE_URL   the service, e.g. http://127.0.0.1:5000
 //   KO_API_KEY    a clinician key
 //   KO_MRN, KO_SITE  the patient to open (it must have an open alert)
+//   KO_PATIENT_ID    that patient's id; KO_MARK_QUESTIONNAIRE: one of its live PHQ-9s to mark entered in error in the page;
+//                    KO_MARK_INFUSION: one of its live infusions that the script marks through the API while the page's
+//                    confirm step for it is open (the page must explain the refusal)
 //   KO_SCREENSHOTS   folder for dashboard.png, chart.png and alert-queue.png
 //   KO_CHROMIUM   the browser (default /usr/bin/chromium, Debian's package)
 import { chromium } from 'playwright-core';
@@ -145,6 +148,53 @@ try {
     const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target }));
   });
+
+  // Corrections: mark one PHQ-9 entered in error through the confirm step; the chart loses its point and the history
+  // shows both versions, by whom and why.
+  const axeNow = () => page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target }));
+  });
+  const points = () => page.locator('#chart svg [data-kind="point"]').count();
+  const marked = { pointsBefore: await points() };
+  const row = page.locator(`#questionnaires tr[data-record-id="${env('KO_MARK_QUESTIONNAIRE')}"]`);
+  await row.getByRole('button', { name: 'Mark entered in error' }).click();
+  await page.locator('#correction').waitFor();
+  marked.record = await page.locator('#correction-record').innerText();
+  marked.accessibility = await axeNow();
+  await page.getByLabel('Reason (required)').fill('Entered on the wrong patient (browser test).');
+  await page.getByRole('button', { name: 'Confirm: mark entered in error' }).click();
+  await page.locator('#status', { hasText: 'Marked entered in error' }).waitFor();
+  marked.status = await page.locator('#status').innerText();
+  marked.pointsAfter = await points();
+  marked.rowStatus = await row.locator('td').nth(2).innerText();
+  marked.rowButtons = await row.getByRole('button').allInnerTexts();
+  await page.locator('#history-versions > li').first().waitFor();
+  marked.history = await page.locator('#history-versions > li').evaluateAll((items) =>
+    items.map((li) => ({ version: li.dataset.version, text: li.innerText })));
+  marked.accessibilityWithHistory = await axeNow();
+  await page.locator('#patient').screenshot({ path: join(shots, 'corrections.png') });
+  seen.marked = marked;
+
+  // A marking that lost a race: the page's confirm step is open while the same infusion is marked through the API.
+  // Chromium logs the refused request (409) on the console: kept apart from the problems, for the test to check.
+  const problemsBeforeRace = problems.length;
+  const infusion = env('KO_MARK_INFUSION');
+  const infusionRow = page.locator(`#infusions tr[data-record-id="${infusion}"]`);
+  await infusionRow.getByRole('button', { name: 'Mark entered in error' }).click();
+  await page.locator('#correction').waitFor();
+  const raced = await fetch(`${base}/api/v1/patients/${env('KO_PATIENT_ID')}/infusions/${infusion}/entered-in-error`, {
+    method: 'POST', headers: { 'X-Api-Key': env('KO_API_KEY'), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ reason: 'Marked meanwhile at the front desk (browser test).' }),
+  });
+  await page.getByLabel('Reason (required)').fill('Never happened (browser test).');
+  await page.getByRole('button', { name: 'Confirm: mark entered in error' }).click();
+  await page.locator('#status.error', { hasText: 'Not marked' }).waitFor();
+  seen.conflict = {
+    apiStatus: raced.status, status: await page.locator('#status').innerText(),
+    rowStatus: await infusionRow.locator('td').nth(4).innerText(), correctionHidden: await page.locator('#correction').isHidden(),
+    console: problems.splice(problemsBeforeRace),
+  };
   seen.storage = await page.evaluate(() => ({ session: sessionStorage.getItem('ko.apiKey') !== null, local: localStorage.length }));
   seen.problems = problems;
   console.log(JSON.stringify(seen));

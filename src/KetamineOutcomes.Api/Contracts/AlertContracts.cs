@@ -12,7 +12,8 @@ namespace KetamineOutcomes.Api.Contracts;
 /// <param name="SourceCompletedAt">When the patient completed that PHQ-9 or check-in (its <c>completedAt</c>), which can be
 /// well before <paramref name="CreatedAt"/> when it was entered later.</param>
 /// <param name="TriggeringAnswers">What the patient answered that raised it: PHQ-9 item 9 with its score, or every "yes"
-/// of the C-SSRS screener, each with the question's wording.</param>
+/// of the C-SSRS screener, each with the question's wording. Both this and <paramref name="SourceCompletedAt"/> are those of
+/// the version that raised the alert, also after the record was amended (SPEC v2, Corrections).</param>
 /// <param name="AcknowledgedBy">Id of the API key that acknowledged it.</param>
 /// <param name="SourceStatus">Null while the PHQ-9 or check-in is as submitted; <c>amended</c> or <c>entered-in-error</c> once it
 /// was corrected (SPEC v2, Corrections: an alert is never removed; it keeps its status and says what became of its source).</param>

@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Core;
+using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Safety;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
@@ -68,11 +70,24 @@ internal static class SafetyAlertsEndpoints
         return ToResponse(alert);
     }
 
+    // The card shows what the patient answered in the version that raised the alert (safety_alerts.source_version): after
+    // item 9 is amended 2 → 0 it still reads 2 beside sourceStatus amended (SPEC v2, Corrections: an alert is never removed).
     private static SafetyAlertResponse ToResponse(SafetyAlertView v)
     {
         var a = v.Alert;
-        var answers = v.Cssrs is { } k ? TriggeringAnswers.ForCheckin(k) : TriggeringAnswers.ForPhq9Item9(v.Item9);
+        var (completedAt, item9, cssrs) = (v.SourceCompletedAt, v.Item9, v.Cssrs);
+        if (v.RaisedByBody is { } body && a.CheckinId is not null)
+        {
+            var k = RecordBodies.Deserialize<CheckinRecord>(body);
+            (completedAt, cssrs) = (k.CompletedAt, k.Answers);
+        }
+        else if (v.RaisedByBody is { } qBody)
+        {
+            var q = RecordBodies.Deserialize<QuestionnaireRecord>(qBody);
+            (completedAt, item9) = (q.CompletedAt, q.Instrument == Instrument.Phq9 ? q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null);
+        }
+        var answers = cssrs is { } c ? TriggeringAnswers.ForCheckin(c) : TriggeringAnswers.ForPhq9Item9(item9);
         return new(a.Id, a.PatientId, v.SiteId, v.Mrn, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId,
-            v.SourceCompletedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note, a.SourceStatus);
+            completedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note, a.SourceStatus);
     }
 }

@@ -79,10 +79,12 @@ public sealed record SafetyAlertRecord(
 
 /// <summary>
 /// An alert as the queue shows it: its patient's site and MRN, and when and what its source submission answered
-/// (<paramref name="Item9"/> for a PHQ-9 alert, <paramref name="Cssrs"/> for a C-SSRS alert).
+/// (<paramref name="Item9"/> for a PHQ-9 alert, <paramref name="Cssrs"/> for a C-SSRS alert) in its current row.
+/// <paramref name="RaisedByBody"/> is the record_versions body of the version that raised the alert once that version was
+/// superseded (null while it is current): the card shows what was answered then, not what an amendment made of it.
 /// </summary>
 public sealed record SafetyAlertView(
-    SafetyAlertRecord Alert, string? SiteId, string? Mrn, DateTimeOffset SourceCompletedAt, int? Item9, CssrsAnswers? Cssrs);
+    SafetyAlertRecord Alert, string? SiteId, string? Mrn, DateTimeOffset SourceCompletedAt, int? Item9, CssrsAnswers? Cssrs, string? RaisedByBody = null);
 
 /// <summary>One page of a keyset-paginated list.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor)

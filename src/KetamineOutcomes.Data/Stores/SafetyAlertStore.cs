@@ -103,16 +103,20 @@ public static class SafetyAlertStore
         return row?.ToView();
     }
 
-    // The patient (site, MRN) and the one source submission the trigger names (the schema's CHECK allows exactly one).
+    // The patient (site, MRN) and the one source submission the trigger names (the schema's CHECK allows exactly one),
+    // and, once that submission was corrected, the superseded version that raised the alert (on the history's primary key;
+    // no row while the raising version is the current one).
     private const string ViewColumns = $"""
         {Columns}, p.site_id AS SiteId, p.mrn AS Mrn, COALESCE(q.completed_at, k.completed_at) AS SourceCompletedAt, q.item9 AS Item9,
         k.wish_to_be_dead AS WishToBeDead, k.suicidal_thoughts AS SuicidalThoughts, k.thoughts_of_method AS ThoughtsOfMethod,
-        k.intent AS Intent, k.plan AS Plan, k.suicidal_behavior AS SuicidalBehavior
+        k.intent AS Intent, k.plan AS Plan, k.suicidal_behavior AS SuicidalBehavior, COALESCE(qv.body, kv.body) AS RaisedByBody
         """;
     private const string ViewJoins = """
         FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
         LEFT JOIN questionnaires q ON q.id = a.questionnaire_id
         LEFT JOIN suicidality_checkins k ON k.id = a.checkin_id
+        LEFT JOIN record_versions qv ON qv.record_type = 'questionnaire' AND qv.record_id = a.questionnaire_id AND qv.version = a.source_version
+        LEFT JOIN record_versions kv ON kv.record_type = 'suicidality-checkin' AND kv.record_id = a.checkin_id AND kv.version = a.source_version
         """;
 
     /// <summary>
@@ -188,11 +192,12 @@ public static class SafetyAlertStore
         public long? Intent { get; set; }
         public long? Plan { get; set; }
         public string? SuicidalBehavior { get; set; }
+        public string? RaisedByBody { get; set; }
 
         public SafetyAlertView ToView() => new(
             ToRecord(), SiteId, Mrn, SourceCompletedAt, Item9 is { } i ? (int)i : null,
             SuicidalBehavior is null ? null : new CssrsAnswers(WishToBeDead == 1, SuicidalThoughts == 1, Bool(ThoughtsOfMethod), Bool(Intent), Bool(Plan),
-                WireNames.Parse<SuicidalBehavior>(SuicidalBehavior)));
+                WireNames.Parse<SuicidalBehavior>(SuicidalBehavior)), RaisedByBody);
 
         private static bool? Bool(long? v) => v is null ? null : v == 1;
     }

@@ -49,10 +49,18 @@ function timeEl(iso, text) {
   return node;
 }
 
+// A failed call keeps its HTTP status, so the caller can say in plain words what a 409 or 412 means for what was tried.
+class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
 async function call(path, options = {}) {
   const key = sessionStorage.getItem(KeyName);
   if (!key) throw new Error('Enter an API key first.');
-  const headers = { 'X-Api-Key': key, Accept: options.accept ?? 'application/json' };
+  const headers = { 'X-Api-Key': key, Accept: options.accept ?? 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(Api + path, {
     method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -64,7 +72,7 @@ async function call(path, options = {}) {
       detail = problem.detail || problem.title || detail;
       if (problem.errors) detail += ' — ' + Object.entries(problem.errors).map(([field, m]) => `${field}: ${m.join(' ')}`).join('; ');
     } catch { /* not problem+json */ }
-    throw new Error(detail);
+    throw new ApiError(detail, response.status);
   }
   return response;
 }
@@ -125,16 +133,22 @@ $('instrument').addEventListener('change', () => { if (current) openPatient(curr
 async function openPatient(id) {
   const instrument = $('instrument').value;
   try {
-    const [p, trend, svg] = await Promise.all([
+    // The tables list entered-in-error records too (marked as such), so their history stays one click away.
+    const all = 'includeEnteredInError=true&limit=500';
+    const [p, trend, svg, questionnaires, infusions] = await Promise.all([
       patient(id),
       call(`/patients/${id}/trends?instrument=${instrument}`).then((r) => r.json()),
       call(`/patients/${id}/trends/${instrument}.svg`, { accept: 'image/svg+xml' }).then((r) => r.text()),
+      call(`/patients/${id}/questionnaires?instrument=${instrument}&${all}`).then((r) => r.json()),
+      call(`/patients/${id}/infusions?${all}`).then((r) => r.json()),
     ]);
+    if (current !== id) closePanels();
     current = id;
     $('patient-title').textContent = `MRN ${p.mrn ?? '—'} · ${p.siteId ?? 'no site'}`;
     showChart(svg);
     showSummary(trend);
-    showInfusions(trend.infusions);
+    showQuestionnaires(questionnaires.items);
+    showInfusions(infusions.items);
     $('patient').hidden = false;
     say(`Showing ${instrument === 'phq9' ? 'PHQ-9' : 'GAD-7'} for MRN ${p.mrn ?? id}.`);
   } catch (e) {
@@ -168,20 +182,170 @@ function showSummary(trend) {
   $('summary').replaceChildren(...rows.flatMap(([term, value]) => [el('dt', term), el('dd', value)]));
 }
 
+function showQuestionnaires(questionnaires) {
+  const name = InstrumentNames[$('instrument').value];
+  fillTable($('questionnaires'), questionnaires, `No ${name} recorded.`, 4, (q) =>
+    [el('td', when(q.completedAt)), el('td', String(q.totalScore)), el('td', StatusWords[q.status] ?? q.status)]);
+}
+
 function showInfusions(infusions) {
-  const body = $('infusions');
-  body.replaceChildren(...infusions.map((i) => {
-    const row = el('tr');
-    row.append(el('td', String(i.sessionNumber)), el('td', when(i.administeredAt)), el('td', i.route), el('td', i.drug));
+  // An entered-in-error infusion is no session: it has no number (sessionNumber null).
+  fillTable($('infusions'), infusions, 'No infusions recorded.', 6, (i) =>
+    [el('td', i.sessionNumber === null ? '—' : String(i.sessionNumber)), el('td', when(i.administeredAt)), el('td', i.route), el('td', i.drug),
+      el('td', StatusWords[i.status] ?? i.status)]);
+}
+
+// One row a record: its cells, then its actions (marking only while it is not entered in error; history always).
+function fillTable(body, records, empty, columns, cells) {
+  const kind = body.id === 'infusions' ? Kinds.infusion : Kinds.questionnaire;
+  body.replaceChildren(...records.map((r) => {
+    const row = el('tr', undefined, r.status);
+    row.dataset.recordId = r.id;
+    const actions = el('td');
+    if (r.status !== 'entered-in-error') actions.append(button('Mark entered in error', () => openCorrection(kind, r)));
+    actions.append(button('History', () => showHistory(kind, r)));
+    row.append(...cells(r), actions);
     return row;
   }));
-  if (infusions.length === 0) {
+  if (records.length === 0) {
     const row = el('tr');
-    const cell = el('td', 'No infusions recorded.');
-    cell.colSpan = 4;
+    const cell = el('td', empty);
+    cell.colSpan = columns;
     row.append(cell);
     body.append(row);
   }
+}
+
+function button(text, onClick, className = 'secondary') {
+  const node = el('button', text, className);
+  node.type = 'button';
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+// ---- Corrections: mark entered in error (SPEC v2, Corrections) and a record's history ----
+const InstrumentNames = { phq9: 'PHQ-9', gad7: 'GAD-7' };
+const StatusWords = { final: 'final', amended: 'amended', 'entered-in-error': 'entered in error' };
+const Kinds = {
+  questionnaire: {
+    path: 'questionnaires', noun: 'assessment',
+    describe: (q) => `${InstrumentNames[q.instrument] ?? q.instrument} of ${when(q.completedAt)}, total ${q.totalScore}`,
+  },
+  infusion: {
+    path: 'infusions', noun: 'infusion',
+    describe: (i) => `Infusion of ${when(i.administeredAt)} (${i.route}, ${i.drug})`,
+  },
+};
+// Values a version shows that follow from others or from the version itself: not listed as changes.
+const Derived = new Set(['version', 'status', 'lastUpdated', 'createdAt', 'alert', 'timepoint', 'sessionNumber']);
+let pending = null; // the record the confirm step is about: { kind, id, etag, text }
+
+function closePanels() {
+  pending = null;
+  $('correction').hidden = true;
+  $('history').hidden = true;
+}
+
+// First step: read the record again for its current version (its ETag), say which record it is, ask why.
+async function openCorrection(kind, record) {
+  try {
+    const response = await call(`/patients/${current}/${kind.path}/${record.id}`);
+    const fresh = await response.json();
+    pending = { kind, id: record.id, etag: response.headers.get('ETag'), text: kind.describe(fresh) };
+    $('history').hidden = true;
+    $('correction-record').textContent = `${pending.text} — version ${fresh.version}, ${StatusWords[fresh.status] ?? fresh.status}.`;
+    $('correction-reason').value = '';
+    $('correction').hidden = false;
+    $('correction-reason').focus();
+    say(`Say why the ${kind.noun} is entered in error, then confirm.`);
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+$('correction-cancel').addEventListener('click', () => {
+  closePanels();
+  say('Nothing was changed.');
+});
+
+// Second step: the confirmation sends the marking with the version read as If-Match, so a change made meanwhile by
+// someone else is not overridden unseen (412), and a second marking is refused (409).
+$('correction-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (!pending) return;
+  const { kind, id, etag, text } = pending;
+  const confirm = $('correction-form').querySelector('button[type="submit"]');
+  confirm.disabled = true;
+  try {
+    await call(`/patients/${current}/${kind.path}/${id}/entered-in-error`, {
+      method: 'POST', body: { reason: $('correction-reason').value }, headers: etag ? { 'If-Match': etag } : {},
+    });
+    closePanels();
+    await openPatient(current);
+    await showHistory(kind, { id });
+    say(`Marked entered in error: ${text}. It no longer counts in the trend, chart or research.`);
+  } catch (e) {
+    const plain = {
+      409: `Not marked: this ${kind.noun} is already marked entered in error (someone may just have done it). Nothing was changed.`,
+      412: `Not marked: this ${kind.noun} was changed by someone else after you opened it. Nothing was changed; look at it again before marking it.`,
+    }[e.status];
+    if (plain) {
+      closePanels();
+      await openPatient(current);
+    }
+    say(plain ?? e.message, true);
+  } finally {
+    confirm.disabled = false;
+  }
+});
+
+$('history-close').addEventListener('click', () => { $('history').hidden = true; });
+
+// Every version, oldest first: number, status, when, who, why, and the values that differ from the version before.
+async function showHistory(kind, record) {
+  try {
+    const versions = (await (await call(`/patients/${current}/${kind.path}/${record.id}/history`)).json()).items;
+    $('correction').hidden = true;
+    pending = null;
+    $('history-record').textContent = kind.describe(versions[versions.length - 1].values);
+    $('history-versions').replaceChildren(...versions.map((v, n) => versionItem(v, n === 0 ? null : versions[n - 1])));
+    $('history').hidden = false;
+    $('history').dataset.recordId = record.id;
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+function versionItem(v, before) {
+  const item = el('li');
+  item.dataset.version = String(v.version);
+  item.append(el('p', `Version ${v.version} · ${StatusWords[v.status] ?? v.status}`, 'alert-head'));
+  // Versions stored before the service recorded actors have none.
+  const by = v.changedBy ? `by ${v.changedBy.name || v.changedBy.id} (${v.changedBy.type === 'user' ? 'user' : 'API key'})` : 'author not recorded';
+  const line = el('p');
+  line.append(timeEl(v.changedAt, when(v.changedAt)), document.createTextNode(` · ${by}`));
+  item.append(line);
+  if (v.reason) item.append(el('p', `Reason: ${v.reason}`));
+  if (!before) {
+    item.append(el('p', 'As first recorded.', 'help'));
+    return item;
+  }
+  const changes = Object.keys(v.values).filter((k) => !Derived.has(k) && show(v.values[k]) !== show(before.values[k]));
+  if (changes.length === 0) {
+    item.append(el('p', 'No values changed; only the status.', 'help'));
+    return item;
+  }
+  const list = el('ul', undefined, 'changes');
+  list.append(...changes.map((k) => el('li', `${k}: ${show(before.values[k])} → ${show(v.values[k])}`)));
+  item.append(list);
+  return item;
+}
+
+function show(value) {
+  if (value === null || value === undefined) return 'none';
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((x) => (x === null ? '—' : show(x))).join(', ');
+  if (typeof value === 'object') return Object.entries(value).map(([k, x]) => `${k} ${show(x)}`).join(', ');
+  return String(value);
 }
 
 // ---- Safety-alert queue ----
