@@ -20,9 +20,10 @@ internal static class Preconditions
 
     /// <summary>
     /// The version If-Match names. Missing: 428 when <paramref name="required"/>, else null. A list, <c>*</c>, or anything
-    /// but one <c>W/"n"</c> or <c>"n"</c> (n ≥ 1): 400 naming If-Match (which version was meant is not certain).
+    /// but one <c>W/"n"</c> or <c>"n"</c> (n ≥ <paramref name="lowest"/>, no leading zeros): 400 naming If-Match (which
+    /// version was meant is not certain). Records start at version 1; a site's default measurement plan is version 0.
     /// </summary>
-    public static int? ExpectedVersion(HttpRequest request, bool required)
+    public static int? ExpectedVersion(HttpRequest request, bool required, int lowest = 1)
     {
         var sent = request.Headers[IfMatchHeader];
         if (sent.Count == 0) return required ? throw new PreconditionRequiredException() : null;
@@ -32,7 +33,8 @@ internal static class Preconditions
         if (value.StartsWith("W/", StringComparison.Ordinal)) value = value[2..];
         if (value.Length < 3 || value[0] != '"' || value[^1] != '"') throw ClinicalValidationException.For(IfMatchHeader, Expected);
         var digits = value[1..^1];
-        if (digits.Length is 0 or > 9 || !digits.All(char.IsAsciiDigit) || digits[0] == '0') throw ClinicalValidationException.For(IfMatchHeader, Expected);
-        return int.Parse(digits, CultureInfo.InvariantCulture);
+        if (digits.Length is 0 or > 9 || !digits.All(char.IsAsciiDigit) || (digits.Length > 1 && digits[0] == '0')) throw ClinicalValidationException.For(IfMatchHeader, Expected);
+        var version = int.Parse(digits, CultureInfo.InvariantCulture);
+        return version >= lowest ? version : throw ClinicalValidationException.For(IfMatchHeader, Expected);
     }
 }

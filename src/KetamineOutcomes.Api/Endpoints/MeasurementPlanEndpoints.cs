@@ -54,7 +54,7 @@ internal static class MeasurementPlanEndpoints
         var caller = Caller.From(http.User);
         var site = VisibleSite(siteId, caller);
         AuditMiddleware.RecordSite(http, site);
-        var expected = ExpectedVersion(http.Request);
+        var expected = Preconditions.ExpectedVersion(http.Request, required: true, lowest: 0)!.Value; // the default plan is version 0
         var rules = MeasurementPlanValidation.Parse(request.Rules);
         var actor = Actor.Of(caller);
         var stored = await db.WriteAsync(async (c, tx, t) =>
@@ -84,12 +84,6 @@ internal static class MeasurementPlanEndpoints
         if (!caller.CanSee(siteId)) throw new ForbiddenException($"This API key is bound to site {caller.SiteId}: it reads and changes only that site's measurement plan.");
         return siteId;
     }
-
-    // The default plan is version 0, which Preconditions (versions of records, from 1) does not read: W/"0" and "0" here.
-    private static int ExpectedVersion(HttpRequest request) =>
-        request.Headers[Preconditions.IfMatchHeader] is [var only] && only?.Trim() is "W/\"0\"" or "\"0\""
-            ? 0
-            : Preconditions.ExpectedVersion(request, required: true)!.Value;
 
     private static MeasurementPlanResponse DefaultOf(string site) =>
         new(site, 0, true, MeasurementPlan.Default.Rules.Select(PlanRuleDraft.Of).ToArray(), null, null);
