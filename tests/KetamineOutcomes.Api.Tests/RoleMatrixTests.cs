@@ -14,10 +14,14 @@ namespace KetamineOutcomes.Api.Tests;
 public class RoleMatrixTests : ApiTest
 {
     private const string Anonymous = "anonymous";
-    private static readonly string[] AllRoles = ["portal", "clinician", "ehr", "researcher", "admin"];
+
+    /// <summary>What <see cref="MatrixFailuresAsync"/> asks its client factory for to get a credential the service must refuse.</summary>
+    internal const string WrongCredential = "wrong";
+
+    internal static readonly string[] AllRoles = ["portal", "clinician", "ehr", "researcher", "admin"];
 
     /// <summary>SPEC "HTTP surface", plus the read-back routes each Location points to (same roles as their list).</summary>
-    private static readonly Dictionary<(string Method, string Pattern), string> Spec = new()
+    internal static readonly Dictionary<(string Method, string Pattern), string> Spec = new()
     {
         [("POST", "/api/v1/patients/")] = "clinician,ehr",
         [("GET", "/api/v1/patients/{id:guid}")] = "clinician,ehr",
@@ -95,10 +99,20 @@ public class RoleMatrixTests : ApiTest
     public async Task Every_route_answers_401_403_or_passes_exactly_as_the_spec_says_for_every_role()
     {
         var patient = await CreatePatientAsync();
-        var keys = new Dictionary<string, string>();
+        var keys = new Dictionary<string, string> { [WrongCredential] = "ko_not-a-real-key-000000000000000000000000000" };
         foreach (var role in AllRoles) keys[role] = await CreateKeyAsync(role);
-        var failures = new List<string>();
+        var failures = await MatrixFailuresAsync(patient, who => ClientWith(who is null ? null : keys[who]));
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
 
+    /// <summary>
+    /// Sends every route of <see cref="Spec"/> as nobody, as a refused credential and as each role, and lists each answer
+    /// that differs from the table. <paramref name="clientAs"/> gives a client sending no credential (null),
+    /// <see cref="WrongCredential"/>'s, or a role's (API keys here; bearer tokens in OidcBearerRoleTests).
+    /// </summary>
+    internal static async Task<List<string>> MatrixFailuresAsync(string patient, Func<string?, HttpClient> clientAs)
+    {
+        var failures = new List<string>();
         foreach (var ((method, pattern), allowed) in Spec)
         {
             var url = pattern.Replace("{id:guid}", pattern.Contains("/patients/", StringComparison.Ordinal) ? patient : Guid.NewGuid().ToString(), StringComparison.Ordinal)
@@ -110,9 +124,9 @@ public class RoleMatrixTests : ApiTest
             foreach (var sub in new[] { "{infusionId:guid}", "{questionnaireId:guid}", "{checkinId:guid}" })
                 url = url.Replace(sub, Guid.NewGuid().ToString(), StringComparison.Ordinal);
 
-            async Task<HttpStatusCode> Send(string? key)
+            async Task<HttpStatusCode> Send(string? who)
             {
-                using var client = ClientWith(key);
+                using var client = clientAs(who);
                 using var request = new HttpRequestMessage(new HttpMethod(method), url);
                 if (method is "POST" or "PUT") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                 return (await client.SendAsync(request)).StatusCode;
@@ -124,11 +138,11 @@ public class RoleMatrixTests : ApiTest
                 if (status != HttpStatusCode.OK) failures.Add($"{method} {url} without key → {(int)status}");
                 continue;
             }
-            Expect(await Send(null), HttpStatusCode.Unauthorized, "no key");
-            Expect(await Send("ko_not-a-real-key-000000000000000000000000000"), HttpStatusCode.Unauthorized, "wrong key");
+            Expect(await Send(null), HttpStatusCode.Unauthorized, "no credential");
+            Expect(await Send(WrongCredential), HttpStatusCode.Unauthorized, "wrong credential");
             foreach (var role in AllRoles)
             {
-                var status = await Send(keys[role]);
+                var status = await Send(role);
                 if (allowed.Split(',').Contains(role))
                 {
                     if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || (int)status >= 500)
@@ -142,7 +156,7 @@ public class RoleMatrixTests : ApiTest
                 if (actual != expected) failures.Add($"{method} {url} as {who} → {(int)actual}, expected {(int)expected}");
             }
         }
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        return failures;
     }
 
     [Fact]

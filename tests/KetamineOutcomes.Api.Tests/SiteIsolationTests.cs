@@ -4,15 +4,39 @@ using System.Text.Json.Nodes;
 
 namespace KetamineOutcomes.Api.Tests;
 
-public class SiteIsolationTests : ApiTest
+/// <summary>Site isolation with site-bound API keys (the scenarios: <see cref="SiteIsolationScenarios"/>).</summary>
+public sealed class SiteIsolationTests : SiteIsolationScenarios
 {
+    protected override async Task<HttpClient> SiteBoundAsync(string role, string site) => ClientWith(await CreateKeyAsync(role, site));
+
     [Fact]
-    public async Task Site_bound_key_sees_its_site_and_another_sites_patient_answers_404_everywhere()
+    public Task Site_bound_key_sees_its_site_and_another_sites_patient_answers_404_everywhere() => SeesItsSiteAndAnotherSitesPatientAnswers404Everywhere();
+
+    [Fact]
+    public Task Site_bound_key_lists_only_its_site_even_when_asking_for_another() => ListsOnlyItsSiteEvenWhenAskingForAnother();
+
+    [Fact]
+    public Task Site_bound_key_creates_in_its_own_site_and_gets_403_for_another() => CreatesInItsOwnSiteAndGets403ForAnother();
+
+    [Fact]
+    public Task Portal_key_of_a_site_reads_the_trend_of_its_patients_only() => PortalOfASiteReadsTheTrendOfItsPatientsOnly();
+}
+
+/// <summary>
+/// What a caller bound to one site sees and may do (SPEC Security): run with site-bound API keys
+/// (<see cref="SiteIsolationTests"/>) and with bearer tokens carrying a site claim (Oidc.OidcSiteIsolationTests).
+/// </summary>
+public abstract class SiteIsolationScenarios(Dictionary<string, string?>? settings = null) : ApiTest(settings)
+{
+    /// <summary>A client acting as <paramref name="role"/> bound to <paramref name="site"/> (north here).</summary>
+    protected abstract Task<HttpClient> SiteBoundAsync(string role, string site);
+
+    protected async Task SeesItsSiteAndAnotherSitesPatientAnswers404Everywhere()
     {
         var north = await CreatePatientAsync("N-1", "north");
         var south = await CreatePatientAsync("S-1", "south");
         await Phq9Async(south, Day0, Phq9Items(12));
-        using var northClinician = ClientWith(await CreateKeyAsync("clinician", "north"));
+        using var northClinician = await SiteBoundAsync("clinician", "north");
 
         Assert.Equal(HttpStatusCode.OK, (await northClinician.GetAsync($"/api/v1/patients/{north}")).StatusCode);
         foreach (var path in new[] { "", "/infusions", "/questionnaires", "/suicidality-checkins", "/trends" })
@@ -33,12 +57,11 @@ public class SiteIsolationTests : ApiTest
         Assert.Single((await GetOkAsync($"/api/v1/patients/{south}/questionnaires"))["items"]!.AsArray());
     }
 
-    [Fact]
-    public async Task Site_bound_key_lists_only_its_site_even_when_asking_for_another()
+    protected async Task ListsOnlyItsSiteEvenWhenAskingForAnother()
     {
         await CreatePatientAsync("SAME", "north");
         await CreatePatientAsync("SAME", "south");
-        using var northEhr = ClientWith(await CreateKeyAsync("ehr", "north"));
+        using var northEhr = await SiteBoundAsync("ehr", "north");
 
         var all = await northEhr.GetFromJsonAsync<JsonNode>("/api/v1/patients?mrn=SAME");
         Assert.Equal(["north"], all!["items"]!.AsArray().Select(p => (string)p!["siteId"]!));
@@ -46,10 +69,9 @@ public class SiteIsolationTests : ApiTest
         Assert.Empty(other!["items"]!.AsArray());
     }
 
-    [Fact]
-    public async Task Site_bound_key_creates_in_its_own_site_and_gets_403_for_another()
+    protected async Task CreatesInItsOwnSiteAndGets403ForAnother()
     {
-        using var northClinician = ClientWith(await CreateKeyAsync("clinician", "north"));
+        using var northClinician = await SiteBoundAsync("clinician", "north");
         var implicitSite = await northClinician.PostAsJsonAsync("/api/v1/patients", new { mrn = "X1", researchConsent = true });
         Assert.Equal(HttpStatusCode.Created, implicitSite.StatusCode);
         Assert.Equal("north", (string)(await implicitSite.Content.ReadFromJsonAsync<JsonNode>())!["siteId"]!);
@@ -59,12 +81,11 @@ public class SiteIsolationTests : ApiTest
         Assert.Empty((await GetOkAsync("/api/v1/patients?mrn=X2"))["items"]!.AsArray());
     }
 
-    [Fact]
-    public async Task Portal_key_of_a_site_reads_the_trend_of_its_patients_only()
+    protected async Task PortalOfASiteReadsTheTrendOfItsPatientsOnly()
     {
         var north = await CreatePatientAsync("P-N", "north");
         var south = await CreatePatientAsync("P-S", "south");
-        using var portal = ClientWith(await CreateKeyAsync("portal", "north"));
+        using var portal = await SiteBoundAsync("portal", "north");
         Assert.Equal(HttpStatusCode.OK, (await portal.GetAsync($"/api/v1/patients/{north}/trends")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await portal.GetAsync($"/api/v1/patients/{south}/trends")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await portal.GetAsync($"/api/v1/patients/{north}")).StatusCode);

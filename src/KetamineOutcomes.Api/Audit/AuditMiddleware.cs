@@ -105,7 +105,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
                 // The write recorded its own success row, committed with it; wait only for reads made after it, if any.
                 if (hold is not null && thrownStatus is null) await db.DurableAsync(hold, CancellationToken.None).ConfigureAwait(false);
             }
-            else if (status == StatusCodes.Status401Unauthorized && Caller.TryFrom(http.User) is null
+            else if (status == StatusCodes.Status401Unauthorized && Caller.ActorOf(http.User) is null
                      && !anonymous.Admit(http.Connection.RemoteIpAddress, http.TraceIdentifier))
             {
                 // Counted into its address's aggregated row for this minute. The answer is a refusal: nothing to hold.
@@ -146,8 +146,8 @@ internal sealed class AuditMiddleware(RequestDelegate next)
     // Who called, what, which request, what was answered: enough to reconstruct the call from the log (no patient id: no PHI).
     private static void LogUnrecorded(ILogger logger, HttpContext http, Endpoint endpoint, Exception e, int status)
     {
-        var caller = Caller.TryFrom(http.User);
-        logger.AuditRowNotWritten(e.GetType().Name, ActionOf(endpoint), caller?.KeyId, caller?.Role, http.TraceIdentifier, status);
+        var actor = Caller.ActorOf(http.User);
+        logger.AuditRowNotWritten(e.GetType().Name, ActionOf(endpoint), actor?.Type, actor?.Id, Caller.TryFrom(http.User)?.Role, http.TraceIdentifier, status);
     }
 
     private static Task AppendAsync(HttpContext http, Endpoint endpoint, Database db, TimeProvider clock, int status) =>
@@ -177,12 +177,15 @@ internal sealed class AuditMiddleware(RequestDelegate next)
     {
         var audited = endpoint.Metadata.GetRequiredMetadata<AuditedMetadata>();
         var caller = Caller.TryFrom(http.User);
+        var actor = Caller.ActorOf(http.User);
         var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : null;
         // Done: the site of what it acted on. Refused: the acting admin's own site — a site-bound admin cannot place rows in
         // another site's view by naming that site in a request it was refused.
         var site = audited.Admin ? (status < 400 && http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
+        // A token without a known role is still someone: its row names the actor (no role), not the client address.
         return new AuditEntry(DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier,
-            target?.Type, target?.Id, site, caller is null ? AnonymousRefusals.Display(http.Connection.RemoteIpAddress) : null);
+            target?.Type, target?.Id, site, actor is null ? AnonymousRefusals.Display(http.Connection.RemoteIpAddress) : null,
+            Actor: actor?.ToJson());
     }
 
     /// <summary>An admin action names no patient: its route <c>{id}</c> is its target.</summary>

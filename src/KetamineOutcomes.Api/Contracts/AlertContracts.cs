@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Safety;
 
@@ -14,13 +15,16 @@ namespace KetamineOutcomes.Api.Contracts;
 /// <param name="TriggeringAnswers">What the patient answered that raised it: PHQ-9 item 9 with its score, or every "yes"
 /// of the C-SSRS screener, each with the question's wording. Both this and <paramref name="SourceCompletedAt"/> are those of
 /// the version that raised the alert, also after the record was amended (SPEC v2, Corrections).</param>
-/// <param name="AcknowledgedBy">Id of the API key that acknowledged it.</param>
+/// <param name="AcknowledgedBy">Id of who acknowledged it (SPEC "Safety alerts", kept as in v1): the API key's id, or the
+/// <c>sub</c> of the person signed in through the OpenID provider; <paramref name="AcknowledgedByActor"/> says which.</param>
+/// <param name="AcknowledgedByActor">Who acknowledged it, <c>{ type: "user"|"key", id, name }</c> (SPEC v2 "People, not
+/// shared keys"); null while open.</param>
 /// <param name="SourceStatus">Null while the PHQ-9 or check-in is as submitted; <c>amended</c> or <c>entered-in-error</c> once it
 /// was corrected (SPEC v2, Corrections: an alert is never removed; it keeps its status and says what became of its source).</param>
 public sealed record SafetyAlertResponse(
     Guid Id, Guid PatientId, string? SiteId, string? Mrn, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt,
     Guid? QuestionnaireId, Guid? CheckinId, DateTimeOffset SourceCompletedAt, IReadOnlyList<TriggeringAnswer> TriggeringAnswers,
-    string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note, RecordStatus? SourceStatus);
+    string? AcknowledgedBy, Actor? AcknowledgedByActor, DateTimeOffset? AcknowledgedAt, string? Note, RecordStatus? SourceStatus);
 
 /// <summary>Acknowledges an alert: who (the calling key) and when are recorded with the note.</summary>
 /// <param name="Note">Required: what was done, e.g. "Called patient, safety plan reviewed" (1–2000 characters).</param>

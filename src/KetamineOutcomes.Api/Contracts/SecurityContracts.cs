@@ -1,3 +1,4 @@
+using KetamineOutcomes.Api.Corrections;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
@@ -39,13 +40,15 @@ public sealed record CreatedApiKeyResponse(
 /// One audit row: who (key id and role) did what (action) to which patient or target, when, with what outcome
 /// (SPEC "Security" and "Security, continued").
 /// </summary>
-/// <param name="KeyId">The acting key; null for a call without a valid key.</param>
+/// <param name="KeyId">The acting key; null for a person signed in through the OpenID provider and for a call without a valid credential.</param>
 /// <param name="PatientId">The patient a patient-data call touched; null on admin rows.</param>
 /// <param name="TargetType">What an admin action acted on: <c>api-key</c> or <c>webhook-delivery</c>; null for lists and patient rows.</param>
 /// <param name="TargetId">The id of that key or delivery; null when none.</param>
 /// <param name="SiteId">The site an admin action concerned (the key's or delivery's site, else the acting key's); null: none or every site.</param>
 /// <param name="ClientAddress">Only on rows of calls without a valid key: the client address (an aggregated row: the address, an IPv6 /64, or <c>*</c> for addresses past the tracking cap).</param>
 /// <param name="Count">How many calls the row stands for: 1, or the refusals an <c>AnonymousRefusals</c> row aggregates for its one-minute window starting at <c>at</c>.</param>
+/// <param name="Actor">Who called, <c>{ type: "user"|"key", id, name }</c> (SPEC v2 "People, not shared keys"): a person by the
+/// token's <c>sub</c> and <c>name</c>, a key by its id and name; null for a call without a valid credential.</param>
 public sealed record AuditEventResponse(
     long Seq, DateTimeOffset At, Guid? KeyId, string? Role, string Action, Guid? PatientId, int StatusCode, string Outcome, string RequestId,
-    string? TargetType, Guid? TargetId, string? SiteId, string? ClientAddress, long Count);
+    string? TargetType, Guid? TargetId, string? SiteId, string? ClientAddress, long Count, Actor? Actor);

@@ -1,5 +1,6 @@
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
@@ -51,7 +52,8 @@ internal static class AuditEndpoints
         }, ct).ConfigureAwait(false);
         return new ListResponse<AuditEventResponse>(page.Items.Select(e => new AuditEventResponse(
             e.Seq, e.At, e.KeyId, e.Role, e.Action, e.PatientId, e.StatusCode, e.Outcome, e.RequestId,
-            e.TargetType, e.TargetId, e.SiteId, e.ClientAddress, e.Count ?? 1)).ToArray(), page.NextCursor);
+            e.TargetType, e.TargetId, e.SiteId, e.ClientAddress, e.Count ?? 1,
+            Actor.Parse(e.Actor) ?? (e.KeyId is { } key ? Actor.Key(key, e.KeyName) : null))).ToArray(), page.NextCursor);
     }
 
     /// <summary>The operation names audit rows carry: every audited endpoint's, and the aggregated anonymous refusals'.</summary>

@@ -62,7 +62,7 @@ internal static class SafetyAlertsEndpoints
             if (f is null || !caller.CanSee(f.Alert.PatientId, f.SiteId)) throw new ResourceNotFoundException("Safety alert");
             AuditMiddleware.RecordPatients(http, [f.Alert.PatientId]);
             var now = DbTime.Normalize(clock.GetUtcNow());
-            if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.KeyId.ToString(), request.Note, now, t).ConfigureAwait(false))
+            if (!await SafetyAlertStore.AcknowledgeAsync(c, tx, id, caller.Actor.Id, caller.Actor.ToJson(), request.Note, now, t).ConfigureAwait(false))
                 throw new StateConflictException("Already acknowledged", "This alert was already acknowledged.");
             await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
             return (await SafetyAlertStore.GetViewAsync(c, id, tx, t).ConfigureAwait(false))!;
@@ -88,6 +88,6 @@ internal static class SafetyAlertsEndpoints
         }
         var answers = cssrs is { } c ? TriggeringAnswers.ForCheckin(c) : TriggeringAnswers.ForPhq9Item9(item9);
         return new(a.Id, a.PatientId, v.SiteId, v.Mrn, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId,
-            completedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note, a.SourceStatus);
+            completedAt, answers, a.AcknowledgedBy, Actor.Parse(a.AcknowledgedActor), a.AcknowledgedAt, a.Note, a.SourceStatus);
     }
 }

@@ -37,8 +37,8 @@ internal static partial class Log
     /// The trace of a call whose audit row the store did not take (fail closed: no data was answered): who, what, which
     /// request, what was answered — ids only, never the patient (no PHI in logs).
     /// </summary>
-    [LoggerMessage(19, LogLevel.Error, "Audit row not written ({ErrorType}): {Action} by key {KeyId} ({Role}), request {RequestId}, answered {StatusCode}")]
-    public static partial void AuditRowNotWritten(this ILogger logger, string errorType, string action, Guid? keyId, string? role, string requestId, int statusCode);
+    [LoggerMessage(19, LogLevel.Error, "Audit row not written ({ErrorType}): {Action} by {ActorType} {ActorId} ({Role}), request {RequestId}, answered {StatusCode}")]
+    public static partial void AuditRowNotWritten(this ILogger logger, string errorType, string action, string? actorType, string? actorId, string? role, string requestId, int statusCode);
 
     [LoggerMessage(20, LogLevel.Warning, "Store unavailable: {Method} {Route} answered 503 with Retry-After")]
     public static partial void StoreUnavailable(this ILogger logger, string method, string route);

@@ -1,6 +1,6 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
 using Microsoft.AspNetCore.Authentication;
@@ -22,6 +22,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        if (Credentials.Both(Context)) return AuthenticateResult.Fail(Credentials.BothMessage);
         var values = Request.Headers[ApiKeys.HeaderName];
         if (values.Count == 0 || string.IsNullOrEmpty(values[0])) return AuthenticateResult.NoResult();
         if (values.Count > 1 || values[0]!.Length > MaxKeyLength) return AuthenticateResult.Fail("Malformed API key.");
@@ -32,15 +33,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (found is not { } f || !CryptographicOperations.FixedTimeEquals(f.StoredHash, hash))
             return AuthenticateResult.Fail("Invalid or revoked API key.");
 
-        var claims = new List<Claim>
-        {
-            new(Caller.KeyIdClaim, f.Key.Id.ToString()),
-            new(ClaimTypes.Role, f.Key.Role),
-            new(Caller.KeyNameClaim, f.Key.Name),
-        };
-        if (f.Key.SiteId is not null) claims.Add(new Claim(Caller.SiteIdClaim, f.Key.SiteId));
-        if (f.Key.PatientId is { } patient) claims.Add(new Claim(Caller.PatientIdClaim, patient.ToString()));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role));
+        var principal = Caller.Principal(Actor.Key(f.Key.Id, f.Key.Name), f.Key.Role, f.Key.SiteId, f.Key.PatientId, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
@@ -48,7 +41,10 @@ internal sealed class ApiKeyAuthenticationHandler(
     {
         var result = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{ApiKeys.HeaderName}\"";
+        var keyChallenge = $"{SchemeName} header=\"{ApiKeys.HeaderName}\"";
+        Response.Headers.WWWAuthenticate = Context.RequestServices.GetRequiredService<IOptions<OidcOptions>>().Value.Enabled
+            ? new Microsoft.Extensions.Primitives.StringValues([keyChallenge, OidcAuthentication.SchemeName])
+            : keyChallenge;
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
@@ -56,7 +52,8 @@ internal sealed class ApiKeyAuthenticationHandler(
             {
                 Status = 401,
                 Title = "Unauthorized",
-                Detail = result.None ? $"Send an API key in the {ApiKeys.HeaderName} header." : "The API key is invalid or revoked.",
+                Detail = result.None ? Unauthenticated(Context)
+                    : result.Failure?.Message == Credentials.BothMessage ? Credentials.BothMessage : "The API key is invalid or revoked.",
             },
         }).ConfigureAwait(false);
     }
@@ -70,4 +67,9 @@ internal sealed class ApiKeyAuthenticationHandler(
             ProblemDetails = new ProblemDetails { Status = 403, Title = "Forbidden", Detail = "This API key's role may not use this endpoint." },
         }).AsTask();
     }
+
+    private static string Unauthenticated(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IOptions<OidcOptions>>().Value.Enabled
+            ? $"Send an API key in the {ApiKeys.HeaderName} header or a bearer token in the Authorization header."
+            : $"Send an API key in the {ApiKeys.HeaderName} header.";
 }

@@ -18,8 +18,14 @@ internal static class SecurityServiceCollectionExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateSettings(AuthOptions.SectionName);
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateSettings(RateLimitingOptions.SectionName);
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName).ValidateSettings(OidcOptions.SectionName);
+
+        // One default scheme that hands each request to the handler of the credential it carries (API key or bearer
+        // token), so authorization, challenges (401) and refusals (403) need no scheme names of their own.
+        services.AddAuthentication(Credentials.SchemeName)
+            .AddPolicyScheme(Credentials.SchemeName, null, o => o.ForwardDefaultSelector = Credentials.SchemeFor)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddOidcBearer();
         services.AddAuthorization(o =>
         {
             // Secure by default: an endpoint that forgot to declare its roles is refused to everyone. Requests that
@@ -33,10 +39,11 @@ internal static class SecurityServiceCollectionExtensions
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((o, limits) =>
         {
             var (permits, burst) = (limits.Value.PermitsPerSecond, limits.Value.Burst);
-            // One token bucket per API key; requests without a valid key share one per client address.
+            // One token bucket per caller (API key or signed-in person); requests without a valid credential share
+            // one per client address.
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 RateLimitPartition.GetTokenBucketLimiter(
-                    Caller.TryFrom(http.User)?.KeyId.ToString() ?? "ip:" + http.Connection.RemoteIpAddress,
+                    Caller.ActorOf(http.User) is { } actor ? actor.Type + ":" + actor.Id : "ip:" + http.Connection.RemoteIpAddress,
                     _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = burst,
@@ -54,7 +61,7 @@ internal static class SecurityServiceCollectionExtensions
                 await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,
-                    ProblemDetails = new ProblemDetails { Status = 429, Title = "Too many requests", Detail = "This API key's request rate is over its limit; retry after the Retry-After seconds." },
+                    ProblemDetails = new ProblemDetails { Status = 429, Title = "Too many requests", Detail = "This caller's request rate is over its limit; retry after the Retry-After seconds." },
                 }).ConfigureAwait(false);
             };
         });

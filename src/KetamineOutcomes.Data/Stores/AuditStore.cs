@@ -11,13 +11,17 @@ namespace KetamineOutcomes.Data.Stores;
 /// <param name="SiteId">The site an admin action concerned (null: none, or every site).</param>
 /// <param name="ClientAddress">Only on rows of calls without a valid key: the key identifies everyone else.</param>
 /// <param name="Count">How many refusals the row stands for; null for an ordinary row (one call).</param>
+/// <param name="Actor">Who called, as JSON <c>{"type","id","name"}</c> (migration 0017); null without a valid credential.</param>
 public sealed record AuditEntry(
     DateTimeOffset At, Guid? KeyId, string? Role, string Action, int StatusCode, string Outcome, string RequestId,
-    string? TargetType = null, Guid? TargetId = null, string? SiteId = null, string? ClientAddress = null, long? Count = null);
+    string? TargetType = null, Guid? TargetId = null, string? SiteId = null, string? ClientAddress = null, long? Count = null,
+    string? Actor = null);
 
+/// <param name="Actor">The stored actor JSON; null on rows from before migration 0017 (then <paramref name="KeyName"/> names their key).</param>
+/// <param name="KeyName">The name of the key <paramref name="KeyId"/>, for rows stored before actors were.</param>
 public sealed record AuditEvent(
     long Seq, DateTimeOffset At, Guid? KeyId, string? Role, string Action, Guid? PatientId, int StatusCode, string Outcome, string RequestId,
-    string? TargetType, Guid? TargetId, string? SiteId, string? ClientAddress, long? Count);
+    string? TargetType, Guid? TargetId, string? SiteId, string? ClientAddress, long? Count, string? Actor, string? KeyName);
 
 /// <summary>Filters of an audit listing; all optional, combined with AND.</summary>
 /// <param name="SiteId">A site-bound admin's view: rows about that site's patients plus admin rows about that site.</param>
@@ -44,15 +48,17 @@ public static class AuditStore
         public string? SiteId { get; set; }
         public string? ClientAddress { get; set; }
         public long? Count { get; set; }
+        public string? Actor { get; set; }
+        public string? KeyName { get; set; }
     }
 
     private static readonly AppendStatement Append = new("""
         INSERT INTO audit_events (at, key_id, role, action, patient_id, status_code, outcome, request_id,
-                                  target_type, target_id, site_id, client_address, count)
+                                  target_type, target_id, site_id, client_address, count, actor)
         VALUES (@at, @keyId, @role, @action, @patientId, @statusCode, @outcome, @requestId,
-                @targetType, @targetId, @siteId, @clientAddress, @count)
+                @targetType, @targetId, @siteId, @clientAddress, @count, @actor)
         """, "at", "keyId", "role", "action", "patientId", "statusCode", "outcome", "requestId",
-        "targetType", "targetId", "siteId", "clientAddress", "count");
+        "targetType", "targetId", "siteId", "clientAddress", "count", "actor");
 
     /// <summary>Appends one row per patient (or one row without a patient), committed together.</summary>
     public static Task AppendAsync(Database db, IReadOnlyCollection<Guid?> patientIds, AuditEntry entry, CancellationToken ct) =>
@@ -71,7 +77,7 @@ public static class AuditStore
             .Select(patientId => new object?[]
             {
                 DbTime.ToDb(e.At), e.KeyId, e.Role, e.Action, patientId, e.StatusCode, e.Outcome, e.RequestId,
-                e.TargetType, e.TargetId, e.SiteId, e.ClientAddress, e.Count,
+                e.TargetType, e.TargetId, e.SiteId, e.ClientAddress, e.Count, e.Actor,
             })
             .ToArray();
 
@@ -81,7 +87,9 @@ public static class AuditStore
         const string sql = """
             SELECT seq AS Seq, at AS At, key_id AS KeyId, role AS Role, action AS Action, patient_id AS PatientId,
                    status_code AS StatusCode, outcome AS Outcome, request_id AS RequestId, target_type AS TargetType,
-                   target_id AS TargetId, site_id AS SiteId, client_address AS ClientAddress, count AS Count
+                   target_id AS TargetId, site_id AS SiteId, client_address AS ClientAddress, count AS Count, actor AS Actor,
+                   CASE WHEN actor IS NULL AND key_id IS NOT NULL
+                        THEN (SELECT k.name FROM api_keys k WHERE k.id = audit_events.key_id) END AS KeyName
             FROM audit_events
             WHERE (@patientId IS NULL OR patient_id = @patientId)
               AND (@siteId IS NULL OR site_id = @siteId OR patient_id IN (SELECT id FROM patients WHERE site_id = @siteId))
@@ -100,6 +108,6 @@ public static class AuditStore
         }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
         return Page<AuditEvent>.FromRows(rows, limit, r => Keyset.Encode(r.Seq, Guid.Empty),
             r => new AuditEvent(r.Seq, r.At, r.KeyId, r.Role, r.Action, r.PatientId, (int)r.StatusCode, r.Outcome, r.RequestId,
-                r.TargetType, r.TargetId, r.SiteId, r.ClientAddress, r.Count));
+                r.TargetType, r.TargetId, r.SiteId, r.ClientAddress, r.Count, r.Actor, r.KeyName));
     }
 }

@@ -73,6 +73,9 @@ public sealed record SafetyAlertRecord(
     /// <summary>The version of the source record that raised the alert (1 for a submission; later for an amendment).</summary>
     public int SourceVersion { get; init; } = 1;
 
+    /// <summary>Who acknowledged it, as JSON <c>{"type","id","name"}</c> (migration 0017); null while open.</summary>
+    public string? AcknowledgedActor { get; init; }
+
     /// <summary>The questionnaire or check-in that raised it.</summary>
     public Guid SourceId => (QuestionnaireId ?? CheckinId)!.Value;
 }

@@ -12,7 +12,7 @@ public static class SafetyAlertStore
     private const string Columns = """
         a.id AS Id, a.patient_id AS PatientId, a.level AS Level, a.trigger AS Trigger, a.questionnaire_id AS QuestionnaireId, a.checkin_id AS CheckinId,
         a.status AS Status, a.created_at AS CreatedAt, a.acknowledged_by AS AcknowledgedBy, a.acknowledged_at AS AcknowledgedAt, a.note AS Note,
-        a.source_status AS SourceStatus, a.source_version AS SourceVersion
+        a.acknowledged_actor AS AcknowledgedActor, a.source_status AS SourceStatus, a.source_version AS SourceVersion
         """;
 
     private class Row
@@ -28,6 +28,7 @@ public static class SafetyAlertStore
         public string? AcknowledgedBy { get; set; }
         public DateTimeOffset? AcknowledgedAt { get; set; }
         public string? Note { get; set; }
+        public string? AcknowledgedActor { get; set; }
         public string? SourceStatus { get; set; }
         public long SourceVersion { get; set; }
 
@@ -36,6 +37,7 @@ public static class SafetyAlertStore
             WireNames.Parse<AlertStatus>(Status), CreatedAt, AcknowledgedBy, AcknowledgedAt, Note)
         {
             SourceStatus = SourceStatus is null ? null : WireNames.Parse<RecordStatus>(SourceStatus), SourceVersion = (int)SourceVersion,
+            AcknowledgedActor = AcknowledgedActor,
         };
     }
 
@@ -157,14 +159,19 @@ public static class SafetyAlertStore
 
     private const long LevelFactor = 100_000_000_000_000_000;
 
-    /// <summary>Acknowledges an open alert; false when it was not open (already acknowledged).</summary>
-    public static async Task<bool> AcknowledgeAsync(DbConnection c, DbTransaction tx, Guid id, string acknowledgedBy, string? note, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Acknowledges an open alert; false when it was not open (already acknowledged). <paramref name="acknowledgedBy"/>: the
+    /// actor's id (the v1 field); <paramref name="actor"/>: the actor as JSON <c>{"type","id","name"}</c> (migration 0017).
+    /// </summary>
+    public static async Task<bool> AcknowledgeAsync(
+        DbConnection c, DbTransaction tx, Guid id, string acknowledgedBy, string actor, string? note, DateTimeOffset now, CancellationToken ct)
     {
         const string sql = """
-            UPDATE safety_alerts SET status = 'acknowledged', acknowledged_by = @acknowledgedBy, acknowledged_at = @now, note = @note
+            UPDATE safety_alerts SET status = 'acknowledged', acknowledged_by = @acknowledgedBy, acknowledged_actor = @actor,
+                                     acknowledged_at = @now, note = @note
             WHERE id = @id AND status = 'open'
             """;
-        return await c.ExecuteAsync(new CommandDefinition(sql, new { id, acknowledgedBy, note, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
+        return await c.ExecuteAsync(new CommandDefinition(sql, new { id, acknowledgedBy, actor, note, now = DbTime.ToDb(now) }, tx, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
     /// <summary>
