@@ -14,8 +14,9 @@ namespace KetamineOutcomes.Api.Security;
 /// <summary>
 /// <c>Authorization: Bearer &lt;JWT&gt;</c> from the configured OpenID provider (SPEC v2 "People, not shared keys"),
 /// validated by Microsoft.AspNetCore.Authentication.JwtBearer against the issuer's discovery document and JWKS: signature
-/// by a key the issuer publishes now (an unknown <c>kid</c> makes the handler re-read the metadata, so rotation needs no
-/// restart; a key the issuer dropped stops working once that refresh happened), issuer, audience, lifetime, and only
+/// by a key the issuer publishes now (an unknown <c>kid</c> makes the handler re-read the metadata in the background —
+/// that request is refused, later ones accepted — so rotation needs no restart; a key the issuer dropped stops working
+/// once that refresh happened), issuer, audience, lifetime (the library's 5-minute clock skew), and only
 /// RS256, ES256 or PS256 (so <c>alg: none</c> and HMAC with a public key are refused). Every failure → 401.
 /// The token's claims become the same principal an API key gets (<see cref="Caller.Principal"/>): actor
 /// <c>{ type: "user", id: sub, name }</c>, role from <see cref="OidcOptions.RoleClaim"/>, site from
