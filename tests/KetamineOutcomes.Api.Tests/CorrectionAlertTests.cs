@@ -49,6 +49,19 @@ public class CorrectionAlertTests : CorrectionTest
     }
 
     [Fact]
+    public async Task An_amendment_that_still_meets_the_alert_leaves_its_source_status_null()
+    {
+        var (url, created) = await Phq9WithItem9Async(2);
+        var (status, body, _) = await SendAsync(HttpMethod.Put, url,
+            new { instrument = "phq9", completedAt = Iso(Day0), items = new[] { 3, 1, 1, 1, 1, 1, 1, 1, 2 }, reason = "Item 1 was mis-tapped" }, "W/\"1\"");
+        Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+
+        var alert = Assert.Single(await QueueAsync())!;
+        Assert.Equal(((string)created["alert"]!["id"]!, null, 1), ((string)alert["id"]!, (string?)alert["sourceStatus"], (int)alert["sourceVersion"]!));
+        Assert.Null((string?)body!["alert"]!["sourceStatus"]);
+    }
+
+    [Fact]
     public async Task The_alert_card_shows_the_answers_and_completion_time_of_the_version_that_raised_it_after_an_amendment()
     {
         var (url, created) = await Phq9WithItem9Async(2);
@@ -90,8 +103,9 @@ public class CorrectionAlertTests : CorrectionTest
         Assert.Null(created["alert"]);
         var amended = await AmendItem9Async(url, 3);
 
+        // Raised by version 2, whose answers meet it: nothing became of its source.
         var alert = Assert.Single(await QueueAsync())!;
-        Assert.Equal(("high", "open", "amended"), ((string)alert["level"]!, (string)alert["status"]!, (string)alert["sourceStatus"]!));
+        Assert.Equal(("high", "open", null, 2), ((string)alert["level"]!, (string)alert["status"]!, (string?)alert["sourceStatus"], (int)alert["sourceVersion"]!));
         Assert.Equal((string)alert["id"]!, (string)amended["alert"]!["id"]!);
         var outbox = await OutboxAsync();
         Assert.Equal(1, outbox.Count(e => e.Type == "safety-alert.created"));
@@ -108,9 +122,12 @@ public class CorrectionAlertTests : CorrectionTest
         var amended = await AmendItem9Async(url, 3);
         Assert.Equal("high", (string)amended["alert"]!["level"]!);
         Assert.Equal(["high", "low"], (await QueueAsync()).Select(a => (string)a!["level"]!));
+        Assert.Equal([("high", null), ("low", null)], (await QueueAsync()).Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"])));
         await AmendItem9Async(url, 1, "W/\"2\"");
+        // Back to 1: the high alert's source no longer meets it; the low one's still does.
+        Assert.Equal([("high", "amended"), ("low", null)], (await QueueAsync()).Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"])));
         await AmendItem9Async(url, 3, "W/\"3\"");
-        Assert.Equal(["high", "low"], (await QueueAsync()).Select(a => (string)a!["level"]!));
+        Assert.Equal([("high", null), ("low", null)], (await QueueAsync()).Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"])));
         Assert.Equal(2, (await OutboxAsync()).Count(e => e.Type == "safety-alert.created"));
         Assert.Equal("high", (string)(await GetOkAsync(url))["alert"]!["level"]!);
     }

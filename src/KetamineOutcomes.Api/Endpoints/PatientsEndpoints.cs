@@ -32,7 +32,7 @@ internal static class PatientsEndpoints
         group.MapGet("/", ListPatients).WithName("ListPatients").WithSummary("Find patients by MRN and/or site (cursor-paginated)")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<PatientResponse>>().ProducesValidationProblem();
-        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent").WithIfMatch(required: false)
+        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent").AuditTarget("patient", "id").WithIfMatch(required: false)
             .WithSummary("Grant or withdraw research consent (takes effect on the next research query); a new patient version, If-Match optional")
             .AllowRoles(Roles.Clinician)
             .Produces<PatientResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(412);

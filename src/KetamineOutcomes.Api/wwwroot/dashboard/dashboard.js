@@ -433,7 +433,13 @@ function alertItem(a) {
       say(e.message, true);
     }
   });
-  item.append(heading, who, ...answers, times, form);
+  // SPEC v2, Corrections: the alert stays after its source is corrected; the card says so, so nobody acts on answers
+  // that were withdrawn without knowing it (the answers shown are those that raised the alert).
+  const source = a.sourceStatus ? el('p', a.sourceStatus === 'entered-in-error'
+    ? 'Source marked entered in error since: these answers may not be this patient\'s. Review before acting.'
+    : `Source amended since: its current answers no longer meet this level. Shown: the answers of version ${a.sourceVersion}, which raised it.`,
+  'source-status') : null;
+  item.append(heading, who, ...(source ? [source] : []), ...answers, times, form);
   return item;
 }
 
