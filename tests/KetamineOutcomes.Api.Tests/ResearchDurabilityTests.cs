@@ -41,6 +41,14 @@ public class ResearchDurabilityTests() : ApiTest(new() { ["Research:MinCellSize"
         return (p, response);
     }
 
+    private async Task NonResponderAsync()
+    {
+        var p = await CreatePatientAsync();
+        await InfusionAsync(p, Day0);
+        await Phq9Async(p, Day0.AddDays(-1), Phq9Items(20));
+        await Phq9Async(p, Day0.AddDays(3), Phq9Items(15));
+    }
+
     [Theory]
     [InlineData(K - 1, true)]
     [InlineData(K, false)]
@@ -49,10 +57,7 @@ public class ResearchDurabilityTests() : ApiTest(new() { ["Research:MinCellSize"
     {
         for (var i = 0; i < responders; i++) await ResponderAsync(5 + i, lost: i % 2 == 0);
         await ResponderAsync(3, lost: true, consent: false);          // without research consent: never counted
-        var p = await CreatePatientAsync();                           // evaluable, never a response: not in the estimate
-        await InfusionAsync(p, Day0);
-        await Phq9Async(p, Day0.AddDays(-1), Phq9Items(20));
-        await Phq9Async(p, Day0.AddDays(3), Phq9Items(15));
+        await NonResponderAsync();                                    // evaluable, never a response: not in the estimate
 
         var d = await DurabilityAsync();
         Assert.Equal(suppressed, (bool)d["suppressed"]!);
@@ -102,6 +107,22 @@ public class ResearchDurabilityTests() : ApiTest(new() { ["Research:MinCellSize"
         var (status, body, _) = await PostAsync($"/api/v1/patients/{patient}/questionnaires/{response}/entered-in-error", new { reason = "wrong patient" });
         Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
         Assert.True((bool)(await DurabilityAsync())["suppressed"]!); // 4 responders left
+    }
+
+    [Fact]
+    public async Task Summary_gives_the_durability_median_once_k_patients_responded()
+    {
+        for (var i = 0; i < K; i++) await NonResponderAsync(); // the summary's cohort is published throughout
+        for (var i = 0; i < K - 1; i++) await ResponderAsync(4 + i, lost: true);
+        var before = JsonNode.Parse(await Researcher.GetStringAsync("/api/v1/research/summary?instrument=phq9"))!;
+        Assert.False((bool)before["suppressed"]!);
+        Assert.True(before.AsObject().ContainsKey("medianResponseDurationDays"));
+        Assert.Null(before["medianResponseDurationDays"]); // K − 1 responders
+
+        await ResponderAsync(8, lost: true);
+        var after = JsonNode.Parse(await Researcher.GetStringAsync("/api/v1/research/summary?instrument=phq9"))!;
+        Assert.Equal(6.0, (double)after["medianResponseDurationDays"]!); // losses on days 4 … 8: S = 2/5 after day 6
+        Assert.Equal(6.0, (double)(await DurabilityAsync())["medianDays"]!);
     }
 
     [Theory]

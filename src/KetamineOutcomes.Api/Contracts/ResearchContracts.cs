@@ -29,10 +29,14 @@ public sealed record OutcomeRatesResponse(double? ResponseRate, double? Remissio
 /// <param name="MedianDaysToFirstResponse">Median day of first response among responders (at least k of them).</param>
 /// <param name="AfterSession1">At each evaluable patient's last assessment after infusion 1.</param>
 /// <param name="AfterSession6">After infusion 6, the end of a standard induction course.</param>
+/// <param name="MedianResponseDurationDays">
+/// Kaplan–Meier median days from first response to loss of response, as <c>medianDays</c> of /research/durability
+/// (at least k responders; null also when the curve stays above 0.5).
+/// </param>
 public sealed record ResearchSummaryResponse(
     Instrument Instrument, int MinCellSize, bool Suppressed, int? CohortN, int? EvaluableN, double? MeanBaseline,
     double? ResponseRate, double? RemissionRate, bool? RateSuppressed, double? MedianDaysToFirstResponse,
-    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6);
+    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6, double? MedianResponseDurationDays);
 
 /// <summary>One day of the durability curve: a day on which a response was lost, with at least k still at risk.</summary>
 /// <param name="Day">Days since the first response.</param>

@@ -93,7 +93,7 @@ internal static class ResearchEndpoints
         static OutcomeRatesResponse? Rates(OutcomeRates? r) => r is null ? null : new(r.ResponseRate, r.RemissionRate, r.RateSuppressed);
         var response = new ResearchSummaryResponse(inst, k, s.Suppressed, s.CohortN, s.EvaluableN, s.MeanBaseline,
             s.Latest?.ResponseRate, s.Latest?.RemissionRate, s.Latest?.RateSuppressed, s.MedianDaysToFirstResponse,
-            Rates(s.AfterSession1), Rates(s.AfterSession6));
+            Rates(s.AfterSession1), Rates(s.AfterSession6), s.MedianResponseDurationDays);
         var node = JsonSerializer.SerializeToNode(response, json.Value.SerializerOptions)!.AsObject();
         KeepOnlyWhenSuppressed(node, "instrument", "minCellSize", "suppressed");
         return Results.Json(node, json.Value.SerializerOptions);

@@ -31,6 +31,12 @@ public sealed class DurabilityAccumulator(Instrument instrument) : ICourseSink
     public void Add(ReadOnlySpan<long> infusionTicks, ReadOnlySpan<TimedScore> scores)
     {
         _course.Evaluate(infusionTicks, scores, out var outcome);
+        Add(outcome);
+    }
+
+    /// <summary>One patient's evaluated course (the summary evaluates each course once for all its figures).</summary>
+    internal void Add(in CourseOutcome outcome)
+    {
         if (outcome.ResponseDurationDays is { } days) _times.Add(new SurvivalTime(days, outcome.ResponseLost));
     }
 

@@ -71,4 +71,17 @@ public class DurabilityAccumulatorTests
         Assert.Equal(whole.Curve, merged.Curve);
         Assert.Equal((whole.N, whole.MedianDays, whole.MedianCi95Low), (merged.N, merged.MedianDays, merged.MedianCi95Low));
     }
+
+    [Theory]
+    [InlineData(K - 1, null)]
+    [InlineData(K, 3.0)]       // losses on days 1 … 5: S = 2/5 after day 3
+    public void Summary_median_response_duration_is_the_durability_median_and_needs_k_responders(int responders, double? median)
+    {
+        var summary = new SummaryAccumulator(Instrument.Phq9);
+        for (var i = 1; i <= responders; i++) summary.Add(Responder(i, lost: true));
+        for (var i = 0; i < K; i++) summary.Add(Patient(Course, (-1, 20), (3, 15))); // non-responders keep the summary published
+        var s = summary.Finish(K);
+        Assert.False(s.Suppressed);
+        Assert.Equal(median, s.MedianResponseDurationDays);
+    }
 }
