@@ -47,6 +47,7 @@ public static class TrendCalculator
         }
 
         var anyPost = first is { } fp && ordered.Any(a => a.CompletedAt.UtcTicks > fp.UtcTicks);
+        var remissions = episodes.Remissions;
         var (status, reason) = (baseline, evaluable, anyPost) switch
         {
             (null, _, _) => (TrendStatus.NotEvaluable, (NotEvaluableReason?)NotEvaluableReason.NoBaseline),
@@ -64,10 +65,10 @@ public static class TrendCalculator
             reason,
             MilestoneOf(firstResponse),
             MilestoneOf(firstRemission),
-            episodes.Remissions.Count > 0 && episodes.Remissions[0].Relapse is not null,
+            remissions.Count > 0 && remissions[0].Relapse is not null,
             points,
             episodes.ResponsesUpTo(lastPost),
-            episodes.Remissions);
+            remissions);
     }
 
     /// <summary>The latest assessment with first − 30 days ≤ completedAt ≤ first (both ends inclusive).</summary>
