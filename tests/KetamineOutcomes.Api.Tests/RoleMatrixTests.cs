@@ -57,6 +57,7 @@ public class RoleMatrixTests : ApiTest
         [("GET", "/api/v1/audit")] = "admin",
         [("GET", "/api/v1/research/trajectory")] = "researcher",
         [("GET", "/api/v1/research/summary")] = "researcher",
+        [("GET", "/api/v1/research/durability")] = "researcher",
         [("GET", "/api/v1/research/export.csv")] = "researcher",
         [("GET", "/api/v1/safety-alerts/")] = "clinician",
         [("POST", "/api/v1/safety-alerts/{id:guid}/acknowledge")] = "clinician",
