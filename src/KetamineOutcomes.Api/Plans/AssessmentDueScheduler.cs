@@ -89,14 +89,16 @@ internal sealed class AssessmentDueScheduler(
         var patients = await ScheduleStore.SitePatientsAsync(c, siteId, after, inclusive: false, Batch, ct).ConfigureAwait(false);
         if (patients.Count == 0) return (0, null, []);
         var records = await ScheduleStore.ForSiteRangeAsync(c, siteId, patients[0].Id, patients[^1].Id, ct).ConfigureAwait(false);
-        var due = new List<OutboxEvent>();
+        // Two infusions at one instant give a rule two occurrences with one dueAt: one occurrence to remind of, one id.
+        var due = new Dictionary<Guid, (Guid Patient, DueOccurrence Occurrence)>();
         foreach (var patient in patients)
         {
             if (!records.TryGetValue(patient.Id, out var r)) r = new ScheduleRecords([], []);
             foreach (var o in r.ScheduleFrom(patient.RegisteredAt).Occurrences(plans, now))
-                if (o.Status == OccurrenceStatus.Due) due.Add(AssessmentDueOutbox.EventOf(patient.Id, siteId, o, now));
+                if (o.Status == OccurrenceStatus.Due) due.TryAdd(OccurrenceEventId.For(patient.Id, o.RuleId, o.DueAt), (patient.Id, o));
         }
-        var existing = await OutboxStore.ExistingAsync(c, [.. due.Select(e => e.Id)], ct).ConfigureAwait(false);
-        return (patients.Count, patients[^1].Id, [.. due.Where(e => !existing.Contains(e.Id)).DistinctBy(e => e.Id).OrderBy(e => e.Id)]);
+        var existing = await OutboxStore.ExistingAsync(c, due.Keys, ct).ConfigureAwait(false);
+        return (patients.Count, patients[^1].Id, [.. due.Where(d => !existing.Contains(d.Key)).OrderBy(d => d.Key)
+            .Select(d => AssessmentDueOutbox.EventOf(d.Value.Patient, siteId, d.Value.Occurrence, now))]);
     }
 }

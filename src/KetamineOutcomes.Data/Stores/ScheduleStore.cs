@@ -47,7 +47,7 @@ public static class ScheduleStore
     private const string UnboundPatientsAfterSql = "SELECT id, mrn, created_at FROM patients WHERE site_id IS NULL AND id > @from ORDER BY id LIMIT @take";
     private const string UnboundPatientsFirstSql = "SELECT id, mrn, created_at FROM patients WHERE site_id IS NULL ORDER BY id LIMIT @take";
 
-    /// <summary>Every site that has patients, in order; null stands for the patients without a site (listed first when there are any).</summary>
+    /// <summary>Every site that has patients, in order; null stands for the patients without a site (where it sorts is the provider's).</summary>
     public static async Task<List<string?>> SitesAsync(DbConnection c, CancellationToken ct) =>
         [.. await c.QueryAsync<string?>(new CommandDefinition("SELECT DISTINCT site_id FROM patients ORDER BY site_id", cancellationToken: ct)).ConfigureAwait(false)];
 
