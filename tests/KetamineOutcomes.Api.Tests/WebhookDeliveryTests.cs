@@ -29,6 +29,9 @@ public sealed class WebhookDeliveryTests : ApiTest
         ["Webhooks:MaxDelay"] = "00:00:00.200",
         ["Webhooks:AttemptTimeout"] = "00:00:02",
         ["Webhooks:BreakerMinimumThroughput"] = "1000", // breaker has its own test
+        // Registering a patient makes enrolment occurrences due: these tests count alert and correction events only
+        // (assessment.due has its own, AssessmentDueWebhookTests).
+        ["Scheduler:Enabled"] = "false",
     };
 
     private async Task<JsonNode> AlertingPhq9Async(string patient, int item9 = 2) =>

@@ -55,6 +55,12 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Error, "Webhook dispatcher loop error: {ErrorType}")]
     public static partial void DispatcherError(this ILogger logger, string errorType);
 
+    [LoggerMessage(46, LogLevel.Error, "assessment.due scheduler pass failed: {ErrorType}; the next pass writes what this one did not")]
+    public static partial void SchedulerError(this ILogger logger, string errorType);
+
+    [LoggerMessage(47, LogLevel.Information, "assessment.due scheduler: {Events} event(s) written to the outbox")]
+    public static partial void SchedulerWrote(this ILogger logger, int events);
+
     [LoggerMessage(12, LogLevel.Information, "Store ready: {Provider} at {Location}; migrations skipped (Storage:SkipMigrations)")]
     public static partial void StoreMigrationsSkipped(this ILogger logger, string provider, string location);
 
