@@ -154,7 +154,7 @@ public class CorrectionTests : CorrectionTest
         Assert.Equal("amended", (string)(await GetOkAsync(k.Url))["status"]!);
 
         var first = await SendAsync(HttpMethod.Post, eie, new { reason = "Wrong patient" }, "W/\"2\"", idempotencyKey: "eie-1");
-        var replay = await SendAsync(HttpMethod.Post, eie, new { reason = "Wrong patient" }, null, idempotencyKey: "eie-1");
+        var replay = await SendAsync(HttpMethod.Post, eie, new { reason = "Wrong patient" }, "W/\"2\"", idempotencyKey: "eie-1");
         Assert.Equal(HttpStatusCode.OK, first.Status);
         Assert.Equal(HttpStatusCode.OK, replay.Status);
         Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
@@ -178,6 +178,8 @@ public class CorrectionTests : CorrectionTest
         var otherBody = k.Amendment.ToJsonNode().AsObject();
         otherBody["reason"] = "Another reason";
         Assert.Equal((HttpStatusCode)422, (await SendAsync(HttpMethod.Put, k.Url, otherBody, "W/\"2\"", idempotencyKey: "amend-1")).Status);
+        // The precondition is part of the request: the same body against another version is not a replay of a stale answer.
+        Assert.Equal((HttpStatusCode)422, (await SendAsync(HttpMethod.Put, k.Url, k.Amendment, "W/\"2\"", idempotencyKey: "amend-1")).Status);
 
         // The same values again, without a key: nothing changes, so no version 3 and the ETag other editors hold stays valid.
         var (status, same, response) = await SendAsync(HttpMethod.Put, k.Url, otherBody, "W/\"2\"");
@@ -187,6 +189,21 @@ public class CorrectionTests : CorrectionTest
         Assert.Equal(2, (await HistoryAsync(k.Url)).Count);
         await using var c = await App.OpenConnectionAsync();
         Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM record_versions WHERE record_type = @t", new { t = k.RecordType }));
+    }
+
+    [Fact]
+    public async Task A_research_consent_change_honours_an_idempotency_key()
+    {
+        var k = await CreateAsync("patient");
+        var url = k.Url + "/research-consent";
+        var first = await SendAsync(HttpMethod.Put, url, new { researchConsent = false }, null, idempotencyKey: "consent-1");
+        var replay = await SendAsync(HttpMethod.Put, url, new { researchConsent = false }, null, idempotencyKey: "consent-1");
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, replay.Status));
+        Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(ETag(first.Response), ETag(replay.Response));
+        Assert.Equal((HttpStatusCode)422, (await SendAsync(HttpMethod.Put, url, new { researchConsent = true }, null, idempotencyKey: "consent-1")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Put, url, new { researchConsent = true }, null, idempotencyKey: "a b")).Status);
+        Assert.False((bool)(await GetOkAsync(k.Url))["researchConsent"]!);
     }
 
     [Fact]

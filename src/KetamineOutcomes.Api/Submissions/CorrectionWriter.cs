@@ -15,8 +15,8 @@ namespace KetamineOutcomes.Api.Submissions;
 /// copied whole into record_versions and the row replaced by the next version, which must still find the version the
 /// caller read (<c>UPDATE … WHERE version = expected</c>; none found → 412), so the row and its history never disagree
 /// and of two concurrent corrections exactly one wins. Amended PHQ-9s are rescored and check-ins re-rated with Core;
-/// their alerts stay (they gain <c>sourceStatus</c> once the source no longer meets them), an amendment meeting a trigger above every alert the record has
-/// raises a new one with its event, and an <c>assessment.*</c> event tells receivers to re-read the record.
+/// their alerts stay (they gain <c>sourceStatus</c> once the source no longer meets them), an amendment meeting a trigger no
+/// unlapsed alert stands for raises a new one with its event, and an <c>assessment.*</c> event tells receivers to re-read the record.
 /// </summary>
 internal static class CorrectionWriter
 {
@@ -175,7 +175,7 @@ internal static class CorrectionWriter
     private static bool Unchanged<T>(T candidate, T current) => RecordBodies.Serialize(candidate) == RecordBodies.Serialize(current);
 
     private static async Task<SafetyAlertRecord?> ShownAlertAsync(DbConnection c, DbTransaction tx, Guid sourceId, CancellationToken ct) =>
-        (await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false)).MaxBy(a => a.Level);
+        (await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false)).MaxBy(a => (a.Level, a.SourceVersion));
 
     private static void EnsureCorrectable(RecordStatus status, int version, int? expected, bool markingInError)
     {
@@ -205,31 +205,37 @@ internal static class CorrectionWriter
     }
 
     /// <summary>
-    /// The record's alerts say what became of it: <c>entered-in-error</c> when it was, <c>amended</c> when its current
-    /// answers no longer meet the alert's level, null while they still do (an amendment that keeps item 9 at 2 leaves the
-    /// alert as it was). An amendment whose answers meet a trigger above every alert the record already has raises a new
-    /// one, raised by the current version (alerts are never removed or lowered). Returns the alert the record now shows.
+    /// The record's alerts say what became of it: <c>entered-in-error</c> when it was; <c>amended</c> once an amendment
+    /// took its answers below the alert's level — the alert has lapsed, and stays so; null while every version since
+    /// the one that raised it met its level (an amendment keeping item 9 at 2 leaves the alert as it was). Alerts are
+    /// never removed or lowered. An amendment whose answers meet a trigger that no unlapsed alert of at least that level
+    /// stands for raises a new alert, by this version, with its event: a higher level (item 9 1 → 3), a positive answer
+    /// that survives a correction downwards (3 → 1), or one that comes back after a correction took it away (2 → 0 → 2,
+    /// also when the lapsed alert was acknowledged meanwhile). Returns the alert the record shows, as its GET does:
+    /// the highest level, then the latest version.
     /// </summary>
     private static async Task<SafetyAlertRecord?> FollowAlertsAsync(
         DbConnection c, DbTransaction tx, Guid patientId, Guid sourceId, AlertTrigger trigger, AlertLevel? level, int version, RecordStatus status,
         DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
     {
-        var existing = new List<SafetyAlertRecord>();
+        var alerts = new List<SafetyAlertRecord>();
         foreach (var a in await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false))
         {
             RecordStatus? sourceStatus = status == RecordStatus.EnteredInError ? RecordStatus.EnteredInError
-                : level is { } held && held >= a.Level ? null : RecordStatus.Amended;
+                : a.SourceStatus == RecordStatus.Amended || level is not { } held || held < a.Level ? RecordStatus.Amended : null;
             if (sourceStatus != a.SourceStatus) await SafetyAlertStore.SetSourceStatusAsync(c, tx, a.Id, sourceStatus, ct).ConfigureAwait(false);
-            existing.Add(a with { SourceStatus = sourceStatus });
+            alerts.Add(a with { SourceStatus = sourceStatus });
         }
-        var highest = existing.MaxBy(a => a.Level);
-        if (level is not { } l || (highest is not null && l <= highest.Level)) return highest;
-        var raised = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, l, trigger,
-            trigger == AlertTrigger.Phq9Item9 ? sourceId : null, trigger == AlertTrigger.Cssrs ? sourceId : null, AlertStatus.Open, now, null, null, null)
+        if (level is { } l && !alerts.Any(a => a.SourceStatus is null && a.Level >= l))
         {
-            SourceVersion = version,
-        };
-        await SubmissionWriter.RaiseAsync(c, tx, raised, notify, ct).ConfigureAwait(false);
-        return raised;
+            var raised = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, l, trigger,
+                trigger == AlertTrigger.Phq9Item9 ? sourceId : null, trigger == AlertTrigger.Cssrs ? sourceId : null, AlertStatus.Open, now, null, null, null)
+            {
+                SourceVersion = version,
+            };
+            await SubmissionWriter.RaiseAsync(c, tx, raised, notify, ct).ConfigureAwait(false);
+            alerts.Add(raised);
+        }
+        return alerts.MaxBy(a => (a.Level, a.SourceVersion));
     }
 }
