@@ -60,6 +60,7 @@ public class RoleMatrixTests : ApiTest
         [("GET", "/api/v1/research/durability")] = "researcher",
         [("GET", "/api/v1/research/export.csv")] = "researcher",
         [("GET", "/api/v1/safety-alerts/")] = "clinician",
+        [("GET", "/api/v1/response-watch")] = "clinician",
         [("POST", "/api/v1/safety-alerts/{id:guid}/acknowledge")] = "clinician",
         [("GET", "/api/v1/webhook-deliveries/")] = "admin",
         [("POST", "/api/v1/webhook-deliveries/{id:guid}/retry")] = "admin",

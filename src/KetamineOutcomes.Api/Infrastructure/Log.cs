@@ -77,4 +77,10 @@ internal static partial class Log
 
     [LoggerMessage(41, LogLevel.Warning, "Metrics: the store could not be read for the alert and webhook gauges ({ErrorType}); they are absent until it can")]
     public static partial void MetricsStoreReadFailed(this ILogger logger, string errorType);
+
+    [LoggerMessage(52, LogLevel.Error, "Response-watch pass failed: {ErrorType}; the next pass writes what this one did not")]
+    public static partial void ResponseWatchError(this ILogger logger, string errorType);
+
+    [LoggerMessage(53, LogLevel.Information, "Response-watch pass: {Events} response.lost/remission.relapsed event(s) written to the outbox")]
+    public static partial void ResponseWatchWrote(this ILogger logger, int events);
 }

@@ -64,7 +64,8 @@ public static class OutboxStore
 
     /// <summary>
     /// Writes the event and its deliveries unless an event with its id already exists (then nothing, and false): for
-    /// events whose id is derived from what they are about (<c>assessment.due</c>), so writers that race or repeat
+    /// events whose id is derived from what they are about (<c>assessment.due</c>, <c>response.lost</c>,
+    /// <c>remission.relapsed</c>), so writers that race or repeat
     /// themselves — a restart, a second instance on one PostgreSQL database — store it once. On PostgreSQL a racing
     /// insert of the same id waits for the first transaction and then does nothing.
     /// </summary>
