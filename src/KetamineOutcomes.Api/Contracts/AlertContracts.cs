@@ -19,12 +19,14 @@ namespace KetamineOutcomes.Api.Contracts;
 /// <c>sub</c> of the person signed in through the OpenID provider; <paramref name="AcknowledgedByActor"/> says which.</param>
 /// <param name="AcknowledgedByActor">Who acknowledged it, <c>{ type: "user"|"key", id, name }</c> (SPEC v2 "People, not
 /// shared keys"); null while open.</param>
-/// <param name="SourceStatus">Null while the PHQ-9 or check-in is as submitted; <c>amended</c> or <c>entered-in-error</c> once it
-/// was corrected (SPEC v2, Corrections: an alert is never removed; it keeps its status and says what became of its source).</param>
+/// <param name="SourceStatus">Null while the PHQ-9's or check-in's current version still meets the alert's level;
+/// <c>amended</c> once an amendment took it below, <c>entered-in-error</c> once it was marked so (SPEC v2, Corrections: an
+/// alert is never removed; it keeps its status and says what became of its source).</param>
+/// <param name="SourceVersion">The version of the PHQ-9 or check-in that raised the alert (1 unless an amendment raised it).</param>
 public sealed record SafetyAlertResponse(
     Guid Id, Guid PatientId, string? SiteId, string? Mrn, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt,
     Guid? QuestionnaireId, Guid? CheckinId, DateTimeOffset SourceCompletedAt, IReadOnlyList<TriggeringAnswer> TriggeringAnswers,
-    string? AcknowledgedBy, Actor? AcknowledgedByActor, DateTimeOffset? AcknowledgedAt, string? Note, RecordStatus? SourceStatus);
+    string? AcknowledgedBy, Actor? AcknowledgedByActor, DateTimeOffset? AcknowledgedAt, string? Note, RecordStatus? SourceStatus, int SourceVersion);
 
 /// <summary>Acknowledges an alert: who (the calling key) and when are recorded with the note.</summary>
 /// <param name="Note">Required: what was done, e.g. "Called patient, safety plan reviewed" (1–2000 characters).</param>
