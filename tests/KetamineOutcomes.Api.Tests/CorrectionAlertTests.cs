@@ -132,6 +132,8 @@ public class CorrectionAlertTests : CorrectionTest
             (await QueueAsync()).Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"], (int)a["sourceVersion"]!)).OrderBy(a => a.Item1, StringComparer.Ordinal).ThenBy(a => a.Item3));
         Assert.Equal(3, (await OutboxAsync()).Count(e => e.Type == "safety-alert.created"));
         Assert.Equal(("high", 4), ((string)again["alert"]!["level"]!, (int)again["alert"]!["sourceVersion"]!));
+        // The history shows each version with the alert its GET showed: version 4 the new high alert, not the lapsed one.
+        Assert.Equal([1, 2, 2, 4], (await HistoryAsync(url)).Select(h => (int)h!["values"]!["alert"]!["sourceVersion"]!));
         Assert.Equal(("high", 4), ((string)(await GetOkAsync(url))["alert"]!["level"]!, (int)(await GetOkAsync(url))["alert"]!["sourceVersion"]!));
     }
 

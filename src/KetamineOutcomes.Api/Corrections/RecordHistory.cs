@@ -23,7 +23,7 @@ internal static class RecordHistory
         return new HistoryResponse<TResult>(items);
     }
 
-    /// <summary>The alert a version of an assessment showed: the highest of those raised by it or an earlier version.</summary>
+    /// <summary>The alert a version of an assessment showed: the one its GET shows among those raised by it or an earlier version.</summary>
     public static SafetyAlertRecord? AlertAt(IEnumerable<SafetyAlertRecord> alerts, int version) =>
-        alerts.Where(a => a.SourceVersion <= version).MaxBy(a => a.Level);
+        SafetyAlertStore.Shown(alerts.Where(a => a.SourceVersion <= version));
 }

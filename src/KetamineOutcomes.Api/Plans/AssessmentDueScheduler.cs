@@ -19,38 +19,23 @@ namespace KetamineOutcomes.Api.Plans;
 /// Does nothing when disabled or when no webhook endpoint is configured (there would be no one to tell).
 /// </summary>
 internal sealed class AssessmentDueScheduler(
-    Database db, WebhookTargets targets, IOptions<SchedulerOptions> options, TimeProvider clock, ILogger<AssessmentDueScheduler> logger) : BackgroundService
+    Database db, WebhookTargets targets, IOptions<SchedulerOptions> options, TimeProvider clock, ILogger<AssessmentDueScheduler> logger) : PeriodicPass(clock)
 {
     // Patients read per batch: three range reads, then one read of which events exist and at most one write.
     private const int Batch = 512;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled || targets.All.Count == 0) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PassAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The next pass writes whatever this one did not: events are derived, not queued in memory.
-                logger.SchedulerError(e.GetType().Name);
-            }
-            try { await Task.Delay(options.Value.Interval, clock, stoppingToken).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return; }
-        }
-    }
+    protected override bool ShouldRun => options.Value.Enabled && targets.All.Count > 0;
+
+    protected override TimeSpan Interval => options.Value.Interval;
+
+    protected override Task RunPassAsync(CancellationToken ct) => PassAsync(ct);
+
+    protected override void PassFailed(Exception e) => logger.SchedulerError(e.GetType().Name);
 
     /// <summary>One pass over every patient at the clock's now; returns how many events it wrote (0 when every due one was already there).</summary>
     internal async Task<int> PassAsync(CancellationToken ct)
     {
-        var now = DbTime.Normalize(clock.GetUtcNow());
+        var now = DbTime.Normalize(Clock.GetUtcNow());
         var sites = await db.ReadUnsettledAsync(ScheduleStore.SitesAsync, ct).ConfigureAwait(false);
         var written = 0;
         foreach (var site in sites) written += await SiteAsync(site, now, ct).ConfigureAwait(false);

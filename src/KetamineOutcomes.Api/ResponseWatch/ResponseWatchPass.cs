@@ -20,36 +20,21 @@ namespace KetamineOutcomes.Api.ResponseWatch;
 /// infusion write, since each can make or unmake a setback); the README's "Response watch" records the measurement.
 /// </summary>
 internal sealed class ResponseWatchPass(
-    Database db, WebhookTargets targets, IOptions<ResponseWatchOptions> options, TimeProvider clock, ILogger<ResponseWatchPass> logger) : BackgroundService
+    Database db, WebhookTargets targets, IOptions<ResponseWatchOptions> options, TimeProvider clock, ILogger<ResponseWatchPass> logger) : PeriodicPass(clock)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled || targets.All.Count == 0) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PassAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Nothing is queued in memory: the next pass derives and writes whatever this one did not.
-                logger.ResponseWatchError(e.GetType().Name);
-            }
-            try { await Task.Delay(options.Value.Interval, clock, stoppingToken).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return; }
-        }
-    }
+    protected override bool ShouldRun => options.Value.Enabled && targets.All.Count > 0;
+
+    protected override TimeSpan Interval => options.Value.Interval;
+
+    protected override Task RunPassAsync(CancellationToken ct) => PassAsync(ct);
+
+    protected override void PassFailed(Exception e) => logger.ResponseWatchError(e.GetType().Name);
 
     /// <summary>One pass over every site at the clock's now; returns how many events it wrote.</summary>
     internal async Task<int> PassAsync(CancellationToken ct)
     {
         if (targets.All.Count == 0) return 0;
-        var now = DbTime.Normalize(clock.GetUtcNow());
+        var now = DbTime.Normalize(Clock.GetUtcNow());
         var sites = await db.ReadAsync(ResponseWatchStore.SitesAsync, ct).ConfigureAwait(false);
         var written = 0;
         foreach (var site in sites)

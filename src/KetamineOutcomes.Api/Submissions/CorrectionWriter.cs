@@ -175,7 +175,7 @@ internal static class CorrectionWriter
     private static bool Unchanged<T>(T candidate, T current) => RecordBodies.Serialize(candidate) == RecordBodies.Serialize(current);
 
     private static async Task<SafetyAlertRecord?> ShownAlertAsync(DbConnection c, DbTransaction tx, Guid sourceId, CancellationToken ct) =>
-        (await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false)).MaxBy(a => (a.Level, a.SourceVersion));
+        SafetyAlertStore.Shown(await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false));
 
     private static void EnsureCorrectable(RecordStatus status, int version, int? expected, bool markingInError)
     {
@@ -236,6 +236,6 @@ internal static class CorrectionWriter
             await SubmissionWriter.RaiseAsync(c, tx, raised, notify, ct).ConfigureAwait(false);
             alerts.Add(raised);
         }
-        return alerts.MaxBy(a => (a.Level, a.SourceVersion));
+        return SafetyAlertStore.Shown(alerts);
     }
 }

@@ -68,7 +68,7 @@ public static class SafetyAlertStore
         var wanted = submissionIds.ToHashSet();
         var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         return rows.Select(r => r.ToRecord()).Where(a => wanted.Contains(a.SourceId))
-            .GroupBy(a => a.SourceId).ToDictionary(g => g.Key, g => g.MaxBy(a => (a.Level, a.SourceVersion))!);
+            .GroupBy(a => a.SourceId).ToDictionary(g => g.Key, g => Shown(g)!);
     }
 
     /// <summary>Every alert one questionnaire or check-in raised, lowest level first.</summary>
@@ -82,6 +82,12 @@ public static class SafetyAlertStore
     /// Marks every alert of a corrected questionnaire or check-in with what became of its source (amended or
     /// entered-in-error); their status (open or acknowledged) is left as it is.
     /// </summary>
+    /// <summary>
+    /// The alert a submission shows among those it raised (SPEC v2, Corrections): the highest level, then the latest
+    /// version that raised one — a record may hold a lapsed and a newer alert of one level. Null when none.
+    /// </summary>
+    public static SafetyAlertRecord? Shown(IEnumerable<SafetyAlertRecord> alerts) => alerts.MaxBy(a => (a.Level, a.SourceVersion));
+
     /// <summary>Sets what became of one alert's source (null: its current version still meets the alert's trigger).</summary>
     public static Task SetSourceStatusAsync(DbConnection c, DbTransaction tx, Guid alertId, RecordStatus? status, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(
