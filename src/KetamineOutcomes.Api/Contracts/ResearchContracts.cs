@@ -29,7 +29,15 @@ public sealed record OutcomeRatesResponse(double? ResponseRate, double? Remissio
 /// <param name="MedianDaysToFirstResponse">Median day of first response among responders (at least k of them).</param>
 /// <param name="AfterSession1">At each evaluable patient's last assessment after infusion 1.</param>
 /// <param name="AfterSession6">After infusion 6, the end of a standard induction course.</param>
+/// <param name="AdherenceRate">
+/// SPEC v2, Measurement plans: of the instrument's plan occurrences of every consenting patient matching the filters
+/// (also those who never answered), completed in window / due — an occurrence is due once its window has closed or it
+/// is completed, as in <c>GET /patients/{id}/adherence</c>; entered-in-error assessments complete nothing. Each patient
+/// under its site's plan versions. Null with <c>adherenceRateSuppressed</c> unless at least k patients had an
+/// occurrence due and those with a completed one and those with a missed one are each 0 or ≥ k; null without it when
+/// nothing was due.
+/// </param>
 public sealed record ResearchSummaryResponse(
     Instrument Instrument, int MinCellSize, bool Suppressed, int? CohortN, int? EvaluableN, double? MeanBaseline,
     double? ResponseRate, double? RemissionRate, bool? RateSuppressed, double? MedianDaysToFirstResponse,
-    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6);
+    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6, double? AdherenceRate, bool? AdherenceRateSuppressed);

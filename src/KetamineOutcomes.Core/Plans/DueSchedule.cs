@@ -88,11 +88,23 @@ public sealed class DueSchedule
     /// <inheritdoc cref="Adherence(MeasurementPlan, PlanInstrument, DateTimeOffset)"/>
     public PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at)
     {
-        var counted = Occurrences(plan, at).Where(o => o.Instrument == instrument
-            && (o.Status == OccurrenceStatus.Completed || o.WindowEnd < at)).ToArray();
-        var completed = counted.Count(o => o.Status == OccurrenceStatus.Completed);
-        return new PlanAdherence(instrument, counted.Length, completed,
-            counted.Length == 0 ? null : Math.Round((double)completed / counted.Length, 4));
+        // The occurrences of Occurrences(plan, at), counted without ordering them and only for the instrument's rules:
+        // the research summary runs this for every patient of a cohort.
+        var known = new KnownEvents(at, _registeredAt, _timeline, _assessments);
+        int due = 0, completed = 0;
+        foreach (var v in plan.KnownAt(known.At))
+            foreach (var rule in v.Plan.Rules)
+            {
+                if (rule.Instrument != instrument) continue;
+                foreach (var o in Matched(rule, known))
+                {
+                    if (o.DueAt.UtcTicks < v.From || v.Until is { } until && o.DueAt.UtcTicks >= until) continue;
+                    if (o.Status == OccurrenceStatus.Completed) completed++;
+                    else if (o.WindowEnd >= at) continue;
+                    due++;
+                }
+            }
+        return new PlanAdherence(instrument, due, completed, due == 0 ? null : Math.Round((double)completed / due, 4));
     }
 
     private static IEnumerable<DueOccurrence> Matched(PlanRule rule, KnownEvents known)

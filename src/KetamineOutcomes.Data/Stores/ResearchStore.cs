@@ -29,7 +29,7 @@ public sealed record ResearchCohortPatient(
 /// Set-based reads for research: three queries over the filtered cohort (patients, infusions, assessments), each
 /// ordered by patient and streamed, merged in one pass. Never one query per patient.
 /// </summary>
-public static class ResearchStore
+public static partial class ResearchStore
 {
     // The cohort: consenting patients with a pseudonym (every patient gets one when created) matching every filter
     // given, within the partition's id range (if any). Entered-in-error records count nowhere in research (SPEC v2,

@@ -50,6 +50,18 @@ public class DueScheduleProperties
                 && o.DueAt <= a.CompletedAt && a.CompletedAt <= o.WindowEnd && a.CompletedAt <= at));
 
     [Fact]
+    public void Adherence_counts_the_instruments_occurrences_that_are_completed_or_whose_window_has_closed() =>
+        Gen.Select(Courses, Plans, Instant, Instrument).Sample((course, plan, at, instrument) =>
+        {
+            var counted = course.Schedule().Occurrences(plan, at)
+                .Where(o => o.Instrument == instrument && (o.Status == OccurrenceStatus.Completed || o.WindowEnd < at)).ToArray();
+            var completed = counted.Count(o => o.Status == OccurrenceStatus.Completed);
+            var adherence = course.Schedule().Adherence(plan, instrument, at);
+            return adherence == new PlanAdherence(instrument, counted.Length, completed,
+                counted.Length == 0 ? null : Math.Round((double)completed / counted.Length, 4));
+        });
+
+    [Fact]
     public void No_assessment_completes_two_occurrences_of_one_rule() =>
         Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
             course.Schedule().Occurrences(plan, at).Where(o => o.CompletedBy is not null)
