@@ -49,6 +49,19 @@ public class CorrectionAlertTests : CorrectionTest
     }
 
     [Fact]
+    public async Task An_amendment_that_still_meets_the_alert_leaves_its_source_status_null()
+    {
+        var (url, created) = await Phq9WithItem9Async(2);
+        var (status, body, _) = await SendAsync(HttpMethod.Put, url,
+            new { instrument = "phq9", completedAt = Iso(Day0), items = new[] { 3, 1, 1, 1, 1, 1, 1, 1, 2 }, reason = "Item 1 was mis-tapped" }, "W/\"1\"");
+        Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+
+        var alert = Assert.Single(await QueueAsync())!;
+        Assert.Equal(((string)created["alert"]!["id"]!, null, 1), ((string)alert["id"]!, (string?)alert["sourceStatus"], (int)alert["sourceVersion"]!));
+        Assert.Null((string?)body!["alert"]!["sourceStatus"]);
+    }
+
+    [Fact]
     public async Task The_alert_card_shows_the_answers_and_completion_time_of_the_version_that_raised_it_after_an_amendment()
     {
         var (url, created) = await Phq9WithItem9Async(2);
@@ -90,8 +103,9 @@ public class CorrectionAlertTests : CorrectionTest
         Assert.Null(created["alert"]);
         var amended = await AmendItem9Async(url, 3);
 
+        // Raised by version 2, whose answers meet it: nothing became of its source.
         var alert = Assert.Single(await QueueAsync())!;
-        Assert.Equal(("high", "open", "amended"), ((string)alert["level"]!, (string)alert["status"]!, (string)alert["sourceStatus"]!));
+        Assert.Equal(("high", "open", null, 2), ((string)alert["level"]!, (string)alert["status"]!, (string?)alert["sourceStatus"], (int)alert["sourceVersion"]!));
         Assert.Equal((string)alert["id"]!, (string)amended["alert"]!["id"]!);
         var outbox = await OutboxAsync();
         Assert.Equal(1, outbox.Count(e => e.Type == "safety-alert.created"));
@@ -102,17 +116,52 @@ public class CorrectionAlertTests : CorrectionTest
     }
 
     [Fact]
-    public async Task Amending_item9_from_1_to_3_adds_a_high_alert_beside_the_low_one_and_back_to_1_adds_none()
+    public async Task Amending_item9_from_1_to_3_adds_a_high_alert_back_to_1_lapses_it_and_to_3_again_raises_another()
     {
         var (url, _) = await Phq9WithItem9Async(1);
         var amended = await AmendItem9Async(url, 3);
         Assert.Equal("high", (string)amended["alert"]!["level"]!);
-        Assert.Equal(["high", "low"], (await QueueAsync()).Select(a => (string)a!["level"]!));
+        Assert.Equal([("high", null), ("low", null)], (await QueueAsync()).Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"])));
         await AmendItem9Async(url, 1, "W/\"2\"");
-        await AmendItem9Async(url, 3, "W/\"3\"");
-        Assert.Equal(["high", "low"], (await QueueAsync()).Select(a => (string)a!["level"]!));
+        // Back to 1: the high alert's source no longer meets it (it has lapsed); the low one still stands for the answer.
+        Assert.Equal([("high", "amended"), ("low", null)], (await QueueAsync()).Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"])));
         Assert.Equal(2, (await OutboxAsync()).Count(e => e.Type == "safety-alert.created"));
-        Assert.Equal("high", (string)(await GetOkAsync(url))["alert"]!["level"]!);
+        // 3 again is a new answer for someone to act on: a new high alert, raised by version 4; the lapsed one stays lapsed.
+        var again = await AmendItem9Async(url, 3, "W/\"3\"");
+        Assert.Equal([("high", "amended", 2), ("high", null, 4), ("low", null, 1)],
+            (await QueueAsync()).Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"], (int)a["sourceVersion"]!)).OrderBy(a => a.Item1, StringComparer.Ordinal).ThenBy(a => a.Item3));
+        Assert.Equal(3, (await OutboxAsync()).Count(e => e.Type == "safety-alert.created"));
+        Assert.Equal(("high", 4), ((string)again["alert"]!["level"]!, (int)again["alert"]!["sourceVersion"]!));
+        Assert.Equal(("high", 4), ((string)(await GetOkAsync(url))["alert"]!["level"]!, (int)(await GetOkAsync(url))["alert"]!["sourceVersion"]!));
+    }
+
+    [Fact]
+    public async Task An_answer_that_comes_back_after_its_lapsed_alert_was_acknowledged_raises_a_new_open_alert_with_its_event()
+    {
+        var (url, created) = await Phq9WithItem9Async(3);
+        await AmendItem9Async(url, 0);
+        var first = (string)created["alert"]!["id"]!;
+        var ack = await Client.PostAsJsonAsync($"/api/v1/safety-alerts/{first}/acknowledge", new { note = "Source amended to 0: mis-tap, no action" });
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        Assert.Empty(await QueueAsync());
+
+        var amended = await AmendItem9Async(url, 3, "W/\"2\"");
+        var open = Assert.Single(await QueueAsync())!;
+        Assert.NotEqual(first, (string)open["id"]!);
+        Assert.Equal(("high", null, 3), ((string)open["level"]!, (string?)open["sourceStatus"], (int)open["sourceVersion"]!));
+        Assert.Equal((string)open["id"]!, (string)amended["alert"]!["id"]!);
+        Assert.Equal([first, (string)open["id"]!], (await OutboxAsync()).Where(e => e.Type == "safety-alert.created").Select(e => e.AlertId!.ToLowerInvariant()));
+    }
+
+    [Fact]
+    public async Task A_positive_answer_amended_down_but_still_positive_gets_an_alert_at_its_new_level()
+    {
+        var (url, created) = await Phq9WithItem9Async(3);
+        var amended = await AmendItem9Async(url, 1);
+        var queue = await QueueAsync();
+        Assert.Equal([("high", "amended", 1), ("low", null, 2)], queue.Select(a => ((string)a!["level"]!, (string?)a["sourceStatus"], (int)a["sourceVersion"]!)));
+        Assert.Equal((string)created["alert"]!["id"]!, (string)amended["alert"]!["id"]!); // the record shows its highest alert
+        Assert.Equal(2, (await OutboxAsync()).Count(e => e.Type == "safety-alert.created"));
     }
 
     [Fact]

@@ -67,16 +67,23 @@ public class CorrectionTests : CorrectionTest
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task A_put_without_if_match_answers_428_and_with_a_malformed_one_400_naming_if_match(string kind)
+    public async Task A_put_without_if_match_answers_428_with_a_malformed_one_400_naming_if_match_and_with_a_foreign_etag_412(string kind)
     {
         var k = await CreateAsync(kind);
         Assert.Equal((HttpStatusCode)428, (await SendAsync(HttpMethod.Put, k.Url, k.Amendment, null)).Status);
-        foreach (var malformed in new[] { "*", "W/\"1\", W/\"2\"", "1", "W/\"x\"", "\"0\"", "W/\"\"", "W/\"99999999999\"" })
+        foreach (var malformed in new[] { "*", "W/\"1\", W/\"2\"", "1", "\"1", "W/\"1\"\"", "\"1 2\"" })
         {
             var (status, problem, _) = await SendAsync(HttpMethod.Put, k.Url, k.Amendment, malformed);
             Assert.True(status == HttpStatusCode.BadRequest, $"{malformed} → {(int)status}");
             Assert.Equal(["If-Match"], ErrorKeys(problem));
         }
+        // Well-formed entity-tags that name no version of this record: they do not match (RFC 9110 §13.1.1), nothing is stored.
+        foreach (var foreign in new[] { "W/\"0\"", "\"0\"", "W/\"01\"", "W/\"x\"", "W/\"\"", "W/\"99999999999\"", "W/\"-1\"" })
+        {
+            var (status, _, _) = await SendAsync(HttpMethod.Put, k.Url, k.Amendment, foreign);
+            Assert.True(status == HttpStatusCode.PreconditionFailed, $"{foreign} → {(int)status}");
+        }
+        Assert.Equal(1, (int)(await GetOkAsync(k.Url))["version"]!);
         // A strong ETag names the same version.
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, k.Url, k.Amendment, "\"1\"")).Status);
     }
@@ -126,6 +133,14 @@ public class CorrectionTests : CorrectionTest
         var actions = audit.Select(r => ((string)r!["action"]!, (int)r["statusCode"]!)).ToArray();
         var name = kind switch { "questionnaire" => "MarkQuestionnaireEnteredInError", "checkin" => "MarkSuicidalityCheckinEnteredInError", _ => "MarkInfusionEnteredInError" };
         Assert.Equal([(name, 200), (name, 409)], actions.Where(a => a.Item1 == name));
+        // Each correction row names the record it acted on, so the audit can be searched for it.
+        var recordType = kind == "checkin" ? "suicidality-checkin" : kind;
+        var recordId = k.Url.Split('/')[^1];
+        Assert.All(audit.Where(r => (string)r!["action"]! == name), r => Assert.Equal((recordType, recordId), ((string)r!["targetType"]!, (string)r["targetId"]!)));
+        var byTarget = (await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?targetId={recordId}&limit=500"))!["items"]!.AsArray();
+        var historyName = kind switch { "questionnaire" => "GetQuestionnaireHistory", "checkin" => "GetSuicidalityCheckinHistory", _ => "GetInfusionHistory" };
+        var amendName = kind switch { "questionnaire" => "AmendQuestionnaire", "checkin" => "AmendSuicidalityCheckin", _ => "AmendInfusion" };
+        Assert.Equal(new[] { amendName, historyName, name, name }.Order(StringComparer.Ordinal), byTarget.Select(r => (string)r!["action"]!).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -139,7 +154,7 @@ public class CorrectionTests : CorrectionTest
         Assert.Equal("amended", (string)(await GetOkAsync(k.Url))["status"]!);
 
         var first = await SendAsync(HttpMethod.Post, eie, new { reason = "Wrong patient" }, "W/\"2\"", idempotencyKey: "eie-1");
-        var replay = await SendAsync(HttpMethod.Post, eie, new { reason = "Wrong patient" }, null, idempotencyKey: "eie-1");
+        var replay = await SendAsync(HttpMethod.Post, eie, new { reason = "Wrong patient" }, "W/\"2\"", idempotencyKey: "eie-1");
         Assert.Equal(HttpStatusCode.OK, first.Status);
         Assert.Equal(HttpStatusCode.OK, replay.Status);
         Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
@@ -147,6 +162,48 @@ public class CorrectionTests : CorrectionTest
         Assert.Equal("W/\"3\"", ETag(replay.Response));
         Assert.Equal(3, (await HistoryAsync(k.Url)).Count);
         Assert.Equal((HttpStatusCode)422, (await SendAsync(HttpMethod.Post, eie, new { reason = "Another reason" }, null, idempotencyKey: "eie-1")).Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task An_idempotent_put_retry_replays_its_answer_and_a_put_changing_nothing_stores_no_version(string kind)
+    {
+        var k = await CreateAsync(kind);
+        var first = await SendAsync(HttpMethod.Put, k.Url, k.Amendment, "W/\"1\"", idempotencyKey: "amend-1");
+        var replay = await SendAsync(HttpMethod.Put, k.Url, k.Amendment, "W/\"1\"", idempotencyKey: "amend-1");
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, replay.Status));
+        Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.True(JsonNode.DeepEquals(first.Body, replay.Body));
+        Assert.Equal(("W/\"2\"", "W/\"2\""), (ETag(first.Response), ETag(replay.Response)));
+        var otherBody = k.Amendment.ToJsonNode().AsObject();
+        otherBody["reason"] = "Another reason";
+        Assert.Equal((HttpStatusCode)422, (await SendAsync(HttpMethod.Put, k.Url, otherBody, "W/\"2\"", idempotencyKey: "amend-1")).Status);
+        // The precondition is part of the request: the same body against another version is not a replay of a stale answer.
+        Assert.Equal((HttpStatusCode)422, (await SendAsync(HttpMethod.Put, k.Url, k.Amendment, "W/\"2\"", idempotencyKey: "amend-1")).Status);
+
+        // The same values again, without a key: nothing changes, so no version 3 and the ETag other editors hold stays valid.
+        var (status, same, response) = await SendAsync(HttpMethod.Put, k.Url, otherBody, "W/\"2\"");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal((2, "W/\"2\""), ((int)same!["version"]!, ETag(response)));
+        Assert.True(JsonNode.DeepEquals(first.Body, same));
+        Assert.Equal(2, (await HistoryAsync(k.Url)).Count);
+        await using var c = await App.OpenConnectionAsync();
+        Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM record_versions WHERE record_type = @t", new { t = k.RecordType }));
+    }
+
+    [Fact]
+    public async Task A_research_consent_change_honours_an_idempotency_key()
+    {
+        var k = await CreateAsync("patient");
+        var url = k.Url + "/research-consent";
+        var first = await SendAsync(HttpMethod.Put, url, new { researchConsent = false }, null, idempotencyKey: "consent-1");
+        var replay = await SendAsync(HttpMethod.Put, url, new { researchConsent = false }, null, idempotencyKey: "consent-1");
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, replay.Status));
+        Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(ETag(first.Response), ETag(replay.Response));
+        Assert.Equal((HttpStatusCode)422, (await SendAsync(HttpMethod.Put, url, new { researchConsent = true }, null, idempotencyKey: "consent-1")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Put, url, new { researchConsent = true }, null, idempotencyKey: "a b")).Status);
+        Assert.False((bool)(await GetOkAsync(k.Url))["researchConsent"]!);
     }
 
     [Fact]

@@ -80,6 +80,7 @@ public sealed class DashboardBrowserTests : IDisposable
         // The page marks the latest PHQ-9 entered in error; the script marks the first infusion through the API while the
         // page's confirm step for it is open.
         var (toMark, raced) = ((string)phq9[^1]!["id"]!, (string)infusions[0]!["id"]!);
+        await CorrectTwoAlertSourcesAsync(http, patientId);
 
         var seen = await RunBrowserAsync(baseUri, key, mrn, site, patientId, toMark, raced);
 
@@ -194,6 +195,44 @@ public sealed class DashboardBrowserTests : IDisposable
             Assert.True(card["cut"] is null, $"{where}: {card["cut"]}");
         }
         Assert.True(hues["high"] < hues["moderate"] && hues["moderate"] < hues["low"], $"hues red → amber by level: {string.Join(", ", hues)}");
+
+        // Issue 20: a card whose source was corrected says so; the others say nothing of it.
+        Assert.Equal(["amended", "entered-in-error"], open.Select(a => (string?)a!["sourceStatus"]).OfType<string>().Order(StringComparer.Ordinal));
+        foreach (var card in cards)
+        {
+            var text = (string)card!["text"]!;
+            switch ((string?)alerts[(string)card["id"]!]["sourceStatus"])
+            {
+                case "entered-in-error": Assert.Contains("Source marked entered in error since", text, StringComparison.Ordinal); break;
+                case "amended": Assert.Contains("Source amended since: its current answers no longer meet this level. Shown: the answers of version 1", text, StringComparison.Ordinal); break;
+                default: Assert.DoesNotContain("Source ", text, StringComparison.Ordinal); break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Two open PHQ-9 alerts of other patients than <paramref name="skipPatient"/> get a corrected source before the page
+    /// loads: one PHQ-9 entered in error, one amended to item 9 = 0.
+    /// </summary>
+    private static async Task CorrectTwoAlertSourcesAsync(HttpClient http, string skipPatient)
+    {
+        var queue = (await http.GetFromJsonAsync<JsonNode>("/api/v1/safety-alerts?status=open&limit=500"))!["items"]!.AsArray();
+        var picked = queue.Where(a => (string)a!["trigger"]! == "phq9-item9" && (string)a["patientId"]! != skipPatient)
+            .DistinctBy(a => (string)a!["patientId"]!).Skip(1).Take(2).ToArray();
+        Assert.Equal(2, picked.Length);
+        var urls = picked.Select(a => $"/api/v1/patients/{a!["patientId"]}/questionnaires/{a["questionnaireId"]}").ToArray();
+        var marked = await http.PostAsJsonAsync(urls[0] + "/entered-in-error", new { reason = "Entered on the wrong patient (browser test)." });
+        Assert.Equal(HttpStatusCode.OK, marked.StatusCode);
+        var q = (await http.GetFromJsonAsync<JsonNode>(urls[1]))!;
+        var items = q["items"]!.AsArray().Select(i => (int?)i).ToArray();
+        items[8] = 0;
+        using var amend = new HttpRequestMessage(HttpMethod.Put, urls[1])
+        {
+            Content = JsonContent.Create(new { instrument = "phq9", completedAt = q["completedAt"], items, reason = "Item 9 was mis-tapped (browser test)." }),
+        };
+        amend.Headers.TryAddWithoutValidation("If-Match", $"W/\"{(int)q["version"]!}\"");
+        var amended = await http.SendAsync(amend);
+        Assert.True(amended.StatusCode == HttpStatusCode.OK, await amended.Content.ReadAsStringAsync());
     }
 
     /// <summary>

@@ -97,9 +97,11 @@ public sealed class KillDurabilityTests : IDisposable
                     // Only half the records may be marked, so amendments never run out of records to change.
                     var marking = pick % 2 == 0 && random.Next(40) == 0;
                     var infusion = url.Contains("/infusions/", StringComparison.Ordinal);
+                    // Every amendment changes a value (a no-op PUT stores no version): its time is unique to this worker and step.
+                    var at = $"2026-01-{random.Next(1, 28):00}T{worker:00}:{n / 60 % 60:00}:{n % 60:00}Z";
                     object body = marking ? new { reason = $"kill test {worker}-{n}" }
-                        : infusion ? new { administeredAt = $"2026-01-{random.Next(1, 28):00}T09:00:00Z", route = "iv", drug = "ketamine", doseMgPerKg = 0.5, reason = $"kill test {worker}-{n}" }
-                        : new { instrument = "phq9", completedAt = "2026-01-05T09:00:00Z", items = new[] { random.Next(4), 1, 1, 1, 1, 1, 1, 1, 0 }, reason = $"kill test {worker}-{n}" };
+                        : infusion ? new { administeredAt = at, route = "iv", drug = "ketamine", doseMgPerKg = 0.5, reason = $"kill test {worker}-{n}" }
+                        : new { instrument = "phq9", completedAt = at, items = new[] { random.Next(4), 1, 1, 1, 1, 1, 1, 1, 0 }, reason = $"kill test {worker}-{n}" };
                     using var request = new HttpRequestMessage(marking ? HttpMethod.Post : HttpMethod.Put, marking ? url + "/entered-in-error" : url)
                     {
                         Content = JsonContent.Create(body),

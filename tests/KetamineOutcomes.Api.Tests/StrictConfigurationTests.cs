@@ -44,6 +44,9 @@ public sealed class StrictConfigurationTests : IDisposable
     [InlineData("Logging__Console__LogLevel__Microsoft", "2", "Logging:Console:LogLevel:Microsoft must be one of")]
     [InlineData("Seed__Demo", "yes", "Seed:Demo must be true or false")]
     [InlineData("Webhooks__Endpoints__0__Url", "not a url", "Webhooks:Endpoints:0:Url")]
+    [InlineData("Scheduler__Interval", "every minute", "Scheduler:Interval must be a duration as hh:mm:ss")]
+    [InlineData("Scheduler__Interval", "00:00:00", "Scheduler:Interval must be between")]
+    [InlineData("Scheduler__Enabled", "yes", "Scheduler:Enabled must be true or false")]
     public async Task A_setting_that_is_not_allowed_or_cannot_be_read_stops_the_service_with_exit_code_1_and_one_line_naming_it(
         string variable, string value, string expected)
     {

@@ -6,7 +6,7 @@ namespace KetamineOutcomes.Api.Tests;
 public class WorkflowTests : ApiTest
 {
     [Fact]
-    public async Task Six_infusion_course_yields_baseline_response_remission_relapse_and_flags()
+    public async Task Six_infusion_course_yields_baseline_response_remission_relapse_loss_of_response_and_flags()
     {
         var patient = await CreatePatientAsync("MRN-TOUR");
         var days = new[] { 0, 2, 4, 7, 9, 11 };
@@ -31,7 +31,7 @@ public class WorkflowTests : ApiTest
         Assert.Null(s1["alert"]);
         var s4 = await Phq9Async(patient, Day0.AddDays(8), Phq9Items(10));
         var s6 = await Phq9Async(patient, Day0.AddDays(12), Phq9Items(4));
-        await Phq9Async(patient, Day0.AddDays(40), Phq9Items(12));
+        var lost = await Phq9Async(patient, Day0.AddDays(40), Phq9Items(12));
 
         var gad = await CreatedAsync($"/api/v1/patients/{patient}/questionnaires", new { instrument = "gad7", completedAt = Iso(Day0.AddDays(-2)), items = new int?[] { 2, 2, 2, 2, 2, 2, null } });
         Assert.Equal(14, (int)gad["totalScore"]!);
@@ -56,6 +56,11 @@ public class WorkflowTests : ApiTest
         Assert.Equal((string)s6["id"]!, (string)trend["firstRemission"]!["questionnaireId"]!);
         Assert.Equal(6, (int)trend["firstRemission"]!["sessionNumber"]!);
         Assert.True((bool)trend["relapse"]!);
+        // 12 > 50 % of 20: the response is lost 29 days after infusion 6 (day 11), 32 days after the first response.
+        var loss = trend["lossOfResponse"]!;
+        Assert.Equal((string)lost["id"]!, (string)loss["questionnaireId"]!);
+        Assert.Equal([12, 6, 40, 29], new[] { "totalScore", "sessionNumber", "daysSinceFirstInfusion", "daysSinceLastInfusion" }.Select(f => (int)loss[f]!));
+        Assert.Equal(32, (int)trend["responseDurationDays"]!);
         Assert.Equal(6, trend["infusions"]!.AsArray().Count);
         Assert.Equal(2, trend["openAlerts"]!.AsArray().Count);
 
@@ -86,6 +91,8 @@ public class WorkflowTests : ApiTest
         Assert.Equal("baseline-below-threshold", (string)trend["statusReason"]!);
         Assert.Null(trend["firstRemission"]);
         Assert.False((bool)trend["relapse"]!);
+        Assert.Null(trend["lossOfResponse"]);
+        Assert.Null(trend["responseDurationDays"]);
         var follow = trend["points"]![1]!;
         Assert.Equal(-7, (int)follow["changeFromBaseline"]!);
         Assert.Null(follow["remission"]);

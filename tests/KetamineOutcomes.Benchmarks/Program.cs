@@ -9,10 +9,12 @@ using KetamineOutcomes.Benchmarks;
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- growth [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- worklist [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- summary [seconds per run] [runs per figure]
+//                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- durability [seconds per run] [runs per figure]
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
 var worklist = args.Length > 0 && args[0] == "worklist";
 var summaryOnly = args.Length > 0 && args[0] == "summary";
-var growth = worklist || summaryOnly || args.Length > 0 && args[0] == "growth"; // all three take [seconds] [runs] only
+var durability = args.Length > 0 && args[0] == "durability";
+var growth = worklist || summaryOnly || durability || args.Length > 0 && args[0] == "growth"; // all four take [seconds] [runs] only
 var rest = growth ? args[1..] : args;
 var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
@@ -30,7 +32,26 @@ var warmup = TimeSpan.FromSeconds(Math.Max(2, Math.Min(5, seconds / 3)));
 var work = Directory.CreateTempSubdirectory("ko-bench-").FullName;
 try
 {
-    if (worklist)
+    if (durability)
+    {
+        // The main cohort (10,000 patients over three sites): Kaplan–Meier of response duration (issue 22), beside the
+        // trajectory it should cost about as much as (the same read, one estimate at the end).
+        var run = await StartAsync(10_000, Path.Combine(work, "durability"));
+        await using (run.Service)
+        {
+            var estimate = await EstimateAsync(run, "/api/v1/research/durability?instrument=phq9");
+            Console.WriteLine($"  estimate: {estimate}");
+            var ms = new List<Measurement>
+            {
+                await Measure(run, "research durability (full cohort)", run.Get(run.Researcher, "/api/v1/research/durability?instrument=phq9"), 1),
+                await Measure(run, "research durability, one site (siteId filter)", run.Get(run.Researcher, "/api/v1/research/durability?instrument=phq9&siteId=site-1"), 1),
+                await Measure(run, "research summary (full cohort, with medianResponseDurationDays)", run.Get(run.Researcher, "/api/v1/research/summary?instrument=phq9"), 1),
+                await Measure(run, "research trajectory by session (full cohort), for comparison", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=session"), 1),
+            };
+            ResultsFile.Replace(resultsPath, "durability", Report.Durability(run.Cohort, estimate, ms, seconds, repeats));
+        }
+    }
+    else if (worklist)
     {
         // One site of 10,000 patients: a worklist page walks them in id order until it is full (issue 21).
         var run = await StartAsync(10_000, Path.Combine(work, "worklist"), sites: 1);
@@ -181,6 +202,19 @@ async Task<Measurement[]> MeasureTogether(ServiceRun run, (string Name, WrkReque
     var both = runs.OrderBy(r => r[0].P99Ms).ElementAt(runs.Count / 2);
     foreach (var m in both) Print(m);
     return both;
+}
+
+// What the durability estimate holds (responders, curve days, median), so the report shows the timed answer is not empty.
+async Task<string> EstimateAsync(ServiceRun run, string path)
+{
+    using var client = new HttpClient { BaseAddress = run.Service.BaseAddress };
+    client.DefaultRequestHeaders.Add("X-Api-Key", run.Researcher);
+    var d = (await client.GetFromJsonAsync<JsonNode>(path))!;
+    static string Day(JsonNode? v) => v is null ? "open" : $"day {v}";
+    var median = d["medianDays"] is null
+        ? "median not reached (survival stays above 0.5)"
+        : $"median day {d["medianDays"]} (95 % CI {Day(d["medianCi95Low"])} to {Day(d["medianCi95High"])})";
+    return string.Create(CultureInfo.InvariantCulture, $"n = {d["n"]} responders, {d["curve"]?.AsArray().Count} curve days, {median}");
 }
 
 // The cursor of the worklist page that starts at about the given patient (pages of 500 walked through the API).

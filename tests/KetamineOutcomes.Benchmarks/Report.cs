@@ -86,6 +86,20 @@ internal static class Report
         return sb.ToString();
     }
 
+    public static string Durability(CohortBuilder.Cohort cohort, string estimate, IReadOnlyList<Measurement> ms, double seconds, int repeats)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"## Research durability (GET /research/durability): {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        Machine(sb);
+        sb.AppendLine(Inv, $"- The main cohort: {cohort.Patients:N0} patients, {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments over three sites; k = 11. The estimate timed: {estimate}.");
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then the median of {repeats} runs of {seconds:F0} s; one connection, closed loop (no other load).").AppendLine();
+        sb.AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors | p50 ≤ 250 ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|:-:|");
+        foreach (var m in ms)
+            sb.AppendLine(Inv, $"| {m.Name} | {m.Connections} | {m.RequestsPerSecond:F0} | {m.P50Ms:F2} | {m.P95Ms:F2} | {m.P99Ms:F2} | {m.MaxMs:F2} | {m.Errors} | {(m.P50Ms <= 250 ? "yes" : "**no**")} |");
+        return sb.ToString();
+    }
+
     private static void Machine(StringBuilder sb)
     {
         sb.AppendLine(Inv, $"- Machine: {CpuModel()} × {Environment.ProcessorCount} cores, {MemoryGb():F0} GiB; .NET {Environment.Version}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");

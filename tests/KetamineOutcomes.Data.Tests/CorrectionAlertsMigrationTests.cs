@@ -98,14 +98,19 @@ public class CorrectionAlertsMigrationTests
             INSERT INTO webhook_deliveries (id, event_id, endpoint_name, status, attempts, next_attempt_at, created_at, updated_at)
             VALUES (@id, @missing, 'ehr-inbox', 'pending', 0, 7, 7, 7)
             """, new { id = Guid.CreateVersion7(), missing = Guid.CreateVersion7() }));
-        // A second alert of the same record at another level is allowed; at the same level it is not.
+        // A second alert of the same record at another level is allowed, and (0018) at the same level by another version;
+        // at the same level by the same version it is not.
         await m.ExecuteAsync("""
             INSERT INTO safety_alerts (id, patient_id, level, trigger, questionnaire_id, status, created_at, source_version)
             VALUES (@id, @patient, 3, 'phq9-item9', @questionnaire, 'open', 8, 2)
             """, new { id = Guid.CreateVersion7(), patient, questionnaire });
+        await m.ExecuteAsync("""
+            INSERT INTO safety_alerts (id, patient_id, level, trigger, questionnaire_id, status, created_at, source_version)
+            VALUES (@id, @patient, 3, 'phq9-item9', @questionnaire, 'open', 9, 4)
+            """, new { id = Guid.CreateVersion7(), patient, questionnaire });
         await Assert.ThrowsAnyAsync<DbException>(() => m.ExecuteAsync("""
-            INSERT INTO safety_alerts (id, patient_id, level, trigger, questionnaire_id, status, created_at)
-            VALUES (@id, @patient, 3, 'phq9-item9', @questionnaire, 'open', 9)
+            INSERT INTO safety_alerts (id, patient_id, level, trigger, questionnaire_id, status, created_at, source_version)
+            VALUES (@id, @patient, 3, 'phq9-item9', @questionnaire, 'open', 9, 2)
             """, new { id = Guid.CreateVersion7(), patient, questionnaire }));
         Assert.Equal(0, await m.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM idempotency_requests WHERE response_etag IS NOT NULL"));
     }

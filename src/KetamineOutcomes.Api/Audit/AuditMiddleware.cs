@@ -16,6 +16,13 @@ namespace KetamineOutcomes.Api.Audit;
 /// </param>
 public sealed record AuditedMetadata(bool Admin = false, string? RouteTargetType = null);
 
+/// <summary>
+/// A patient-data endpoint acting on one record (a correction, a record's history): its audit rows name the record as
+/// target (<paramref name="Type"/>: <c>questionnaire</c>, <c>suicidality-checkin</c>, <c>infusion</c>, <c>patient</c>, as in
+/// the record's history), its id read from the route value <paramref name="RouteValue"/>.
+/// </summary>
+public sealed record AuditTargetMetadata(string Type, string RouteValue);
+
 /// <summary>An audited endpoint whose answer is streamed (too large to hold until the audit row is on disk).</summary>
 public sealed class StreamedAnswerMetadata;
 
@@ -24,6 +31,10 @@ internal static class AuditedEndpointExtensions
     /// <summary>Every call of these endpoints reads or writes patient data: audit it.</summary>
     public static TBuilder Audited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AuditedMetadata());
+
+    /// <summary>Rows of this endpoint name the record the route's <paramref name="routeValue"/> identifies.</summary>
+    public static TBuilder AuditTarget<TBuilder>(this TBuilder builder, string type, string routeValue) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditTargetMetadata(type, routeValue));
 
     /// <summary>Admin actions are audited too (SPEC v2 "Security, continued"); <paramref name="routeTargetType"/>: what <c>{id}</c> names.</summary>
     public static TBuilder AuditedAdmin<TBuilder>(this TBuilder builder, string? routeTargetType = null) where TBuilder : IEndpointConventionBuilder =>
@@ -177,7 +188,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
     {
         var audited = endpoint.Metadata.GetRequiredMetadata<AuditedMetadata>();
         var caller = Caller.TryFrom(http.User);
-        var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : null;
+        var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : RecordTarget(http, endpoint);
         // Done: the site of what it acted on. Refused: the acting admin's own site — a site-bound admin cannot place rows in
         // another site's view by naming that site in a request it was refused.
         var site = audited.Admin ? (status < 400 && http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
@@ -201,6 +212,10 @@ internal sealed class AuditMiddleware(RequestDelegate next)
 
     private static Target? RouteTarget(HttpContext http, string? type) =>
         type is not null && http.GetRouteValue("id") is string s && Guid.TryParse(s, out var id) ? new Target(type, id) : null;
+
+    private static Target? RecordTarget(HttpContext http, Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<AuditTargetMetadata>() is { } m && http.GetRouteValue(m.RouteValue) is string s && Guid.TryParse(s, out var id)
+            ? new Target(m.Type, id) : null;
 
     public static string OutcomeOf(int status) => status switch
     {

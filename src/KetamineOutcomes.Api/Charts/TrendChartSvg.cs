@@ -89,6 +89,7 @@ internal static class TrendChartSvg
                 w.WriteEndElement();
             }
             foreach (var p in chart.Points) Point(w, p);
+            if (chart.LossOfResponse is { } loss) LossMarker(w, loss);
 
             foreach (var t in chart.TitleLines)
             {
@@ -134,6 +135,24 @@ internal static class TrendChartSvg
         w.WriteAttributeString("fill", Alert);
         Element(w, "title", $"day {Num(Math.Floor(p.Day))}: PHQ-9 item 9 answered ≥ 1 (thoughts of death or self-harm)");
         w.WriteEndElement();
+    }
+
+    // A ring around the point where the response was lost, and its label (TrendChart places both).
+    private static void LossMarker(XmlWriter w, ChartSetback m)
+    {
+        w.WriteStartElement("circle");
+        w.WriteAttributeString("data-kind", "loss-of-response");
+        w.WriteAttributeString("data-day", Num(m.Day));
+        w.WriteAttributeString("data-total", Num(m.Total));
+        w.WriteAttributeString("cx", Num(m.X));
+        w.WriteAttributeString("cy", Num(m.Y));
+        w.WriteAttributeString("r", "9");
+        w.WriteAttributeString("fill", "none");
+        w.WriteAttributeString("stroke", Alert);
+        w.WriteAttributeString("stroke-width", "2");
+        Element(w, "title", $"day {Num(Math.Floor(m.Day))}: {m.Total}, loss of response (above 50 % of baseline after a response)");
+        w.WriteEndElement();
+        TextEl(w, m.LabelX, m.LabelY, m.Label, m.Anchor, Alert, ("data-kind", "loss-of-response-label"));
     }
 
     private static void Legend(XmlWriter w, TrendChart chart)

@@ -15,12 +15,14 @@ namespace KetamineOutcomes.Api.Contracts;
 /// of the C-SSRS screener, each with the question's wording. Both this and <paramref name="SourceCompletedAt"/> are those of
 /// the version that raised the alert, also after the record was amended (SPEC v2, Corrections).</param>
 /// <param name="AcknowledgedBy">Id of the API key that acknowledged it.</param>
-/// <param name="SourceStatus">Null while the PHQ-9 or check-in is as submitted; <c>amended</c> or <c>entered-in-error</c> once it
-/// was corrected (SPEC v2, Corrections: an alert is never removed; it keeps its status and says what became of its source).</param>
+/// <param name="SourceStatus">Null while the PHQ-9's or check-in's current version still meets the alert's level;
+/// <c>amended</c> once an amendment took it below, <c>entered-in-error</c> once it was marked so (SPEC v2, Corrections: an
+/// alert is never removed; it keeps its status and says what became of its source).</param>
+/// <param name="SourceVersion">The version of the PHQ-9 or check-in that raised the alert (1 unless an amendment raised it).</param>
 public sealed record SafetyAlertResponse(
     Guid Id, Guid PatientId, string? SiteId, string? Mrn, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt,
     Guid? QuestionnaireId, Guid? CheckinId, DateTimeOffset SourceCompletedAt, IReadOnlyList<TriggeringAnswer> TriggeringAnswers,
-    string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note, RecordStatus? SourceStatus);
+    string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? Note, RecordStatus? SourceStatus, int SourceVersion);
 
 /// <summary>Acknowledges an alert: who (the calling key) and when are recorded with the note.</summary>
 /// <param name="Note">Required: what was done, e.g. "Called patient, safety plan reviewed" (1–2000 characters).</param>

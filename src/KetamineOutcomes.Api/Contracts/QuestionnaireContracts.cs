@@ -14,11 +14,14 @@ public sealed record SubmitQuestionnaireRequest(
     [Required] Instrument? Instrument, [Required] DateTimeOffset? CompletedAt, [Required] int?[]? Items, int? Difficulty, string? Source);
 
 /// <summary>The safety alert a submission raised (its highest-level one, when an amendment raised another).</summary>
-/// <param name="SourceStatus">Null while the submission is as submitted; <c>amended</c> or <c>entered-in-error</c> once it
-/// was corrected (SPEC v2, Corrections: the alert stays, with its status, and says what became of its source).</param>
-public sealed record AlertSummary(Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt, RecordStatus? SourceStatus)
+/// <param name="SourceStatus">Null while the submission's current version still meets the alert's level; <c>amended</c>
+/// once an amendment took it below, <c>entered-in-error</c> once it was marked so (SPEC v2, Corrections: the alert stays,
+/// with its status, and says what became of its source).</param>
+/// <param name="SourceVersion">The version of the submission that raised the alert.</param>
+public sealed record AlertSummary(
+    Guid Id, AlertLevel Level, AlertTrigger Trigger, AlertStatus Status, DateTimeOffset CreatedAt, RecordStatus? SourceStatus, int SourceVersion)
 {
-    public static AlertSummary? From(SafetyAlertRecord? a) => a is null ? null : new(a.Id, a.Level, a.Trigger, a.Status, a.CreatedAt, a.SourceStatus);
+    public static AlertSummary? From(SafetyAlertRecord? a) => a is null ? null : new(a.Id, a.Level, a.Trigger, a.Status, a.CreatedAt, a.SourceStatus, a.SourceVersion);
 }
 
 /// <param name="Timepoint">Derived from the patient's infusions at read time, never frozen.</param>

@@ -29,6 +29,10 @@ public sealed record OutcomeRatesResponse(double? ResponseRate, double? Remissio
 /// <param name="MedianDaysToFirstResponse">Median day of first response among responders (at least k of them).</param>
 /// <param name="AfterSession1">At each evaluable patient's last assessment after infusion 1.</param>
 /// <param name="AfterSession6">After infusion 6, the end of a standard induction course.</param>
+/// <param name="MedianResponseDurationDays">
+/// Kaplan–Meier median days from first response to loss of response, as <c>medianDays</c> of /research/durability
+/// (at least k responders; null also when the curve stays above 0.5).
+/// </param>
 /// <param name="AdherenceRate">
 /// SPEC v2, Measurement plans: of the instrument's plan occurrences of every consenting patient matching the filters
 /// (also those who never answered), completed in window / due — an occurrence is due once its window has closed or it
@@ -40,4 +44,29 @@ public sealed record OutcomeRatesResponse(double? ResponseRate, double? Remissio
 public sealed record ResearchSummaryResponse(
     Instrument Instrument, int MinCellSize, bool Suppressed, int? CohortN, int? EvaluableN, double? MeanBaseline,
     double? ResponseRate, double? RemissionRate, bool? RateSuppressed, double? MedianDaysToFirstResponse,
-    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6, double? AdherenceRate, bool? AdherenceRateSuppressed);
+    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6, double? MedianResponseDurationDays,
+    double? AdherenceRate, bool? AdherenceRateSuppressed);
+
+/// <summary>One day of the durability curve: a day on which a response was lost, with at least k still at risk.</summary>
+/// <param name="Day">Days since the first response.</param>
+/// <param name="AtRisk">Responders followed to at least this day (censored on the day included, as R counts them).</param>
+/// <param name="Survival">Kaplan–Meier probability that the response still holds after this day.</param>
+/// <param name="Ci95Low">Log-log 95 % limit with Greenwood's variance, as R's <c>survfit(conf.type = "log-log")</c>; null where survival is 0.</param>
+public sealed record DurabilityPointResponse(int Day, int AtRisk, double Survival, double? Ci95Low, double? Ci95High);
+
+/// <summary>
+/// Kaplan–Meier estimate of days from first response to loss of response (SPEC "Response durability"), censored at
+/// the latest assessment while the response holds. A suppressed estimate (1 to k−1 responders) carries only
+/// <c>instrument</c>, <c>minCellSize</c> and <c>suppressed</c>. No event or censor count is published.
+/// </summary>
+/// <param name="N">Responders in the estimate: evaluable consenting patients with a first response (0 or ≥ k).</param>
+/// <param name="MedianDays">
+/// The first day the curve is at or below 0.5; where it sits at exactly 0.5, the midpoint to the next event day (or to
+/// the last day followed), as R's <c>quantile(fit, 0.5)</c>; null when the curve stays above 0.5.
+/// </param>
+/// <param name="MedianCi95Low">The same rule on the lower limit curve; null when it never reaches 0.5.</param>
+/// <param name="MedianCi95High">The same rule on the upper limit curve; null when it never reaches 0.5.</param>
+/// <param name="Curve">Event days in order, ending before the first day with fewer than k at risk.</param>
+public sealed record DurabilityResponse(
+    Instrument Instrument, int MinCellSize, bool Suppressed, int? N, double? MedianDays, double? MedianCi95Low, double? MedianCi95High,
+    IReadOnlyList<DurabilityPointResponse>? Curve);

@@ -41,8 +41,9 @@ public sealed record CreatedApiKeyResponse(
 /// </summary>
 /// <param name="KeyId">The acting key; null for a call without a valid key.</param>
 /// <param name="PatientId">The patient a patient-data call touched; null on admin rows.</param>
-/// <param name="TargetType">What an admin action acted on: <c>api-key</c> or <c>webhook-delivery</c>; null for lists and patient rows.</param>
-/// <param name="TargetId">The id of that key or delivery; null when none.</param>
+/// <param name="TargetType">What an admin action acted on: <c>api-key</c> or <c>webhook-delivery</c>; or the record a correction
+/// or history read acted on: <c>questionnaire</c>, <c>suicidality-checkin</c>, <c>infusion</c>, <c>patient</c>; null for lists and other patient rows.</param>
+/// <param name="TargetId">The id of that key, delivery or record; null when none.</param>
 /// <param name="SiteId">The site an admin action concerned (the key's or delivery's site, else the acting key's); null: none or every site.</param>
 /// <param name="ClientAddress">Only on rows of calls without a valid key: the client address (an aggregated row: the address, an IPv6 /64, or <c>*</c> for addresses past the tracking cap).</param>
 /// <param name="Count">How many calls the row stands for: 1, or the refusals an <c>AnonymousRefusals</c> row aggregates for its one-minute window starting at <c>at</c>.</param>

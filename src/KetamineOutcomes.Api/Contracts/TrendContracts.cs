@@ -15,6 +15,16 @@ public sealed record TrendInfusion(Guid Id, int SessionNumber, DateTimeOffset Ad
 
 /// <summary>A patient's response/remission trajectory on one instrument.</summary>
 /// <param name="StatusReason">Null unless status is not-evaluable.</param>
+/// <param name="LossOfResponse">
+/// The first assessment after <c>firstResponse</c> whose total is above 50 % of baseline (baseline 20: 10 still
+/// responds, 11 is a loss), with days since the latest infusion before it; null while the response holds, without a
+/// response, or when not evaluable (SPEC "Response durability"). A later response and loss are a new episode; this is
+/// the first loss.
+/// </param>
+/// <param name="ResponseDurationDays">
+/// Whole days (floor of elapsed time) from <c>firstResponse</c> to <c>lossOfResponse</c>, or to the latest assessment
+/// while still responding; null without a response or when not evaluable.
+/// </param>
 /// <param name="OpenAlerts">Safety alerts of this patient not yet acknowledged.</param>
 /// <param name="Summary">
 /// The course in words (TrendSummary), as the chart's title words it: the latest status told with what came before it,
@@ -25,4 +35,4 @@ public sealed record TrendInfusion(Guid Id, int SessionNumber, DateTimeOffset Ad
 public sealed record TrendResponse(
     Guid PatientId, Instrument Instrument, ScoreRef? Baseline, ScoreRef? Latest, bool Evaluable, TrendStatus Status,
     NotEvaluableReason? StatusReason, Milestone? FirstResponse, Milestone? FirstRemission, bool Relapse,
-    IReadOnlyList<TrendPointResponse> Points, IReadOnlyList<TrendInfusion> Infusions, IReadOnlyList<AlertSummary> OpenAlerts, string Summary);
+    Setback? LossOfResponse, int? ResponseDurationDays, IReadOnlyList<TrendPointResponse> Points, IReadOnlyList<TrendInfusion> Infusions, IReadOnlyList<AlertSummary> OpenAlerts, string Summary);

@@ -20,25 +20,25 @@ internal static class CheckinCorrectionEndpoints
 {
     public static RouteGroupBuilder MapCheckinCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{checkinId:guid}", AmendCheckin).WithName("AmendSuicidalityCheckin").WithIfMatch(required: true)
+        group.MapPut("/{checkinId:guid}", AmendCheckin).WithName("AmendSuicidalityCheckin").AuditTarget("suicidality-checkin", "checkinId").WithIfMatch(required: true)
             .WithSummary("Amend a check-in: the whole submission plus reason, If-Match required; risk re-rated, status amended, version + 1; a newly met alert level raises a new alert")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendCheckinRequest>("application/json")
             .Produces<CheckinResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(422).ProducesProblem(428);
-        group.MapPost("/{checkinId:guid}/entered-in-error", MarkCheckinEnteredInError).WithName("MarkSuicidalityCheckinEnteredInError").WithIfMatch(required: false)
+        group.MapPost("/{checkinId:guid}/entered-in-error", MarkCheckinEnteredInError).WithName("MarkSuicidalityCheckinEnteredInError").AuditTarget("suicidality-checkin", "checkinId").WithIfMatch(required: false)
             .WithSummary("Mark a check-in entered in error (never deleted; its alerts stay); again → 409; If-Match optional")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<EnteredInErrorRequest>("application/json")
             .Produces<CheckinResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(422);
-        group.MapGet("/{checkinId:guid}/history", GetCheckinHistory).WithName("GetSuicidalityCheckinHistory")
+        group.MapGet("/{checkinId:guid}/history", GetCheckinHistory).WithName("GetSuicidalityCheckinHistory").AuditTarget("suicidality-checkin", "checkinId")
             .WithSummary("Every version of a check-in, oldest first")
             .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Admin)
             .Produces<HistoryResponse<CheckinResponse>>().ProducesProblem(404);
         return group;
     }
 
-    internal static async Task<CheckinResponse> AmendCheckin(
-        Guid patientId, Guid checkinId, AmendCheckinRequest request, HttpContext http, Database db, TimeProvider clock, WebhookTargets webhooks,
+    internal static async Task<IResult> AmendCheckin(
+        Guid patientId, Guid checkinId, AmendCheckinRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks,
         ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
@@ -49,18 +49,16 @@ internal static class CheckinCorrectionEndpoints
         var reason = FieldRules.Reason(request.Reason, errors);
         errors.ThrowIfAny();
 
-        var result = await db.WriteAsync(async (c, tx, t) =>
+        return await idempotent.RunCorrectionAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var at = DbTime.Normalize(now);
             var (checkin, alert) = await CorrectionWriter.AmendCheckinAsync(c, tx, patientId, checkinId, expected, completedAt, answers!,
                 request.Source, Actor.Of(caller), reason!, at, webhooks.All, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
-            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return CheckinsEndpoints.ToResponse(checkin, timeline, alert);
+            var result = CheckinsEndpoints.ToResponse(checkin, timeline, alert);
+            return (result, result.Version);
         }, ct).ConfigureAwait(false);
-        Preconditions.SetETag(http, result.Version);
-        return result;
     }
 
     internal static async Task<IResult> MarkCheckinEnteredInError(

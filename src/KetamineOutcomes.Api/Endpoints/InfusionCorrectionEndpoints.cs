@@ -19,25 +19,25 @@ internal static class InfusionCorrectionEndpoints
 {
     public static RouteGroupBuilder MapInfusionCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{infusionId:guid}", AmendInfusion).WithName("AmendInfusion").WithIfMatch(required: true)
+        group.MapPut("/{infusionId:guid}", AmendInfusion).WithName("AmendInfusion").AuditTarget("infusion", "infusionId").WithIfMatch(required: true)
             .WithSummary("Amend an infusion: the whole record plus reason, If-Match required; status amended, version + 1; a new time re-keys timepoints")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendInfusionRequest>("application/json")
             .Produces<InfusionResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
-        group.MapPost("/{infusionId:guid}/entered-in-error", MarkInfusionEnteredInError).WithName("MarkInfusionEnteredInError").WithIfMatch(required: false)
+        group.MapPost("/{infusionId:guid}/entered-in-error", MarkInfusionEnteredInError).WithName("MarkInfusionEnteredInError").AuditTarget("infusion", "infusionId").WithIfMatch(required: false)
             .WithSummary("Mark an infusion entered in error (never deleted; it no longer counts for session numbers); again → 409; If-Match optional")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<EnteredInErrorRequest>("application/json")
             .Produces<InfusionResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(422);
-        group.MapGet("/{infusionId:guid}/history", GetInfusionHistory).WithName("GetInfusionHistory")
+        group.MapGet("/{infusionId:guid}/history", GetInfusionHistory).WithName("GetInfusionHistory").AuditTarget("infusion", "infusionId")
             .WithSummary("Every version of an infusion, oldest first")
             .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Admin)
             .Produces<HistoryResponse<InfusionResponse>>().ProducesProblem(404);
         return group;
     }
 
-    internal static async Task<InfusionResponse> AmendInfusion(
-        Guid patientId, Guid infusionId, AmendInfusionRequest request, HttpContext http, Database db, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<IResult> AmendInfusion(
+        Guid patientId, Guid infusionId, AmendInfusionRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var expected = Preconditions.ExpectedVersion(http.Request, required: true)!.Value;
@@ -47,17 +47,15 @@ internal static class InfusionCorrectionEndpoints
         var reason = FieldRules.Reason(request.Reason, errors);
         errors.ThrowIfAny();
 
-        var result = await db.WriteAsync(async (c, tx, t) =>
+        return await idempotent.RunCorrectionAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var at = DbTime.Normalize(now);
             var infusion = await CorrectionWriter.AmendInfusionAsync(c, tx, patientId, infusionId, expected, values!, Actor.Of(caller), reason!, at, t).ConfigureAwait(false);
             var all = await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false);
-            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return InfusionsEndpoints.WithSession(infusion, all);
+            var result = InfusionsEndpoints.WithSession(infusion, all);
+            return (result, result.Version);
         }, ct).ConfigureAwait(false);
-        Preconditions.SetETag(http, result.Version);
-        return result;
     }
 
     internal static async Task<IResult> MarkInfusionEnteredInError(

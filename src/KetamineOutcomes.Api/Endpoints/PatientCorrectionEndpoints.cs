@@ -3,6 +3,7 @@ using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Security;
@@ -18,20 +19,20 @@ internal static class PatientCorrectionEndpoints
 {
     public static RouteGroupBuilder MapPatientCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{id:guid}", AmendPatient).WithName("AmendPatient").WithIfMatch(required: true)
+        group.MapPut("/{id:guid}", AmendPatient).WithName("AmendPatient").AuditTarget("patient", "id").WithIfMatch(required: true)
             .WithSummary("Correct a patient's mrn, birthYear, sex and diagnoses (replaced whole) with a reason; If-Match required; the site is not changed")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendPatientRequest>("application/json")
             .Produces<PatientResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
-        group.MapGet("/{id:guid}/history", GetPatientHistory).WithName("GetPatientHistory")
+        group.MapGet("/{id:guid}/history", GetPatientHistory).WithName("GetPatientHistory").AuditTarget("patient", "id")
             .WithSummary("Every version of a patient, oldest first")
             .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Admin)
             .Produces<HistoryResponse<PatientResponse>>().ProducesProblem(404);
         return group;
     }
 
-    internal static async Task<PatientResponse> AmendPatient(
-        Guid id, AmendPatientRequest request, HttpContext http, TimeProvider clock, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<IResult> AmendPatient(
+        Guid id, AmendPatientRequest request, HttpContext http, TimeProvider clock, Database db, IdempotentCreate idempotent, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var expected = Preconditions.ExpectedVersion(http.Request, required: true)!.Value;
@@ -43,18 +44,15 @@ internal static class PatientCorrectionEndpoints
         var reason = FieldRules.Reason(request.Reason, errors);
         errors.ThrowIfAny();
 
-        var patient = await db.WriteAsync(async (c, tx, t) =>
+        return await idempotent.RunCorrectionAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, id, caller, tx, t).ConfigureAwait(false);
             var now = DbTime.Normalize(clock.GetUtcNow());
             var changed = await CorrectionWriter.AmendPatientAsync(c, tx, db.Connections, id, expected,
                 p => p with { Mrn = mrn, BirthYear = request.BirthYear, Sex = request.Sex, Diagnoses = (request.Diagnoses ?? []).Distinct().Order().ToArray() },
                 Actor.Of(caller), reason!, now, t).ConfigureAwait(false);
-            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return changed;
+            return (PatientsEndpoints.ToResponse(changed), changed.Version);
         }, ct).ConfigureAwait(false);
-        Preconditions.SetETag(http, patient.Version);
-        return PatientsEndpoints.ToResponse(patient);
     }
 
     internal static async Task<HistoryResponse<PatientResponse>> GetPatientHistory(Guid id, Database db, ClaimsPrincipal user, CancellationToken ct)

@@ -32,7 +32,7 @@ internal static class PatientsEndpoints
         group.MapGet("/", ListPatients).WithName("ListPatients").WithSummary("Find patients by MRN and/or site (cursor-paginated)")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<ListResponse<PatientResponse>>().ProducesValidationProblem();
-        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent").WithIfMatch(required: false)
+        group.MapPut("/{id:guid}/research-consent", SetResearchConsent).WithName("SetResearchConsent").AuditTarget("patient", "id").WithIfMatch(required: false)
             .WithSummary("Grant or withdraw research consent (takes effect on the next research query); a new patient version, If-Match optional")
             .AllowRoles(Roles.Clinician)
             .Produces<PatientResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(412);
@@ -95,25 +95,23 @@ internal static class PatientsEndpoints
     /// Corrections), made by the caller, its reason saying what changed. If-Match is honoured when sent, not required
     /// (the endpoint predates versions).
     /// </summary>
-    internal static async Task<PatientResponse> SetResearchConsent(
-        Guid id, ResearchConsentRequest request, TimeProvider clock, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<IResult> SetResearchConsent(
+        Guid id, ResearchConsentRequest request, TimeProvider clock, Database db, IdempotentCreate idempotent, HttpContext http, ClaimsPrincipal user,
+        CancellationToken ct)
     {
         var caller = Caller.From(user);
         var expected = Preconditions.ExpectedVersion(http.Request, required: false);
         var errors = new ValidationErrors();
         var consent = FieldRules.Required(request.ResearchConsent, "researchConsent", errors);
         errors.ThrowIfAny();
-        var patient = await db.WriteAsync(async (c, tx, t) =>
+        return await idempotent.RunCorrectionAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, id, caller, tx, t).ConfigureAwait(false);
             var now = DbTime.Normalize(clock.GetUtcNow());
             var changed = await CorrectionWriter.AmendPatientAsync(c, tx, db.Connections, id, expected, p => p with { ResearchConsent = consent!.Value },
                 Actor.Of(caller), consent!.Value ? "Research consent granted." : "Research consent withdrawn.", now, t).ConfigureAwait(false);
-            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, now, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return changed;
+            return (ToResponse(changed), changed.Version);
         }, ct).ConfigureAwait(false);
-        Preconditions.SetETag(http, patient.Version);
-        return ToResponse(patient);
     }
 
     internal static PatientResponse ToResponse(PatientRecord p) =>

@@ -20,25 +20,25 @@ internal static class QuestionnaireCorrectionEndpoints
 {
     public static RouteGroupBuilder MapQuestionnaireCorrections(this RouteGroupBuilder group)
     {
-        group.MapPut("/{questionnaireId:guid}", AmendQuestionnaire).WithName("AmendQuestionnaire").WithIfMatch(required: true)
+        group.MapPut("/{questionnaireId:guid}", AmendQuestionnaire).WithName("AmendQuestionnaire").AuditTarget("questionnaire", "questionnaireId").WithIfMatch(required: true)
             .WithSummary("Amend a questionnaire: the whole submission plus reason, If-Match required; rescored, status amended, version + 1; a newly met alert level raises a new alert")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<AmendQuestionnaireRequest>("application/json")
             .Produces<QuestionnaireResult>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(422).ProducesProblem(428);
-        group.MapPost("/{questionnaireId:guid}/entered-in-error", MarkQuestionnaireEnteredInError).WithName("MarkQuestionnaireEnteredInError").WithIfMatch(required: false)
+        group.MapPost("/{questionnaireId:guid}/entered-in-error", MarkQuestionnaireEnteredInError).WithName("MarkQuestionnaireEnteredInError").AuditTarget("questionnaire", "questionnaireId").WithIfMatch(required: false)
             .WithSummary("Mark a questionnaire entered in error (never deleted; its alerts stay); again → 409; If-Match optional")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Accepts<EnteredInErrorRequest>("application/json")
             .Produces<QuestionnaireResult>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(422);
-        group.MapGet("/{questionnaireId:guid}/history", GetQuestionnaireHistory).WithName("GetQuestionnaireHistory")
+        group.MapGet("/{questionnaireId:guid}/history", GetQuestionnaireHistory).WithName("GetQuestionnaireHistory").AuditTarget("questionnaire", "questionnaireId")
             .WithSummary("Every version of a questionnaire, oldest first")
             .AllowRoles(Roles.Clinician, Roles.Ehr, Roles.Admin)
             .Produces<HistoryResponse<QuestionnaireResult>>().ProducesProblem(404);
         return group;
     }
 
-    internal static async Task<QuestionnaireResult> AmendQuestionnaire(
-        Guid patientId, Guid questionnaireId, AmendQuestionnaireRequest request, HttpContext http, Database db, TimeProvider clock, WebhookTargets webhooks,
+    internal static async Task<IResult> AmendQuestionnaire(
+        Guid patientId, Guid questionnaireId, AmendQuestionnaireRequest request, HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks,
         ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
@@ -49,18 +49,16 @@ internal static class QuestionnaireCorrectionEndpoints
         var reason = FieldRules.Reason(request.Reason, errors);
         errors.ThrowIfAny();
 
-        var result = await db.WriteAsync(async (c, tx, t) =>
+        return await idempotent.RunCorrectionAsync(http, request, async (c, tx, t) =>
         {
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
             var at = DbTime.Normalize(now);
             var (q, alert) = await CorrectionWriter.AmendQuestionnaireAsync(c, tx, patientId, questionnaireId, expected, instrument!.Value, completedAt,
                 request.Items!, request.Difficulty, request.Source, Actor.Of(caller), reason!, at, webhooks.All, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t, tx).ConfigureAwait(false)).ToTimeline();
-            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return QuestionnairesEndpoints.ToResult(q, timeline, alert);
+            var result = QuestionnairesEndpoints.ToResult(q, timeline, alert);
+            return (result, result.Version);
         }, ct).ConfigureAwait(false);
-        Preconditions.SetETag(http, result.Version);
-        return result;
     }
 
     internal static async Task<IResult> MarkQuestionnaireEnteredInError(

@@ -34,6 +34,9 @@ internal static class ResearchEndpoints
         group.MapGet("/summary", Summary).WithName("GetResearchSummary")
             .WithSummary("Cohort and evaluable counts, mean baseline, response/remission at latest and after sessions 1 and 6, median days to first response, adherence to the measurement plans")
             .Produces<ResearchSummaryResponse>().ProducesValidationProblem();
+        group.MapGet("/durability", Durability).WithName("GetResearchDurability")
+            .WithSummary("Kaplan–Meier of days from first response to loss of response: curve with log-log 95% CI, median and its CI; small cells suppressed")
+            .Produces<DurabilityResponse>().ProducesValidationProblem();
         group.MapGet("/export.csv", Export).WithName("ExportResearchCsv").WithMetadata(new StreamedAnswerMetadata())
             .WithSummary("De-identified long-format CSV (RFC 4180): one row per assessment, pseudonymous id, age band, relative days only")
             .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem();
@@ -104,7 +107,26 @@ internal static class ResearchEndpoints
         static OutcomeRatesResponse? Rates(OutcomeRates? r) => r is null ? null : new(r.ResponseRate, r.RemissionRate, r.RateSuppressed);
         var response = new ResearchSummaryResponse(inst, k, s.Suppressed, s.CohortN, s.EvaluableN, s.MeanBaseline,
             s.Latest?.ResponseRate, s.Latest?.RemissionRate, s.Latest?.RateSuppressed, s.MedianDaysToFirstResponse,
-            Rates(s.AfterSession1), Rates(s.AfterSession6), s.Suppressed ? null : a.Rate, s.Suppressed ? null : a.RateSuppressed);
+            Rates(s.AfterSession1), Rates(s.AfterSession6), s.MedianResponseDurationDays,
+            s.Suppressed ? null : a.Rate, s.Suppressed ? null : a.RateSuppressed);
+        var node = JsonSerializer.SerializeToNode(response, json.Value.SerializerOptions)!.AsObject();
+        KeepOnlyWhenSuppressed(node, "instrument", "minCellSize", "suppressed");
+        return Results.Json(node, json.Value.SerializerOptions);
+    }
+
+    internal static async Task<IResult> Durability(
+        string? instrument, string? siteId, string? route, string? drug, string? diagnosis,
+        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var (inst, filter) = ParseFilters(new ListQuery(), instrument, siteId, route, drug, diagnosis, caller);
+        var k = research.Value.MinCellSize;
+        var acc = caller.CanSee(filter.SiteId)
+            ? await AccumulateAsync(reads, inst, filter, () => new DurabilityAccumulator(inst), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
+            : new DurabilityAccumulator(inst);
+        var d = acc.Finish(k);
+        var response = new DurabilityResponse(inst, k, d.Suppressed, d.N, d.MedianDays, d.MedianCi95Low, d.MedianCi95High,
+            d.Curve?.Select(s => new DurabilityPointResponse(s.Day, s.AtRisk, s.Survival, s.Ci95Low, s.Ci95High)).ToArray());
         var node = JsonSerializer.SerializeToNode(response, json.Value.SerializerOptions)!.AsObject();
         KeepOnlyWhenSuppressed(node, "instrument", "minCellSize", "suppressed");
         return Results.Json(node, json.Value.SerializerOptions);

@@ -88,6 +88,6 @@ internal static class SafetyAlertsEndpoints
         }
         var answers = cssrs is { } c ? TriggeringAnswers.ForCheckin(c) : TriggeringAnswers.ForPhq9Item9(item9);
         return new(a.Id, a.PatientId, v.SiteId, v.Mrn, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId,
-            completedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note, a.SourceStatus);
+            completedAt, answers, a.AcknowledgedBy, a.AcknowledgedAt, a.Note, a.SourceStatus, a.SourceVersion);
     }
 }

@@ -20,7 +20,7 @@ internal static class TrendsEndpoints
     public static RouteGroupBuilder MapTrends(this RouteGroupBuilder api)
     {
         api.MapGet("/patients/{patientId:guid}/trends", GetTrend).WithTags("Trends").WithName("GetTrend").Audited()
-            .WithSummary("Baseline, status, first response/remission, relapse and per-point flags for one instrument (default phq9)")
+            .WithSummary("Baseline, status, first response/remission, relapse, loss of response and response duration, and per-point flags for one instrument (default phq9)")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Produces<TrendResponse>().ProducesValidationProblem().ProducesProblem(404);
         api.MapGet("/patients/{patientId:guid}/trends/{instrument}.svg", GetTrendChart).WithTags("Trends").WithName("GetTrendChart").Audited()
@@ -40,7 +40,7 @@ internal static class TrendsEndpoints
         var byId = infusions.ToDictionary(i => i.Id);
         return new TrendResponse(
             patientId, trend.Instrument, trend.Baseline, trend.Latest, trend.Evaluable, trend.Status, trend.StatusReason,
-            trend.FirstResponse, trend.FirstRemission, trend.Relapse,
+            trend.FirstResponse, trend.FirstRemission, trend.Relapse, trend.LossOfResponse, trend.ResponseDurationDays,
             trend.Points.Select(p => new TrendPointResponse(
                 p.Assessment.QuestionnaireId, p.Assessment.CompletedAt, p.Assessment.TotalScore, p.Assessment.Severity, p.Assessment.Prorated,
                 p.Timepoint, p.IsBaseline, p.ChangeFromBaseline, p.PercentChange, p.Flags?.Response, p.Flags?.Remission,

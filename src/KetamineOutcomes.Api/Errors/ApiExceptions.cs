@@ -15,9 +15,9 @@ public sealed class StateConflictException(string title, string detail) : Except
     public string Title { get; } = title;
 }
 
-/// <summary>The Idempotency-Key was already used with a different request body (422).</summary>
+/// <summary>The Idempotency-Key was already used with a different request: body, method or path (422).</summary>
 public sealed class IdempotencyKeyReusedException()
-    : Exception("This Idempotency-Key was already used with a different request body.");
+    : Exception("This Idempotency-Key was already used with a different request (another body, method or path).");
 
 /// <summary>
 /// Well-formed input the service will not process as sent (422), e.g. a FHIR QuestionnaireResponse whose status is

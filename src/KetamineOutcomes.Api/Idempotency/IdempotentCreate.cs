@@ -165,7 +165,13 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
     /// <summary>The calling API key's id; empty until authentication assigns one.</summary>
     private static string CallerScope(HttpContext http) => http.User.FindFirst("key_id")?.Value ?? "";
 
-    /// <summary>Hash of method, path and the parsed body re-serialised, so whitespace or key order do not count as a different body.</summary>
+    /// <summary>
+    /// Hash of method, path, If-Match (a correction's precondition is part of what was asked: a retry naming another
+    /// version is another request, 422, not a replay of an answer that may be stale) and the parsed body re-serialised,
+    /// so whitespace or key order do not count as a different body.
+    /// </summary>
     private static string RequestHash(HttpContext http, string canonicalRequest) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n{canonicalRequest}")));
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(http.Request.Headers.IfMatch.Count == 0
+            ? $"{http.Request.Method} {http.Request.Path}\n{canonicalRequest}" // as before If-Match counted: stored keys keep matching
+            : $"{http.Request.Method} {http.Request.Path}\nIf-Match: {http.Request.Headers.IfMatch}\n{canonicalRequest}")));
 }

@@ -55,6 +55,12 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Error, "Webhook dispatcher loop error: {ErrorType}")]
     public static partial void DispatcherError(this ILogger logger, string errorType);
 
+    [LoggerMessage(46, LogLevel.Error, "assessment.due scheduler pass failed: {ErrorType}; the next pass writes what this one did not")]
+    public static partial void SchedulerError(this ILogger logger, string errorType);
+
+    [LoggerMessage(47, LogLevel.Information, "assessment.due scheduler: {Events} event(s) written to the outbox")]
+    public static partial void SchedulerWrote(this ILogger logger, int events);
+
     [LoggerMessage(12, LogLevel.Information, "Store ready: {Provider} at {Location}; migrations skipped (Storage:SkipMigrations)")]
     public static partial void StoreMigrationsSkipped(this ILogger logger, string provider, string location);
 
@@ -71,4 +77,10 @@ internal static partial class Log
 
     [LoggerMessage(41, LogLevel.Warning, "Metrics: the store could not be read for the alert and webhook gauges ({ErrorType}); they are absent until it can")]
     public static partial void MetricsStoreReadFailed(this ILogger logger, string errorType);
+
+    [LoggerMessage(52, LogLevel.Error, "Response-watch pass failed: {ErrorType}; the next pass writes what this one did not")]
+    public static partial void ResponseWatchError(this ILogger logger, string errorType);
+
+    [LoggerMessage(53, LogLevel.Information, "Response-watch pass: {Events} response.lost/remission.relapsed event(s) written to the outbox")]
+    public static partial void ResponseWatchWrote(this ILogger logger, int events);
 }

@@ -15,8 +15,8 @@ namespace KetamineOutcomes.Api.Submissions;
 /// copied whole into record_versions and the row replaced by the next version, which must still find the version the
 /// caller read (<c>UPDATE … WHERE version = expected</c>; none found → 412), so the row and its history never disagree
 /// and of two concurrent corrections exactly one wins. Amended PHQ-9s are rescored and check-ins re-rated with Core;
-/// their alerts stay (they gain <c>sourceStatus</c>), an amendment meeting a trigger above every alert the record has
-/// raises a new one with its event, and an <c>assessment.*</c> event tells receivers to re-read the record.
+/// their alerts stay (they gain <c>sourceStatus</c> once the source no longer meets them), an amendment meeting a trigger no
+/// unlapsed alert stands for raises a new one with its event, and an <c>assessment.*</c> event tells receivers to re-read the record.
 /// </summary>
 internal static class CorrectionWriter
 {
@@ -35,11 +35,13 @@ internal static class CorrectionWriter
             throw new UnprocessableContentException("instrument", $"A questionnaire's instrument cannot change (this one is {WireNames.Of(current.Instrument)}): mark it entered-in-error and submit the right one.");
         EnsureCorrectable(current.Status, current.Version, expected, markingInError: false);
         var score = QuestionnaireScoring.Score(current.Instrument, items);
-        var next = current with
+        var values = current with
         {
             CompletedAt = completedAt, Items = items, Difficulty = difficulty, Source = source, TotalScore = score.Total, Severity = score.Severity,
-            Prorated = score.Prorated, Status = RecordStatus.Amended, Version = current.Version + 1, LastUpdated = now,
+            Prorated = score.Prorated,
         };
+        if (Unchanged(values, current)) return (current, await ShownAlertAsync(c, tx, id, ct).ConfigureAwait(false));
+        var next = values with { Status = RecordStatus.Amended, Version = current.Version + 1, LastUpdated = now };
         await SupersedeAsync(c, tx, RecordKind.Questionnaire, id, patientId, current, current.Version, current.Status, current.LastUpdated,
             () => QuestionnaireStore.UpdateAsync(c, tx, next, expected, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
         var alert = await FollowAlertsAsync(c, tx, patientId, id, AlertTrigger.Phq9Item9, SafetyAlertRules.ForQuestionnaire(next.Instrument, next.Items),
@@ -71,11 +73,9 @@ internal static class CorrectionWriter
     {
         var current = await CheckinStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Check-in");
         EnsureCorrectable(current.Status, current.Version, expected, markingInError: false);
-        var next = current with
-        {
-            CompletedAt = completedAt, Answers = answers, RiskLevel = CssrsRules.RiskOf(answers), Source = source,
-            Status = RecordStatus.Amended, Version = current.Version + 1, LastUpdated = now,
-        };
+        var values = current with { CompletedAt = completedAt, Answers = answers, RiskLevel = CssrsRules.RiskOf(answers), Source = source };
+        if (Unchanged(values, current)) return (current, await ShownAlertAsync(c, tx, id, ct).ConfigureAwait(false));
+        var next = values with { Status = RecordStatus.Amended, Version = current.Version + 1, LastUpdated = now };
         await SupersedeAsync(c, tx, RecordKind.SuicidalityCheckin, id, patientId, current, current.Version, current.Status, current.LastUpdated,
             () => CheckinStore.UpdateAsync(c, tx, next, expected, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
         var alert = await FollowAlertsAsync(c, tx, patientId, id, AlertTrigger.Cssrs, SafetyAlertRules.ForCheckin(next.RiskLevel),
@@ -106,11 +106,13 @@ internal static class CorrectionWriter
     {
         var current = await InfusionStore.GetAsync(c, patientId, id, ct, tx).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Infusion");
         EnsureCorrectable(current.Status, current.Version, expected, markingInError: false);
-        var next = values with
+        var kept = values with
         {
-            Id = current.Id, PatientId = current.PatientId, CreatedAt = current.CreatedAt,
-            Status = RecordStatus.Amended, Version = current.Version + 1, LastUpdated = now,
+            Id = current.Id, PatientId = current.PatientId, CreatedAt = current.CreatedAt, Status = current.Status, Version = current.Version,
+            LastUpdated = current.LastUpdated,
         };
+        if (Unchanged(kept, current)) return current;
+        var next = kept with { Status = RecordStatus.Amended, Version = current.Version + 1, LastUpdated = now };
         await SupersedeAsync(c, tx, RecordKind.Infusion, id, patientId, current, current.Version, current.Status, current.LastUpdated,
             () => InfusionStore.UpdateAsync(c, tx, next, expected, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
         return next;
@@ -140,7 +142,9 @@ internal static class CorrectionWriter
     {
         var current = await PatientStore.GetAsync(c, id, ct, tx).ConfigureAwait(false) ?? throw new ResourceNotFoundException("Patient");
         if (expected is { } e && e != current.Version) throw new PreconditionFailedException(current.Version);
-        var next = change(current) with { Id = current.Id, SiteId = current.SiteId, CreatedAt = current.CreatedAt, UpdatedAt = now, Version = current.Version + 1 };
+        var kept = change(current) with { Id = current.Id, SiteId = current.SiteId, CreatedAt = current.CreatedAt, UpdatedAt = current.UpdatedAt, Version = current.Version };
+        if (Unchanged(kept, current)) return current;
+        var next = kept with { UpdatedAt = now, Version = current.Version + 1 };
         await SupersedeAsync(c, tx, RecordKind.Patient, id, id, current, current.Version, null, current.UpdatedAt,
             () => PatientStore.UpdateAsync(c, tx, dialect, next, current.Version, actor.ToJson(), reason, ct), ct).ConfigureAwait(false);
         return next;
@@ -162,6 +166,16 @@ internal static class CorrectionWriter
             throw;
         }
     }
+
+    /// <summary>
+    /// A correction that changes no value stores no version (like a FHIR server's no-op update): the answer is the record
+    /// as it is, with its ETag, and no event is sent — a retried PUT or a consent set twice does not make every other
+    /// editor's ETag stale. Compared as the stored JSON, so lists compare by their items.
+    /// </summary>
+    private static bool Unchanged<T>(T candidate, T current) => RecordBodies.Serialize(candidate) == RecordBodies.Serialize(current);
+
+    private static async Task<SafetyAlertRecord?> ShownAlertAsync(DbConnection c, DbTransaction tx, Guid sourceId, CancellationToken ct) =>
+        (await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false)).MaxBy(a => (a.Level, a.SourceVersion));
 
     private static void EnsureCorrectable(RecordStatus status, int version, int? expected, bool markingInError)
     {
@@ -191,23 +205,37 @@ internal static class CorrectionWriter
     }
 
     /// <summary>
-    /// The record's alerts say what became of it; an amendment whose answers meet a trigger above every alert the record
-    /// already has raises a new one (alerts are never removed or lowered). Returns the alert the record now shows.
+    /// The record's alerts say what became of it: <c>entered-in-error</c> when it was; <c>amended</c> once an amendment
+    /// took its answers below the alert's level — the alert has lapsed, and stays so; null while every version since
+    /// the one that raised it met its level (an amendment keeping item 9 at 2 leaves the alert as it was). Alerts are
+    /// never removed or lowered. An amendment whose answers meet a trigger that no unlapsed alert of at least that level
+    /// stands for raises a new alert, by this version, with its event: a higher level (item 9 1 → 3), a positive answer
+    /// that survives a correction downwards (3 → 1), or one that comes back after a correction took it away (2 → 0 → 2,
+    /// also when the lapsed alert was acknowledged meanwhile). Returns the alert the record shows, as its GET does:
+    /// the highest level, then the latest version.
     /// </summary>
     private static async Task<SafetyAlertRecord?> FollowAlertsAsync(
         DbConnection c, DbTransaction tx, Guid patientId, Guid sourceId, AlertTrigger trigger, AlertLevel? level, int version, RecordStatus status,
         DateTimeOffset now, IReadOnlyList<WebhookTarget> notify, CancellationToken ct)
     {
-        var existing = await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false);
-        if (existing.Count > 0) await SafetyAlertStore.MarkSourceStatusAsync(c, tx, sourceId, status, ct).ConfigureAwait(false);
-        var highest = existing.MaxBy(a => a.Level);
-        if (level is not { } l || (highest is not null && l <= highest.Level)) return highest is null ? null : highest with { SourceStatus = status };
-        var raised = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, l, trigger,
-            trigger == AlertTrigger.Phq9Item9 ? sourceId : null, trigger == AlertTrigger.Cssrs ? sourceId : null, AlertStatus.Open, now, null, null, null)
+        var alerts = new List<SafetyAlertRecord>();
+        foreach (var a in await SafetyAlertStore.ForSourceAsync(c, sourceId, tx, ct).ConfigureAwait(false))
         {
-            SourceStatus = status, SourceVersion = version,
-        };
-        await SubmissionWriter.RaiseAsync(c, tx, raised, notify, ct).ConfigureAwait(false);
-        return raised;
+            RecordStatus? sourceStatus = status == RecordStatus.EnteredInError ? RecordStatus.EnteredInError
+                : a.SourceStatus == RecordStatus.Amended || level is not { } held || held < a.Level ? RecordStatus.Amended : null;
+            if (sourceStatus != a.SourceStatus) await SafetyAlertStore.SetSourceStatusAsync(c, tx, a.Id, sourceStatus, ct).ConfigureAwait(false);
+            alerts.Add(a with { SourceStatus = sourceStatus });
+        }
+        if (level is { } l && !alerts.Any(a => a.SourceStatus is null && a.Level >= l))
+        {
+            var raised = new SafetyAlertRecord(Guid.CreateVersion7(), patientId, l, trigger,
+                trigger == AlertTrigger.Phq9Item9 ? sourceId : null, trigger == AlertTrigger.Cssrs ? sourceId : null, AlertStatus.Open, now, null, null, null)
+            {
+                SourceVersion = version,
+            };
+            await SubmissionWriter.RaiseAsync(c, tx, raised, notify, ct).ConfigureAwait(false);
+            alerts.Add(raised);
+        }
+        return alerts.MaxBy(a => (a.Level, a.SourceVersion));
     }
 }

@@ -1,9 +1,14 @@
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Plans;
+
 namespace KetamineOutcomes.Api.Webhooks;
 
 internal static class WebhookServiceCollectionExtensions
 {
-    /// <summary>Outbox targets, per-endpoint Polly pipelines, the HTTP client and the background dispatcher.</summary>
+    /// <summary>
+    /// Outbox targets, per-endpoint Polly pipelines, the HTTP client, the background dispatcher, and the
+    /// <c>assessment.due</c> scheduler that writes into the same outbox.
+    /// </summary>
     public static IServiceCollection AddOutcomesWebhooks(this IServiceCollection services)
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateSettings(WebhookOptions.SectionName);
@@ -15,6 +20,10 @@ internal static class WebhookServiceCollectionExtensions
         services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(5))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHostedService<WebhookDispatcher>();
+        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.SectionName).ValidateSettings(SchedulerOptions.SectionName);
+        // One instance, also resolvable by itself (tests run a pass on a moved clock without waiting for the timer).
+        services.AddSingleton<AssessmentDueScheduler>();
+        services.AddHostedService(s => s.GetRequiredService<AssessmentDueScheduler>());
         return services;
     }
 }

@@ -7,6 +7,13 @@ namespace KetamineOutcomes.Core.Charts;
 /// <summary>One plotted assessment: where it is drawn and what it is marked with.</summary>
 public sealed record ChartPoint(double X, double Y, double Day, int Total, bool IsBaseline, bool Response, bool Remission, bool Item9Positive);
 
+/// <summary>
+/// The marker at the trend's loss of response (SPEC v2 "Response durability": the first assessment after the first response
+/// above 50 % of baseline): a ring around that point and a label inside the plot, below the point (the item-9 triangle
+/// sits above it), kept within the plot so it never meets the axis, infusion or line labels outside it.
+/// </summary>
+public sealed record ChartSetback(double X, double Y, double Day, int Total, string Label, double LabelX, double LabelY, string Anchor);
+
 /// <summary>A vertical marker at one infusion; its session number is printed above the plot when there is room (<see cref="Labelled"/>).</summary>
 public sealed record ChartInfusion(double X, double Day, int SessionNumber, bool Labelled = true);
 
@@ -49,6 +56,9 @@ public sealed record TrendChart(
     IReadOnlyList<ChartPoint> Points, IReadOnlyList<ChartTick> XTicks, IReadOnlyList<ChartTick> YTicks,
     IReadOnlyList<ChartLegendEntry> Legend)
 {
+    /// <summary>The loss-of-response marker; null while there is none (or the patient is not evaluable).</summary>
+    public ChartSetback? LossOfResponse { get; init; }
+
     public const int DefaultWidth = 600, DefaultHeight = 300;
     public const int MinWidth = 300, MaxWidth = 2400, MinHeight = 150, MaxHeight = 1200;
 
@@ -149,7 +159,25 @@ public sealed record TrendChart(
         {
             Bands = bands, Lines = PlaceLabels(lines, plotTop, plotBottom), Infusions = infusions, Points = points, XTicks = xTicks,
             YTicks = yTicks, XAxisLabel = xAxisLabel, Legend = legend,
+            LossOfResponse = trend.LossOfResponse is { } loss ? SetbackMarker(shell, DayOf(loss.CompletedAt), loss.TotalScore) : null,
         };
+    }
+
+    private static readonly string[] LossLabels = ["Loss of response", "Loss"];
+
+    // Below the point by a label's height, or above it when that would leave the plot; anchored to stay inside it.
+    private static ChartSetback SetbackMarker(TrendChart shell, double day, int total)
+    {
+        var (x, y) = (shell.XOf(day), shell.YOf(total));
+        var room = shell.PlotRight - shell.PlotLeft - 2 * Pad;
+        var label = LossLabels.FirstOrDefault(l => ChartText.Width(l) <= room) ?? LossLabels[^1];
+        var width = ChartText.Width(label);
+        var (labelX, anchor) = x - width / 2 < shell.PlotLeft + Pad ? (shell.PlotLeft + Pad, "start")
+            : x + width / 2 > shell.PlotRight - Pad ? (shell.PlotRight - Pad, "end") : (x, "middle");
+        var below = y + 8 + ChartText.Ascent * ChartText.LabelSize;
+        var labelY = below + ChartText.Descent * ChartText.LabelSize <= shell.PlotBottom - 1 ? below
+            : Math.Max(shell.PlotTop + ChartText.Ascent * ChartText.LabelSize + 1, y - 20);
+        return new ChartSetback(x, y, day, total, label, labelX, labelY, anchor);
     }
 
     /// <summary>The x axis, as <see cref="DayRange(double, double, double)"/> with room for ten ticks.</summary>
@@ -186,6 +214,7 @@ public sealed record TrendChart(
         foreach (var l in Lines) yield return Box(l.Kind + "-label", l.Label, l.LabelX, l.LabelY, "start");
         yield return Box("x-axis-label", XAxisLabel.Text, XAxisLabel.X, XAxisLabel.Y, XAxisLabel.Anchor);
         foreach (var e in Legend) yield return Box("legend", e.Text, e.X, e.Y, "start");
+        if (LossOfResponse is { } m) yield return Box("loss-of-response-label", m.Label, m.LabelX, m.LabelY, m.Anchor);
         if (YAxisLabel.Length > 0)
         {
             // Rotated a quarter turn about (11, middle): its length runs up the page, its height across it.

@@ -14,7 +14,9 @@ public readonly record struct TimedScore(long CompletedAtTicks, int TotalScore);
 public readonly record struct CoursePoint(int TotalScore, int SessionNumber, int? DaysSinceFirstInfusion, bool IsBaseline, bool HasFlags, bool Response, bool Remission);
 
 /// <summary>What research needs of a patient's whole course besides its points.</summary>
-public readonly record struct CourseOutcome(bool Evaluable, int? BaselineTotal, int? FirstResponseDay);
+/// <param name="ResponseDurationDays">The trend's <c>responseDurationDays</c>: null without a response.</param>
+/// <param name="ResponseLost">The trend has a <c>lossOfResponse</c> (else the duration is censored at the latest assessment).</param>
+public readonly record struct CourseOutcome(bool Evaluable, int? BaselineTotal, int? FirstResponseDay, int? ResponseDurationDays = null, bool ResponseLost = false);
 
 /// <summary>
 /// A patient's course reduced to what the research statistics use, by the rules of <see cref="TrendCalculator"/>
@@ -38,6 +40,8 @@ public static class ResearchCourse
         int? baselineTotal = baseline < 0 ? null : scores[baseline].TotalScore;
         var evaluable = baselineTotal >= InstrumentDefinition.EvaluableBaselineMin;
         int? firstResponseDay = null;
+        long? firstResponseAt = null, lostAt = null;
+        long lastFlaggedAt = 0;
         var session = 0;
         for (var i = 0; i < scores.Length; i++)
         {
@@ -48,8 +52,13 @@ public static class ResearchCourse
             var response = flagged && 2 * total <= baselineTotal!.Value;
             points[i] = new CoursePoint(total, session, days, i == baseline, flagged, response, flagged && total < InstrumentDefinition.RemissionBelow);
             if (response) firstResponseDay ??= days;
+            if (!flagged) continue;
+            lastFlaggedAt = t;
+            if (response) firstResponseAt ??= t;
+            else if (firstResponseAt is not null) lostAt ??= t; // the first episode's loss, as CourseEpisodes ends it
         }
-        return new CourseOutcome(evaluable, baselineTotal, firstResponseDay);
+        int? duration = firstResponseAt is { } from ? InfusionTimeline.DaysFloor((lostAt ?? lastFlaggedAt) - from) : null;
+        return new CourseOutcome(evaluable, baselineTotal, firstResponseDay, duration, lostAt is not null);
     }
 
     /// <summary>The same course from the trend's inputs (tests and small callers): ordered as the trend orders them.</summary>

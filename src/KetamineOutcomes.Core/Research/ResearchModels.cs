@@ -34,6 +34,8 @@ public sealed record TrajectoryBucket(
 public sealed record OutcomeRates(double? ResponseRate, double? RemissionRate, bool RateSuppressed);
 
 /// <summary>The cohort summary; when <see cref="Suppressed"/>, every statistic is null.</summary>
+/// <param name="MedianResponseDurationDays">The durability estimate's median (null when it is suppressed or never reaches 0.5).</param>
 public sealed record ResearchSummary(
     bool Suppressed, int? CohortN, int? EvaluableN, double? MeanBaseline, OutcomeRates? Latest,
-    double? MedianDaysToFirstResponse, OutcomeRates? AfterSession1, OutcomeRates? AfterSession6);
+    double? MedianDaysToFirstResponse, OutcomeRates? AfterSession1, OutcomeRates? AfterSession6,
+    double? MedianResponseDurationDays = null);

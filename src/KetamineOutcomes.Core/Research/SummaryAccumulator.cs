@@ -4,7 +4,8 @@ namespace KetamineOutcomes.Core.Research;
 
 /// <summary>
 /// The cohort summary in one pass: cohort and evaluable counts, mean baseline, response/remission at each evaluable
-/// patient's latest post-baseline assessment and after sessions 1 and 6, and the median day of first response.
+/// patient's latest post-baseline assessment and after sessions 1 and 6, the median day of first response, and the
+/// median response duration of <see cref="DurabilityAccumulator"/>.
 /// </summary>
 public sealed class SummaryAccumulator(Instrument instrument) : ICourseSink
 {
@@ -37,6 +38,7 @@ public sealed class SummaryAccumulator(Instrument instrument) : ICourseSink
     private readonly List<int> _baselines = [];
     private readonly List<int> _daysToFirstResponse = [];
     private readonly RateCount _latest = new(), _session1 = new(), _session6 = new();
+    private readonly DurabilityAccumulator _durability = new(instrument);
 
     private readonly CourseBuffer _course = new(); // one patient's, reused
 
@@ -72,6 +74,7 @@ public sealed class SummaryAccumulator(Instrument instrument) : ICourseSink
         if (session1 >= 0) _session1.Add(points[session1]);
         if (session6 >= 0) _session6.Add(points[session6]);
         if (outcome.FirstResponseDay is { } days) _daysToFirstResponse.Add(days);
+        _durability.Add(outcome);
     }
 
     /// <summary>Adds another accumulator's patients (other patients of the same query); Finish is order-independent.</summary>
@@ -84,6 +87,7 @@ public sealed class SummaryAccumulator(Instrument instrument) : ICourseSink
         _latest.Merge(other._latest);
         _session1.Merge(other._session1);
         _session6.Merge(other._session6);
+        _durability.Merge(other._durability);
     }
 
     public ResearchSummary Finish(int k)
@@ -98,7 +102,8 @@ public sealed class SummaryAccumulator(Instrument instrument) : ICourseSink
             groupLarge ? Math.Round(_baselines.Average(), 2, MidpointRounding.AwayFromZero) : null,
             _latest.Finish(k),
             _daysToFirstResponse.Count >= k ? Median(_daysToFirstResponse) : null,
-            _session1.Finish(k), _session6.Finish(k));
+            _session1.Finish(k), _session6.Finish(k),
+            _durability.Finish(k).MedianDays);
     }
 
     private static double Median(List<int> values)

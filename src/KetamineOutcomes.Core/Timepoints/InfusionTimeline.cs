@@ -49,6 +49,13 @@ public sealed class InfusionTimeline
         return new Timepoint(session, last.InfusionId, days, hours);
     }
 
+    /// <summary>floor(days since the latest infusion at or before t); null when there is none (SPEC "Response durability").</summary>
+    public int? DaysSinceLastInfusion(DateTimeOffset t)
+    {
+        var session = CountAtOrBefore(t.UtcTicks);
+        return session == 0 ? null : DaysFloor(t.UtcTicks - _ordered[session - 1].AdministeredAt.UtcTicks);
+    }
+
     /// <summary>The number of infusions with administeredAt ≤ ticks (UTC); an upper-bound binary search.</summary>
     internal int CountAtOrBefore(long ticks)
     {

@@ -3,7 +3,10 @@ using KetamineOutcomes.Core.Timepoints;
 
 namespace KetamineOutcomes.Core.Trends;
 
-/// <summary>Baseline, per-point flags, status, first response/remission and relapse. Pure and deterministic.</summary>
+/// <summary>
+/// Baseline, per-point flags, status, first response/remission, relapse and the response and remission episodes
+/// (SPEC "Baseline, response, remission", "Response durability"). Pure and deterministic.
+/// </summary>
 public static class TrendCalculator
 {
     /// <summary>Baseline window: up to and including the first infusion, back this far (inclusive).</summary>
@@ -19,7 +22,7 @@ public static class TrendCalculator
 
         var points = new List<TrendPoint>(ordered.Length);
         TrendPoint? lastPost = null, firstResponse = null, firstRemission = null;
-        var relapse = false;
+        var episodes = new CourseEpisodes(timeline);
         foreach (var a in ordered)
         {
             var timepoint = timeline.At(a.CompletedAt);
@@ -39,11 +42,12 @@ public static class TrendCalculator
 
             lastPost = point;
             if (flags.Response) firstResponse ??= point;
-            if (firstRemission is not null && a.TotalScore >= InstrumentDefinition.EvaluableBaselineMin) relapse = true;
             if (flags.Remission) firstRemission ??= point;
+            episodes.Add(point);
         }
 
         var anyPost = first is { } fp && ordered.Any(a => a.CompletedAt.UtcTicks > fp.UtcTicks);
+        var remissions = episodes.Remissions;
         var (status, reason) = (baseline, evaluable, anyPost) switch
         {
             (null, _, _) => (TrendStatus.NotEvaluable, (NotEvaluableReason?)NotEvaluableReason.NoBaseline),
@@ -61,8 +65,10 @@ public static class TrendCalculator
             reason,
             MilestoneOf(firstResponse),
             MilestoneOf(firstRemission),
-            relapse,
-            points);
+            remissions.Count > 0 && remissions[0].Relapse is not null,
+            points,
+            episodes.ResponsesUpTo(lastPost),
+            remissions);
     }
 
     /// <summary>The latest assessment with first − 30 days ≤ completedAt ≤ first (both ends inclusive).</summary>
@@ -100,7 +106,7 @@ public static class TrendCalculator
 
     private static ScoreRef RefOf(ScoredAssessment a) => new(a.QuestionnaireId, a.CompletedAt, a.TotalScore);
 
-    private static Milestone? MilestoneOf(TrendPoint? p) => p is null
+    internal static Milestone? MilestoneOf(TrendPoint? p) => p is null
         ? null
         : new Milestone(p.Assessment.QuestionnaireId, p.Assessment.CompletedAt, p.Assessment.TotalScore,
             p.Timepoint.SessionNumber, p.Timepoint.DaysSinceFirstInfusion);

@@ -29,6 +29,27 @@ public sealed record ScoreRef(Guid QuestionnaireId, DateTimeOffset CompletedAt, 
 /// <summary>The first assessment meeting a criterion (firstResponse / firstRemission).</summary>
 public sealed record Milestone(Guid QuestionnaireId, DateTimeOffset CompletedAt, int TotalScore, int SessionNumber, int? DaysSinceFirstInfusion);
 
+/// <summary>
+/// An assessment where a patient's course slipped: the loss of a response (total above 50 % of baseline after a
+/// response) or a relapse (total ≥ 10 after remission). It always follows the first infusion, so its timepoint is whole.
+/// </summary>
+/// <param name="DaysSinceLastInfusion">floor(days since the latest infusion at or before <paramref name="CompletedAt"/>).</param>
+public sealed record Setback(
+    Guid QuestionnaireId, DateTimeOffset CompletedAt, int TotalScore, int SessionNumber, int DaysSinceFirstInfusion, int DaysSinceLastInfusion);
+
+/// <summary>
+/// One response episode (SPEC "Response durability"): from a response to the first later assessment that is no longer
+/// one (<paramref name="Loss"/>, null while the response holds). A new response after a loss opens a new episode.
+/// </summary>
+/// <param name="DurationDays">Whole days from the response to the loss, or to the latest assessment while it holds.</param>
+public sealed record ResponseEpisode(Milestone Response, Setback? Loss, int DurationDays);
+
+/// <summary>
+/// One remission episode: from a remission to the first later assessment ≥ 10 (<paramref name="Relapse"/>, SPEC
+/// "Baseline, response, remission"), null while none has come. A new remission after a relapse opens a new episode.
+/// </summary>
+public sealed record RemissionEpisode(Milestone Remission, Setback? Relapse);
+
 /// <summary>Outcome flags of one post-baseline assessment of an evaluable patient.</summary>
 public sealed record OutcomeFlags(
     bool Response,
@@ -49,7 +70,10 @@ public sealed record TrendPoint(
     decimal? PercentChange,
     OutcomeFlags? Flags);
 
-/// <summary>A patient's trajectory on one instrument (SPEC "Baseline, response, remission").</summary>
+/// <summary>A patient's trajectory on one instrument (SPEC "Baseline, response, remission", "Response durability").</summary>
+/// <param name="Relapse">The first remission episode ended in a relapse.</param>
+/// <param name="ResponseEpisodes">Oldest first; empty when not evaluable or never a response.</param>
+/// <param name="RemissionEpisodes">Oldest first; empty when not evaluable or never a remission.</param>
 public sealed record Trend(
     Instrument Instrument,
     ScoreRef? Baseline,
@@ -60,4 +84,13 @@ public sealed record Trend(
     Milestone? FirstResponse,
     Milestone? FirstRemission,
     bool Relapse,
-    IReadOnlyList<TrendPoint> Points);
+    IReadOnlyList<TrendPoint> Points,
+    IReadOnlyList<ResponseEpisode> ResponseEpisodes,
+    IReadOnlyList<RemissionEpisode> RemissionEpisodes)
+{
+    /// <summary>The first episode's loss (SPEC "Response durability": the first assessment after firstResponse above 50 % of baseline).</summary>
+    public Setback? LossOfResponse => ResponseEpisodes.Count == 0 ? null : ResponseEpisodes[0].Loss;
+
+    /// <summary>The first episode's duration: to <see cref="LossOfResponse"/>, or to the latest assessment while still responding; null without a response.</summary>
+    public int? ResponseDurationDays => ResponseEpisodes.Count == 0 ? null : ResponseEpisodes[0].DurationDays;
+}

@@ -51,19 +51,52 @@ public static class OutboxStore
             new(Id, EventId, EndpointName, Status, (int)Attempts, NextAttemptAt, LastError, DeliveredAt, CreatedAt, UpdatedAt);
     }
 
+    private const string EventSql = """
+        INSERT INTO outbox_events (id, type, alert_id, patient_id, payload, created_at) VALUES (@Id, @Type, @AlertId, @PatientId, @Payload, @CreatedAt)
+        """;
+
     /// <summary>Writes the event and one pending delivery per target, in the caller's transaction.</summary>
     public static async Task EnqueueAsync(DbConnection c, DbTransaction tx, OutboxEvent e, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
     {
-        const string eventSql = """
-            INSERT INTO outbox_events (id, type, alert_id, patient_id, payload, created_at) VALUES (@Id, @Type, @AlertId, @PatientId, @Payload, @CreatedAt)
-            """;
+        await c.ExecuteAsync(new CommandDefinition(EventSql, EventArgs(e), tx, cancellationToken: ct)).ConfigureAwait(false);
+        await AddDeliveriesAsync(c, tx, e, targets, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the event and its deliveries unless an event with its id already exists (then nothing, and false): for
+    /// events whose id is derived from what they are about (<c>assessment.due</c>, <c>response.lost</c>,
+    /// <c>remission.relapsed</c>), so writers that race or repeat
+    /// themselves — a restart, a second instance on one PostgreSQL database — store it once. On PostgreSQL a racing
+    /// insert of the same id waits for the first transaction and then does nothing.
+    /// </summary>
+    public static async Task<bool> EnqueueIfAbsentAsync(DbConnection c, DbTransaction tx, OutboxEvent e, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
+    {
+        var inserted = await c.ExecuteAsync(new CommandDefinition(EventSql + " ON CONFLICT (id) DO NOTHING", EventArgs(e), tx, cancellationToken: ct)).ConfigureAwait(false);
+        if (inserted == 0) return false;
+        await AddDeliveriesAsync(c, tx, e, targets, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Which of <paramref name="ids"/> are already in the outbox (a cheap read before a batch of <see cref="EnqueueIfAbsentAsync"/>).</summary>
+    public static async Task<HashSet<Guid>> ExistingAsync(DbConnection c, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        var found = await c.QueryAsync<Guid>(new CommandDefinition(
+            $"SELECT id FROM outbox_events WHERE {SqlDialect.InList(c, "id", "ids")}",
+            new { ids = ids.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);
+        return [.. found];
+    }
+
+    private static object EventArgs(OutboxEvent e) => new { e.Id, e.Type, e.AlertId, e.PatientId, e.Payload, CreatedAt = DbTime.ToDb(e.CreatedAt) };
+
+    private static async Task AddDeliveriesAsync(DbConnection c, DbTransaction tx, OutboxEvent e, IReadOnlyList<WebhookTarget> targets, CancellationToken ct)
+    {
         const string deliverySql = """
             INSERT INTO webhook_deliveries (id, event_id, endpoint_name, status, attempts, next_attempt_at, created_at, updated_at)
             VALUES (@id, @eventId, @name, 'pending', 0, @now, @now, @now)
             """;
-        var now = DbTime.ToDb(e.CreatedAt);
-        await c.ExecuteAsync(new CommandDefinition(eventSql, new { e.Id, e.Type, e.AlertId, e.PatientId, e.Payload, CreatedAt = now }, tx, cancellationToken: ct)).ConfigureAwait(false);
         if (targets.Count == 0) return;
+        var now = DbTime.ToDb(e.CreatedAt);
         await c.ExecuteAsync(new CommandDefinition(deliverySql,
             targets.Select(t => new { id = Guid.CreateVersion7(), eventId = e.Id, name = t.Name, now }), tx, cancellationToken: ct)).ConfigureAwait(false);
     }

@@ -80,10 +80,11 @@ public static class SafetyAlertStore
     /// Marks every alert of a corrected questionnaire or check-in with what became of its source (amended or
     /// entered-in-error); their status (open or acknowledged) is left as it is.
     /// </summary>
-    public static Task MarkSourceStatusAsync(DbConnection c, DbTransaction tx, Guid sourceId, RecordStatus status, CancellationToken ct) =>
+    /// <summary>Sets what became of one alert's source (null: its current version still meets the alert's trigger).</summary>
+    public static Task SetSourceStatusAsync(DbConnection c, DbTransaction tx, Guid alertId, RecordStatus? status, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(
-            "UPDATE safety_alerts SET source_status = @status WHERE questionnaire_id = @sourceId OR checkin_id = @sourceId",
-            new { sourceId, status = WireNames.Of(status) }, tx, cancellationToken: ct));
+            "UPDATE safety_alerts SET source_status = @status WHERE id = @alertId",
+            new { alertId, status = status is { } s ? WireNames.Of(s) : null }, tx, cancellationToken: ct));
 
     public static async Task<IReadOnlyList<SafetyAlertRecord>> ForPatientAsync(DbConnection c, Guid patientId, AlertStatus? status, CancellationToken ct)
     {

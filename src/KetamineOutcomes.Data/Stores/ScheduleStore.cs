@@ -40,14 +40,28 @@ public static class ScheduleStore
     private static readonly Statements OnePatient = Statements.Where("x.patient_id = @patientId");
     private static readonly Statements SiteRange = Statements.Where(
         "x.patient_id IN (SELECT id FROM patients WHERE site_id = @siteId AND id >= @first AND id <= @last)");
+    private static readonly Statements UnboundRange = Statements.Where(
+        "x.patient_id IN (SELECT id FROM patients WHERE site_id IS NULL AND id >= @first AND id <= @last)");
+
+    // Patients without a site (the scheduler walks them too), through the same (site, id) index.
+    private const string UnboundPatientsAfterSql = "SELECT id, mrn, created_at FROM patients WHERE site_id IS NULL AND id > @from ORDER BY id LIMIT @take";
+    private const string UnboundPatientsFirstSql = "SELECT id, mrn, created_at FROM patients WHERE site_id IS NULL ORDER BY id LIMIT @take";
+
+    /// <summary>Every site that has patients, in order; null stands for the patients without a site (where it sorts is the provider's).</summary>
+    public static async Task<List<string?>> SitesAsync(DbConnection c, CancellationToken ct) =>
+        [.. await c.QueryAsync<string?>(new CommandDefinition("SELECT DISTINCT site_id FROM patients ORDER BY site_id", cancellationToken: ct)).ConfigureAwait(false)];
 
     /// <summary>
     /// Up to <paramref name="take"/> patients of a site in id order: from the first (<paramref name="from"/> null), from
-    /// <paramref name="from"/> itself (<paramref name="inclusive"/>) or after it.
+    /// <paramref name="from"/> itself (<paramref name="inclusive"/>) or after it. A null <paramref name="siteId"/> walks the
+    /// patients without a site (only from the first or after a patient).
     /// </summary>
-    public static async Task<List<SchedulePatient>> SitePatientsAsync(DbConnection c, string siteId, Guid? from, bool inclusive, int take, CancellationToken ct)
+    public static async Task<List<SchedulePatient>> SitePatientsAsync(DbConnection c, string? siteId, Guid? from, bool inclusive, int take, CancellationToken ct)
     {
-        var sql = from is null ? SitePatientsFirstSql : inclusive ? SitePatientsFromSql : SitePatientsAfterSql;
+        var sql = siteId is null
+            ? (inclusive ? throw new ArgumentException("Only a site's walk resumes inside a patient.", nameof(inclusive))
+                : from is null ? UnboundPatientsFirstSql : UnboundPatientsAfterSql)
+            : from is null ? SitePatientsFirstSql : inclusive ? SitePatientsFromSql : SitePatientsAfterSql;
         return await HandRead.ListAsync(c, new CommandDefinition(sql, new { siteId, from, take }, cancellationToken: ct),
             r => new SchedulePatient(r.GetGuid(0), r.IsDBNull(1) ? null : r.GetString(1), DbTime.FromDb(r.GetInt64(2)))).ConfigureAwait(false);
     }
@@ -59,9 +73,12 @@ public static class ScheduleStore
         return all.TryGetValue(patientId, out var records) ? records : new ScheduleRecords([], []);
     }
 
-    /// <summary>The records of a site's patients whose ids lie in [<paramref name="first"/>, <paramref name="last"/>], by patient (absent: none).</summary>
-    public static Task<Dictionary<Guid, ScheduleRecords>> ForSiteRangeAsync(DbConnection c, string siteId, Guid first, Guid last, CancellationToken ct) =>
-        ReadAsync(c, SiteRange, new { siteId, first, last }, ct);
+    /// <summary>
+    /// The records of a site's patients (null: of the patients without a site) whose ids lie in [<paramref name="first"/>,
+    /// <paramref name="last"/>], by patient (absent: none).
+    /// </summary>
+    public static Task<Dictionary<Guid, ScheduleRecords>> ForSiteRangeAsync(DbConnection c, string? siteId, Guid first, Guid last, CancellationToken ct) =>
+        ReadAsync(c, siteId is null ? UnboundRange : SiteRange, new { siteId, first, last }, ct);
 
     private static async Task<Dictionary<Guid, ScheduleRecords>> ReadAsync(DbConnection c, Statements sql, object args, CancellationToken ct)
     {

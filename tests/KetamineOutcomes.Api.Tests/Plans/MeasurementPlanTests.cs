@@ -98,12 +98,21 @@ public class MeasurementPlanTests : ApiTest
     [InlineData("*")]
     [InlineData("W/\"0\", W/\"1\"")]
     [InlineData("0")]
-    [InlineData("W/\"-1\"")]
     public async Task A_malformed_If_Match_answers_400_naming_it(string ifMatch)
     {
         var (status, problem, _) = await PutPlanAsync(Admin, Url, WeeklyPlan, ifMatch);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(["If-Match"], ErrorKeys(problem));
+    }
+
+    [Theory]
+    [InlineData("W/\"-1\"")]
+    [InlineData("W/\"00\"")]
+    [InlineData("W/\"v0\"")]
+    public async Task An_If_Match_naming_no_version_of_the_plan_answers_412(string ifMatch)
+    {
+        var (status, _, _) = await PutPlanAsync(Admin, Url, WeeklyPlan, ifMatch);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, status);
     }
 
     [Theory]

@@ -222,4 +222,33 @@ public class TrendChartTests
                     && chart.Infusions.All(i => i.X >= chart.PlotLeft - e && i.X <= chart.PlotRight + e)
                     && chart.XTicks.Count is >= 2 and <= 11;
             });
+
+    [Fact]
+    public void The_loss_of_response_is_ringed_at_its_point_with_a_label_inside_the_plot_and_apart_from_every_other_text()
+    {
+        // Baseline 20, response 8 on day 3, loss 14 on day 8 (14 > 10), then 16.
+        var chart = Chart(Course(Infusions(0, 2, 4), (-1, 20), (3, 8), (8, 14), (10, 16)));
+        var loss = chart.LossOfResponse!;
+        var point = chart.Points.Single(p => p.Day == 8);
+        Assert.Equal((point.X, point.Y, 14), (loss.X, loss.Y, loss.Total));
+        Assert.Equal("Loss of response", loss.Label);
+        var box = chart.TextBoxes().Single(b => b.Kind == "loss-of-response-label");
+        Assert.True(box.Left >= chart.PlotLeft && box.Right <= chart.PlotRight && box.Top >= chart.PlotTop && box.Bottom <= chart.PlotBottom, "label inside the plot");
+        Assert.True(box.Top > loss.Y, "label below the point (the item-9 triangle goes above)");
+        Assert.DoesNotContain(chart.TextBoxes(), b => b.Kind != box.Kind && b.Overlaps(box));
+
+        // A response that holds, or a patient who is not evaluable: no marker.
+        Assert.Null(Chart(Course(Infusions(0, 2), (-1, 20), (3, 8), (8, 10))).LossOfResponse);
+        Assert.Null(Chart(Course(Infusions(0, 2), (-1, 8), (3, 2), (8, 7))).LossOfResponse);
+    }
+
+    [Fact]
+    public void A_loss_at_the_bottom_right_corner_keeps_its_label_inside_the_plot()
+    {
+        // Baseline 10, response 2, loss 6 on the last day of a narrow chart: the label goes above and ends at the plot's right.
+        var chart = Chart(Course(Infusions(0), (-1, 10), (1, 2), (30, 6)), width: 300, height: 150);
+        var box = chart.TextBoxes().Single(b => b.Kind == "loss-of-response-label");
+        Assert.True(box.Left >= chart.PlotLeft && box.Right <= chart.PlotRight + 0.001 && box.Top >= chart.PlotTop && box.Bottom <= chart.PlotBottom + 0.001,
+            $"label inside the plot: {box}");
+    }
 }

@@ -20,7 +20,7 @@ public class ResearchCourseProperties
         select Patient(infusions, scores.Select(s => ((double)s.Item1, s.Item2)).ToArray());
 
     [Fact]
-    public void Every_point_has_the_timepoint_baseline_and_flags_the_trend_gives_it() =>
+    public void Every_point_and_the_response_duration_are_what_the_trend_gives() =>
         Gen.OneOf(PatientGen, TieHeavyGen).Sample(patient =>
         {
             var trend = TrendCalculator.Compute(Instrument.Phq9, patient.Timeline, patient.Assessments);
@@ -29,7 +29,8 @@ public class ResearchCourseProperties
                 p.Assessment.TotalScore, p.Timepoint.SessionNumber, p.Timepoint.DaysSinceFirstInfusion, p.IsBaseline,
                 p.Flags is not null, p.Flags?.Response ?? false, p.Flags?.Remission ?? false));
             return points.SequenceEqual(expected)
-                && outcome == new CourseOutcome(trend.Evaluable, trend.Baseline?.TotalScore, trend.FirstResponse?.DaysSinceFirstInfusion);
+                && outcome == new CourseOutcome(trend.Evaluable, trend.Baseline?.TotalScore, trend.FirstResponse?.DaysSinceFirstInfusion,
+                    trend.ResponseDurationDays, trend.LossOfResponse is not null);
         });
 
     [Theory]

@@ -433,8 +433,64 @@ function alertItem(a) {
       say(e.message, true);
     }
   });
-  item.append(heading, who, ...answers, times, form);
+  // SPEC v2, Corrections: the alert stays after its source is corrected; the card says so, so nobody acts on answers
+  // that were withdrawn without knowing it (the answers shown are those that raised the alert).
+  const source = a.sourceStatus ? el('p', a.sourceStatus === 'entered-in-error'
+    ? 'Source marked entered in error since: these answers may not be this patient\'s. Review before acting.'
+    : `Source amended since: its current answers no longer meet this level. Shown: the answers of version ${a.sourceVersion}, which raised it.`,
+  'source-status') : null;
+  item.append(heading, who, ...(source ? [source] : []), ...answers, times, form);
   return item;
 }
 
 if (sessionStorage.getItem(KeyName)) loadAlerts();
+
+// ---- Response watch (issue 22): patients whose latest PHQ-9 or GAD-7 is a relapse or a loss of response ----
+const WatchKinds = { relapse: 'Relapse after remission', 'loss-of-response': 'Loss of response' };
+let watchCursor = null;
+
+$('refresh-watch').addEventListener('click', () => loadWatch());
+$('more-watch').addEventListener('click', () => loadWatch(true));
+$('key-form').addEventListener('submit', () => loadWatch());
+
+// The first page of the watch (the service's order: relapses, then the largest share of baseline), or the next one appended.
+async function loadWatch(more = false) {
+  try {
+    const query = new URLSearchParams({ limit: AlertsPerPage });
+    if (more && watchCursor) query.set('cursor', watchCursor);
+    const page = await (await call(`/response-watch?${query}`)).json();
+    const items = page.items.map(watchItem);
+    if (more) $('watch').append(...items);
+    else $('watch').replaceChildren(...items);
+    watchCursor = page.nextCursor;
+    $('more-watch').hidden = !watchCursor;
+    $('watch-empty').hidden = $('watch').children.length > 0;
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+// One card: what was lost and on which instrument; baseline → latest (share of baseline); since when; the last dose.
+function watchItem(w) {
+  const item = el('li', undefined, w.kind);
+  item.dataset.patientId = w.patientId;
+  item.dataset.kind = w.kind;
+  item.dataset.instrument = w.instrument;
+  const heading = el('p', `${WatchKinds[w.kind] ?? w.kind} · ${InstrumentNames[w.instrument] ?? w.instrument}`, 'alert-head');
+  const scores = el('p', `Baseline ${w.baseline.totalScore} → latest ${w.latest.totalScore} (${w.percentOfBaseline} % of baseline)`, 'scores');
+  const times = el('p', undefined, 'times');
+  times.append(document.createTextNode('Since '), timeEl(w.setback.completedAt, when(w.setback.completedAt)),
+    document.createTextNode(` · last infusion: session ${w.lastSessionNumber}, ${w.daysSinceLastInfusion} days ago`));
+  const who = el('p', undefined, 'who');
+  const open = el('button', `Open MRN ${w.mrn ?? '—'}`, 'secondary');
+  open.type = 'button';
+  open.addEventListener('click', () => {
+    $('instrument').value = w.instrument;
+    openPatient(w.patientId);
+  });
+  who.append(open, document.createTextNode(` ${w.siteId ?? 'no site'}`));
+  item.append(heading, who, scores, times);
+  return item;
+}
+
+if (sessionStorage.getItem(KeyName)) loadWatch();

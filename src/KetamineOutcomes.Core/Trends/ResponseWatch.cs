@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+using KetamineOutcomes.Core.Instruments;
+
+namespace KetamineOutcomes.Core.Trends;
+
+/// <summary>What put a patient on the response watch (SPEC v2, "Response durability").</summary>
+public enum WatchKind
+{
+    /// <summary>A total ≥ 10 after a remission (SPEC relapse), and the latest total is still ≥ 10.</summary>
+    [JsonStringEnumMemberName("relapse")] Relapse,
+
+    /// <summary>A total above 50 % of baseline after a response, with no response since.</summary>
+    [JsonStringEnumMemberName("loss-of-response")] LossOfResponse,
+}
+
+/// <summary>
+/// A patient whose latest assessment of one instrument is a setback: the episode it ends (its response or remission
+/// milestone, the first setback after it) and the latest assessment, which is the setback itself or a later one still in it.
+/// </summary>
+/// <param name="EpisodeStart">The response (loss-of-response) or remission (relapse) that opened the episode.</param>
+/// <param name="Setback">The first assessment after <paramref name="EpisodeStart"/> that ended the episode.</param>
+public sealed record WatchEntry(Instrument Instrument, WatchKind Kind, ScoreRef Baseline, Milestone EpisodeStart, Setback Setback, ScoreRef Latest);
+
+/// <summary>
+/// Who belongs on the response watch and in which order (SPEC v2, "Response durability": "patients whose latest
+/// assessment is a loss of response or a relapse, most urgent first"). Reads a <see cref="Trend"/> only, so the
+/// baseline, response and remission rules stay those of <see cref="TrendCalculator"/> and entered-in-error records are
+/// out wherever the trend leaves them out.
+/// </summary>
+public static class ResponseWatch
+{
+    /// <summary>
+    /// The patient's watch entry on this trend, or null. Relapse: the last remission episode ended in a relapse and the
+    /// latest total is ≥ 10 (a later 5–9 is no longer a relapse now, though not a remission either). Otherwise loss of
+    /// response: the last response episode ended in a loss (so no response since). A relapse that is also a loss of
+    /// response is listed once, as a relapse. Not evaluable, or never a response: null.
+    /// </summary>
+    public static WatchEntry? Of(Trend trend)
+    {
+        if (!trend.Evaluable || trend.Baseline is not { } baseline || trend.Latest is not { } latest || trend.Points is not [.., { Flags: not null }]) return null;
+        if (trend.RemissionEpisodes is [.., { Relapse: { } relapse } remission] && latest.TotalScore >= InstrumentDefinition.EvaluableBaselineMin)
+            return new WatchEntry(trend.Instrument, WatchKind.Relapse, baseline, remission.Remission, relapse, latest);
+        if (trend.ResponseEpisodes is [.., { Loss: { } loss } response])
+            return new WatchEntry(trend.Instrument, WatchKind.LossOfResponse, baseline, response.Response, loss, latest);
+        return null;
+    }
+
+    /// <summary>
+    /// Most urgent first: relapses before losses of response (back to a depressive range after being well is the larger
+    /// fall); then the latest total as a share of baseline, highest first (a patient back at their baseline has lost all
+    /// the course gained, one at 55 % very little — the same measure the 50 % rule uses); then the setback's completedAt,
+    /// oldest first (the one waiting longest, as the alert queue orders within a level). Callers break remaining ties.
+    /// </summary>
+    public static int CompareUrgency(WatchEntry a, WatchEntry b)
+    {
+        var byKind = a.Kind.CompareTo(b.Kind);
+        if (byKind != 0) return byKind;
+        // latest/baseline descending, compared exactly (cross-multiplied: baselines are ≥ 10, totals small).
+        var byShare = ((long)b.Latest.TotalScore * a.Baseline.TotalScore).CompareTo((long)a.Latest.TotalScore * b.Baseline.TotalScore);
+        return byShare != 0 ? byShare : a.Setback.CompletedAt.UtcTicks.CompareTo(b.Setback.CompletedAt.UtcTicks);
+    }
+
+    /// <summary>The latest total as a percentage of baseline, one decimal (shown beside the order it drives).</summary>
+    public static decimal PercentOfBaseline(WatchEntry e) => Rounding.OneDecimal(100m * e.Latest.TotalScore / e.Baseline.TotalScore);
+}

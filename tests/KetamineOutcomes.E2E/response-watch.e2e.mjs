@@ -1,0 +1,45 @@
+// The dashboard's response watch in headless Chromium (issue 22): enter a key, read the worklist beside the alert
+// queue, open its first patient and read the chart's loss-of-response marker. Prints one JSON line of what it saw:
+// { items: [{ patientId, kind, instrument, text }], marker: { total, label } | null }; exits non-zero on any failure.
+//   KO_BASE_URL   the service, e.g. http://127.0.0.1:5000
+//   KO_API_KEY    a clinician key
+//   KO_SCREENSHOTS folder for response-watch.png
+//   KO_CHROMIUM   the browser (default /usr/bin/chromium, Debian's package)
+import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+};
+
+const browser = await chromium.launch({
+  executablePath: env('KO_CHROMIUM', '/usr/bin/chromium'),
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(30000);
+  await page.goto(`${env('KO_BASE_URL')}/`);
+  await page.locator('#api-key').click();
+  await page.keyboard.type(env('KO_API_KEY'));
+  await page.keyboard.press('Enter');
+  await page.locator('#watch > li').first().waitFor();
+  const items = await page.locator('#watch > li').evaluateAll((lis) => lis.map((li) => ({
+    patientId: li.dataset.patientId, kind: li.dataset.kind, instrument: li.dataset.instrument, text: li.innerText,
+  })));
+  await page.locator('#watch > li').first().getByRole('button').click();
+  await page.locator('#chart circle[data-kind="loss-of-response"]').waitFor();
+  const marker = await page.evaluate(() => {
+    const ring = document.querySelector('#chart circle[data-kind="loss-of-response"]');
+    const label = document.querySelector('#chart text[data-kind="loss-of-response-label"]');
+    return ring ? { total: Number(ring.dataset.total), label: label?.textContent ?? null } : null;
+  });
+  await page.screenshot({ path: join(env('KO_SCREENSHOTS'), 'response-watch.png'), fullPage: true });
+  console.log(JSON.stringify({ items, marker }));
+} finally {
+  await browser.close();
+}
