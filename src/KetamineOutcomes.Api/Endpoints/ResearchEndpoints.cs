@@ -96,11 +96,12 @@ internal static class ResearchEndpoints
         {
             Func<string?, PlanHistory> plans;
             await using (var c = await reads.Connections.OpenAsync(ct).ConfigureAwait(false)) plans = await SitePlans.AllHistoriesAsync(c, ct).ConfigureAwait(false);
-            // The scores and the schedules are read side by side: two independent passes over the same cohort.
-            var scores = AccumulateAsync(reads, inst, filter, () => new SummaryAccumulator(inst), (a, b) => a.Merge(b), ct);
-            var schedules = AccumulateAsync(reads, () => new AdherenceAccumulator(PlanInstruments.Of(inst), now, plans),
-                (partition, sink, t) => ResearchStore.ReadCohortSchedulesAsync(reads.Connections, inst, filter, partition, sink, t), (a, b) => a.Merge(b), ct);
-            (acc, adherence) = (await scores.ConfigureAwait(false), await schedules.ConfigureAwait(false));
+            // The scores and the schedules in one pass: the same infusions and scores feed both.
+            var parts = await AccumulateAsync(reads,
+                () => new SummaryParts(new SummaryAccumulator(inst), new AdherenceAccumulator(PlanInstruments.Of(inst), now, plans)),
+                (partition, p, t) => ResearchStore.ReadCohortWithSchedulesAsync(reads.Connections, inst, filter, partition, p.Scores, p.Adherence, t),
+                (a, b) => a.Merge(b), ct).ConfigureAwait(false);
+            (acc, adherence) = (parts.Scores, parts.Adherence);
         }
         var s = acc.Finish(k);
         var a = adherence.Finish(k);
@@ -207,6 +208,16 @@ internal static class ResearchEndpoints
         for (var i = 1; i < parts.Length; i++) merge(parts[0], parts[i]);
         await reads.DurableAsync(ct).ConfigureAwait(false);
         return parts[0];
+    }
+
+    /// <summary>The summary's two accumulators, filled by one read of each partition.</summary>
+    private sealed record SummaryParts(SummaryAccumulator Scores, AdherenceAccumulator Adherence)
+    {
+        public void Merge(SummaryParts other)
+        {
+            Scores.Merge(other.Scores);
+            Adherence.Merge(other.Adherence);
+        }
     }
 
     private static void KeepOnlyWhenSuppressed(JsonObject node, params string[] keep)

@@ -33,13 +33,13 @@ internal static class RuleOccurrences
     private static List<Slot> AfterInfusion(AfterInfusionRule rule, KnownEvents known)
     {
         var slots = new List<Slot>();
-        for (var i = 0; i < known.Infusions.Count; i++)
+        for (var i = 0; i < known.InfusionCount; i++)
         {
             if (!rule.Covers(i + 1)) continue;
-            var administered = known.Infusions[i].AdministeredAt.UtcTicks;
+            var administered = known.InfusionAt(i);
             var offset = rule.OffsetHours * TimeSpan.TicksPerHour;
             if (offset > MaxTicks - administered) break;
-            TryAdd(slots, administered + offset, rule.WindowHours * TimeSpan.TicksPerHour, known.Infusions[i].InfusionId);
+            TryAdd(slots, administered + offset, rule.WindowHours * TimeSpan.TicksPerHour, known.InfusionId(i));
         }
         return slots;
     }
@@ -55,9 +55,9 @@ internal static class RuleOccurrences
         var resets = known.ResetsFor(rule.Instrument);
         var every = rule.EveryDays * TimeSpan.TicksPerDay;
         var window = rule.WindowDays * TimeSpan.TicksPerDay;
-        for (var i = 0; i < resets.Count; i++)
+        for (var i = 0; i < resets.Length; i++)
         {
-            long? next = i + 1 < resets.Count ? resets[i + 1] : null;
+            long? next = i + 1 < resets.Length ? resets[i + 1] : null;
             for (var due = resets[i]; every <= MaxTicks - due;)
             {
                 due += every;

@@ -36,19 +36,11 @@ public sealed class AdherenceAccumulator(PlanInstrument instrument, DateTimeOffs
     private long _due, _completed;
     private int _patients, _patientsCompleting, _patientsMissing;
 
-    // Records need ids only to order ties (which does not change any count): the position serves.
-    private readonly List<ScheduleInfusion> _infusions = [];
-    private readonly List<ScheduleAssessment> _assessments = [];
-
     /// <inheritdoc />
     public void Add(string? siteId, long registeredTicks, ReadOnlySpan<long> infusionTicks, ReadOnlySpan<long> assessmentTicks)
     {
-        _infusions.Clear();
-        _assessments.Clear();
-        for (var i = 0; i < infusionTicks.Length; i++) _infusions.Add(new ScheduleInfusion(IdOf(i), new DateTimeOffset(infusionTicks[i], TimeSpan.Zero)));
-        for (var i = 0; i < assessmentTicks.Length; i++) _assessments.Add(new ScheduleAssessment(IdOf(i), instrument, new DateTimeOffset(assessmentTicks[i], TimeSpan.Zero)));
-        var schedule = new DueSchedule(new DateTimeOffset(registeredTicks, TimeSpan.Zero), _infusions, _assessments);
-        Add(schedule.Adherence(plansOf(siteId), instrument, at));
+        // Live and in order already (the reader's contract): no record objects, and ids only stand for positions.
+        Add(new DueSchedule(registeredTicks, infusionTicks, instrument, assessmentTicks).Adherence(plansOf(siteId), instrument, at));
     }
 
     /// <summary>One patient's adherence as <see cref="DueSchedule"/> gives it.</summary>
@@ -80,6 +72,4 @@ public sealed class AdherenceAccumulator(PlanInstrument instrument, DateTimeOffs
             ? new CohortAdherence(Math.Round((double)_completed / _due, 4), false)
             : new CohortAdherence(null, true);
     }
-
-    private static Guid IdOf(int position) => new((uint)position, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }
