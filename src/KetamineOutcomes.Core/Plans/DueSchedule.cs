@@ -98,7 +98,10 @@ public sealed class DueSchedule
     public PlanAdherence Adherence(MeasurementPlan plan, PlanInstrument instrument, DateTimeOffset at) => Adherence(PlanHistory.Of(plan), instrument, at);
 
     /// <inheritdoc cref="Adherence(MeasurementPlan, PlanInstrument, DateTimeOffset)"/>
-    public PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at)
+    public PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at) => Adherence(plan, instrument, at, []);
+
+    /// <summary>The same with a list the caller reuses for the slots of each rule (one per research read, not per patient).</summary>
+    internal PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at, List<RuleOccurrences.Slot> scratch)
     {
         // The occurrences of Occurrences(plan, at), counted without ordering them, without an object per occurrence
         // and only for the instrument's rules: the research summary runs this for every patient of a cohort.
@@ -109,7 +112,7 @@ public sealed class DueSchedule
             {
                 if (rule.Instrument != instrument) continue;
                 var matcher = new Matcher(known.AssessmentsOf(rule.Instrument));
-                foreach (var slot in RuleOccurrences.Of(rule, known))
+                foreach (var slot in RuleOccurrences.Of(rule, known, scratch))
                 {
                     var status = StatusOf(slot, matcher.Take(slot) >= 0, known.At);
                     if (slot.DueAt < v.From || v.Until is { } until && slot.DueAt >= until) continue;

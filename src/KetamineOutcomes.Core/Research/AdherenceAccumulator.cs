@@ -35,12 +35,13 @@ public sealed class AdherenceAccumulator(PlanInstrument instrument, DateTimeOffs
 {
     private long _due, _completed;
     private int _patients, _patientsCompleting, _patientsMissing;
+    private readonly List<RuleOccurrences.Slot> _slots = [];
 
     /// <inheritdoc />
     public void Add(string? siteId, long registeredTicks, ReadOnlySpan<long> infusionTicks, ReadOnlySpan<long> assessmentTicks)
     {
         // Live and in order already (the reader's contract): no record objects, and ids only stand for positions.
-        Add(new DueSchedule(registeredTicks, infusionTicks, instrument, assessmentTicks).Adherence(plansOf(siteId), instrument, at));
+        Add(new DueSchedule(registeredTicks, infusionTicks, instrument, assessmentTicks).Adherence(plansOf(siteId), instrument, at, _slots));
     }
 
     /// <summary>One patient's adherence as <see cref="DueSchedule"/> gives it.</summary>

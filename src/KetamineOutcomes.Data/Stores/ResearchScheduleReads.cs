@@ -9,9 +9,9 @@ public static partial class ResearchStore
     /// <summary>The three statements of <see cref="ReadCohortWithSchedulesAsync"/>: patients, live infusions, live scores.</summary>
     internal static (string Patients, string Infusions, string Scores) CohortWithSchedulesSql(Partition partition)
     {
-        var cohort = CohortOf(partition);
+        // The cohort's own statement with the two columns the schedule needs, not a second look-up of its patients.
         var (scores, infusions) = CohortScoresSql(partition);
-        return ($"SELECT p.id, p.site_id, p.created_at FROM patients p WHERE p.id IN ({cohort}) ORDER BY p.id", infusions, scores);
+        return ($"SELECT p.id, p.site_id, p.created_at {CohortPatientsOf(partition)}\nORDER BY p.id", infusions, scores);
     }
 
     /// <summary>
