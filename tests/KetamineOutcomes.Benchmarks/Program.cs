@@ -8,11 +8,13 @@ using KetamineOutcomes.Benchmarks;
 // Usage (Release): dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- [patients] [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- growth [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- worklist [seconds per run] [runs per figure]
+//                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- summary [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- durability [seconds per run] [runs per figure]
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
 var worklist = args.Length > 0 && args[0] == "worklist";
+var summaryOnly = args.Length > 0 && args[0] == "summary";
 var durability = args.Length > 0 && args[0] == "durability";
-var growth = worklist || durability || args.Length > 0 && args[0] == "growth"; // all three take [seconds] [runs] only
+var growth = worklist || summaryOnly || durability || args.Length > 0 && args[0] == "growth"; // all four take [seconds] [runs] only
 var rest = growth ? args[1..] : args;
 var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
@@ -70,6 +72,16 @@ try
             ms.Add(await Measure(run, "worklist, first page of 50, overdue, 4 connections (closed loop)",
                 run.Get(run.Clinician, "/api/v1/due?siteId=site-1&limit=50&status=overdue"), 4));
             ResultsFile.Replace(resultsPath, "worklist", Report.Worklist(run.Cohort, ms, seconds, repeats));
+        }
+    }
+    else if (summaryOnly)
+    {
+        // The research summary alone on the 10,000-patient cohort (3 sites), printed, not written: a quick before/after
+        // for a change to the summary without the whole run.
+        var run = await StartAsync(10_000, Path.Combine(work, "summary"));
+        await using (run.Service)
+        {
+            await Measure(run, "research summary (full cohort)", run.Get(run.Researcher, "/api/v1/research/summary?instrument=phq9"), 1);
         }
     }
     else if (growth)
@@ -148,7 +160,7 @@ try
             ResultsFile.Replace(resultsPath, "main", Report.Latest(run.Cohort, run.LoadSeconds, run.Service.StartToReady, peak, rawInserts, bare, ms, seconds, repeats));
         }
     }
-    Console.WriteLine($"Results written to {Path.GetRelativePath(root, resultsPath)}");
+    if (!summaryOnly) Console.WriteLine($"Results written to {Path.GetRelativePath(root, resultsPath)}");
 }
 finally
 {

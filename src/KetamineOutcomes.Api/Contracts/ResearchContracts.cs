@@ -33,10 +33,19 @@ public sealed record OutcomeRatesResponse(double? ResponseRate, double? Remissio
 /// Kaplan–Meier median days from first response to loss of response, as <c>medianDays</c> of /research/durability
 /// (at least k responders; null also when the curve stays above 0.5).
 /// </param>
+/// <param name="AdherenceRate">
+/// SPEC v2, Measurement plans: of the instrument's plan occurrences of every consenting patient matching the filters
+/// (also those who never answered), completed in window / due — an occurrence is due once its window has closed or it
+/// is completed, as in <c>GET /patients/{id}/adherence</c>; entered-in-error assessments complete nothing. Each patient
+/// under its site's plan versions. Null with <c>adherenceRateSuppressed</c> unless at least k patients had an
+/// occurrence due and those with a completed one and those with a missed one are each 0 or ≥ k; null without it when
+/// nothing was due.
+/// </param>
 public sealed record ResearchSummaryResponse(
     Instrument Instrument, int MinCellSize, bool Suppressed, int? CohortN, int? EvaluableN, double? MeanBaseline,
     double? ResponseRate, double? RemissionRate, bool? RateSuppressed, double? MedianDaysToFirstResponse,
-    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6, double? MedianResponseDurationDays);
+    OutcomeRatesResponse? AfterSession1, OutcomeRatesResponse? AfterSession6, double? MedianResponseDurationDays,
+    double? AdherenceRate, bool? AdherenceRateSuppressed);
 
 /// <summary>One day of the durability curve: a day on which a response was lost, with at least k still at risk.</summary>
 /// <param name="Day">Days since the first response.</param>

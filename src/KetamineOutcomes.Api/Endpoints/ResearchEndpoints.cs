@@ -7,10 +7,12 @@ using CsvHelper;
 using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Plans;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Patients;
+using KetamineOutcomes.Core.Plans;
 using KetamineOutcomes.Core.Research;
 using KetamineOutcomes.Core.Timepoints;
 using KetamineOutcomes.Data.Infrastructure;
@@ -30,7 +32,7 @@ internal static class ResearchEndpoints
             .WithSummary("Scores by session or week across consenting patients: n, mean, SD, 95% CI, response and remission rates; small cells suppressed")
             .Produces<TrajectoryResponse>().ProducesValidationProblem();
         group.MapGet("/summary", Summary).WithName("GetResearchSummary")
-            .WithSummary("Cohort and evaluable counts, mean baseline, response/remission at latest and after sessions 1 and 6, median days to first response")
+            .WithSummary("Cohort and evaluable counts, mean baseline, response/remission at latest and after sessions 1 and 6, median days to first response, adherence to the measurement plans")
             .Produces<ResearchSummaryResponse>().ProducesValidationProblem();
         group.MapGet("/durability", Durability).WithName("GetResearchDurability")
             .WithSummary("Kaplan–Meier of days from first response to loss of response: curve with log-log 95% CI, median and its CI; small cells suppressed")
@@ -81,19 +83,33 @@ internal static class ResearchEndpoints
 
     internal static async Task<IResult> Summary(
         string? instrument, string? siteId, string? route, string? drug, string? diagnosis,
-        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
+        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user,
+        TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var (inst, filter) = ParseFilters(new ListQuery(), instrument, siteId, route, drug, diagnosis, caller);
         var k = research.Value.MinCellSize;
-        var acc = caller.CanSee(filter.SiteId)
-            ? await AccumulateAsync(reads, inst, filter, () => new SummaryAccumulator(inst), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
-            : new SummaryAccumulator(inst);
+        var now = clock.GetUtcNow();
+        var acc = new SummaryAccumulator(inst);
+        var adherence = new AdherenceAccumulator(PlanInstruments.Of(inst), now, _ => PlanHistory.Of(MeasurementPlan.Default));
+        if (caller.CanSee(filter.SiteId))
+        {
+            Func<string?, PlanHistory> plans;
+            await using (var c = await reads.Connections.OpenAsync(ct).ConfigureAwait(false)) plans = await SitePlans.AllHistoriesAsync(c, ct).ConfigureAwait(false);
+            // The scores and the schedules in one pass: the same infusions and scores feed both.
+            var parts = await AccumulateAsync(reads,
+                () => new SummaryParts(new SummaryAccumulator(inst), new AdherenceAccumulator(PlanInstruments.Of(inst), now, plans)),
+                (partition, p, t) => ResearchStore.ReadCohortWithSchedulesAsync(reads.Connections, inst, filter, partition, p.Scores, p.Adherence, t),
+                (a, b) => a.Merge(b), ct).ConfigureAwait(false);
+            (acc, adherence) = (parts.Scores, parts.Adherence);
+        }
         var s = acc.Finish(k);
+        var a = adherence.Finish(k);
         static OutcomeRatesResponse? Rates(OutcomeRates? r) => r is null ? null : new(r.ResponseRate, r.RemissionRate, r.RateSuppressed);
         var response = new ResearchSummaryResponse(inst, k, s.Suppressed, s.CohortN, s.EvaluableN, s.MeanBaseline,
             s.Latest?.ResponseRate, s.Latest?.RemissionRate, s.Latest?.RateSuppressed, s.MedianDaysToFirstResponse,
-            Rates(s.AfterSession1), Rates(s.AfterSession6), s.MedianResponseDurationDays);
+            Rates(s.AfterSession1), Rates(s.AfterSession6), s.MedianResponseDurationDays,
+            s.Suppressed ? null : a.Rate, s.Suppressed ? null : a.RateSuppressed);
         var node = JsonSerializer.SerializeToNode(response, json.Value.SerializerOptions)!.AsObject();
         KeepOnlyWhenSuppressed(node, "instrument", "minCellSize", "suppressed");
         return Results.Json(node, json.Value.SerializerOptions);
@@ -174,19 +190,34 @@ internal static class ResearchEndpoints
     /// Reads the cohort in patient-id partitions side by side (one per core, up to four), each into an accumulator of
     /// its own, then merges them; the accumulators' figures do not depend on the order patients arrive in.
     /// </summary>
-    private static async Task<TAcc> AccumulateAsync<TAcc>(ResearchReads reads, Instrument inst, ResearchFilter filter,
-        Func<TAcc> create, Action<TAcc, TAcc> merge, CancellationToken ct) where TAcc : ICourseSink
+    private static Task<TAcc> AccumulateAsync<TAcc>(ResearchReads reads, Instrument inst, ResearchFilter filter,
+        Func<TAcc> create, Action<TAcc, TAcc> merge, CancellationToken ct) where TAcc : ICourseSink =>
+        AccumulateAsync(reads, create, (partition, acc, t) => ResearchStore.ReadCohortScoresAsync(reads.Connections, inst, filter, partition, acc, t), merge, ct);
+
+    /// <summary>The same partitioned read and merge with any per-partition reader (the summary's schedules).</summary>
+    private static async Task<TAcc> AccumulateAsync<TAcc>(ResearchReads reads, Func<TAcc> create,
+        Func<ResearchStore.Partition, TAcc, CancellationToken, Task> read, Action<TAcc, TAcc> merge, CancellationToken ct)
     {
         var partitions = await ResearchStore.PartitionsAsync(reads.Connections, Math.Clamp(Environment.ProcessorCount, 1, 4), ct).ConfigureAwait(false);
         var parts = await Task.WhenAll(partitions.Select(partition => Task.Run(async () =>
         {
             var acc = create();
-            await ResearchStore.ReadCohortScoresAsync(reads.Connections, inst, filter, partition, acc, ct).ConfigureAwait(false);
+            await read(partition, acc, ct).ConfigureAwait(false);
             return acc;
         }, ct))).ConfigureAwait(false);
         for (var i = 1; i < parts.Length; i++) merge(parts[0], parts[i]);
         await reads.DurableAsync(ct).ConfigureAwait(false);
         return parts[0];
+    }
+
+    /// <summary>The summary's two accumulators, filled by one read of each partition.</summary>
+    private sealed record SummaryParts(SummaryAccumulator Scores, AdherenceAccumulator Adherence)
+    {
+        public void Merge(SummaryParts other)
+        {
+            Scores.Merge(other.Scores);
+            Adherence.Merge(other.Adherence);
+        }
     }
 
     private static void KeepOnlyWhenSuppressed(JsonObject node, params string[] keep)

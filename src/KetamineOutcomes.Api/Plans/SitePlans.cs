@@ -33,4 +33,17 @@ internal static class SitePlans
         var versions = await MeasurementPlanStore.VersionsAsync(c, siteId, ct).ConfigureAwait(false);
         return PlanHistory.Stored(versions.Select(v => (PlanOf(v), v.CreatedAt)));
     }
+
+    /// <summary>
+    /// Every site's plan versions at once, for a read across sites (the research summary's adherence): a site without
+    /// stored versions, and a patient without a site, get the default plan.
+    /// </summary>
+    public static async Task<Func<string?, PlanHistory>> AllHistoriesAsync(DbConnection c, CancellationToken ct)
+    {
+        var versions = await MeasurementPlanStore.AllVersionsAsync(c, ct).ConfigureAwait(false);
+        var bySite = versions.GroupBy(v => v.SiteId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => PlanHistory.Stored(g.Select(v => (PlanOf(v), v.CreatedAt))), StringComparer.Ordinal);
+        var standard = PlanHistory.Of(MeasurementPlan.Default);
+        return site => site is not null && bySite.TryGetValue(site, out var history) ? history : standard;
+    }
 }

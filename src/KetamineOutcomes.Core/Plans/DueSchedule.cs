@@ -27,19 +27,31 @@ public sealed class DueSchedule
     /// <summary>How far back the due list reaches for closed windows and completions (SPEC: "the last 30 days").</summary>
     public const int RecentDays = 30;
 
-    private readonly DateTimeOffset _registeredAt;
-    private readonly InfusionTimeline _timeline;
-    private readonly Dictionary<PlanInstrument, ScheduleAssessment[]> _assessments;
+    private readonly ScheduleEvents _events;
 
     /// <param name="registeredAt">When the patient was registered (the patient record's creation).</param>
     /// <param name="infusions">The patient's infusions, any order, any status.</param>
     /// <param name="assessments">The patient's questionnaires and C-SSRS check-ins, any order, any status.</param>
     public DueSchedule(DateTimeOffset registeredAt, IEnumerable<ScheduleInfusion> infusions, IEnumerable<ScheduleAssessment> assessments)
     {
-        _registeredAt = registeredAt;
-        _timeline = new InfusionTimeline(infusions.Where(i => i.Status.IsLive()).Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
-        _assessments = assessments.Where(a => a.Status.IsLive()).GroupBy(a => a.Instrument).ToDictionary(
-            g => g.Key, g => InOrder.ByTimeThenId(g, a => a.CompletedAt.UtcTicks, a => a.Id));
+        var timeline = new InfusionTimeline(infusions.Where(i => i.Status.IsLive()).Select(i => new InfusionMoment(i.Id, i.AdministeredAt)));
+        _events = new ScheduleEvents(registeredAt.UtcTicks,
+            [.. timeline.Ordered.Select(i => i.AdministeredAt.UtcTicks)], [.. timeline.Ordered.Select(i => i.InfusionId)],
+            assessments.Where(a => a.Status.IsLive()).GroupBy(a => a.Instrument).ToDictionary(g => g.Key, g => TimesOf(g)));
+    }
+
+    /// <summary>
+    /// One instrument's schedule from live records only, already in time order, without ids (the research summary,
+    /// which reads a whole cohort and only counts): no object per record. Ties keep the given order.
+    /// </summary>
+    internal DueSchedule(long registeredTicks, ReadOnlySpan<long> liveInfusionTicks, PlanInstrument instrument, ReadOnlySpan<long> liveAssessmentTicks) =>
+        _events = new ScheduleEvents(registeredTicks, liveInfusionTicks.ToArray(), null,
+            new Dictionary<PlanInstrument, EventTimes>(1) { [instrument] = new(liveAssessmentTicks.ToArray(), null) });
+
+    private static EventTimes TimesOf(IEnumerable<ScheduleAssessment> assessments)
+    {
+        var ordered = InOrder.ByTimeThenId(assessments, a => a.CompletedAt.UtcTicks, a => a.Id);
+        return new EventTimes([.. ordered.Select(a => a.CompletedAt.UtcTicks)], [.. ordered.Select(a => a.Id)]);
     }
 
     /// <summary>Every occurrence of every rule known at <paramref name="at"/>, in dueAt order, then rule id.</summary>
@@ -51,7 +63,7 @@ public sealed class DueSchedule
     /// </summary>
     public IReadOnlyList<DueOccurrence> Occurrences(PlanHistory plans, DateTimeOffset at)
     {
-        var known = new KnownEvents(at, _registeredAt, _timeline, _assessments);
+        var known = new KnownEvents(at, _events);
         return [.. plans.KnownAt(known.At)
             .SelectMany(v => v.Plan.Rules.SelectMany(rule => Matched(rule, known))
                 .Where(o => o.DueAt.UtcTicks >= v.From && (v.Until is not { } until || o.DueAt.UtcTicks < until)))
@@ -86,31 +98,63 @@ public sealed class DueSchedule
     public PlanAdherence Adherence(MeasurementPlan plan, PlanInstrument instrument, DateTimeOffset at) => Adherence(PlanHistory.Of(plan), instrument, at);
 
     /// <inheritdoc cref="Adherence(MeasurementPlan, PlanInstrument, DateTimeOffset)"/>
-    public PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at)
+    public PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at) => Adherence(plan, instrument, at, []);
+
+    /// <summary>The same with a list the caller reuses for the slots of each rule (one per research read, not per patient).</summary>
+    internal PlanAdherence Adherence(PlanHistory plan, PlanInstrument instrument, DateTimeOffset at, List<RuleOccurrences.Slot> scratch)
     {
-        var counted = Occurrences(plan, at).Where(o => o.Instrument == instrument
-            && (o.Status == OccurrenceStatus.Completed || o.WindowEnd < at)).ToArray();
-        var completed = counted.Count(o => o.Status == OccurrenceStatus.Completed);
-        return new PlanAdherence(instrument, counted.Length, completed,
-            counted.Length == 0 ? null : Math.Round((double)completed / counted.Length, 4));
+        // The occurrences of Occurrences(plan, at), counted without ordering them, without an object per occurrence
+        // and only for the instrument's rules: the research summary runs this for every patient of a cohort.
+        var known = new KnownEvents(at, _events);
+        int due = 0, completed = 0;
+        foreach (var v in plan.KnownAt(known.At))
+            foreach (var rule in v.Plan.Rules)
+            {
+                if (rule.Instrument != instrument) continue;
+                var matcher = new Matcher(known.AssessmentsOf(rule.Instrument));
+                foreach (var slot in RuleOccurrences.Of(rule, known, scratch))
+                {
+                    var status = StatusOf(slot, matcher.Take(slot) >= 0, known.At);
+                    if (slot.DueAt < v.From || v.Until is { } until && slot.DueAt >= until) continue;
+                    if (status == OccurrenceStatus.Completed) completed++;
+                    else if (status != OccurrenceStatus.Overdue) continue;
+                    due++;
+                }
+            }
+        return new PlanAdherence(instrument, due, completed, due == 0 ? null : Math.Round((double)completed / due, 4));
     }
 
     private static IEnumerable<DueOccurrence> Matched(PlanRule rule, KnownEvents known)
     {
-        var assessments = known.AssessmentsOf(rule.Instrument);
-        var free = 0;
+        var ofInstrument = known.AssessmentsOf(rule.Instrument);
+        var assessments = ofInstrument.Times;
+        var matcher = new Matcher(ofInstrument);
         foreach (var slot in RuleOccurrences.Of(rule, known))
         {
+            var by = matcher.Take(slot);
+            yield return new DueOccurrence(rule.Id, rule.Instrument, Utc(slot.DueAt), Utc(slot.WindowEnd), StatusOf(slot, by >= 0, known.At),
+                by >= 0 ? assessments.IdAt(by) : null, by >= 0 ? Utc(assessments.Ticks[by]) : null, slot.InfusionId);
+        }
+    }
+
+    private static OccurrenceStatus StatusOf(RuleOccurrences.Slot slot, bool completed, long at) =>
+        completed ? OccurrenceStatus.Completed
+        : at < slot.DueAt ? OccurrenceStatus.Upcoming
+        : at <= slot.WindowEnd ? OccurrenceStatus.Due
+        : OccurrenceStatus.Overdue;
+
+    /// <summary>Matches one rule's slots, in dueAt order, to its instrument's known assessments.</summary>
+    private struct Matcher((EventTimes Times, int Count) assessments)
+    {
+        private int _free;
+
+        /// <summary>The position of the assessment completing <paramref name="slot"/>, or −1: the earliest still free in its window.</summary>
+        public int Take(RuleOccurrences.Slot slot)
+        {
+            var (times, count) = assessments;
             // Slots come in dueAt order, so an assessment before this one's dueAt can complete no later slot either.
-            while (free < assessments.Count && assessments[free].CompletedAt.UtcTicks < slot.DueAt) free++;
-            ScheduleAssessment? by = null;
-            if (free < assessments.Count && assessments[free].CompletedAt.UtcTicks <= slot.WindowEnd) by = assessments[free++];
-            var status = by is not null ? OccurrenceStatus.Completed
-                : known.At < slot.DueAt ? OccurrenceStatus.Upcoming
-                : known.At <= slot.WindowEnd ? OccurrenceStatus.Due
-                : OccurrenceStatus.Overdue;
-            yield return new DueOccurrence(rule.Id, rule.Instrument, Utc(slot.DueAt), Utc(slot.WindowEnd), status,
-                by?.Id, by?.CompletedAt.ToUniversalTime(), slot.InfusionId);
+            while (_free < count && times.Ticks[_free] < slot.DueAt) _free++;
+            return _free < count && times.Ticks[_free] <= slot.WindowEnd ? _free++ : -1;
         }
     }
 

@@ -12,36 +12,40 @@ internal static class RuleOccurrences
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
     /// <summary>The slots of one rule in dueAt order (ties keep infusion order).</summary>
-    public static List<Slot> Of(PlanRule rule, KnownEvents known) => rule switch
+    public static List<Slot> Of(PlanRule rule, KnownEvents known) => Of(rule, known, []);
+
+    /// <summary>The same into <paramref name="slots"/>, cleared first (a caller running many patients reuses one list).</summary>
+    public static List<Slot> Of(PlanRule rule, KnownEvents known, List<Slot> slots)
     {
-        EnrolmentRule r => Enrolment(r, known),
-        AfterInfusionRule r => AfterInfusion(r, known),
-        IntervalRule r => Interval(r, known),
-        _ => throw new ArgumentOutOfRangeException(nameof(rule), rule.GetType().Name, "Unknown rule type."),
-    };
+        slots.Clear();
+        switch (rule)
+        {
+            case EnrolmentRule r: Enrolment(r, known, slots); break;
+            case AfterInfusionRule r: AfterInfusion(r, known, slots); break;
+            case IntervalRule r: Interval(r, known, slots); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rule), rule.GetType().Name, "Unknown rule type.");
+        }
+        return slots;
+    }
 
     // Due at registration; unknown (no slot) while registration is still after the instant computed for.
-    private static List<Slot> Enrolment(EnrolmentRule rule, KnownEvents known)
+    private static void Enrolment(EnrolmentRule rule, KnownEvents known, List<Slot> slots)
     {
-        var slots = new List<Slot>(1);
         if (known.RegisteredAt is { } registered) TryAdd(slots, registered, rule.WindowDays * TimeSpan.TicksPerDay, null);
-        return slots;
     }
 
     // One slot per known infusion whose session number the rule covers; back-entered infusions before registration
     // count too (SPEC: occurrences follow the records' own dates).
-    private static List<Slot> AfterInfusion(AfterInfusionRule rule, KnownEvents known)
+    private static void AfterInfusion(AfterInfusionRule rule, KnownEvents known, List<Slot> slots)
     {
-        var slots = new List<Slot>();
-        for (var i = 0; i < known.Infusions.Count; i++)
+        for (var i = 0; i < known.InfusionCount; i++)
         {
             if (!rule.Covers(i + 1)) continue;
-            var administered = known.Infusions[i].AdministeredAt.UtcTicks;
+            var administered = known.InfusionAt(i);
             var offset = rule.OffsetHours * TimeSpan.TicksPerHour;
             if (offset > MaxTicks - administered) break;
-            TryAdd(slots, administered + offset, rule.WindowHours * TimeSpan.TicksPerHour, known.Infusions[i].InfusionId);
+            TryAdd(slots, administered + offset, rule.WindowHours * TimeSpan.TicksPerHour, known.InfusionId(i));
         }
-        return slots;
     }
 
     // The clock restarts at every reset (registration, any infusion, a completed assessment of the rule's instrument):
@@ -49,15 +53,14 @@ internal static class RuleOccurrences
     // restarts the count and an overdue slot is followed by the next one everyDays later. After the last known reset
     // the slots run until the first one past the instant: the next upcoming one. The phase is judged at each dueAt
     // by the infusions known then; past the last known infusion it cannot change, so the loop always ends.
-    private static List<Slot> Interval(IntervalRule rule, KnownEvents known)
+    private static void Interval(IntervalRule rule, KnownEvents known, List<Slot> slots)
     {
-        var slots = new List<Slot>();
         var resets = known.ResetsFor(rule.Instrument);
         var every = rule.EveryDays * TimeSpan.TicksPerDay;
         var window = rule.WindowDays * TimeSpan.TicksPerDay;
-        for (var i = 0; i < resets.Count; i++)
+        for (var i = 0; i < resets.Length; i++)
         {
-            long? next = i + 1 < resets.Count ? resets[i + 1] : null;
+            long? next = i + 1 < resets.Length ? resets[i + 1] : null;
             for (var due = resets[i]; every <= MaxTicks - due;)
             {
                 due += every;
@@ -67,7 +70,6 @@ internal static class RuleOccurrences
                 if (pastInstant) break;
             }
         }
-        return slots;
     }
 
     private static bool InPhase(PlanPhase phase, int infusionsSoFar) => phase switch

@@ -18,6 +18,14 @@ public static class MeasurementPlanStore
             r => new MeasurementPlanRecord(siteId, (int)r.GetInt64(0), DbTime.FromDb(r.GetInt64(1)), r.GetString(2), r.GetString(3))).ConfigureAwait(false);
     }
 
+    /// <summary>Every stored version of every site's plan, by site, oldest first (a small table: a few versions per site).</summary>
+    public static async Task<IReadOnlyList<MeasurementPlanRecord>> AllVersionsAsync(DbConnection c, CancellationToken ct)
+    {
+        const string sql = "SELECT site_id, version, created_at, changed_by, rules FROM measurement_plans ORDER BY site_id, version";
+        return await HandRead.ListAsync(c, new CommandDefinition(sql, cancellationToken: ct),
+            r => new MeasurementPlanRecord(r.GetString(0), (int)r.GetInt64(1), DbTime.FromDb(r.GetInt64(2)), r.GetString(3), r.GetString(4))).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Adds a version; false when the site already has that version number (another change was stored first: on
     /// PostgreSQL a concurrent transaction, which the primary key makes the loser of).

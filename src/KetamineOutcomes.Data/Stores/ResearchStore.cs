@@ -29,13 +29,16 @@ public sealed record ResearchCohortPatient(
 /// Set-based reads for research: three queries over the filtered cohort (patients, infusions, assessments), each
 /// ordered by patient and streamed, merged in one pass. Never one query per patient.
 /// </summary>
-public static class ResearchStore
+public static partial class ResearchStore
 {
     // The cohort: consenting patients with a pseudonym (every patient gets one when created) matching every filter
     // given, within the partition's id range (if any). Entered-in-error records count nowhere in research (SPEC v2,
     // Corrections): every stream and filter reads live records only (LiveRecords.Condition; qualified where joined).
-    private const string Cohort = """
-        SELECT p.id FROM patients p
+    private const string Cohort = "SELECT p.id " + CohortPatients;
+
+    // The cohort's FROM and WHERE: a read that needs more of each cohort patient selects its own columns from it.
+    private const string CohortPatients = """
+        FROM patients p
         WHERE p.research_consent = 1
           AND EXISTS (SELECT 1 FROM research_ids r WHERE r.patient_id = p.id)
           AND (@siteId IS NULL OR p.site_id = @siteId)
@@ -137,6 +140,8 @@ public static class ResearchStore
     };
 
     private static string CohortOf(Partition partition) => Cohort.Replace("/*range*/", partition.Range, StringComparison.Ordinal);
+
+    private static string CohortPatientsOf(Partition partition) => CohortPatients.Replace("/*range*/", partition.Range, StringComparison.Ordinal);
 
     /// <summary>The two statements of <see cref="ReadCohortScoresAsync"/> (tests check their plans stay index-only).</summary>
     internal static (string Scores, string Infusions) CohortScoresSql(Partition partition)

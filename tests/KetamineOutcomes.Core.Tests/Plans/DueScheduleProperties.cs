@@ -50,6 +50,33 @@ public class DueScheduleProperties
                 && o.DueAt <= a.CompletedAt && a.CompletedAt <= o.WindowEnd && a.CompletedAt <= at));
 
     [Fact]
+    public void Adherence_counts_the_instruments_occurrences_that_are_completed_or_whose_window_has_closed() =>
+        Gen.Select(Courses, Plans, Instant, Instrument).Sample((course, plan, at, instrument) =>
+        {
+            var counted = course.Schedule().Occurrences(plan, at)
+                .Where(o => o.Instrument == instrument && (o.Status == OccurrenceStatus.Completed || o.WindowEnd < at)).ToArray();
+            var completed = counted.Count(o => o.Status == OccurrenceStatus.Completed);
+            var adherence = course.Schedule().Adherence(plan, instrument, at);
+            return adherence == new PlanAdherence(instrument, counted.Length, completed,
+                counted.Length == 0 ? null : Math.Round((double)completed / counted.Length, 4));
+        });
+
+    [Fact]
+    public void The_research_summarys_tick_arrays_give_each_patient_the_adherence_of_its_records() =>
+        // AdherenceAccumulator takes live times only, in order and without ids (the research read): with k = 1 its rate
+        // is this one patient's, which must be the per-patient rule's from the full records.
+        Gen.Select(Courses, Plans, Instant, Instrument).Sample((course, plan, at, instrument) =>
+        {
+            var expected = course.Schedule().Adherence(plan, instrument, at);
+            var infusions = course.Infusions.Where(i => i.Status != RecordStatus.EnteredInError).Select(i => i.AdministeredAt.UtcTicks).Order().ToArray();
+            var assessments = course.Assessments.Where(a => a.Status != RecordStatus.EnteredInError && a.Instrument == instrument)
+                .Select(a => a.CompletedAt.UtcTicks).Order().ToArray();
+            var acc = new KetamineOutcomes.Core.Research.AdherenceAccumulator(instrument, at, _ => PlanHistory.Of(plan));
+            acc.Add(null, course.RegisteredAt.UtcTicks, infusions, assessments);
+            return acc.Finish(1) == new KetamineOutcomes.Core.Research.CohortAdherence(expected.Rate, false);
+        });
+
+    [Fact]
     public void No_assessment_completes_two_occurrences_of_one_rule() =>
         Gen.Select(Courses, Plans, Instant).Sample((course, plan, at) =>
             course.Schedule().Occurrences(plan, at).Where(o => o.CompletedBy is not null)

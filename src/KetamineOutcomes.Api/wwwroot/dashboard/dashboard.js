@@ -135,12 +135,13 @@ async function openPatient(id) {
   try {
     // The tables list entered-in-error records too (marked as such), so their history stays one click away.
     const all = 'includeEnteredInError=true&limit=500';
-    const [p, trend, svg, questionnaires, infusions] = await Promise.all([
+    const [p, trend, svg, questionnaires, infusions, due] = await Promise.all([
       patient(id),
       call(`/patients/${id}/trends?instrument=${instrument}`).then((r) => r.json()),
       call(`/patients/${id}/trends/${instrument}.svg`, { accept: 'image/svg+xml' }).then((r) => r.text()),
       call(`/patients/${id}/questionnaires?instrument=${instrument}&${all}`).then((r) => r.json()),
       call(`/patients/${id}/infusions?${all}`).then((r) => r.json()),
+      call(`/patients/${id}/due`).then((r) => r.json()),
     ]);
     if (current !== id) closePanels();
     current = id;
@@ -149,6 +150,7 @@ async function openPatient(id) {
     showSummary(trend);
     showQuestionnaires(questionnaires.items);
     showInfusions(infusions.items);
+    showDue(due.items);
     $('patient').hidden = false;
     say(`Showing ${instrument === 'phq9' ? 'PHQ-9' : 'GAD-7'} for MRN ${p.mrn ?? id}.`);
   } catch (e) {
@@ -224,7 +226,7 @@ function button(text, onClick, className = 'secondary') {
 }
 
 // ---- Corrections: mark entered in error (SPEC v2, Corrections) and a record's history ----
-const InstrumentNames = { phq9: 'PHQ-9', gad7: 'GAD-7' };
+const InstrumentNames = { phq9: 'PHQ-9', gad7: 'GAD-7', cssrs: 'C-SSRS' };
 const StatusWords = { final: 'final', amended: 'amended', 'entered-in-error': 'entered in error' };
 const Kinds = {
   questionnaire: {
@@ -494,3 +496,88 @@ function watchItem(w) {
 }
 
 if (sessionStorage.getItem(KeyName)) loadWatch();
+
+// ---- Measurement plans (issue 21): the patient's due list and the site's overdue worklist ----
+const OccurrenceWords = { upcoming: 'upcoming', due: 'due now', overdue: 'overdue', completed: 'completed' };
+
+// The window as one span of local times, both ends inclusive (SPEC: [dueAt, windowEnd]).
+function windowCell(o) {
+  const cell = el('td');
+  cell.append(timeEl(o.dueAt, when(o.dueAt)), document.createTextNode(' – '), timeEl(o.windowEnd, when(o.windowEnd)));
+  return cell;
+}
+
+// The service's order (dueAt, then rule): one row an occurrence, every instrument, whatever the chart shows.
+function showDue(items) {
+  const rows = items.map((o) => {
+    const row = el('tr', undefined, `occurrence ${o.status}`);
+    row.dataset.rule = o.ruleId;
+    row.dataset.status = o.status;
+    const start = el('td');
+    start.append(timeEl(o.dueAt, when(o.dueAt)));
+    const end = el('td');
+    end.append(timeEl(o.windowEnd, when(o.windowEnd)));
+    // completedBy is the record's id (a questionnaire or a C-SSRS check-in); only a completed occurrence has one.
+    const by = el('td');
+    if (o.completedBy) by.append(el('code', o.completedBy));
+    else by.textContent = '—';
+    row.append(el('td', InstrumentNames[o.instrument] ?? o.instrument), start, end, el('td', OccurrenceWords[o.status] ?? o.status), by);
+    return row;
+  });
+  if (rows.length === 0) {
+    const row = el('tr');
+    const cell = el('td', 'Nothing due, completed recently or coming up.');
+    cell.colSpan = 5;
+    row.append(cell);
+    rows.push(row);
+  }
+  $('due').replaceChildren(...rows);
+}
+
+let overdueSite = null;
+let overdueCursor = null;
+
+$('overdue-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  overdueSite = $('overdue-site').value.trim();
+  loadOverdue();
+});
+$('more-overdue').addEventListener('click', () => loadOverdue(true));
+$('forget-key').addEventListener('click', () => {
+  overdueSite = null;
+  $('overdue').replaceChildren();
+  $('overdue-table').hidden = true;
+  $('more-overdue').hidden = true;
+});
+
+// The first page of the site's overdue worklist (by patient, then dueAt), or the next one appended after what is shown.
+async function loadOverdue(more = false) {
+  if (!overdueSite) return;
+  try {
+    const query = new URLSearchParams({ siteId: overdueSite, status: 'overdue', limit: AlertsPerPage });
+    if (more && overdueCursor) query.set('cursor', overdueCursor);
+    const page = await (await call(`/due?${query}`)).json();
+    const rows = page.items.map(overdueRow);
+    if (more) $('overdue').append(...rows);
+    else $('overdue').replaceChildren(...rows);
+    overdueCursor = page.nextCursor;
+    const shown = $('overdue').children.length;
+    $('more-overdue').hidden = !overdueCursor;
+    $('overdue-table').hidden = shown === 0;
+    $('overdue-empty').hidden = shown > 0;
+    if (!more) say(`${shown === 0 ? 'Nothing' : `${shown}${overdueCursor ? ' or more' : ''}`} overdue at ${overdueSite}.`);
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+function overdueRow(o) {
+  const row = el('tr');
+  row.dataset.patientId = o.patientId;
+  row.dataset.rule = o.ruleId;
+  row.dataset.dueAt = o.dueAt;
+  const who = el('td');
+  who.append(button(`Open MRN ${o.mrn ?? '—'}`, () => openPatient(o.patientId)));
+  row.append(who, el('td', InstrumentNames[o.instrument] ?? o.instrument), windowCell(o));
+  return row;
+}
