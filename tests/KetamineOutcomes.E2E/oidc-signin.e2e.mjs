@@ -10,6 +10,8 @@
 //   KO_SCREENSHOTS              folder for signed-in.png
 //   KO_CHROMIUM                 the browser (default /usr/bin/chromium, Debian's package)
 import { chromium } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const env = (name, fallback) => {
@@ -33,7 +35,12 @@ try {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   // The provider answers the wrong password with its form again; the dashboard logs nothing itself.
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`); });
+  // Chromium logs every 4xx; the 401s the spoiled token gets (below) are the point of that step.
+  let refusalExpected = false;
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || (refusalExpected && m.text().includes('status of 401'))) return;
+    problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
 
   // Every API call with the credentials it carried; the issuer's authorization and token requests.
   const apiCalls = [];
@@ -54,6 +61,10 @@ try {
     session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
     localKeys: Object.keys(localStorage),
   }));
+  const storedToken = (kept) => Object.entries(kept.session).filter(([k]) => k.startsWith('oidc.user:'))
+    .map(([, v]) => JSON.parse(v).access_token)[0] ?? null;
+  let loginPages = 0;
+  page.on('framenavigated', (f) => { if (f === page.mainFrame() && f.url().startsWith(`${issuer}/interaction/`)) loginPages += 1; });
 
   await page.goto(`${base}/`);
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
@@ -81,6 +92,12 @@ try {
   await page.locator('#alerts > li').first().waitFor();
   seen.signOutVisible = await page.getByRole('button', { name: 'Sign out' }).isVisible();
   await page.screenshot({ path: join(env('KO_SCREENSHOTS'), 'signed-in.png'), fullPage: true });
+  // axe-core (WCAG 2.1 A/AA) over the signed-in page, evaluated through the DevTools protocol as in dashboard.e2e.mjs.
+  await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  seen.accessibility = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target }));
+  });
 
   // Acknowledge the alert at the head of the queue.
   const item = page.locator('#alerts > li').first();
@@ -91,14 +108,42 @@ try {
   await page.locator(`#alerts > li[data-alert-id="${seen.acknowledged}"]`).waitFor({ state: 'detached' });
   const signedIn = await storage();
   // The token itself stays in this script: only whether each call carried it is printed.
-  const token = Object.entries(signedIn.session).filter(([k]) => k.startsWith('oidc.user:'))
-    .map(([, v]) => JSON.parse(v).access_token)[0] ?? null;
+  const token = storedToken(signedIn);
   seen.hadToken = token !== null;
   seen.localStorageWhileSignedIn = signedIn.localKeys;
   const described = (calls) => calls.map((c) => ({
     path: c.path, bearerToken: token !== null && c.authorization === `Bearer ${token}`, authorization: c.authorization !== null, apiKey: c.apiKey !== null,
   }));
   seen.callsSignedIn = described(apiCalls.splice(0));
+
+  // A token the service refuses (its signature spoiled in storage, then the page reloaded) ends the sign-in: the page
+  // forgets it and asks again; the issuer's own session signs the person straight back in, without its login page.
+  await page.evaluate(() => {
+    const key = Object.keys(sessionStorage).find((k) => k.startsWith('oidc.user:'));
+    const kept = JSON.parse(sessionStorage.getItem(key));
+    kept.access_token = `${kept.access_token.slice(0, -6)}${kept.access_token.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA'}`;
+    sessionStorage.setItem(key, JSON.stringify(kept));
+  });
+  refusalExpected = true;
+  await page.reload();
+  await page.locator('#status', { hasText: 'Your sign-in has ended: sign in again.' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  seen.refused = {
+    calls: apiCalls.splice(0).map((c) => ({ path: c.path, authorization: c.authorization !== null })),
+    signedInAs: await page.locator('#signed-in-as').innerText(),
+    tokenKept: Object.keys((await storage()).session).some((k) => k.startsWith('oidc.user:')),
+  };
+  const loginPagesBefore = loginPages;
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.locator('#signed-in-as', { hasText: `Signed in as ${name}.` }).waitFor();
+  await page.locator('#alerts > li').first().waitFor();
+  refusalExpected = false; // the refused page is gone: both its calls have had their answers
+  seen.signedInAgain = { loginPages: loginPages - loginPagesBefore, address: page.url() };
+  const tokenAgain = storedToken(await storage());
+  seen.signedInAgain.newToken = tokenAgain !== null && tokenAgain !== token;
+  seen.signedInAgain.calls = apiCalls.splice(0).map((c) => ({
+    path: c.path, bearerToken: tokenAgain !== null && c.authorization === `Bearer ${tokenAgain}`, apiKey: c.apiKey !== null,
+  }));
 
   // Sign out: the provider asks once, then sends the tab back.
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -113,7 +158,7 @@ try {
   seen.alertsAfterSignOut = await page.locator('#alerts > li').count();
   const signedOut = await storage();
   seen.storageAfterSignOut = Object.keys(signedOut.session);
-  seen.tokenKeptAfterSignOut = token !== null && Object.values(signedOut.session).some((v) => v.includes(token));
+  seen.tokenKeptAfterSignOut = Object.values(signedOut.session).some((v) => [token, tokenAgain].some((t) => t !== null && v.includes(t)));
   seen.localStorageAfterSignOut = signedOut.localKeys;
 
   // Nothing to call as: the page says so instead of calling.

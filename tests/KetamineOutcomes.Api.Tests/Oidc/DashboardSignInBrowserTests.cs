@@ -103,6 +103,7 @@ public sealed class DashboardSignInBrowserTests : IAsyncLifetime
         Assert.Equal("Signed in as Dr Ada Nurse.", (string)seen["signedInAs"]!);
         Assert.Equal(baseUri.ToString(), (string)seen["addressAfterSignIn"]!);
         Assert.True((bool)seen["signOutVisible"]!);
+        Assert.True(seen["accessibility"]!.AsArray().Count == 0, $"axe-core (WCAG 2.1 A/AA) found: {seen["accessibility"]!.ToJsonString()}");
         Assert.True((bool)seen["hadToken"]!, "the token is kept in sessionStorage");
         Assert.Empty(seen["localStorageWhileSignedIn"]!.AsArray());
         var calls = seen["callsSignedIn"]!.AsArray();
@@ -121,6 +122,20 @@ public sealed class DashboardSignInBrowserTests : IAsyncLifetime
         Assert.Equal(Ada.Sub, (string)acknowledged["acknowledgedByActor"]!["id"]!);
         Assert.Equal(Ada.Name, (string)acknowledged["acknowledgedByActor"]!["name"]!);
         Assert.Equal(Ada.Sub, (string)acknowledged["acknowledgedBy"]!);
+
+        // A token the service refuses (401): the page forgets it and asks to sign in again; the issuer's session then signs
+        // the person back in without its login page, with a new token on every call.
+        var refused = seen["refused"]!;
+        Assert.NotEmpty(refused["calls"]!.AsArray());
+        Assert.All(refused["calls"]!.AsArray(), c => Assert.True((bool)c!["authorization"]!));
+        Assert.Equal("Not signed in.", (string)refused["signedInAs"]!);
+        Assert.False((bool)refused["tokenKept"]!, "the refused token is forgotten");
+        var again = seen["signedInAgain"]!;
+        Assert.Equal(0, (int)again["loginPages"]!);
+        Assert.Equal(baseUri.ToString(), (string)again["address"]!);
+        Assert.True((bool)again["newToken"]!);
+        Assert.NotEmpty(again["calls"]!.AsArray());
+        Assert.All(again["calls"]!.AsArray(), c => Assert.True((bool)c!["bearerToken"]!, $"{c["path"]} carried the new token"));
 
         // Signed out at the issuer and back: nothing of the sign-in kept, nothing shown, no call made with the token.
         Assert.Equal("Not signed in.", (string)seen["afterSignOut"]!);
