@@ -112,6 +112,7 @@ app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
+app.MapDashboardConfig();
 app.MapFhir();
 
 var api = app.MapGroup("/api/v1");

@@ -7,7 +7,8 @@ namespace KetamineOutcomes.Api.Security;
 /// "Auth:Oidc" section (SPEC v2 "People, not shared keys"): with <see cref="Authority"/> and <see cref="Audience"/> set,
 /// <c>Authorization: Bearer &lt;JWT&gt;</c> from that issuer is accepted beside <c>X-Api-Key</c>. Refused at start-up,
 /// one line each: only one of the two set; an authority that is not an absolute http(s) URL; plain http, or
-/// <see cref="RequireHttpsMetadata"/> false, for an authority that is not loopback; an empty claim name.
+/// <see cref="RequireHttpsMetadata"/> false, for an authority that is not loopback; an empty claim name; dashboard
+/// settings without the issuer, a dashboard scope without <c>openid</c>, a resource that is not an absolute URI.
 /// </summary>
 public sealed class OidcOptions : IValidatableObject
 {
@@ -29,7 +30,32 @@ public sealed class OidcOptions : IValidatableObject
     /// <summary>The claim holding the caller's one site (default <c>site</c>); a token without it acts across sites, like an unbound key.</summary>
     public string SiteClaim { get; set; } = "site";
 
+    /// <summary>
+    /// The dashboard's client id at the issuer (SPEC v2 "People, not shared keys"): set, the dashboard signs clinicians
+    /// in with the authorization-code flow and PKCE (RFC 7636) instead of asking for a key. A public client: no secret
+    /// exists for it, none is configured here and none reaches the page. Register it with redirect URI and post-logout
+    /// redirect URI both the dashboard's address (<c>https://&lt;host&gt;/</c>).
+    /// </summary>
+    public string? DashboardClientId { get; set; }
+
+    /// <summary>The scopes the dashboard asks for (space-separated, RFC 6749 §3.3; default <c>openid profile</c>): must
+    /// include <c>openid</c> (the ID token names the person shown as signed in). Add the API's scope where the issuer
+    /// wants one (Entra ID: <c>api://…/access</c>).</summary>
+    public string DashboardScope { get; set; } = "openid profile";
+
+    /// <summary>Optional resource indicator (RFC 8707) the dashboard sends so the access token's <c>aud</c> is this
+    /// service (usually <see cref="Audience"/>); an absolute URI without a fragment. Unset, none is sent (issuers that
+    /// pick the audience from the scope or a mapper).</summary>
+    public string? DashboardResource { get; set; }
+
     public bool Enabled => !string.IsNullOrEmpty(Authority) && !string.IsNullOrEmpty(Audience);
+
+    /// <summary>Whether the dashboard signs people in (issuer configured and <see cref="DashboardClientId"/> set).</summary>
+    public bool DashboardSignIn => Enabled && !string.IsNullOrEmpty(DashboardClientId);
+
+    /// <summary>The origin of <see cref="Authority"/> (scheme, host, port): where the signed-in dashboard fetches
+    /// discovery and tokens from, so its content security policy allows that origin and no other.</summary>
+    public string? AuthorityOrigin => Enabled && Uri.TryCreate(Authority, UriKind.Absolute, out var a) ? a.GetLeftPart(UriPartial.Authority) : null;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -40,6 +66,7 @@ public sealed class OidcOptions : IValidatableObject
         }
         if (string.IsNullOrWhiteSpace(RoleClaim)) yield return new ValidationResult("Auth:Oidc:RoleClaim must name a claim, e.g. roles.");
         if (string.IsNullOrWhiteSpace(SiteClaim)) yield return new ValidationResult("Auth:Oidc:SiteClaim must name a claim, e.g. site.");
+        foreach (var problem in DashboardProblems()) yield return new ValidationResult(problem);
         if (!Enabled) yield break;
         if (!Uri.TryCreate(Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
         {
@@ -51,6 +78,28 @@ public sealed class OidcOptions : IValidatableObject
         else if (RequireHttpsMetadata && authority.Scheme != "https")
             yield return new ValidationResult($"Auth:Oidc:Authority must use https (only a loopback authority may use http, with Auth:Oidc:RequireHttpsMetadata=false); got '{Authority}'.");
     }
+
+    private IEnumerable<string> DashboardProblems()
+    {
+        var (clientId, resource) = (NullIfEmpty(DashboardClientId), NullIfEmpty(DashboardResource));
+        if ((clientId ?? resource) is not null && !Enabled)
+        {
+            yield return "Auth:Oidc:DashboardClientId and Auth:Oidc:DashboardResource need the issuer: set Auth:Oidc:Authority and Auth:Oidc:Audience too.";
+            yield break;
+        }
+        // RFC 6749 Appendix A.1: printable ASCII; a space would be a pasted mistake.
+        if (clientId is not null && (clientId.Length > 200 || clientId.Any(c => c is < '!' or > '~')))
+            yield return "Auth:Oidc:DashboardClientId must be the dashboard's client id at the issuer (printable ASCII, no spaces, at most 200 characters).";
+        var scopes = DashboardScope.Split(' ');
+        if (!scopes.Contains("openid", StringComparer.Ordinal) || scopes.Any(s => s.Length == 0 || s.Any(c => c is < '!' or > '~' or '"' or '\\')))
+            yield return $"Auth:Oidc:DashboardScope must be scopes separated by single spaces, including openid (RFC 6749 §3.3); got '{DashboardScope}'.";
+        if (resource is not null && (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Fragment.Length > 0))
+            yield return $"Auth:Oidc:DashboardResource must be an absolute URI without a fragment (RFC 8707 §2); got '{resource}'.";
+        else if (resource is not null && clientId is null)
+            yield return "Auth:Oidc:DashboardResource is sent by the dashboard's sign-in: set Auth:Oidc:DashboardClientId too.";
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));

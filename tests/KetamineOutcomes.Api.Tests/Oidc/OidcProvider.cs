@@ -12,6 +12,10 @@ namespace KetamineOutcomes.Api.Tests.Oidc;
 /// <param name="Alg">RS256, ES256 or PS256: how the provider signs this client's tokens.</param>
 public sealed record OidcClient(string ClientId, string Name, string[] Roles, string[] Sites, string Alg = "RS256");
 
+/// <summary>A person with an account at the test provider, who signs in on its login page (the dashboard's sign-in
+/// tests); their access tokens carry <c>sub</c>, <c>name</c>, <c>roles</c> and <c>site</c> as <see cref="OidcClient"/>'s do.</summary>
+public sealed record OidcUser(string Sub, string Username, string Password, string Name, string[] Roles, string[] Sites);
+
 /// <summary>
 /// A real OpenID provider (npm <c>oidc-provider</c>, <c>tests/KetamineOutcomes.Oidc/provider.mjs</c>) on 127.0.0.1 on a
 /// free port, one node process per instance, killed (with its tree) on dispose. Tokens come from its token endpoint by
@@ -56,10 +60,13 @@ public sealed class OidcProvider : IAsyncDisposable
         return null;
     }
 
-    public static async Task<OidcProvider> StartAsync(IReadOnlyList<OidcClient> clients)
+    /// <param name="users">People who sign in on the provider's login page.</param>
+    /// <param name="interactiveClients">Public clients (no secret, authorization code + PKCE) they sign in to; each one's
+    /// redirect URI is registered later with <see cref="RegisterRedirectAsync"/>.</param>
+    public static async Task<OidcProvider> StartAsync(IReadOnlyList<OidcClient> clients, IReadOnlyList<OidcUser>? users = null, IReadOnlyList<string>? interactiveClients = null)
     {
         var settingsFile = Path.Combine(Path.GetTempPath(), $"ko-oidc-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(settingsFile, new JsonObject
+        var settings = new JsonObject
         {
             ["clients"] = new JsonArray(clients.Select(c => (JsonNode)new JsonObject
             {
@@ -68,7 +75,17 @@ public sealed class OidcProvider : IAsyncDisposable
                 ["alg"] = c.Alg,
                 ["claims"] = Claims(c),
             }).ToArray()),
-        }.ToJsonString());
+        };
+        if (users is not null)
+        {
+            settings["users"] = new JsonArray(users.Select(u => (JsonNode)new JsonObject
+            {
+                ["sub"] = u.Sub, ["username"] = u.Username, ["password"] = u.Password, ["claims"] = Claims(u.Name, u.Roles, u.Sites),
+            }).ToArray());
+        }
+        if (interactiveClients is not null)
+            settings["interactiveClients"] = new JsonArray(interactiveClients.Select(id => (JsonNode)new JsonObject { ["clientId"] = id }).ToArray());
+        await File.WriteAllTextAsync(settingsFile, settings.ToJsonString());
         var start = new ProcessStartInfo("node", ["provider.mjs", settingsFile])
         {
             WorkingDirectory = Dir, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -94,12 +111,23 @@ public sealed class OidcProvider : IAsyncDisposable
         lock (errors) throw new InvalidOperationException($"The OpenID provider did not start: {errors}");
     }
 
-    private static JsonObject Claims(OidcClient c)
+    private static JsonObject Claims(OidcClient c) => Claims(c.Name, c.Roles, c.Sites);
+
+    private static JsonObject Claims(string name, string[] roles, string[] sites)
     {
-        var claims = new JsonObject { ["name"] = c.Name, ["roles"] = new JsonArray(c.Roles.Select(r => (JsonNode)r).ToArray()) };
-        if (c.Sites.Length == 1) claims["site"] = c.Sites[0];
-        else if (c.Sites.Length > 1) claims["site"] = new JsonArray(c.Sites.Select(s => (JsonNode)s).ToArray());
+        var claims = new JsonObject { ["name"] = name, ["roles"] = new JsonArray(roles.Select(r => (JsonNode)r).ToArray()) };
+        if (sites.Length == 1) claims["site"] = sites[0];
+        else if (sites.Length > 1) claims["site"] = new JsonArray(sites.Select(s => (JsonNode)s).ToArray());
         return claims;
+    }
+
+    /// <summary>Registers where an interactive client returns after sign-in and sign-out (the dashboard's address, known
+    /// once the service listens); the provider is rebuilt with it, with new signing keys.</summary>
+    public async Task RegisterRedirectAsync(string clientId, Uri redirect)
+    {
+        var uris = new[] { redirect.ToString() };
+        using var response = await _http.PostAsJsonAsync("/test/redirect-uris", new { clientId, redirectUris = uris, postLogoutRedirectUris = uris });
+        response.EnsureSuccessStatusCode();
     }
 
     /// <summary>An access token for the client from the provider's token endpoint (client credentials), for <paramref name="audience"/>.</summary>

@@ -1,9 +1,8 @@
-// Clinician dashboard: no framework, no build step. Everything shown comes from the public API with the key the
-// clinician enters; the key lives in this tab's sessionStorage only. Text is set with textContent, never as HTML.
+// Clinician dashboard: no framework, no build step. Everything shown comes from the public API as the signed-in
+// clinician (or with a pasted key, in development): credentials.js says how. Text is set with textContent, never as HTML.
 'use strict';
 
 const Api = '/api/v1';
-const KeyName = 'ko.apiKey';
 const $ = (id) => document.getElementById(id);
 const patients = new Map(); // id → patient, as found or opened
 let current = null; // the patient on screen
@@ -58,13 +57,13 @@ class ApiError extends Error {
 }
 
 async function call(path, options = {}) {
-  const key = sessionStorage.getItem(KeyName);
-  if (!key) throw new Error('Enter an API key first.');
-  const headers = { 'X-Api-Key': key, Accept: options.accept ?? 'application/json', ...options.headers };
+  const headers = { ...(await Credentials.headers()), Accept: options.accept ?? 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(Api + path, {
     method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
+  const ended = response.status === 401 ? await Credentials.refused() : null;
+  if (ended) throw new ApiError(ended, 401);
   if (!response.ok) {
     let detail = `${response.status} ${response.statusText}`;
     try {
@@ -82,21 +81,13 @@ async function patient(id) {
   return patients.get(id);
 }
 
-// ---- API key ----
-$('key-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  sessionStorage.setItem(KeyName, $('api-key').value.trim());
-  $('api-key').value = '';
-  say('Key set for this tab.');
-  loadAlerts();
-});
-$('forget-key').addEventListener('click', () => {
-  sessionStorage.removeItem(KeyName);
+// ---- Signed in (a person or a key) and out: what is shown goes with whoever could see it ----
+document.addEventListener('ko:signed-in', () => loadAlerts());
+document.addEventListener('ko:signed-out', () => {
   patients.clear();
   current = null;
   $('patient').hidden = true;
   $('alerts').replaceChildren();
-  say('Key forgotten.');
 });
 
 // ---- Patient ----
@@ -445,7 +436,6 @@ function alertItem(a) {
   return item;
 }
 
-if (sessionStorage.getItem(KeyName)) loadAlerts();
 
 // ---- Response watch (issue 22): patients whose latest PHQ-9 or GAD-7 is a relapse or a loss of response ----
 const WatchKinds = { relapse: 'Relapse after remission', 'loss-of-response': 'Loss of response' };
@@ -453,7 +443,8 @@ let watchCursor = null;
 
 $('refresh-watch').addEventListener('click', () => loadWatch());
 $('more-watch').addEventListener('click', () => loadWatch(true));
-$('key-form').addEventListener('submit', () => loadWatch());
+document.addEventListener('ko:signed-in', () => loadWatch());
+document.addEventListener('ko:signed-out', () => $('watch').replaceChildren());
 
 // The first page of the watch (the service's order: relapses, then the largest share of baseline), or the next one appended.
 async function loadWatch(more = false) {
@@ -494,8 +485,6 @@ function watchItem(w) {
   item.append(heading, who, scores, times);
   return item;
 }
-
-if (sessionStorage.getItem(KeyName)) loadWatch();
 
 // ---- Measurement plans (issue 21): the patient's due list and the site's overdue worklist ----
 const OccurrenceWords = { upcoming: 'upcoming', due: 'due now', overdue: 'overdue', completed: 'completed' };
@@ -543,7 +532,7 @@ $('overdue-form').addEventListener('submit', (event) => {
   loadOverdue();
 });
 $('more-overdue').addEventListener('click', () => loadOverdue(true));
-$('forget-key').addEventListener('click', () => {
+document.addEventListener('ko:signed-out', () => {
   overdueSite = null;
   $('overdue').replaceChildren();
   $('overdue-table').hidden = true;
