@@ -113,6 +113,7 @@ app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
 app.MapFhir();
+app.MapSmartConfiguration();
 
 var api = app.MapGroup("/api/v1");
 api.MapPatients();

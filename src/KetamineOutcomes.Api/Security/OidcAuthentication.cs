@@ -27,7 +27,8 @@ internal static class OidcAuthentication
 {
     public const string SchemeName = JwtBearerDefaults.AuthenticationScheme;
 
-    private const string RefusalKey = "oidc.refusal";
+    /// <summary>HttpContext item holding why this token is refused (403 detail): set when the token is read, or by a scope check.</summary>
+    internal const string RefusalKey = "oidc.refusal";
 
     // Asymmetric algorithms only: what OpenID providers sign access tokens with (RFC 9068 requires RS256 support).
     private static readonly string[] Algorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSsaPssSha256];
@@ -108,7 +109,10 @@ internal static class OidcAuthentication
             refusal ??= $"The token's {oidc.SiteClaim} claim is not a site identifier (1–64 letters, digits, '.', '_' or '-').";
         var role = refusal is null ? roles[0] : null;
         var site = refusal is null && sites.Length == 1 ? sites[0] : null;
-        return (Caller.Principal(actor, role, site, null, SchemeName), refusal);
+        var principal = Caller.Principal(actor, role, site, null, SchemeName);
+        // SMART resource scopes ride along; SmartScopeAuthorization narrows the role's access by them.
+        ((ClaimsIdentity)principal.Identity!).AddClaims(SmartScopeAuthorization.ScopeClaims(token));
+        return (principal, refusal);
     }
 
     // What failed, in words an integrator can act on; never the token or its claims.
