@@ -38,6 +38,8 @@ public sealed class SmartConfigurationTests(SmartProviderFixture smart) : SmartA
             Assert.Contains("permission-v1", capabilities);
             Assert.Contains("permission-user", capabilities);
             Assert.Contains("client-confidential-symmetric", capabilities); // the provider takes client secrets
+            Assert.Contains("client-public", capabilities); // and "none" (public clients with PKCE)
+            Assert.DoesNotContain("client-confidential-asymmetric", capabilities); // private_key_jwt, but neither RS384 nor ES384
             Assert.DoesNotContain("permission-patient", capabilities); // no launch patient here
             Assert.DoesNotContain("launch-ehr", capabilities);
             Assert.DoesNotContain("sso-openid-connect", capabilities);
