@@ -21,7 +21,9 @@ namespace KetamineOutcomes.Api.Security;
 /// The token's claims become the same principal an API key gets (<see cref="Caller.Principal"/>): actor
 /// <c>{ type: "user", id: sub, name }</c>, role from <see cref="OidcOptions.RoleClaim"/>, site from
 /// <see cref="OidcOptions.SiteClaim"/>. A token without exactly one known role, or with more than one site or a site that
-/// is not an identifier, is authenticated without a role: every endpoint answers it 403 saying why.
+/// is not an identifier, is authenticated without a role: every endpoint answers it 403 saying why. SMART resource scopes
+/// of the token's <c>scope</c>/<c>scp</c> claims are kept on the principal and narrow its role's access
+/// (<see cref="SmartScopeAuthorization"/>).
 /// </summary>
 internal static class OidcAuthentication
 {
