@@ -114,6 +114,7 @@ app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
 app.MapDashboardConfig();
 app.MapFhir();
+app.MapSmartConfiguration();
 
 var api = app.MapGroup("/api/v1");
 api.MapPatients();

@@ -3,6 +3,8 @@
 //   { "clients": [{ "clientId", "clientSecret", "alg"?: "RS256"|"ES256"|"PS256", "claims": { "roles", "site", "name", … } }] }
 // Each client gets access tokens through the client-credentials grant: JWTs (typ at+jwt) whose audience is the
 // requested resource indicator, with the client's chosen claims. sub is the client id (oidc-provider sets it).
+// SMART scopes: a client may carry "scope" (space-separated, e.g. "system/Observation.rs"); those are the scopes the
+// resource server grants it, so a token request asking for them gets them in the JWT's scope claim.
 // Prints one line "listening http://127.0.0.1:<port>" once it serves; exits when stdin closes (the test process died).
 //
 // People (the dashboard's sign-in tests), optional in the same settings file:
@@ -58,7 +60,7 @@ async function build(issuer) {
         useGrantedResource: async () => true,
         // Any resource indicator is an API here, so a test can ask for a token meant for another audience.
         getResourceServerInfo: async (_ctx, resource, client) => ({
-          scope: 'outcomes',
+          scope: smartScope('outcomes', client),
           audience: resource,
           accessTokenFormat: 'jwt',
           accessTokenTTL: 300,
@@ -69,6 +71,12 @@ async function build(issuer) {
     extraTokenClaims: async (_ctx, token) => clients.get(token.clientId)?.claims,
   }));
   return { provider, rsa };
+}
+
+// --- SMART scopes (issue 23): the client's own "scope" setting joins what the resource server may grant it.
+function smartScope(base, client) {
+  const extra = clients.get(client.clientId)?.scope;
+  return extra ? `${base} ${extra}` : base;
 }
 
 function readJson(req) {

@@ -16,9 +16,11 @@ public sealed record AllowedRolesMetadata(IReadOnlyList<string> Roles);
 internal static class RoleEndpointExtensions
 {
     /// <summary>
-    /// The one place an endpoint's access is declared: the SPEC roles become its authorization requirement. An endpoint
-    /// without it is refused by the fallback policy.
+    /// The one place an endpoint's access is declared: the SPEC roles become its authorization requirement, beside the
+    /// SMART scope check that narrows scoped bearer tokens (Security/SmartScopeAuthorization). An endpoint without it is
+    /// refused by the fallback policy.
     /// </summary>
     public static TBuilder AllowRoles<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new AllowedRolesMetadata(roles)).RequireAuthorization(new AuthorizeAttribute { Roles = string.Join(",", roles) });
+        builder.WithMetadata(new AllowedRolesMetadata(roles)).RequireAuthorization(
+            new AuthorizeAttribute { Roles = string.Join(",", roles) }, new AuthorizeAttribute(Security.SmartScopeAuthorization.PolicyName));
 }

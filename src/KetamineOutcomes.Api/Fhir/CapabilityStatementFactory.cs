@@ -44,7 +44,11 @@ internal static class CapabilityStatementFactory
                         "with status entered-in-error, so an incremental sync (_lastUpdated=gt<the latest meta.lastUpdated seen>) learns of it and " +
                         "withdraws what it holds. A read by id always answers, with the status. An Observation's versionId and lastUpdated are those of " +
                         "the response it is derived from; its timepoint extension is derived at read time from the infusions and can change without them."),
-                    Security = new CapabilityStatement.SecurityComponent { Description = new Markdown("API key in the X-Api-Key header.") },
+                    Security = new CapabilityStatement.SecurityComponent
+                    {
+                        Description = new Markdown("API key in the X-Api-Key header, or, when an OpenID provider is configured, a bearer token from it; " +
+                            "SMART v2 scopes in the token narrow its role's access (discovery: .well-known/smart-configuration under this base)."),
+                    },
                     Resource =
                     [
                         new CapabilityStatement.ResourceComponent

@@ -8,7 +8,11 @@ namespace KetamineOutcomes.Api.Fhir;
 /// </summary>
 internal sealed class OperationOutcomeWriter : IProblemDetailsWriter
 {
-    public bool CanWrite(ProblemDetailsContext context) => context.HttpContext.Request.Path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase);
+    // The SMART configuration under the FHIR base is OAuth metadata, not a FHIR resource: its errors stay problem+json.
+    public bool CanWrite(ProblemDetailsContext context) =>
+        context.HttpContext.Request.Path is var path
+        && path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase)
+        && !path.StartsWithSegments(Security.SmartConfigurationEndpoints.FhirPath, StringComparison.OrdinalIgnoreCase);
 
     public async ValueTask WriteAsync(ProblemDetailsContext context)
     {

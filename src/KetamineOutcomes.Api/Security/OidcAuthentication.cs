@@ -21,13 +21,16 @@ namespace KetamineOutcomes.Api.Security;
 /// The token's claims become the same principal an API key gets (<see cref="Caller.Principal"/>): actor
 /// <c>{ type: "user", id: sub, name }</c>, role from <see cref="OidcOptions.RoleClaim"/>, site from
 /// <see cref="OidcOptions.SiteClaim"/>. A token without exactly one known role, or with more than one site or a site that
-/// is not an identifier, is authenticated without a role: every endpoint answers it 403 saying why.
+/// is not an identifier, is authenticated without a role: every endpoint answers it 403 saying why. SMART resource scopes
+/// of the token's <c>scope</c>/<c>scp</c> claims are kept on the principal and narrow its role's access
+/// (<see cref="SmartScopeAuthorization"/>).
 /// </summary>
 internal static class OidcAuthentication
 {
     public const string SchemeName = JwtBearerDefaults.AuthenticationScheme;
 
-    private const string RefusalKey = "oidc.refusal";
+    /// <summary>HttpContext item holding why this token is refused (403 detail): set when the token is read, or by a scope check.</summary>
+    internal const string RefusalKey = "oidc.refusal";
 
     // Asymmetric algorithms only: what OpenID providers sign access tokens with (RFC 9068 requires RS256 support).
     private static readonly string[] Algorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSsaPssSha256];
@@ -108,7 +111,10 @@ internal static class OidcAuthentication
             refusal ??= $"The token's {oidc.SiteClaim} claim is not a site identifier (1–64 letters, digits, '.', '_' or '-').";
         var role = refusal is null ? roles[0] : null;
         var site = refusal is null && sites.Length == 1 ? sites[0] : null;
-        return (Caller.Principal(actor, role, site, null, SchemeName), refusal);
+        var principal = Caller.Principal(actor, role, site, null, SchemeName);
+        // SMART resource scopes ride along; SmartScopeAuthorization narrows the role's access by them.
+        ((ClaimsIdentity)principal.Identity!).AddClaims(SmartScopeAuthorization.ScopeClaims(token));
+        return (principal, refusal);
     }
 
     // What failed, in words an integrator can act on; never the token or its claims.

@@ -26,8 +26,10 @@ internal static class SecurityServiceCollectionExtensions
             .AddPolicyScheme(Credentials.SchemeName, null, o => o.ForwardDefaultSelector = Credentials.SchemeFor)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddOidcBearer();
+        services.AddSingleton<IAuthorizationHandler, SmartScopeHandler>();
         services.AddAuthorization(o =>
         {
+            o.AddPolicy(SmartScopeAuthorization.PolicyName, p => p.AddRequirements(new SmartScopeRequirement()));
             // Secure by default: an endpoint that forgot to declare its roles is refused to everyone. Requests that
             // match no endpoint, or only routing's own 405/415 rejection endpoints, pass so they keep their status.
             o.FallbackPolicy = new AuthorizationPolicyBuilder()

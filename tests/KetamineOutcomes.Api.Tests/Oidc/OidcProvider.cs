@@ -10,7 +10,8 @@ namespace KetamineOutcomes.Api.Tests.Oidc;
 /// <param name="Roles">The <c>roles</c> claim (an array, as Entra ID and Keycloak send it).</param>
 /// <param name="Sites">The <c>site</c> claim: absent when empty, a string for one, an array for several.</param>
 /// <param name="Alg">RS256, ES256 or PS256: how the provider signs this client's tokens.</param>
-public sealed record OidcClient(string ClientId, string Name, string[] Roles, string[] Sites, string Alg = "RS256");
+/// <param name="Scope">SMART scopes (space-separated) the client asks for and is granted: the token's <c>scope</c> claim.</param>
+public sealed record OidcClient(string ClientId, string Name, string[] Roles, string[] Sites, string Alg = "RS256", string? Scope = null);
 
 /// <summary>A person with an account at the test provider, who signs in on its login page (the dashboard's sign-in
 /// tests); their access tokens carry <c>sub</c>, <c>name</c>, <c>roles</c> and <c>site</c> as <see cref="OidcClient"/>'s do.</summary>
@@ -34,9 +35,11 @@ public sealed class OidcProvider : IAsyncDisposable
     private readonly Process _node;
     private readonly string _settingsFile;
     private readonly HttpClient _http;
+    private readonly Dictionary<string, string?> _scopes;
 
-    private OidcProvider(Process node, string settingsFile, Uri issuer)
+    private OidcProvider(Process node, string settingsFile, Uri issuer, IReadOnlyList<OidcClient> clients)
     {
+        _scopes = clients.ToDictionary(c => c.ClientId, c => c.Scope);
         _node = node;
         _settingsFile = settingsFile;
         Issuer = issuer;
@@ -74,6 +77,7 @@ public sealed class OidcProvider : IAsyncDisposable
                 ["clientSecret"] = Secret,
                 ["alg"] = c.Alg,
                 ["claims"] = Claims(c),
+                ["scope"] = c.Scope,
             }).ToArray()),
         };
         if (users is not null)
@@ -99,7 +103,7 @@ public sealed class OidcProvider : IAsyncDisposable
         {
             while (await node.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
-                if (line.StartsWith("listening ", StringComparison.Ordinal)) return new OidcProvider(node, settingsFile, new Uri(line["listening ".Length..]));
+                if (line.StartsWith("listening ", StringComparison.Ordinal)) return new OidcProvider(node, settingsFile, new Uri(line["listening ".Length..]), clients);
             }
         }
         catch (OperationCanceledException)
@@ -133,10 +137,12 @@ public sealed class OidcProvider : IAsyncDisposable
     /// <summary>An access token for the client from the provider's token endpoint (client credentials), for <paramref name="audience"/>.</summary>
     public async Task<string> TokenAsync(string clientId, string audience = Audience)
     {
-        using var response = await _http.PostAsync("/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        var form = new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = Secret, ["resource"] = audience,
-        }));
+        };
+        if (_scopes.GetValueOrDefault(clientId) is { } scope) form["scope"] = scope;
+        using var response = await _http.PostAsync("/token", new FormUrlEncodedContent(form));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"token endpoint → {(int)response.StatusCode}: {body}");
         return (string)JsonNode.Parse(body)!["access_token"]!;
