@@ -78,6 +78,7 @@ public class RoleMatrixTests : ApiTest
         [("POST", "/fhir/r4/QuestionnaireResponse")] = "clinician,ehr,portal",
         [("GET", "/.well-known/smart-configuration")] = AnonymousWhenOidc,
         [("GET", "/fhir/r4/.well-known/smart-configuration")] = AnonymousWhenOidc,
+        [("GET", "/dashboard/config.json")] = Anonymous,
         [("GET", "/health/live")] = Anonymous,
         [("GET", "/health/ready")] = Anonymous,
         [("GET", "/openapi/{documentName}.json")] = Anonymous,
