@@ -16,7 +16,12 @@ internal static class CohortBuilder
     public sealed record Cohort(Guid HundredAssessmentPatient, IReadOnlyList<Guid> SubmissionPatients, int Patients, int Infusions, int Assessments);
 
     /// <param name="sites">Patients are spread over site-1 … site-<paramref name="sites"/> in turn (1: one site holds them all).</param>
-    public static async Task<Cohort> BuildAsync(string dbPath, int patients, int seed = 20261123, int sites = 3)
+    /// <param name="setbacks">
+    /// Every fifth patient's last six assessments climb back to about 80 % of baseline: with the cohort's responders and
+    /// remitters that puts about a tenth of the site on the response watch (losses of response and relapses) beside those
+    /// the score noise puts there. The random stream is the same either way, so the rest of the cohort is unchanged.
+    /// </param>
+    public static async Task<Cohort> BuildAsync(string dbPath, int patients, int seed = 20261123, int sites = 3, bool setbacks = false)
     {
         var factory = new SqliteConnectionFactory($"Data Source={dbPath}");
         MigrationRunner.MigrateSqlite(factory, NullLogger.Instance);
@@ -54,12 +59,14 @@ internal static class CohortBuilder
                     var count = n == 0 ? 100 : 20 + rng.Next(0, 21); // mean 30
                     var baseline = 10 + rng.Next(0, 15);
                     var response = rng.NextDouble();
+                    var setbackFrom = setbacks && n % 5 == 1 ? count - 6 : int.MaxValue;
                     for (var q = 0; q < count; q++)
                     {
                         var at = course.AddDays(-2 + q * 1.7);
                         var instrument = q % 5 == 4 ? Instrument.Gad7 : Instrument.Phq9;
                         var def = InstrumentDefinition.For(instrument);
-                        var target = Math.Clamp((int)Math.Round(baseline * (1 - response * Math.Min(1, q / 8.0))) + rng.Next(-2, 3), 0, def.MaxTotal);
+                        var share = q >= setbackFrom ? 0.8 : 1 - response * Math.Min(1, q / 8.0);
+                        var target = Math.Clamp((int)Math.Round(baseline * share) + rng.Next(-2, 3), 0, def.MaxTotal);
                         var items = Spread(target, def.ItemCount, rng);
                         var score = QuestionnaireScoring.Score(instrument, items);
                         await QuestionnaireStore.InsertAsync(c, tx, new QuestionnaireRecord(Guid.CreateVersion7(), id, instrument, at, items, null, "bench",

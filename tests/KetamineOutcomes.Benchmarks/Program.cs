@@ -10,11 +10,13 @@ using KetamineOutcomes.Benchmarks;
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- worklist [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- summary [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- durability [seconds per run] [runs per figure]
+//                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- response-watch [seconds per run] [runs per figure]
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
 var worklist = args.Length > 0 && args[0] == "worklist";
 var summaryOnly = args.Length > 0 && args[0] == "summary";
 var durability = args.Length > 0 && args[0] == "durability";
-var growth = worklist || summaryOnly || durability || args.Length > 0 && args[0] == "growth"; // all four take [seconds] [runs] only
+var responseWatch = args.Length > 0 && args[0] == "response-watch";
+var growth = worklist || summaryOnly || durability || responseWatch || args.Length > 0 && args[0] == "growth"; // all five take [seconds] [runs] only
 var rest = growth ? args[1..] : args;
 var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
@@ -49,6 +51,25 @@ try
                 await Measure(run, "research trajectory by session (full cohort), for comparison", run.Get(run.Researcher, "/api/v1/research/trajectory?instrument=phq9&by=session"), 1),
             };
             ResultsFile.Replace(resultsPath, "durability", Report.Durability(run.Cohort, estimate, ms, seconds, repeats));
+        }
+    }
+    else if (responseWatch)
+    {
+        // One site of 10,000 patients, a fifth of whom climb back towards baseline at the end (issue 22): the response
+        // watch is derived from every patient's live records on each read, so each page costs the whole site.
+        var run = await StartAsync(10_000, Path.Combine(work, "response-watch"), sites: 1, setbacks: true);
+        await using (run.Service)
+        {
+            var (listed, middle) = await ResponseWatchCursorNearAsync(run);
+            Console.WriteLine($"  on the watch: {listed}");
+            var ms = new List<Measurement>
+            {
+                await Measure(run, "response watch, first page of 50", run.Get(run.Clinician, "/api/v1/response-watch?siteId=site-1&limit=50").Paced(20), 1),
+                await Measure(run, "response watch, a middle page of 50 (cursor)", run.Get(run.Clinician, $"/api/v1/response-watch?siteId=site-1&limit=50&cursor={middle}").Paced(20), 1),
+                await Measure(run, "response watch, first page of 50, PHQ-9 only", run.Get(run.Clinician, "/api/v1/response-watch?siteId=site-1&limit=50&instrument=phq9").Paced(20), 1),
+                await Measure(run, "response watch, first page of 50, 4 connections (closed loop)", run.Get(run.Clinician, "/api/v1/response-watch?siteId=site-1&limit=50"), 4),
+            };
+            ResultsFile.Replace(resultsPath, "response-watch", Report.ResponseWatch(run.Cohort, listed, ms, seconds, repeats));
         }
     }
     else if (worklist)
@@ -233,13 +254,37 @@ async Task<string> WorklistCursorNearAsync(ServiceRun run, int patient)
     }
 }
 
-async Task<ServiceRun> StartAsync(int n, string dir, int sites = 3)
+// How many items the response watch lists (with its kinds), and the cursor of the page that starts about half-way.
+async Task<(string Listed, string Middle)> ResponseWatchCursorNearAsync(ServiceRun run)
+{
+    using var client = new HttpClient { BaseAddress = run.Service.BaseAddress };
+    client.DefaultRequestHeaders.Add("X-Api-Key", run.Clinician);
+    var cursors = new List<string>();
+    var kinds = new Dictionary<string, int>();
+    string? cursor = null;
+    do
+    {
+        var page = (await client.GetFromJsonAsync<JsonNode>($"/api/v1/response-watch?siteId=site-1&limit=50{(cursor is null ? "" : "&cursor=" + cursor)}"))!;
+        foreach (var item in page["items"]!.AsArray())
+        {
+            var key = $"{item!["instrument"]} {item["kind"]}";
+            kinds[key] = kinds.GetValueOrDefault(key) + 1;
+        }
+        cursor = (string?)page["nextCursor"];
+        if (cursor is not null) cursors.Add(cursor);
+    } while (cursor is not null);
+    if (cursors.Count < 4) throw new InvalidOperationException($"The response watch has {cursors.Count + 1} pages; the cohort should put several on it.");
+    var listed = string.Join(", ", kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value:N0} {k.Key}"));
+    return ($"{kinds.Values.Sum():N0} items in {cursors.Count + 1} pages of 50 ({listed})", cursors[cursors.Count / 2]);
+}
+
+async Task<ServiceRun> StartAsync(int n, string dir, int sites = 3, bool setbacks = false)
 {
     Directory.CreateDirectory(dir);
     var db = Path.Combine(dir, "bench.db");
     Console.WriteLine($"Loading {n:N0} patients…");
     var load = Stopwatch.StartNew();
-    var cohort = await CohortBuilder.BuildAsync(db, n, sites: sites);
+    var cohort = await CohortBuilder.BuildAsync(db, n, sites: sites, setbacks: setbacks);
     var loadSeconds = load.Elapsed.TotalSeconds;
     Console.WriteLine($"  {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments in {loadSeconds:F1} s");
     var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));

@@ -86,6 +86,22 @@ internal static class Report
         return sb.ToString();
     }
 
+    /// <summary>The response watch (<c>GET /response-watch</c>, issue 22): p50 of one page on a site of 10,000 patients, target ≤ 50 ms.</summary>
+    public static string ResponseWatch(CohortBuilder.Cohort cohort, string listed, IReadOnlyList<Measurement> ms, double seconds, int repeats)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"## Response watch (GET /response-watch): {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        Machine(sb);
+        sb.AppendLine(Inv, $"- One site of {cohort.Patients:N0} patients, {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments (the main cohort's seed, all in site-1; every fifth patient's last six assessments climb back to ~80 % of baseline); load average at the end {LoadAverage()}.");
+        sb.AppendLine(Inv, $"- On the watch: {listed}.");
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then the median of {repeats} runs of {seconds:F0} s; one connection, 20 ms between requests (no other load), unless named.").AppendLine();
+        sb.AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors | p50 ≤ 50 ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|:-:|");
+        foreach (var m in ms)
+            sb.AppendLine(Inv, $"| {m.Name} | {m.Connections} | {m.RequestsPerSecond:F0} | {m.P50Ms:F2} | {m.P95Ms:F2} | {m.P99Ms:F2} | {m.MaxMs:F2} | {m.Errors} | {(m.P50Ms <= 50 ? "yes" : "**no**")} |");
+        return sb.ToString();
+    }
+
     public static string Durability(CohortBuilder.Cohort cohort, string estimate, IReadOnlyList<Measurement> ms, double seconds, int repeats)
     {
         var sb = new StringBuilder();
@@ -114,6 +130,8 @@ internal static class Report
 
     private static void Line(StringBuilder sb, Measurement m) =>
         sb.AppendLine(Inv, $"| {m.Name} | {m.Connections} | {m.RequestsPerSecond:F0} | {m.P50Ms:F2} | {m.P95Ms:F2} | {m.P99Ms:F2} | {m.MaxMs:F2} | {m.Errors} |");
+
+    private static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     private static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";

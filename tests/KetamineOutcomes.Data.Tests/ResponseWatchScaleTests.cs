@@ -9,8 +9,9 @@ namespace KetamineOutcomes.Data.Tests;
 
 /// <summary>
 /// The response watch's bulk read on a 10,000-patient site (12 PHQ-9s and 4 infusions each, a fifth losing their
-/// response): it stays one set of three statements, and the time it and one patient's in-transaction alternative take
-/// are printed for the README's "Response watch" (a generous bound only: this machine is shared).
+/// response): it stays one set of three statements streamed patient by patient, each patient reduced as it is read
+/// as the endpoint does, and the time it and one patient's in-transaction alternative take are printed for the
+/// README's "Response watch" (a generous bound only: this machine is shared; the figure of record is the benchmark's).
 /// </summary>
 public sealed class ResponseWatchScaleTests(ITestOutputHelper output)
 {
@@ -44,8 +45,10 @@ public sealed class ResponseWatchScaleTests(ITestOutputHelper output)
         for (var run = 0; run < 3; run++)
         {
             var sw = Stopwatch.StartNew();
-            var patients = await ResponseWatchStore.ForSiteAsync(r, "big", everySite: false, CancellationToken.None);
-            watched = patients.Count(p => ResponseWatch.Of(TrendCalculator.Compute(Instrument.Phq9, p.Timeline, p.Phq9)) is not null);
+            var count = 0;
+            await ResponseWatchStore.ForEachPatientAsync(r, "big", everySite: false,
+                p => count += ResponseWatch.Of(Instrument.Phq9, p.Timeline, p.Phq9) is not null ? 1 : 0, CancellationToken.None);
+            watched = count;
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
         Assert.Equal(2_000, watched);

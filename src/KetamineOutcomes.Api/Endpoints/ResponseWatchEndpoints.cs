@@ -5,7 +5,6 @@ using KetamineOutcomes.Api.ResponseWatch;
 using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Data.Infrastructure;
-using KetamineOutcomes.Data.Stores;
 
 namespace KetamineOutcomes.Api.Endpoints;
 
@@ -42,8 +41,8 @@ internal static class ResponseWatchEndpoints
         site ??= caller.SiteId;
         // Another site's list is empty for a site-bound key, as the alert queue's is.
         if (!caller.CanSee(site)) return new ListResponse<ResponseWatchItem>([], null);
-        var patients = await db.ReadAsync((c, t) => ResponseWatchStore.ForSiteAsync(c, site, everySite: site is null, t), ct).ConfigureAwait(false);
-        var page = WatchList.Page(WatchList.Of(patients, only), after, take, clock.GetUtcNow());
+        var listed = await db.ReadAsync((c, t) => WatchList.ReadAsync(c, site, everySite: site is null, only, t), ct).ConfigureAwait(false);
+        var page = WatchList.Page(listed, after, take, clock.GetUtcNow());
         AuditMiddleware.RecordPatients(http, page.Items.Select(i => i.PatientId).Distinct());
         return page;
     }

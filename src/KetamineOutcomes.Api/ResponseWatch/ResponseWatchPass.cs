@@ -41,10 +41,10 @@ internal sealed class ResponseWatchPass(
         {
             var missing = await db.ReadAsync(async (c, t) =>
             {
-                var patients = await ResponseWatchStore.ForSiteAsync(c, site, everySite: false, t).ConfigureAwait(false);
+                var listed = await WatchList.ReadAsync(c, site, everySite: false, instrument: null, t).ConfigureAwait(false);
                 var existing = await ResponseWatchStore.ExistingEventIdsAsync(c, site, t).ConfigureAwait(false);
                 // In id order, so two instances inserting the same ids on PostgreSQL take their locks in one order.
-                return WatchList.Of(patients, null).Where(l => !existing.Contains(ResponseWatchOutbox.IdOf(l.Patient.Id, l.Entry)))
+                return listed.Where(l => !existing.Contains(ResponseWatchOutbox.IdOf(l.Patient.Id, l.Entry)))
                     .Select(l => ResponseWatchOutbox.EventOf(l.Patient.Id, l.Patient.SiteId, l.Entry, now)).OrderBy(e => e.Id).ToList();
             }, ct).ConfigureAwait(false);
             if (missing.Count == 0) continue;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Core;
@@ -12,7 +13,7 @@ namespace KetamineOutcomes.Api.ResponseWatch;
 /// The response watch of a set of patients (read in bulk by <see cref="ResponseWatchStore"/>), shared by
 /// <c>GET /response-watch</c> and the <c>response.lost</c>/<c>remission.relapsed</c> pass: each patient's trend per
 /// instrument (<see cref="TrendCalculator"/>, the one place for the rules) reduced to a <see cref="WatchEntry"/>
-/// (<see cref="Core.Trends.ResponseWatch"/>), most urgent first (<see cref="Core.Trends.ResponseWatch.CompareUrgency"/>,
+/// (<see cref="Core.Trends.ResponseWatch"/>, which computes the trend only when the patient may be on the watch), most urgent first (<see cref="Core.Trends.ResponseWatch.CompareUrgency"/>,
 /// then patient id, then instrument, so the order is total and a cursor is exact).
 /// </summary>
 internal static class WatchList
@@ -21,22 +22,27 @@ internal static class WatchList
 
     private static readonly Instrument[] Watched = [Instrument.Phq9, Instrument.Gad7];
 
-    /// <summary>Every watch entry of <paramref name="patients"/> (only <paramref name="instrument"/>'s when given), most urgent first.</summary>
-    public static List<Listed> Of(IReadOnlyList<WatchPatient> patients, Instrument? instrument)
+    /// <summary>
+    /// Every watch entry of the patients <see cref="ResponseWatchStore.ForEachPatientAsync"/> reads (only <paramref name="instrument"/>'s
+    /// when given), most urgent first. Each patient is reduced as it is read; only those on the watch are kept.
+    /// </summary>
+    public static async Task<List<Listed>> ReadAsync(DbConnection c, string? siteId, bool everySite, Instrument? instrument, CancellationToken ct)
     {
         var listed = new List<Listed>();
-        foreach (var p in patients)
-        {
-            foreach (var i in Watched)
-            {
-                if (instrument is { } only && only != i) continue;
-                var scores = p.ScoresOf(i);
-                if (scores.Count == 0) continue;
-                if (Core.Trends.ResponseWatch.Of(TrendCalculator.Compute(i, p.Timeline, scores)) is { } entry) listed.Add(new Listed(p, entry));
-            }
-        }
+        await ResponseWatchStore.ForEachPatientAsync(c, siteId, everySite, p => Add(listed, p, instrument), ct).ConfigureAwait(false);
         listed.Sort(Compare);
         return listed;
+    }
+
+    private static void Add(List<Listed> listed, WatchPatient p, Instrument? instrument)
+    {
+        foreach (var i in Watched)
+        {
+            if (instrument is { } only && only != i) continue;
+            var scores = p.ScoresOf(i);
+            if (scores.Count == 0) continue;
+            if (Core.Trends.ResponseWatch.Of(i, p.Timeline, scores) is { } entry) listed.Add(new Listed(p, entry));
+        }
     }
 
     private static int Compare(Listed a, Listed b)

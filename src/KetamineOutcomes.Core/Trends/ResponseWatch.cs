@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Timepoints;
 
 namespace KetamineOutcomes.Core.Trends;
 
@@ -43,6 +44,27 @@ public static class ResponseWatch
         if (trend.ResponseEpisodes is [.., { Loss: { } loss } response])
             return new WatchEntry(trend.Instrument, WatchKind.LossOfResponse, baseline, response.Response, loss, latest);
         return null;
+    }
+
+    /// <summary>
+    /// <see cref="Of(Trend)"/> of the trend of <paramref name="assessments"/>, computed only when cheap checks on the same
+    /// rules leave an entry possible: an entry needs the latest assessment flagged (after the first infusion, against an
+    /// evaluable baseline), a response since baseline (a remission is one too: baselines are ≥ 10), and a latest that is a
+    /// relapse's (≥ 10) or not a response (a loss and no response since). Most patients of a site fail one of these, so
+    /// a whole site's watch (<c>GET /response-watch</c>) computes few trends; the answer is always that of the trend.
+    /// </summary>
+    public static WatchEntry? Of(Instrument instrument, InfusionTimeline timeline, IEnumerable<ScoredAssessment> assessments)
+    {
+        var ordered = InOrder.ByTimeThenId(assessments, a => a.CompletedAt.UtcTicks, a => a.QuestionnaireId);
+        if (ordered.Length == 0 || timeline.FirstInfusionAt is not { } first || ordered[^1].CompletedAt.UtcTicks <= first.UtcTicks) return null;
+        if (TrendCalculator.FindBaseline(ordered, first) is not { } baseline || baseline.TotalScore < InstrumentDefinition.EvaluableBaselineMin) return null;
+        var def = InstrumentDefinition.For(instrument);
+        var latest = ordered[^1].TotalScore;
+        if (latest < InstrumentDefinition.EvaluableBaselineMin && TrendCalculator.FlagsFor(def, baseline.TotalScore, latest).Response) return null;
+        var responded = false;
+        foreach (var a in ordered)
+            if (a.CompletedAt.UtcTicks > first.UtcTicks && TrendCalculator.FlagsFor(def, baseline.TotalScore, a.TotalScore).Response) { responded = true; break; }
+        return responded ? Of(TrendCalculator.Compute(instrument, timeline, ordered)) : null;
     }
 
     /// <summary>

@@ -32,9 +32,9 @@ public static partial class ResearchStore
         await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c3 = await connections.OpenAsync(ct).ConfigureAwait(false);
         var text = c1 is not Npgsql.NpgsqlConnection;
-        await using var patients = await ResearchRows.OpenAsync(c1, patientsSql, args, ct).ConfigureAwait(false);
-        await using var infusions = await ResearchRows.OpenAsync(c2, infusionsSql, args, ct).ConfigureAwait(false);
-        await using var scores = await ResearchRows.OpenAsync(c3, scoresSql, args, ct).ConfigureAwait(false);
+        await using var patients = await BulkRows.OpenAsync(c1, patientsSql, args, ct).ConfigureAwait(false);
+        await using var infusions = await BulkRows.OpenAsync(c2, infusionsSql, args, ct).ConfigureAwait(false);
+        await using var scores = await BulkRows.OpenAsync(c3, scoresSql, args, ct).ConfigureAwait(false);
         var infusionRows = await PatientRows.StartAsync(infusions, text, withScores: false, ct).ConfigureAwait(false);
         var scoreRows = await PatientRows.StartAsync(scores, text, withScores: true, ct).ConfigureAwait(false);
         while (await patients.ReadAsync(ct).ConfigureAwait(false))
@@ -54,14 +54,14 @@ public static partial class ResearchStore
     /// Rows of a patient ordered before the one asked for (not in the patient stream: written between the queries) are
     /// skipped; a later patient's are left for it.
     /// </summary>
-    private sealed class PatientRows(ResearchRows rows, bool text, bool withScores, bool more)
+    private sealed class PatientRows(BulkRows rows, bool text, bool withScores, bool more)
     {
         private long[] _times = new long[64];
         private TimedScore[] _scores = withScores ? new TimedScore[64] : [];
         private int _count;
         private bool _more = more;
 
-        public static async Task<PatientRows> StartAsync(ResearchRows rows, bool text, bool withScores, CancellationToken ct) =>
+        public static async Task<PatientRows> StartAsync(BulkRows rows, bool text, bool withScores, CancellationToken ct) =>
             new(rows, text, withScores, await rows.ReadAsync(ct).ConfigureAwait(false));
 
         /// <summary>The times last taken (UTC ticks), in the stream's order.</summary>

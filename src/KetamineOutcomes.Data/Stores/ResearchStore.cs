@@ -107,7 +107,7 @@ public static partial class ResearchStore
     /// </summary>
     private readonly record struct PatientKey(string? Text, Guid Uuid)
     {
-        public static PatientKey Read(ResearchRows r, int i, bool text) => text ? new(r.RepeatedText(i), default) : new(null, r.Guid(i));
+        public static PatientKey Read(BulkRows r, int i, bool text) => text ? new(r.RepeatedText(i), default) : new(null, r.Guid(i));
 
         public int CompareOrder(PatientKey other) => Text is not null
             ? string.CompareOrdinal(Text, other.Text)
@@ -173,8 +173,8 @@ public static partial class ResearchStore
         await using var c1 = await connections.OpenAsync(ct).ConfigureAwait(false);
         await using var c2 = await connections.OpenAsync(ct).ConfigureAwait(false);
         var text = c1 is not Npgsql.NpgsqlConnection;
-        await using var scores = await ResearchRows.OpenAsync(c1, scoresSql, args, ct).ConfigureAwait(false);
-        await using var infusions = await ResearchRows.OpenAsync(c2, infusionsSql, args, ct).ConfigureAwait(false);
+        await using var scores = await BulkRows.OpenAsync(c1, scoresSql, args, ct).ConfigureAwait(false);
+        await using var infusions = await BulkRows.OpenAsync(c2, infusionsSql, args, ct).ConfigureAwait(false);
         var scoreBuffer = new TimedScore[64];
         var infusionBuffer = new long[16];
         var moreInfusions = await infusions.ReadAsync(ct).ConfigureAwait(false);
@@ -292,8 +292,8 @@ public static partial class ResearchStore
     {
         private const int ChunkSize = 512;
 
-        private readonly ResearchRows _reader;
-        private readonly Func<ResearchRows, T> _map;
+        private readonly BulkRows _reader;
+        private readonly Func<BulkRows, T> _map;
         private readonly CancellationToken _ct;
         private readonly Channel<T[]>? _chunks;
         private readonly CancellationTokenSource? _stopReadAhead;
@@ -303,7 +303,7 @@ public static partial class ResearchStore
         private T? _peeked;
         private bool _done;
 
-        private RowStream(ResearchRows reader, Func<ResearchRows, T> map, bool readAhead, CancellationToken ct)
+        private RowStream(BulkRows reader, Func<BulkRows, T> map, bool readAhead, CancellationToken ct)
         {
             _reader = reader;
             _map = map;
@@ -315,8 +315,8 @@ public static partial class ResearchStore
         }
 
         public static async Task<RowStream<T>> OpenAsync(
-            DbConnection c, string sql, IReadOnlyDictionary<string, object?> args, Func<ResearchRows, T> map, bool readAhead, CancellationToken ct) =>
-            new(await ResearchRows.OpenAsync(c, sql, args, ct).ConfigureAwait(false), map, readAhead, ct);
+            DbConnection c, string sql, IReadOnlyDictionary<string, object?> args, Func<BulkRows, T> map, bool readAhead, CancellationToken ct) =>
+            new(await BulkRows.OpenAsync(c, sql, args, ct).ConfigureAwait(false), map, readAhead, ct);
 
         private async Task ReadAheadAsync(CancellationToken ct)
         {

@@ -8,10 +8,11 @@ using SQLitePCL;
 namespace KetamineOutcomes.Data.Stores;
 
 /// <summary>
-/// The rows of one research query, column by column, as the provider hands them over. A full-cohort read walks
-/// hundreds of thousands of rows, so per-row cost matters more here than anywhere else in the service.
+/// The rows of one bulk read (the research queries, the response watch), column by column, as the provider hands them
+/// over. A full-cohort or whole-site read walks hundreds of thousands of rows, so per-row cost matters more here than
+/// anywhere else in the service.
 /// </summary>
-internal abstract class ResearchRows : IAsyncDisposable
+internal abstract class BulkRows : IAsyncDisposable
 {
     /// <summary>True when rows come on the calling thread without waiting (SQLite): read-ahead is left off (see ResearchStore).</summary>
     public abstract bool Local { get; }
@@ -29,11 +30,14 @@ internal abstract class ResearchRows : IAsyncDisposable
 
     public abstract Guid Guid(int i);
 
+    /// <summary>A uuid column whose value repeats from row to row (patient ids in patient order): parsed once per run of equal values.</summary>
+    public abstract Guid RepeatedGuid(int i);
+
     public abstract ValueTask DisposeAsync();
 
     /// <summary>Runs <paramref name="sql"/> with <paramref name="args"/> (names without '@'; texts or null, as research binds).</summary>
-    public static async Task<ResearchRows> OpenAsync(DbConnection c, string sql, IReadOnlyDictionary<string, object?> args, CancellationToken ct) =>
-        c is SqliteConnection sqlite
+    public static async Task<BulkRows> OpenAsync(DbConnection c, string sql, IReadOnlyDictionary<string, object?> args, CancellationToken ct) =>
+        ((c as Infrastructure.StatementCachingConnection)?.Inner ?? c as SqliteConnection) is { } sqlite
             ? new SqliteStatementRows(sqlite, sql, args)
             : new ReaderRows(await c.ExecuteReaderAsync(new CommandDefinition(sql, Typed(args), cancellationToken: ct)).ConfigureAwait(false));
 
@@ -47,7 +51,7 @@ internal abstract class ResearchRows : IAsyncDisposable
     }
 
     /// <summary>Any ADO.NET reader (PostgreSQL): rows arrive over the network, so the read-ahead overlaps waiting.</summary>
-    private sealed class ReaderRows(DbDataReader reader) : ResearchRows
+    private sealed class ReaderRows(DbDataReader reader) : BulkRows
     {
         public override bool Local => false;
 
@@ -63,6 +67,8 @@ internal abstract class ResearchRows : IAsyncDisposable
 
         public override Guid Guid(int i) => reader.GetGuid(i);
 
+        public override Guid RepeatedGuid(int i) => reader.GetGuid(i);
+
         // Synchronously: Dapper's wrapped reader disposes its command only then (Dapper issue #2185).
         public override ValueTask DisposeAsync()
         {
@@ -77,11 +83,12 @@ internal abstract class ResearchRows : IAsyncDisposable
     /// Measured on a 10,000-patient cohort: CPU per full-cohort read 867 → 678 ms, peak memory −45 MB; SQLite's own
     /// stepping is now about half of what is left.
     /// </summary>
-    private sealed class SqliteStatementRows : ResearchRows
+    private sealed class SqliteStatementRows : BulkRows
     {
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _stmt;
         private readonly LastText?[] _lastText;
+        private readonly LastGuid?[] _lastGuid;
 
         public SqliteStatementRows(SqliteConnection c, string sql, IReadOnlyDictionary<string, object?> args)
         {
@@ -107,6 +114,7 @@ internal abstract class ResearchRows : IAsyncDisposable
                 throw;
             }
             _lastText = new LastText?[raw.sqlite3_column_count(_stmt)];
+            _lastGuid = new LastGuid?[_lastText.Length];
         }
 
         public override bool Local => true;
@@ -142,8 +150,20 @@ internal abstract class ResearchRows : IAsyncDisposable
         public override Guid Guid(int i)
         {
             var bytes = raw.sqlite3_column_blob(_stmt, i);
-            if (raw.sqlite3_column_type(_stmt, i) == raw.SQLITE_BLOB && bytes.Length == 16) return new Guid(bytes);
+            // Length first: ids are 36-byte texts here, so the type is asked only of a 16-byte value.
+            if (bytes.Length == 16 && raw.sqlite3_column_type(_stmt, i) == raw.SQLITE_BLOB) return new Guid(bytes);
             return Utf8Parser.TryParse(bytes, out Guid g, out var used) && used == bytes.Length ? g : System.Guid.Parse(Encoding.UTF8.GetString(bytes));
+        }
+
+        public override Guid RepeatedGuid(int i)
+        {
+            var bytes = raw.sqlite3_column_blob(_stmt, i);
+            var last = _lastGuid[i] ??= new LastGuid();
+            if (last.Length == bytes.Length && bytes.SequenceEqual(last.Bytes.AsSpan(0, last.Length))) return last.Value;
+            if (last.Bytes.Length < bytes.Length) last.Bytes = new byte[bytes.Length];
+            bytes.CopyTo(last.Bytes);
+            last.Length = bytes.Length;
+            return last.Value = Guid(i);
         }
 
         public override ValueTask DisposeAsync()
@@ -158,6 +178,14 @@ internal abstract class ResearchRows : IAsyncDisposable
             public byte[] Bytes = new byte[48];
             public int Length;
             public string? Value;
+        }
+
+        /// <summary>A column's previous uuid and the bytes it was read from (length −1: none yet).</summary>
+        private sealed class LastGuid
+        {
+            public byte[] Bytes = new byte[48];
+            public int Length = -1;
+            public Guid Value;
         }
 
         private void Check(int rc)
