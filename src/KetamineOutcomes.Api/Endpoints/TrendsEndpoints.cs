@@ -30,9 +30,9 @@ internal static class TrendsEndpoints
         return api;
     }
 
-    internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var inst = query.Enum<Instrument>(instrument, "instrument") ?? Instrument.Phq9;
         query.ThrowIfInvalid();
         var (trend, timeline, infusions, openAlerts) = await LoadAsync(patientId, inst, db, user,
@@ -51,9 +51,9 @@ internal static class TrendsEndpoints
 
     /// <summary>The trend as a picture (<see cref="TrendChart"/>), from the same reads and rules as the JSON.</summary>
     internal static async Task<IResult> GetTrendChart(
-        Guid patientId, string instrument, string? width, string? height, Database db, ClaimsPrincipal user, CancellationToken ct)
+        Guid patientId, string instrument, string? width, string? height, Database db, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var inst = query.RequiredEnum<Instrument>(instrument, "instrument");
         var w = query.Int(width, "width", TrendChart.MinWidth, TrendChart.MaxWidth) ?? TrendChart.DefaultWidth;
         var h = query.Int(height, "height", TrendChart.MinHeight, TrendChart.MaxHeight) ?? TrendChart.DefaultHeight;
