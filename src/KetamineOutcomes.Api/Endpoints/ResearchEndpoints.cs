@@ -126,7 +126,7 @@ internal static class ResearchEndpoints
             ? await AccumulateAsync(reads, inst, filter, () => new DurabilityAccumulator(inst), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
             : new DurabilityAccumulator(inst);
         var d = acc.Finish(k);
-        var response = new DurabilityResponse(inst, k, d.Suppressed, d.N, d.MedianDays, d.MedianCi95Low, d.MedianCi95High,
+        var response = new DurabilityResponse(inst, k, d.Suppressed, d.N, d.MedianDays, d.MedianCi95Low, d.MedianCi95High, d.MedianSuppressed,
             d.Curve?.Select(s => new DurabilityPointResponse(s.Day, s.AtRisk, s.Survival, s.Ci95Low, s.Ci95High)).ToArray());
         var node = JsonSerializer.SerializeToNode(response, json.Value.SerializerOptions)!.AsObject();
         KeepOnlyWhenSuppressed(node, "instrument", "minCellSize", "suppressed");
