@@ -41,6 +41,7 @@ internal static class TrendsEndpoints
         return new TrendResponse(
             patientId, trend.Instrument, trend.Baseline, trend.Latest, trend.Evaluable, trend.Status, trend.StatusReason,
             trend.FirstResponse, trend.FirstRemission, trend.Relapse, trend.LossOfResponse, trend.ResponseDurationDays,
+            trend.ResponseEpisodes, trend.RemissionEpisodes,
             trend.Points.Select(p => new TrendPointResponse(
                 p.Assessment.QuestionnaireId, p.Assessment.CompletedAt, p.Assessment.TotalScore, p.Assessment.Severity, p.Assessment.Prorated,
                 p.Timepoint, p.IsBaseline, p.ChangeFromBaseline, p.PercentChange, p.Flags?.Response, p.Flags?.Remission,
