@@ -61,7 +61,7 @@ public class DurabilityAgainstRTests() : ApiTest(new() { ["Research:MinCellSize"
 
     /// <summary>
     /// Core's estimate on every event day and the endpoint's curve (R's rows while at least k are at risk) equal R's
-    /// survival and limits to 1e-9; the median and its limits are equal.
+    /// survival and limits to 1e-9; Core's median and limits equal R's, and the endpoint gives each where it is on the curve.
     /// </summary>
     internal static async Task<RSurvival.Fit> AssertEqualToRAsync(List<SurvivalTime> times, JsonNode endpoint, int k, string label)
     {
@@ -87,8 +87,13 @@ public class DurabilityAgainstRTests() : ApiTest(new() { ["Research:MinCellSize"
             Close(theirs.High, (double?)point["ci95High"], $"{label} endpoint day {theirs.Day} upper");
         }
 
-        Assert.Equal((r.Median, r.MedianLow, r.MedianHigh),
+        // Core's unsuppressed median and limits equal R's; the endpoint publishes each only on or before its curve's last day.
+        Assert.Equal((r.Median, r.MedianLow, r.MedianHigh), (core.Median, core.MedianCi95Low, core.MedianCi95High));
+        double? OnCurve(double? day) => day is { } d && published.Length > 0 && d <= published[^1].Day ? d : null;
+        Assert.Equal((OnCurve(r.Median), OnCurve(r.MedianLow), OnCurve(r.MedianHigh)),
             ((double?)endpoint["medianDays"], (double?)endpoint["medianCi95Low"], (double?)endpoint["medianCi95High"]));
+        Assert.Equal(OnCurve(r.Median) != r.Median || OnCurve(r.MedianLow) != r.MedianLow || OnCurve(r.MedianHigh) != r.MedianHigh,
+            (bool)endpoint["medianSuppressed"]!);
         return r;
     }
 

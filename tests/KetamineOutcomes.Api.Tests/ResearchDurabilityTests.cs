@@ -67,7 +67,7 @@ public class ResearchDurabilityTests() : ApiTest(new() { ["Research:MinCellSize"
             return;
         }
         Assert.Equal(responders, (int)d["n"]!);
-        Assert.Equal(["curve", "instrument", "medianCi95High", "medianCi95Low", "medianDays", "minCellSize", "n", "suppressed"], d.Select(kv => kv.Key).Order());
+        Assert.Equal(["curve", "instrument", "medianCi95High", "medianCi95Low", "medianDays", "medianSuppressed", "minCellSize", "n", "suppressed"], d.Select(kv => kv.Key).Order());
         // Losses on days 5, 7 (and 9 with k + 1): only day 5 has k or more at risk; no counts of events or censors.
         var first = Assert.Single(d["curve"]!.AsArray())!.AsObject();
         Assert.Equal(["atRisk", "ci95High", "ci95Low", "day", "survival"], first.Select(kv => kv.Key).Order());
@@ -85,7 +85,8 @@ public class ResearchDurabilityTests() : ApiTest(new() { ["Research:MinCellSize"
         Assert.Equal(2 * K - 1, (int)(await DurabilityAsync())["n"]!);
         var north = await DurabilityAsync("&siteId=north");
         Assert.Equal(K, (int)north["n"]!);
-        Assert.Equal(6.0, (double)north["medianDays"]!); // losses on days 4 … 8: S = 2/5 after day 6
+        // Losses on days 4 … 8: S = 2/5 after day 6, but only day 4 has k at risk — the median 6 is withheld.
+        Assert.Equal((1, null, true), (north["curve"]!.AsArray().Count, (double?)north["medianDays"], (bool)north["medianSuppressed"]!));
         Assert.True((bool)(await DurabilityAsync("&siteId=south"))["suppressed"]!);
         Assert.True((bool)(await DurabilityAsync("&siteId=south&route=iv&drug=ketamine&diagnosis=trd"))["suppressed"]!);
         var elsewhere = await DurabilityAsync("&siteId=nowhere");
@@ -110,19 +111,41 @@ public class ResearchDurabilityTests() : ApiTest(new() { ["Research:MinCellSize"
     }
 
     [Fact]
-    public async Task Summary_gives_the_durability_median_once_k_patients_responded()
+    public async Task Summary_gives_the_durability_median_once_k_patients_responded_and_the_curve_reaches_it()
     {
         for (var i = 0; i < K; i++) await NonResponderAsync(); // the summary's cohort is published throughout
         for (var i = 0; i < K - 1; i++) await ResponderAsync(4 + i, lost: true);
-        var before = JsonNode.Parse(await Researcher.GetStringAsync("/api/v1/research/summary?instrument=phq9"))!;
-        Assert.False((bool)before["suppressed"]!);
-        Assert.True(before.AsObject().ContainsKey("medianResponseDurationDays"));
-        Assert.Null(before["medianResponseDurationDays"]); // K − 1 responders
+        Assert.Null(await SummaryMedianAsync()); // K − 1 responders
 
         await ResponderAsync(8, lost: true);
-        var after = JsonNode.Parse(await Researcher.GetStringAsync("/api/v1/research/summary?instrument=phq9"))!;
-        Assert.Equal(6.0, (double)after["medianResponseDurationDays"]!); // losses on days 4 … 8: S = 2/5 after day 6
-        Assert.Equal(6.0, (double)(await DurabilityAsync())["medianDays"]!);
+        Assert.Null(await SummaryMedianAsync()); // losses on days 4 … 8: the median 6 is after the curve's only day, 4
+
+        for (var i = 0; i < K; i++) await ResponderAsync(9 + i, lost: true);
+        // Losses on days 4 … 13: curve days 4 … 9 (10 … 5 at risk); S = 5/10 from day 8 to 9 → 8.5, on the curve.
+        Assert.Equal(8.5, await SummaryMedianAsync());
+        var d = await DurabilityAsync();
+        Assert.Equal((8.5, 9), ((double)d["medianDays"]!, (int)d["curve"]!.AsArray()[^1]!["day"]!));
+    }
+
+    private async Task<double?> SummaryMedianAsync()
+    {
+        var summary = JsonNode.Parse(await Researcher.GetStringAsync("/api/v1/research/summary?instrument=phq9"))!.AsObject();
+        Assert.False((bool)summary["suppressed"]!);
+        Assert.True(summary.ContainsKey("medianResponseDurationDays"));
+        return (double?)summary["medianResponseDurationDays"];
+    }
+
+    [Fact]
+    public async Task A_median_after_the_last_published_curve_day_is_withheld_in_the_estimate_and_the_summary()
+    {
+        // Durations 5 (lost), 7 (held), 10 (lost), 10 (lost), 14 (held), k = 5: day 10 has 3 at risk, so the curve is day 5
+        // alone; R's median is 10 and its limits 5 and NA. 10 would speak of the 3: withheld; the lower limit 5 is on the curve.
+        foreach (var (days, lost) in new[] { (5, true), (7, false), (10, true), (10, true), (14, false) }) await ResponderAsync(days, lost);
+        for (var i = 0; i < K; i++) await NonResponderAsync();
+        var d = await DurabilityAsync();
+        Assert.Equal([5], d["curve"]!.AsArray().Select(c => (int)c!["day"]!));
+        Assert.Equal((null, 5.0, null, true), ((double?)d["medianDays"], (double?)d["medianCi95Low"], (double?)d["medianCi95High"], (bool)d["medianSuppressed"]!));
+        Assert.Null(await SummaryMedianAsync());
     }
 
     [Theory]
@@ -147,5 +170,31 @@ public class ResearchDurabilityTests() : ApiTest(new() { ["Research:MinCellSize"
         var response = JsonNode.Parse(await southResearcher.GetStringAsync("/api/v1/research/durability?instrument=phq9&siteId=north"))!;
         Assert.Equal(0, (int)response["n"]!);
         Assert.Equal(K, (int)(await DurabilityAsync("&siteId=north"))["n"]!);
+    }
+}
+
+/// <summary>The demo cohort at the default k = 11: no median or limit is published beyond its curve, on any site.</summary>
+public class ResearchDurabilityOnDemoTests() : ApiTest(new() { ["Seed:Demo"] = "true" })
+{
+    [Fact]
+    public async Task Every_published_median_and_limit_on_the_demo_cohort_lies_on_or_before_the_curves_last_day()
+    {
+        using var researcher = ClientWith(await CreateKeyAsync("researcher"));
+        var withheld = 0;
+        foreach (var filter in new[] { "", "&siteId=north", "&siteId=south", "&route=iv", "&diagnosis=trd" })
+        {
+            var d = JsonNode.Parse(await researcher.GetStringAsync("/api/v1/research/durability?instrument=phq9" + filter))!;
+            if ((bool)d["suppressed"]!) continue;
+            var curve = d["curve"]!.AsArray();
+            double? last = curve.Count == 0 ? null : (int)curve[^1]!["day"]!;
+            foreach (var field in new[] { "medianDays", "medianCi95Low", "medianCi95High" })
+            {
+                if ((double?)d[field] is { } day) Assert.True(last is { } l && day <= l, $"{filter}: {field} {day} after the curve's last day {last}");
+            }
+            if ((bool)d["medianSuppressed"]!) withheld++;
+            var summary = JsonNode.Parse(await researcher.GetStringAsync("/api/v1/research/summary?instrument=phq9" + filter))!;
+            if (!(bool)summary["suppressed"]!) Assert.Equal((double?)d["medianDays"], (double?)summary["medianResponseDurationDays"]);
+        }
+        Assert.True(withheld > 0, "the demo cohort has medians beyond their curves (issue 22: medianDays 26 with the curve ending on day 15)");
     }
 }

@@ -7,7 +7,7 @@ namespace KetamineOutcomes.Api.Tests;
 /// <summary>
 /// The dashboard's response watch in real Chromium (issue 22): the built service on 127.0.0.1 with patients made through
 /// the API, the worklist beside the alert queue in the service's order, and the opened patient's chart ringing the loss
-/// of response with its label.
+/// of response with its label; then a key the watch refuses clears the list.
 /// </summary>
 public sealed class ResponseWatchBrowserTests : IDisposable
 {
@@ -55,20 +55,33 @@ public sealed class ResponseWatchBrowserTests : IDisposable
 
         var api = (await http.GetFromJsonAsync<JsonNode>("/api/v1/response-watch"))!["items"]!.AsArray();
         Assert.Equal([backAtBaseline, slight], api.Select(i => (string)i!["patientId"]!));
+        // Nine more at 55 % (after the two: same share, later setbacks or ids) so the first page of 10 has "Show more".
+        for (var i = 0; i < 9; i++) await CourseAsync(http, $"MRN-WATCH-X{i}", 20, 9, 11);
+        http.DefaultRequestHeaders.Remove("X-Api-Key");
+        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        var researcher = (await http.PostAsJsonAsync("/api/v1/api-keys", new { name = "watch test researcher", role = "researcher" }));
+        var otherKey = (string)(await researcher.Content.ReadFromJsonAsync<JsonNode>())!["key"]!;
 
         var seen = await BrowserScript.RunAsync("response-watch.e2e.mjs", new Dictionary<string, string>
         {
             ["KO_BASE_URL"] = http.BaseAddress!.ToString().TrimEnd('/'),
             ["KO_API_KEY"] = key,
+            ["KO_OTHER_KEY"] = otherKey,
             ["KO_SCREENSHOTS"] = _workDir,
         });
         var items = seen["items"]!.AsArray();
-        Assert.Equal([backAtBaseline, slight], items.Select(i => (string)i!["patientId"]!));
+        Assert.Equal(10, items.Count);
+        Assert.Equal([backAtBaseline, slight], items.Take(2).Select(i => (string)i!["patientId"]!));
         Assert.All(items, i => Assert.Equal("loss-of-response", (string)i!["kind"]!));
         Assert.Contains("Loss of response · PHQ-9", (string)items[0]!["text"]!, StringComparison.Ordinal);
         Assert.Contains("Baseline 14 → latest 14 (100 % of baseline)", (string)items[0]!["text"]!, StringComparison.Ordinal);
         Assert.Contains("MRN-WATCH-1", (string)items[0]!["text"]!, StringComparison.Ordinal);
         Assert.Equal((14, "Loss of response"), ((int)seen["marker"]!["total"]!, (string)seen["marker"]!["label"]!));
+
+        // Another role's key (403 on the watch): the earlier key's cards, their MRNs and "Show more" leave the screen.
+        var refused = seen["refused"]!;
+        Assert.Equal((403, 10, true), ((int)refused["status"]!, (int)refused["before"]!["cards"]!, (bool)refused["before"]!["more"]!));
+        Assert.Equal((0, false, ""), ((int)refused["after"]!["cards"]!, (bool)refused["after"]!["more"]!, ((string)refused["after"]!["text"]!).Trim()));
     }
 
     public void Dispose()

@@ -98,4 +98,50 @@ public class TrendChartEndpointTests : ApiTest
         var rows = (await Admin.GetFromJsonAsync<JsonNode>($"/api/v1/audit?patientId={patient}&limit=500"))!["items"]!.AsArray();
         Assert.Equal(["CreatePatient", "GetTrendChart"], rows.Select(r => (string)r!["action"]!));
     }
+
+    [Fact]
+    public async Task The_chart_rings_every_setback_the_watch_and_the_trend_episodes_name_not_only_the_first_recovered_loss()
+    {
+        // Baseline 20, then 10 (day 5, response), 11 (day 9, lost), 9 (day 13, response again), 12 (day 17, lost again).
+        var patient = await CreatePatientAsync();
+        await InfusionAsync(patient, Day0);
+        await Phq9Async(patient, Day0.AddDays(-1), Phq9Items(20));
+        var ids = new List<string>();
+        foreach (var (day, total) in new[] { (5, 10), (9, 11), (13, 9), (17, 12) })
+            ids.Add((string)(await Phq9Async(patient, Day0.AddDays(day), Phq9Items(total)))["id"]!);
+
+        var svg = XDocument.Parse((await GetAsync($"/api/v1/patients/{patient}/trends/phq9.svg")).Body);
+        Assert.Equal(["9", "17"], Marks(svg, "loss-of-response").Select(m => (string)m.Attribute("data-day")!));
+        Assert.Equal(2, Marks(svg, "loss-of-response-label").Count());
+        Assert.Empty(Marks(svg, "relapse"));
+
+        // The trend keeps the SPEC's lossOfResponse (the first, day 9, duration 4) and lists every episode: the last is the
+        // current one, the one the watch lists.
+        var trend = await GetOkAsync($"/api/v1/patients/{patient}/trends?instrument=phq9");
+        Assert.Equal((ids[1], 4), ((string)trend["lossOfResponse"]!["questionnaireId"]!, (int)trend["responseDurationDays"]!));
+        var episodes = trend["responseEpisodes"]!.AsArray();
+        Assert.Equal([(ids[0], ids[1], 4), (ids[2], ids[3], 4)], episodes.Select(e => ((string)e!["response"]!["questionnaireId"]!, (string)e["loss"]!["questionnaireId"]!, (int)e["durationDays"]!)));
+        Assert.Empty(trend["remissionEpisodes"]!.AsArray());
+        var watched = (await GetOkAsync("/api/v1/response-watch?siteId=north"))["items"]!.AsArray().Single(i => (string)i!["patientId"]! == patient)!;
+        Assert.Equal(ids[3], (string)watched["setback"]!["questionnaireId"]!);
+    }
+
+    [Fact]
+    public async Task The_chart_rings_a_relapse_with_its_own_kind_and_label()
+    {
+        // Baseline 20, remission 4 (day 3), then 10 (day 8): a relapse (≥ 10) though 10 still responds — on the watch.
+        var patient = await CreatePatientAsync();
+        await InfusionAsync(patient, Day0);
+        await Phq9Async(patient, Day0.AddDays(-1), Phq9Items(20));
+        await Phq9Async(patient, Day0.AddDays(3), Phq9Items(4));
+        await Phq9Async(patient, Day0.AddDays(8), Phq9Items(10));
+
+        var svg = XDocument.Parse((await GetAsync($"/api/v1/patients/{patient}/trends/phq9.svg")).Body);
+        Assert.Equal(["8"], Marks(svg, "relapse").Select(m => (string)m.Attribute("data-day")!));
+        Assert.Equal("Relapse", Marks(svg, "relapse-label").Single().Value);
+        Assert.Empty(Marks(svg, "loss-of-response"));
+        var trend = await GetOkAsync($"/api/v1/patients/{patient}/trends?instrument=phq9");
+        Assert.Equal(10, (int)trend["remissionEpisodes"]![0]!["relapse"]!["totalScore"]!);
+        Assert.Equal("relapse", (string)(await GetOkAsync("/api/v1/response-watch?siteId=north"))["items"]![0]!["kind"]!);
+    }
 }

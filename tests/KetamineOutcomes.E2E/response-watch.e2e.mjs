@@ -1,8 +1,11 @@
 // The dashboard's response watch in headless Chromium (issue 22): enter a key, read the worklist beside the alert
-// queue, open its first patient and read the chart's loss-of-response marker. Prints one JSON line of what it saw:
-// { items: [{ patientId, kind, instrument, text }], marker: { total, label } | null }; exits non-zero on any failure.
+// queue, open its first patient and read the chart's loss-of-response marker; then, with KO_OTHER_KEY, enter a key the
+// watch refuses (403) and read what is left of the list. Prints one JSON line of what it saw:
+// { items: [{ patientId, kind, instrument, text }], marker: { total, label } | null,
+//   refused: { before: { cards, more }, after: { cards, more, text } } | null }; exits non-zero on any failure.
 //   KO_BASE_URL   the service, e.g. http://127.0.0.1:5000
 //   KO_API_KEY    a clinician key
+//   KO_OTHER_KEY  optional: a key of a role the watch refuses (e.g. researcher)
 //   KO_SCREENSHOTS folder for response-watch.png
 //   KO_CHROMIUM   the browser (default /usr/bin/chromium, Debian's package)
 import { chromium } from 'playwright-core';
@@ -39,7 +42,25 @@ try {
     return ring ? { total: Number(ring.dataset.total), label: label?.textContent ?? null } : null;
   });
   await page.screenshot({ path: join(env('KO_SCREENSHOTS'), 'response-watch.png'), fullPage: true });
-  console.log(JSON.stringify({ items, marker }));
+
+  let refused = null;
+  if (process.env.KO_OTHER_KEY) {
+    const state = () => page.evaluate(() => ({
+      cards: document.querySelectorAll('#watch > li').length,
+      more: !document.getElementById('more-watch').hidden,
+      text: document.getElementById('watch').innerText,
+    }));
+    const before = await state();
+    const answered = page.waitForResponse((r) => r.url().includes('/response-watch'));
+    await page.locator('#api-key').click();
+    await page.keyboard.type(process.env.KO_OTHER_KEY);
+    await page.keyboard.press('Enter');
+    const response = await answered;
+    // The refusal's body is read, then the list updated: give that a moment rather than wait for a state that may never come.
+    await page.waitForTimeout(500);
+    refused = { status: response.status(), before: { cards: before.cards, more: before.more }, after: await state() };
+  }
+  console.log(JSON.stringify({ items, marker, refused }));
 } finally {
   await browser.close();
 }

@@ -4,6 +4,7 @@ using System.Xml;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Core.Charts;
 using KetamineOutcomes.Core.Instruments;
+using KetamineOutcomes.Core.Trends;
 
 namespace KetamineOutcomes.Api.Charts;
 
@@ -89,7 +90,7 @@ internal static class TrendChartSvg
                 w.WriteEndElement();
             }
             foreach (var p in chart.Points) Point(w, p);
-            if (chart.LossOfResponse is { } loss) LossMarker(w, loss);
+            foreach (var setback in chart.Setbacks) SetbackMarker(w, setback);
 
             foreach (var t in chart.TitleLines)
             {
@@ -137,22 +138,39 @@ internal static class TrendChartSvg
         w.WriteEndElement();
     }
 
-    // A ring around the point where the response was lost, and its label (TrendChart places both).
-    private static void LossMarker(XmlWriter w, ChartSetback m)
+    // A ring around a setback's point and its label (TrendChart places both): one ring for a loss of response, two
+    // (a ring within a ring) for a relapse, so the kinds differ without colour and without the label.
+    private static void SetbackMarker(XmlWriter w, ChartSetback m)
     {
+        var (kind, what) = m.Kind == WatchKind.Relapse
+            ? ("relapse", "relapse (10 or more after a remission)")
+            : ("loss-of-response", "loss of response (above 50 % of baseline after a response)");
         w.WriteStartElement("circle");
-        w.WriteAttributeString("data-kind", "loss-of-response");
+        w.WriteAttributeString("data-kind", kind);
         w.WriteAttributeString("data-day", Num(m.Day));
         w.WriteAttributeString("data-total", Num(m.Total));
+        Ring(w, m, 9);
+        Element(w, "title", $"day {Num(Math.Floor(m.Day))}: {m.Total}, {what}");
+        w.WriteEndElement();
+        if (m.Kind == WatchKind.Relapse)
+        {
+            w.WriteStartElement("circle");
+            w.WriteAttributeString("data-kind", "relapse-outer-ring");
+            w.WriteAttributeString("aria-hidden", "true");
+            Ring(w, m, 12);
+            w.WriteEndElement();
+        }
+        if (m.Label is not null) TextEl(w, m.LabelX, m.LabelY, m.Label, m.Anchor, Alert, ("data-kind", kind + "-label"));
+    }
+
+    private static void Ring(XmlWriter w, ChartSetback m, double radius)
+    {
         w.WriteAttributeString("cx", Num(m.X));
         w.WriteAttributeString("cy", Num(m.Y));
-        w.WriteAttributeString("r", "9");
+        w.WriteAttributeString("r", Num(radius));
         w.WriteAttributeString("fill", "none");
         w.WriteAttributeString("stroke", Alert);
         w.WriteAttributeString("stroke-width", "2");
-        Element(w, "title", $"day {Num(Math.Floor(m.Day))}: {m.Total}, loss of response (above 50 % of baseline after a response)");
-        w.WriteEndElement();
-        TextEl(w, m.LabelX, m.LabelY, m.Label, m.Anchor, Alert, ("data-kind", "loss-of-response-label"));
     }
 
     private static void Legend(XmlWriter w, TrendChart chart)

@@ -31,7 +31,8 @@ public sealed record OutcomeRatesResponse(double? ResponseRate, double? Remissio
 /// <param name="AfterSession6">After infusion 6, the end of a standard induction course.</param>
 /// <param name="MedianResponseDurationDays">
 /// Kaplan–Meier median days from first response to loss of response, as <c>medianDays</c> of /research/durability
-/// (at least k responders; null also when the curve stays above 0.5).
+/// (at least k responders, and on or before the durability curve's last published day — see its
+/// <c>medianSuppressed</c>; null also when the curve stays above 0.5).
 /// </param>
 /// <param name="AdherenceRate">
 /// SPEC v2, Measurement plans: of the instrument's plan occurrences of every consenting patient matching the filters
@@ -67,6 +68,12 @@ public sealed record DurabilityPointResponse(int Day, int AtRisk, double Surviva
 /// <param name="MedianCi95Low">The same rule on the lower limit curve; null when it never reaches 0.5.</param>
 /// <param name="MedianCi95High">The same rule on the upper limit curve; null when it never reaches 0.5.</param>
 /// <param name="Curve">Event days in order, ending before the first day with fewer than k at risk.</param>
+/// <param name="MedianSuppressed">
+/// True when the median or one of its limits was withheld (null) because it lies after the last day of <c>curve</c> (or
+/// the curve is empty): beyond the curve fewer than k are at risk, and the SPEC's small-cell rule forbids any figure
+/// from which such a count can be derived. False when every one given is on or before that day (a null then means the
+/// curve never reaches 0.5).
+/// </param>
 public sealed record DurabilityResponse(
     Instrument Instrument, int MinCellSize, bool Suppressed, int? N, double? MedianDays, double? MedianCi95Low, double? MedianCi95High,
-    IReadOnlyList<DurabilityPointResponse>? Curve);
+    bool? MedianSuppressed, IReadOnlyList<DurabilityPointResponse>? Curve);

@@ -7,8 +7,9 @@ namespace KetamineOutcomes.Api.Contracts;
 /// One patient and instrument on the response watch (SPEC v2, "Response durability"): the latest assessment is a loss of
 /// response or a relapse. PHQ-9 and GAD-7 are both watched (same rules, one item each); MRN as the alert queue shows it.
 /// </summary>
-/// <param name="Kind"><c>relapse</c> (a total ≥ 10 after remission, latest still ≥ 10) or <c>loss-of-response</c>
-/// (a total above 50 % of baseline after a response, no response since); a relapse that is also a loss is a relapse.</param>
+/// <param name="Kind"><c>relapse</c> (a total ≥ 10 after remission, no remission since, and still in that setback: latest
+/// ≥ 10 or the response it lost not regained) or <c>loss-of-response</c> (a total above 50 % of baseline after a response,
+/// no response since); a relapse that is also a loss is a relapse, and stays one while later scores are still a setback.</param>
 /// <param name="EpisodeStart">The response (or remission) the setback ended: questionnaireId, completedAt, totalScore, sessionNumber, daysSinceFirstInfusion.</param>
 /// <param name="Setback">The first assessment that ended it (the trend's lossOfResponse shape): it is <paramref name="Latest"/> or came before it.</param>
 /// <param name="PercentOfBaseline">The latest total as a percentage of baseline, one decimal (the order's second key).</param>

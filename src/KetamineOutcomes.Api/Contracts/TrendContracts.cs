@@ -25,6 +25,17 @@ public sealed record TrendInfusion(Guid Id, int SessionNumber, DateTimeOffset Ad
 /// Whole days (floor of elapsed time) from <c>firstResponse</c> to <c>lossOfResponse</c>, or to the latest assessment
 /// while still responding; null without a response or when not evaluable.
 /// </param>
+/// <param name="ResponseEpisodes">
+/// Every response episode, oldest first: <c>{ response, loss, durationDays }</c> — the response that opened it (as
+/// <c>firstResponse</c>), the first later assessment above 50 % of baseline that ended it (as <c>lossOfResponse</c>; null
+/// while it holds) and whole days between them (or to the latest assessment). A new response after a loss opens the next.
+/// The last one is the current one (<c>lossOfResponse</c> stays the first, per the SPEC). Empty when not evaluable or
+/// never a response.
+/// </param>
+/// <param name="RemissionEpisodes">
+/// Every remission episode, oldest first: <c>{ remission, relapse }</c> — the remission that opened it and the first later
+/// total ≥ 10 (SPEC relapse; null while none). The response watch, its webhooks and the chart's setback rings read both lists.
+/// </param>
 /// <param name="OpenAlerts">Safety alerts of this patient not yet acknowledged.</param>
 /// <param name="Summary">
 /// The course in words (TrendSummary), as the chart's title words it: the latest status told with what came before it,
@@ -35,4 +46,5 @@ public sealed record TrendInfusion(Guid Id, int SessionNumber, DateTimeOffset Ad
 public sealed record TrendResponse(
     Guid PatientId, Instrument Instrument, ScoreRef? Baseline, ScoreRef? Latest, bool Evaluable, TrendStatus Status,
     NotEvaluableReason? StatusReason, Milestone? FirstResponse, Milestone? FirstRemission, bool Relapse,
-    Setback? LossOfResponse, int? ResponseDurationDays, IReadOnlyList<TrendPointResponse> Points, IReadOnlyList<TrendInfusion> Infusions, IReadOnlyList<AlertSummary> OpenAlerts, string Summary);
+    Setback? LossOfResponse, int? ResponseDurationDays, IReadOnlyList<ResponseEpisode> ResponseEpisodes, IReadOnlyList<RemissionEpisode> RemissionEpisodes,
+    IReadOnlyList<TrendPointResponse> Points, IReadOnlyList<TrendInfusion> Infusions, IReadOnlyList<AlertSummary> OpenAlerts, string Summary);

@@ -29,13 +29,13 @@ internal static class AuditEndpoints
     /// </summary>
     internal static async Task<ListResponse<AuditEventResponse>> ListAudit(
         string? patientId, string? from, string? to, string? action, string? keyId, string? targetId, string? limit, string? cursor,
-        Database db, EndpointDataSource endpoints, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+        Database db, EndpointDataSource endpoints, System.Security.Claims.ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var patient = query.Id(patientId, "patientId");
         var (f, tt) = (query.Instant(from, "from"), query.Instant(to, "to"));
         query.CheckRange(f, tt);
-        if (action is not null && AuditedActions(endpoints) is var known && !known.Contains(action))
+        if ((action = query.Once(action, "action")) is not null && AuditedActions(endpoints) is var known && !known.Contains(action))
             query.Add("action", $"Must be an audited operation name, exactly: {string.Join(", ", known)}.");
         var (actor, target) = (query.Id(keyId, "keyId"), query.Id(targetId, "targetId"));
         var take = query.Limit(limit);

@@ -79,10 +79,10 @@ internal static class CheckinsEndpoints
 
     internal static async Task<ListResponse<CheckinResponse>> ListCheckins(
         Guid patientId, string? from, string? to, string? limit, string? cursor, [Description(ListQuery.IncludeEnteredInErrorDescription)] string? includeEnteredInError,
-        Database db, ClaimsPrincipal user, CancellationToken ct)
+        Database db, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var (f, tt) = (query.Instant(from, "from"), query.Instant(to, "to"));
         query.CheckRange(f, tt);
         var take = query.Limit(limit);

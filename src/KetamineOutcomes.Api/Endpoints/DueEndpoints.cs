@@ -37,18 +37,18 @@ internal static class DueEndpoints
         return api;
     }
 
-    internal static async Task<DueResponse> GetDue(Guid patientId, string? at, Database db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct)
+    internal static async Task<DueResponse> GetDue(Guid patientId, string? at, Database db, ClaimsPrincipal user, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var instant = query.Instant(at, "at") ?? clock.GetUtcNow();
         query.ThrowIfInvalid();
         var (schedule, plan) = await LoadAsync(patientId, db, user, ct).ConfigureAwait(false);
         return new DueResponse(instant.ToUniversalTime(), schedule.DueList(plan, instant).Select(DueItem.From).ToArray());
     }
 
-    internal static async Task<AdherenceResponse> GetAdherence(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct)
+    internal static async Task<AdherenceResponse> GetAdherence(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var inst = query.RequiredEnum<PlanInstrument>(instrument, "instrument");
         query.ThrowIfInvalid();
         var now = clock.GetUtcNow();
@@ -75,10 +75,10 @@ internal static class DueEndpoints
         string? siteId, string? status, string? limit, string? cursor, Database db, HttpContext http, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var site = query.SiteId(siteId);
         if (siteId is null && caller.SiteId is null) query.Add("siteId", "Required: the site whose worklist to list (a site-bound key may leave it out for its own site).");
-        OccurrenceStatus? wanted = status switch
+        OccurrenceStatus? wanted = query.Once(status, "status") switch
         {
             null => null,
             "due" => OccurrenceStatus.Due,

@@ -87,10 +87,10 @@ internal static class InfusionsEndpoints
 
     internal static async Task<ListResponse<InfusionResponse>> ListInfusions(
         Guid patientId, string? limit, string? cursor, [Description(ListQuery.IncludeEnteredInErrorDescription)] string? includeEnteredInError,
-        Database db, ClaimsPrincipal user, CancellationToken ct)
+        Database db, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
         var withErrors = query.IncludeEnteredInError(includeEnteredInError);

@@ -76,7 +76,7 @@ internal static class PatientsEndpoints
         string? mrn, string? siteId, string? limit, string? cursor, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
         // Looked up in the stored form (NFC), so an MRN is found whichever normalisation form the caller sends.

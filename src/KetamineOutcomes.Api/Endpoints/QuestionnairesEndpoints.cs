@@ -64,10 +64,10 @@ internal static class QuestionnairesEndpoints
 
     internal static async Task<ListResponse<QuestionnaireResult>> ListQuestionnaires(
         Guid patientId, string? instrument, string? from, string? to, string? limit, string? cursor, [Description(ListQuery.IncludeEnteredInErrorDescription)] string? includeEnteredInError,
-        Database db, ClaimsPrincipal user, CancellationToken ct)
+        Database db, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var inst = query.Enum<Instrument>(instrument, "instrument");
         var (f, tt) = (query.Instant(from, "from"), query.Instant(to, "to"));
         query.CheckRange(f, tt);

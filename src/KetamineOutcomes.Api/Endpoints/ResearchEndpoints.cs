@@ -55,11 +55,11 @@ internal static class ResearchEndpoints
 
     internal static async Task<IResult> Trajectory(
         string? instrument, string? by, string? siteId, string? route, string? drug, string? diagnosis,
-        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
+        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var query = new ListQuery();
-        var grouping = by switch
+        var query = new ListQuery(http);
+        var grouping = query.Once(by, "by") switch
         {
             null or "session" => TrajectoryGrouping.Session,
             "week" => TrajectoryGrouping.Week,
@@ -84,10 +84,10 @@ internal static class ResearchEndpoints
     internal static async Task<IResult> Summary(
         string? instrument, string? siteId, string? route, string? drug, string? diagnosis,
         ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user,
-        TimeProvider clock, CancellationToken ct)
+        TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var (inst, filter) = ParseFilters(new ListQuery(), instrument, siteId, route, drug, diagnosis, caller);
+        var (inst, filter) = ParseFilters(new ListQuery(http), instrument, siteId, route, drug, diagnosis, caller);
         var k = research.Value.MinCellSize;
         var now = clock.GetUtcNow();
         var acc = new SummaryAccumulator(inst);
@@ -117,26 +117,26 @@ internal static class ResearchEndpoints
 
     internal static async Task<IResult> Durability(
         string? instrument, string? siteId, string? route, string? drug, string? diagnosis,
-        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
+        ResearchReads reads, IOptions<ResearchOptions> research, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var (inst, filter) = ParseFilters(new ListQuery(), instrument, siteId, route, drug, diagnosis, caller);
+        var (inst, filter) = ParseFilters(new ListQuery(http), instrument, siteId, route, drug, diagnosis, caller);
         var k = research.Value.MinCellSize;
         var acc = caller.CanSee(filter.SiteId)
             ? await AccumulateAsync(reads, inst, filter, () => new DurabilityAccumulator(inst), (a, b) => a.Merge(b), ct).ConfigureAwait(false)
             : new DurabilityAccumulator(inst);
         var d = acc.Finish(k);
-        var response = new DurabilityResponse(inst, k, d.Suppressed, d.N, d.MedianDays, d.MedianCi95Low, d.MedianCi95High,
+        var response = new DurabilityResponse(inst, k, d.Suppressed, d.N, d.MedianDays, d.MedianCi95Low, d.MedianCi95High, d.MedianSuppressed,
             d.Curve?.Select(s => new DurabilityPointResponse(s.Day, s.AtRisk, s.Survival, s.Ci95Low, s.Ci95High)).ToArray());
         var node = JsonSerializer.SerializeToNode(response, json.Value.SerializerOptions)!.AsObject();
         KeepOnlyWhenSuppressed(node, "instrument", "minCellSize", "suppressed");
         return Results.Json(node, json.Value.SerializerOptions);
     }
 
-    internal static IResult Export(string? instrument, ResearchReads reads, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct)
+    internal static IResult Export(string? instrument, ResearchReads reads, TimeProvider clock, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var inst = query.RequiredEnum<Instrument>(instrument, "instrument");
         query.ThrowIfInvalid();
         var itemCount = InstrumentDefinition.For(inst).ItemCount;

@@ -31,7 +31,7 @@ internal static class ResponseWatchEndpoints
         string? siteId, string? instrument, string? limit, string? cursor, Database db, HttpContext http, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var site = query.SiteId(siteId);
         var only = query.Enum<Instrument>(instrument, "instrument");
         var take = query.Limit(limit);

@@ -34,7 +34,7 @@ internal static class SafetyAlertsEndpoints
         string? status, string? siteId, string? level, string? limit, string? cursor, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         AlertStatus? st = status == "all" ? null : query.Enum<AlertStatus>(status, "status", "all") ?? AlertStatus.Open;
         var lv = query.Enum<AlertLevel>(level, "level");
         var take = query.Limit(limit);

@@ -30,9 +30,9 @@ internal static class TrendsEndpoints
         return api;
     }
 
-    internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, CancellationToken ct)
+    internal static async Task<TrendResponse> GetTrend(Guid patientId, string? instrument, Database db, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var inst = query.Enum<Instrument>(instrument, "instrument") ?? Instrument.Phq9;
         query.ThrowIfInvalid();
         var (trend, timeline, infusions, openAlerts) = await LoadAsync(patientId, inst, db, user,
@@ -41,6 +41,7 @@ internal static class TrendsEndpoints
         return new TrendResponse(
             patientId, trend.Instrument, trend.Baseline, trend.Latest, trend.Evaluable, trend.Status, trend.StatusReason,
             trend.FirstResponse, trend.FirstRemission, trend.Relapse, trend.LossOfResponse, trend.ResponseDurationDays,
+            trend.ResponseEpisodes, trend.RemissionEpisodes,
             trend.Points.Select(p => new TrendPointResponse(
                 p.Assessment.QuestionnaireId, p.Assessment.CompletedAt, p.Assessment.TotalScore, p.Assessment.Severity, p.Assessment.Prorated,
                 p.Timepoint, p.IsBaseline, p.ChangeFromBaseline, p.PercentChange, p.Flags?.Response, p.Flags?.Remission,
@@ -51,9 +52,9 @@ internal static class TrendsEndpoints
 
     /// <summary>The trend as a picture (<see cref="TrendChart"/>), from the same reads and rules as the JSON.</summary>
     internal static async Task<IResult> GetTrendChart(
-        Guid patientId, string instrument, string? width, string? height, Database db, ClaimsPrincipal user, CancellationToken ct)
+        Guid patientId, string instrument, string? width, string? height, Database db, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
-        var query = new ListQuery();
+        var query = new ListQuery(http);
         var inst = query.RequiredEnum<Instrument>(instrument, "instrument");
         var w = query.Int(width, "width", TrendChart.MinWidth, TrendChart.MaxWidth) ?? TrendChart.DefaultWidth;
         var h = query.Int(height, "height", TrendChart.MinHeight, TrendChart.MaxHeight) ?? TrendChart.DefaultHeight;

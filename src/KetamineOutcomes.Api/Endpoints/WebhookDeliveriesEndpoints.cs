@@ -28,11 +28,11 @@ internal static class WebhookDeliveriesEndpoints
     // A site-bound admin sees and retries only deliveries about its own site's patients (SPEC v2 Security, continued):
     // another site's delivery is not found, so neither its alert traffic nor its receivers can be reached.
     internal static async Task<ListResponse<WebhookDeliveryResponse>> ListDeliveries(
-        string? status, string? limit, string? cursor, Database db, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+        string? status, string? limit, string? cursor, Database db, System.Security.Claims.ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
-        if (status is not null && !Statuses.Contains(status))
-            throw Core.ClinicalValidationException.For("status", $"Must be one of: {string.Join(", ", Statuses)}.");
-        var query = new ListQuery();
+        var query = new ListQuery(http);
+        if ((status = query.Once(status, "status")) is not null && !Statuses.Contains(status))
+            query.Add("status", $"Must be one of: {string.Join(", ", Statuses)}.");
         var take = query.Limit(limit);
         var after = query.Cursor(cursor);
         query.ThrowIfInvalid();

@@ -7,28 +7,44 @@ namespace KetamineOutcomes.Api.Infrastructure;
 /// <summary>
 /// Parses list query strings (<c>limit</c>, <c>cursor</c>, <c>from</c>, <c>to</c>, enum filters, booleans) into typed values with
 /// field-named 400s. Bound as strings so that a bad value never reaches the framework's unnamed binding error.
+/// Every parameter is read once: given twice (<c>?siteId=a&amp;siteId=b</c>, which binds as "a,b") it is refused as
+/// repeated, not judged as a value (<see cref="Once"/>).
 /// </summary>
-internal sealed class ListQuery
+internal sealed class ListQuery(HttpContext http)
 {
     public const int DefaultLimit = 50, MaxLimit = 500;
 
     private readonly ValidationErrors _errors = new();
+    private readonly IQueryCollection _query = http.Request.Query;
+
+    /// <summary>
+    /// <paramref name="raw"/> when <paramref name="field"/> was given at most once; null with a 400 "Given n times…" when
+    /// repeated (the framework joins repeated values with commas, which would otherwise be judged as one bad value).
+    /// Every reader below starts here; endpoints that read a parameter themselves call it too.
+    /// </summary>
+    public string? Once(string? raw, string field)
+    {
+        if (raw is null || !_query.TryGetValue(field, out var values) || values.Count <= 1) return raw;
+        _errors.Add(field, $"Given {values.Count} times: give {field} once.");
+        return null;
+    }
 
     public int Limit(string? raw) => Int(raw, "limit", 1, MaxLimit) ?? DefaultLimit;
 
     /// <summary>An optional whole number within [min, max].</summary>
+    /// <remarks>Digits only, without leading zeros ("010" is refused as "+10", "1e1" and "10 " are).</remarks>
     public int? Int(string? raw, string field, int min, int max)
     {
-        if (raw is null) return null;
-        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
-        _errors.Add(field, $"Must be an integer from {min} to {max}.");
+        if ((raw = Once(raw, field)) is null) return null;
+        if (raw is not ['0', _, ..] && int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+        _errors.Add(field, $"Must be an integer from {min} to {max}, digits only without leading zeros.");
         return null;
     }
 
     /// <summary>An optional boolean: exactly <c>true</c> or <c>false</c> (no 1/0, yes/no or other case: SPEC v2 Boundaries).</summary>
     public bool? Bool(string? raw, string field)
     {
-        switch (raw)
+        switch (Once(raw, field))
         {
             case null: return null;
             case "true": return true;
@@ -53,7 +69,7 @@ internal sealed class ListQuery
 
     public string? Cursor(string? raw)
     {
-        if (raw is null) return null;
+        if ((raw = Once(raw, "cursor")) is null) return null;
         try
         {
             Keyset.Decode(raw);
@@ -69,7 +85,7 @@ internal sealed class ListQuery
     /// <summary>A keyed cursor (<see cref="Keyset.DecodeKeyed"/>): instant, id and a text key.</summary>
     public (long Micros, Guid Id, string Key)? KeyedCursor(string? raw)
     {
-        if (raw is null) return null;
+        if ((raw = Once(raw, "cursor")) is null) return null;
         try
         {
             return Keyset.DecodeKeyed(raw);
@@ -83,7 +99,7 @@ internal sealed class ListQuery
 
     public DateTimeOffset? Instant(string? raw, string field)
     {
-        if (raw is null) return null;
+        if ((raw = Once(raw, field)) is null) return null;
         // An unencoded '+' in a query string arrives as a space: read it back as the offset sign.
         if (Rfc3339DateTimeOffsetConverter.TryParse(raw.Replace(' ', '+'), out var v)) return v;
         _errors.Add(field, $"Must be {Rfc3339DateTimeOffsetConverter.Expected}.");
@@ -92,7 +108,7 @@ internal sealed class ListQuery
 
     public Guid? Id(string? raw, string field)
     {
-        if (raw is null) return null;
+        if ((raw = Once(raw, field)) is null) return null;
         if (Guid.TryParse(raw, out var id)) return id;
         _errors.Add(field, "Must be a UUID, e.g. 0192f0c4-5b1e-7000-8000-000000000000.");
         return null;
@@ -102,7 +118,7 @@ internal sealed class ListQuery
     /// <param name="alsoAccepted">Names the caller reads itself (e.g. "all"), listed in the refusal after the wire names.</param>
     public T? Enum<T>(string? raw, string field, params string[] alsoAccepted) where T : struct, System.Enum
     {
-        if (raw is null) return null;
+        if ((raw = Once(raw, field)) is null) return null;
         if (WireNames.TryParse<T>(raw, out var v)) return v;
         _errors.Add(field, $"Must be one of: {string.Join(", ", WireNames.All<T>().Concat(alsoAccepted))}.");
         return null;
@@ -124,10 +140,11 @@ internal sealed class ListQuery
     }
 
     /// <summary>A site identifier filter, read by the same rule as a body's <c>siteId</c> (<see cref="FieldRules.Identifier"/>).</summary>
-    public string? SiteId(string? raw, string field = "siteId") => FieldRules.Identifier(raw, field, _errors);
+    public string? SiteId(string? raw, string field = "siteId") => Once(raw, field) is { } once ? FieldRules.Identifier(once, field, _errors) : null;
 
     /// <summary>An identifier-text filter (e.g. <c>mrn</c>) in its compared form, NFC (<see cref="FieldRules.IdentifierText"/>).</summary>
-    public string? IdentifierText(string? raw, string field, int maxLength) => FieldRules.IdentifierText(raw, field, maxLength, _errors);
+    public string? IdentifierText(string? raw, string field, int maxLength) =>
+        Once(raw, field) is { } once ? FieldRules.IdentifierText(once, field, maxLength, _errors) : null;
 
     public void Add(string field, string message) => _errors.Add(field, message);
 

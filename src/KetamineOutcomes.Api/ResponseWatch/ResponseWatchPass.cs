@@ -7,12 +7,13 @@ using Microsoft.Extensions.Options;
 namespace KetamineOutcomes.Api.ResponseWatch;
 
 /// <summary>
-/// Writes <c>response.lost</c> and <c>remission.relapsed</c> (SPEC v2, "Response durability") once per patient episode.
-/// Every <see cref="ResponseWatchOptions.Interval"/> a pass reads each site's patients in bulk (three statements, as the
-/// worklist does), takes those on the response watch now (<see cref="WatchList"/>) and, for each whose episode's event id
-/// (<see cref="Core.Trends.WatchEventId"/>) is not in the outbox yet, writes the event with a delivery per endpoint — so a restart, a
-/// retried submission, a pass overlapping the last or a second instance on one PostgreSQL database never sends an episode
-/// twice, and a new response followed by a new loss is a new id. Only patients on the watch at a pass are sent: a setback
+/// Writes <c>response.lost</c> and <c>remission.relapsed</c> (SPEC v2, "Response durability") once per setback (one
+/// setback ends one episode, or a remission and a response together). Every <see cref="ResponseWatchOptions.Interval"/> a
+/// pass reads each site's patients in bulk (three statements, as the worklist does), takes those on the response watch
+/// now (<see cref="WatchList"/>) and, for each whose setback's event id (<see cref="Core.Trends.WatchEventId"/>, not of
+/// the kind) is not in the outbox yet, writes the event with a delivery per endpoint — so a restart, a retried
+/// submission, a pass overlapping the last, a second instance on one PostgreSQL database or a later score that changes
+/// how the same setback is classed never sends it twice, and a new response followed by a new loss is a new id. Only patients on the watch at a pass are sent: a setback
 /// corrected away (amended, entered in error) before the next pass is never announced, and on upgrade the patients
 /// already on the watch get one event each, not their whole history.
 /// Why a pass and not the submission's transaction: deciding needs the patient's infusions and every score of the

@@ -8,11 +8,14 @@ namespace KetamineOutcomes.Core.Charts;
 public sealed record ChartPoint(double X, double Y, double Day, int Total, bool IsBaseline, bool Response, bool Remission, bool Item9Positive);
 
 /// <summary>
-/// The marker at the trend's loss of response (SPEC v2 "Response durability": the first assessment after the first response
-/// above 50 % of baseline): a ring around that point and a label inside the plot, below the point (the item-9 triangle
-/// sits above it), kept within the plot so it never meets the axis, infusion or line labels outside it.
+/// The marker at one setback of the course (<see cref="Trend.Setbacks"/>, SPEC v2 "Response durability"): a ring around
+/// that point and a label inside the plot — "Loss of response" (or "Loss") for <see cref="WatchKind.LossOfResponse"/>,
+/// "Relapse" for <see cref="WatchKind.Relapse"/> — below the point (the item-9 triangle sits above it), or above it
+/// near the bottom, kept within the plot so it never meets the axis, infusion or line labels outside it. A label that
+/// would meet an earlier setback's label is left out (<paramref name="Label"/> null): the ring, its kind and its
+/// accessible title remain.
 /// </summary>
-public sealed record ChartSetback(double X, double Y, double Day, int Total, string Label, double LabelX, double LabelY, string Anchor);
+public sealed record ChartSetback(WatchKind Kind, double X, double Y, double Day, int Total, string? Label, double LabelX, double LabelY, string Anchor);
 
 /// <summary>A vertical marker at one infusion; its session number is printed above the plot when there is room (<see cref="Labelled"/>).</summary>
 public sealed record ChartInfusion(double X, double Day, int SessionNumber, bool Labelled = true);
@@ -56,8 +59,8 @@ public sealed record TrendChart(
     IReadOnlyList<ChartPoint> Points, IReadOnlyList<ChartTick> XTicks, IReadOnlyList<ChartTick> YTicks,
     IReadOnlyList<ChartLegendEntry> Legend)
 {
-    /// <summary>The loss-of-response marker; null while there is none (or the patient is not evaluable).</summary>
-    public ChartSetback? LossOfResponse { get; init; }
+    /// <summary>A marker per setback of the course, oldest first (every loss of response and relapse); empty while there is none.</summary>
+    public IReadOnlyList<ChartSetback> Setbacks { get; init; } = [];
 
     public const int DefaultWidth = 600, DefaultHeight = 300;
     public const int MinWidth = 300, MaxWidth = 2400, MinHeight = 150, MaxHeight = 1200;
@@ -159,25 +162,41 @@ public sealed record TrendChart(
         {
             Bands = bands, Lines = PlaceLabels(lines, plotTop, plotBottom), Infusions = infusions, Points = points, XTicks = xTicks,
             YTicks = yTicks, XAxisLabel = xAxisLabel, Legend = legend,
-            LossOfResponse = trend.LossOfResponse is { } loss ? SetbackMarker(shell, DayOf(loss.CompletedAt), loss.TotalScore) : null,
+            Setbacks = SetbackMarkers(shell, trend, DayOf),
         };
     }
 
-    private static readonly string[] LossLabels = ["Loss of response", "Loss"];
+    private static readonly string[] LossLabels = ["Loss of response", "Loss"], RelapseLabels = ["Relapse"];
+
+    private static ChartSetback[] SetbackMarkers(TrendChart shell, Trend trend, Func<DateTimeOffset, double> dayOf)
+    {
+        var placed = new List<ChartSetback>();
+        foreach (var s in trend.Setbacks())
+        {
+            var marker = SetbackMarker(shell, s.Kind, dayOf(s.Setback.CompletedAt), s.Setback.TotalScore);
+            // Labels stay inside the plot, so only another setback's label can meet this one: then the ring goes unlabelled.
+            var box = LabelBox(marker);
+            placed.Add(placed.Any(p => p.Label is not null && LabelBox(p).Overlaps(box)) ? marker with { Label = null } : marker);
+        }
+        return [.. placed];
+    }
+
+    private static ChartTextBox LabelBox(ChartSetback m) => Box(m.Kind == WatchKind.Relapse ? "relapse-label" : "loss-of-response-label", m.Label ?? "", m.LabelX, m.LabelY, m.Anchor);
 
     // Below the point by a label's height, or above it when that would leave the plot; anchored to stay inside it.
-    private static ChartSetback SetbackMarker(TrendChart shell, double day, int total)
+    private static ChartSetback SetbackMarker(TrendChart shell, WatchKind kind, double day, int total)
     {
         var (x, y) = (shell.XOf(day), shell.YOf(total));
         var room = shell.PlotRight - shell.PlotLeft - 2 * Pad;
-        var label = LossLabels.FirstOrDefault(l => ChartText.Width(l) <= room) ?? LossLabels[^1];
+        var labels = kind == WatchKind.Relapse ? RelapseLabels : LossLabels;
+        var label = labels.FirstOrDefault(l => ChartText.Width(l) <= room) ?? labels[^1];
         var width = ChartText.Width(label);
         var (labelX, anchor) = x - width / 2 < shell.PlotLeft + Pad ? (shell.PlotLeft + Pad, "start")
             : x + width / 2 > shell.PlotRight - Pad ? (shell.PlotRight - Pad, "end") : (x, "middle");
         var below = y + 8 + ChartText.Ascent * ChartText.LabelSize;
         var labelY = below + ChartText.Descent * ChartText.LabelSize <= shell.PlotBottom - 1 ? below
             : Math.Max(shell.PlotTop + ChartText.Ascent * ChartText.LabelSize + 1, y - 20);
-        return new ChartSetback(x, y, day, total, label, labelX, labelY, anchor);
+        return new ChartSetback(kind, x, y, day, total, label, labelX, labelY, anchor);
     }
 
     /// <summary>The x axis, as <see cref="DayRange(double, double, double)"/> with room for ten ticks.</summary>
@@ -214,7 +233,7 @@ public sealed record TrendChart(
         foreach (var l in Lines) yield return Box(l.Kind + "-label", l.Label, l.LabelX, l.LabelY, "start");
         yield return Box("x-axis-label", XAxisLabel.Text, XAxisLabel.X, XAxisLabel.Y, XAxisLabel.Anchor);
         foreach (var e in Legend) yield return Box("legend", e.Text, e.X, e.Y, "start");
-        if (LossOfResponse is { } m) yield return Box("loss-of-response-label", m.Label, m.LabelX, m.LabelY, m.Anchor);
+        foreach (var m in Setbacks.Where(m => m.Label is not null)) yield return LabelBox(m);
         if (YAxisLabel.Length > 0)
         {
             // Rotated a quarter turn about (11, middle): its length runs up the page, its height across it.

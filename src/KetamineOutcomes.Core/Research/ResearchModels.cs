@@ -34,7 +34,10 @@ public sealed record TrajectoryBucket(
 public sealed record OutcomeRates(double? ResponseRate, double? RemissionRate, bool RateSuppressed);
 
 /// <summary>The cohort summary; when <see cref="Suppressed"/>, every statistic is null.</summary>
-/// <param name="MedianResponseDurationDays">The durability estimate's median (null when it is suppressed or never reaches 0.5).</param>
+/// <param name="MedianResponseDurationDays">
+/// The durability estimate's median (<see cref="DurabilityAccumulator.Finish"/>, the one rule): null when the estimate is
+/// suppressed, when the median lies after the last published curve day, or when the curve never reaches 0.5.
+/// </param>
 public sealed record ResearchSummary(
     bool Suppressed, int? CohortN, int? EvaluableN, double? MeanBaseline, OutcomeRates? Latest,
     double? MedianDaysToFirstResponse, OutcomeRates? AfterSession1, OutcomeRates? AfterSession6,

@@ -7,7 +7,10 @@ namespace KetamineOutcomes.Core.Trends;
 /// <summary>What put a patient on the response watch (SPEC v2, "Response durability").</summary>
 public enum WatchKind
 {
-    /// <summary>A total ≥ 10 after a remission (SPEC relapse), and the latest total is still ≥ 10.</summary>
+    /// <summary>
+    /// A total ≥ 10 after a remission (SPEC relapse), with no remission since, while the patient is still in that setback:
+    /// the latest total is ≥ 10, or the response lost by the relapse (or before it) has not come back.
+    /// </summary>
     [JsonStringEnumMemberName("relapse")] Relapse,
 
     /// <summary>A total above 50 % of baseline after a response, with no response since.</summary>
@@ -31,19 +34,22 @@ public sealed record WatchEntry(Instrument Instrument, WatchKind Kind, ScoreRef 
 public static class ResponseWatch
 {
     /// <summary>
-    /// The patient's watch entry on this trend, or null. Relapse: the last remission episode ended in a relapse and the
-    /// latest total is ≥ 10 (a later 5–9 is no longer a relapse now, though not a remission either). Otherwise loss of
-    /// response: the last response episode ended in a loss (so no response since). A relapse that is also a loss of
-    /// response is listed once, as a relapse. Not evaluable, or never a response: null.
+    /// The patient's watch entry on this trend, or null. The SPEC's relapse (a total ≥ 10 after a remission) holds until
+    /// a new remission, so a relapse stays the entry — same episode start, same setback, same urgency — while the patient
+    /// is still in it: the last remission episode ended in a relapse, and the latest total is ≥ 10 or the last response
+    /// episode ended in a loss at or before the relapse (no response since). Baseline 14: 3, 12, then 9 is still the
+    /// relapse at 12 (9 &gt; 7 keeps the response lost); a later 7 (a response again) takes the patient off the watch.
+    /// Otherwise loss of response: the last response episode ended in a loss (so no response since); a loss of a
+    /// response regained after the relapse is a new setback, listed as that loss. Not evaluable, or neither: null.
     /// </summary>
     public static WatchEntry? Of(Trend trend)
     {
         if (!trend.Evaluable || trend.Baseline is not { } baseline || trend.Latest is not { } latest || trend.Points is not [.., { Flags: not null }]) return null;
-        if (trend.RemissionEpisodes is [.., { Relapse: { } relapse } remission] && latest.TotalScore >= InstrumentDefinition.EvaluableBaselineMin)
+        var lost = trend.ResponseEpisodes is [.., { Loss: { } loss } response] ? (response.Response, Loss: loss) : default((Milestone Response, Setback Loss)?);
+        if (trend.RemissionEpisodes is [.., { Relapse: { } relapse } remission]
+            && (latest.TotalScore >= InstrumentDefinition.EvaluableBaselineMin || lost is { } l && l.Loss.CompletedAt.UtcTicks <= relapse.CompletedAt.UtcTicks))
             return new WatchEntry(trend.Instrument, WatchKind.Relapse, baseline, remission.Remission, relapse, latest);
-        if (trend.ResponseEpisodes is [.., { Loss: { } loss } response])
-            return new WatchEntry(trend.Instrument, WatchKind.LossOfResponse, baseline, response.Response, loss, latest);
-        return null;
+        return lost is { } only ? new WatchEntry(trend.Instrument, WatchKind.LossOfResponse, baseline, only.Response, only.Loss, latest) : null;
     }
 
     /// <summary>

@@ -6,6 +6,11 @@ namespace KetamineOutcomes.Core.Trends;
 /// <summary>
 /// Baseline, per-point flags, status, first response/remission, relapse and the response and remission episodes
 /// (SPEC "Baseline, response, remission", "Response durability"). Pure and deterministic.
+/// Order: by <c>completedAt</c>, then by questionnaire id (<see cref="Guid.CompareTo(Guid)"/>, the same order as the
+/// ids' text and PostgreSQL's uuid). The service mints ids as UUIDv7, time-ordered to the millisecond, so of two
+/// assessments completed at the same instant the one stored first counts first (8 then 14 at one instant after a
+/// baseline of 20: a response lost that day; 14 then 8: a response); two stored within one millisecond fall in the
+/// ids' random order, fixed but arbitrary. The trend, the watch, the chart and the research figures all read this order.
 /// </summary>
 public static class TrendCalculator
 {

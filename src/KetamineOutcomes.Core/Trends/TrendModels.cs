@@ -93,4 +93,22 @@ public sealed record Trend(
 
     /// <summary>The first episode's duration: to <see cref="LossOfResponse"/>, or to the latest assessment while still responding; null without a response.</summary>
     public int? ResponseDurationDays => ResponseEpisodes.Count == 0 ? null : ResponseEpisodes[0].DurationDays;
+
+    /// <summary>
+    /// Every setback of the course, oldest first, from the episodes (the ones <see cref="ResponseWatch"/> reads): each
+    /// remission episode's relapse and each response episode's loss, one per assessment — a relapse that is also a loss
+    /// once, as the relapse (as the watch and its webhook class it). Empty when not evaluable or nothing was lost.
+    /// </summary>
+    public IReadOnlyList<CourseSetback> Setbacks()
+    {
+        var relapses = RemissionEpisodes.Where(e => e.Relapse is not null).Select(e => new CourseSetback(WatchKind.Relapse, e.Remission, e.Relapse!)).ToList();
+        var relapseIds = relapses.Select(r => r.Setback.QuestionnaireId).ToHashSet();
+        var losses = ResponseEpisodes.Where(e => e.Loss is { } l && !relapseIds.Contains(l.QuestionnaireId))
+            .Select(e => new CourseSetback(WatchKind.LossOfResponse, e.Response, e.Loss!));
+        // Both lists are in time order; merged by the same order the course has (completedAt, then id).
+        return [.. relapses.Concat(losses).OrderBy(s => s.Setback.CompletedAt.UtcTicks).ThenBy(s => s.Setback.QuestionnaireId)];
+    }
 }
+
+/// <summary>One setback of a course: what kind, the response or remission it ended, and the assessment that ended it.</summary>
+public sealed record CourseSetback(WatchKind Kind, Milestone EpisodeStart, Setback Setback);

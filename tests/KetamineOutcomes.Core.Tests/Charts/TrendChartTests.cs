@@ -228,7 +228,8 @@ public class TrendChartTests
     {
         // Baseline 20, response 8 on day 3, loss 14 on day 8 (14 > 10), then 16.
         var chart = Chart(Course(Infusions(0, 2, 4), (-1, 20), (3, 8), (8, 14), (10, 16)));
-        var loss = chart.LossOfResponse!;
+        var loss = Assert.Single(chart.Setbacks);
+        Assert.Equal(WatchKind.LossOfResponse, loss.Kind);
         var point = chart.Points.Single(p => p.Day == 8);
         Assert.Equal((point.X, point.Y, 14), (loss.X, loss.Y, loss.Total));
         Assert.Equal("Loss of response", loss.Label);
@@ -238,8 +239,47 @@ public class TrendChartTests
         Assert.DoesNotContain(chart.TextBoxes(), b => b.Kind != box.Kind && b.Overlaps(box));
 
         // A response that holds, or a patient who is not evaluable: no marker.
-        Assert.Null(Chart(Course(Infusions(0, 2), (-1, 20), (3, 8), (8, 10))).LossOfResponse);
-        Assert.Null(Chart(Course(Infusions(0, 2), (-1, 8), (3, 2), (8, 7))).LossOfResponse);
+        Assert.Empty(Chart(Course(Infusions(0, 2), (-1, 20), (3, 8), (8, 10))).Setbacks);
+        Assert.Empty(Chart(Course(Infusions(0, 2), (-1, 8), (3, 2), (8, 7))).Setbacks);
+    }
+
+    /// <summary>
+    /// Every setback is ringed, not only the first loss (issue 22 break-it): baseline 20 the day before infusion 1, then
+    /// 10 (day 5, a response), 11 (day 9, lost), 9 (day 13, a response again), 12 (day 17, lost again) — the watch names
+    /// the day-17 loss, so the chart must show it beside the recovered day-9 one. Relapses are ringed and labelled apart.
+    /// </summary>
+    [Theory]
+    [InlineData(20, new[] { 5, 9, 13, 17 }, new[] { 10, 11, 9, 12 }, "loss-of-response@9 loss-of-response@17")]
+    [InlineData(20, new[] { 3, 8 }, new[] { 4, 10 }, "relapse@8")]                    // 10 ≤ 50 % of 20 holds the response; ≥ 10 after remission
+    [InlineData(14, new[] { 3, 8 }, new[] { 3, 12 }, "relapse@8")]                    // a relapse that is also a loss: one ring, the relapse
+    [InlineData(10, new[] { 3, 8, 12 }, new[] { 4, 6, 10 }, "loss-of-response@8 relapse@12")] // lost at 6, relapsed at 10
+    [InlineData(20, new[] { 3, 8, 12, 16 }, new[] { 4, 12, 3, 15 }, "relapse@8 relapse@16")]  // two remission episodes, two relapses
+    public void Every_setback_of_the_course_is_ringed_and_labelled_by_its_kind(int baseline, int[] days, int[] totals, string expected)
+    {
+        var course = Course(Infusions(0, 2, 4), [(-1, baseline), .. days.Select((d, i) => ((double)d, totals[i]))]);
+        var chart = Chart(course);
+        Assert.Equal(expected, string.Join(" ", chart.Setbacks.Select(m => $"{WireNames.Of(m.Kind)}@{m.Day}")));
+        // The same setbacks the watch's episodes hold, each ringed at its own point.
+        Assert.Equal(course.Trend.Setbacks().Select(s => (s.Kind, s.Setback.TotalScore)), chart.Setbacks.Select(m => (m.Kind, m.Total)));
+        foreach (var m in chart.Setbacks)
+        {
+            var point = chart.Points.Single(p => p.Day == m.Day);
+            Assert.Equal((point.X, point.Y), (m.X, m.Y));
+            Assert.Equal(m.Kind == WatchKind.Relapse ? "Relapse" : "Loss of response", m.Label);
+        }
+        var boxes = chart.TextBoxes().ToList();
+        foreach (var (a, i) in boxes.Select((b, i) => (b, i)))
+            Assert.DoesNotContain(boxes.Skip(i + 1), b => b.Overlaps(a));
+    }
+
+    [Fact]
+    public void Two_setbacks_too_close_for_two_labels_keep_both_rings_and_the_first_label()
+    {
+        // Baseline 20: 10 (day 1), 11 (day 2, lost), 10 (day 3), 11 (day 4, lost) on a narrow chart over 4 days.
+        var chart = Chart(Course(Infusions(0), (-1, 20), (1, 10), (2, 11), (3, 10), (4, 11)), width: 300, height: 150);
+        Assert.Equal([2.0, 4.0], chart.Setbacks.Select(m => m.Day));
+        Assert.Equal(["Loss of response", null], chart.Setbacks.Select(m => m.Label));
+        Assert.Single(chart.TextBoxes(), b => b.Kind == "loss-of-response-label");
     }
 
     [Fact]

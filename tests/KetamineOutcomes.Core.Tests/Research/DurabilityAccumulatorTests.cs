@@ -1,3 +1,4 @@
+using System.Globalization;
 using KetamineOutcomes.Core.Instruments;
 using KetamineOutcomes.Core.Research;
 using static KetamineOutcomes.Core.Tests.Research.ResearchFixtures;
@@ -39,7 +40,8 @@ public class DurabilityAccumulatorTests
         Assert.Equal(suppressed, result.Suppressed);
         Assert.Equal(suppressed ? null : responders, result.N);
         Assert.Equal(suppressed, result.Curve is null);
-        Assert.Equal(suppressed, result.MedianDays is null);
+        Assert.Equal(suppressed, result.MedianSuppressed is null); // whole estimate suppressed: no median, no reason either
+        if (suppressed) Assert.Null(result.MedianDays);
     }
 
     [Fact]
@@ -57,7 +59,36 @@ public class DurabilityAccumulatorTests
         var result = With(Enumerable.Range(1, 8).Select(i => Responder(i, lost: true)).ToArray()).Finish(K);
         Assert.Equal([1, 2, 3, 4], result.Curve!.Select(s => s.Day));
         Assert.Equal([8, 7, 6, 5], result.Curve!.Select(s => s.AtRisk));
-        Assert.Equal(4.5, result.MedianDays); // S = 4/8 from day 4 to day 5: the median is still given
+        // S = 4/8 from day 4 to day 5: the median, the midpoint 4.5, needs day 5 (4 at risk), which is not published.
+        Assert.Equal((null, true), (result.MedianDays, result.MedianSuppressed));
+    }
+
+    /// <summary>
+    /// The median and each limit are published only on or before the curve's last day (worked with R's
+    /// <c>survfit(conf.type = "log-log")</c> and <c>quantile(fit, 0.5)</c>; unsuppressed figures in the comments).
+    /// Times: "5" a loss on day 5, "7+" censored on day 7.
+    /// </summary>
+    [Theory]
+    // k = 5: curve day 5 only (day 10 has 3 at risk); R: median 10, limits 5 and NA → median withheld, lower limit 5 kept.
+    [InlineData(5, "5 7+ 10 10 14+", new[] { 5 }, null, 5.0, null, true)]
+    // k = 5: every event day has fewer than 5 at risk, curve empty; R: median 4 → withheld.
+    [InlineData(5, "1+ 2+ 3 4 5", new int[0], null, null, null, true)]
+    // k = 5: losses on days 1–10, curve days 1–6; R: median 5.5, limits 1 and 8 → 8 withheld.
+    [InlineData(5, "1 2 3 4 5 6 7 8 9 10", new[] { 1, 2, 3, 4, 5, 6 }, 5.5, 1.0, null, true)]
+    // k = 3: the same losses, curve days 1–8: everything on the curve, nothing withheld.
+    [InlineData(3, "1 2 3 4 5 6 7 8 9 10", new[] { 1, 2, 3, 4, 5, 6, 7, 8 }, 5.5, 1.0, 8.0, false)]
+    public void The_median_and_each_limit_are_published_only_on_or_before_the_last_published_curve_day(
+        int k, string times, int[] curveDays, double? median, double? low, double? high, bool withheld)
+    {
+        var patients = times.Split(' ').Select(t => t.EndsWith('+') ? Responder(int.Parse(t[..^1], CultureInfo.InvariantCulture), lost: false)
+            : Responder(int.Parse(t, CultureInfo.InvariantCulture), lost: true)).ToArray();
+        var result = With(patients).Finish(k);
+        Assert.Equal(curveDays, result.Curve!.Select(s => s.Day));
+        Assert.Equal((median, low, high, withheld), (result.MedianDays, result.MedianCi95Low, result.MedianCi95High, result.MedianSuppressed));
+
+        var summary = new SummaryAccumulator(Instrument.Phq9);
+        foreach (var p in patients) summary.Add(p);
+        Assert.Equal(median, summary.Finish(k).MedianResponseDurationDays); // the summary reads the same rule
     }
 
     [Fact]
@@ -74,7 +105,8 @@ public class DurabilityAccumulatorTests
 
     [Theory]
     [InlineData(K - 1, null)]
-    [InlineData(K, 3.0)]       // losses on days 1 … 5: S = 2/5 after day 3
+    [InlineData(K, null)]      // losses on days 1 … 5: the median 3 (S = 2/5 after day 3) is after the curve's only day, 1
+    [InlineData(2 * K, 5.5)]   // losses on days 1 … 10: S = 5/10 from day 5 to 6, both on the curve (10 … 5 at risk)
     public void Summary_median_response_duration_is_the_durability_median_and_needs_k_responders(int responders, double? median)
     {
         var summary = new SummaryAccumulator(Instrument.Phq9);

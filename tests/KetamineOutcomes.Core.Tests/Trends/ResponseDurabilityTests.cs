@@ -142,4 +142,28 @@ public class ResponseDurabilityTests
         var withBooster = new InfusionTimeline([.. SixInfusions.Ordered, new InfusionMoment(Id(77), T0.AddDays(17))]);
         Assert.Equal(new Setback(loss.QuestionnaireId, loss.CompletedAt, 14, 7, 20, 3), Compute(withBooster, assessments).LossOfResponse);
     }
+
+    /// <summary>
+    /// Two assessments at one instant (8 and 14 at day 4, 09:00Z, baseline 20) follow their questionnaire ids, which the
+    /// service mints as UUIDv7 (time-ordered): the one stored first counts first. 8 then 14: a response lost the same
+    /// day (duration 0, the 14 on the watch); 14 then 8: a response that holds.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Assessments_at_the_same_instant_are_ordered_by_id_so_the_one_stored_first_counts_first(bool eightFirst)
+    {
+        Guid first = new("0192f0c4-5b1e-7000-8000-000000000001"), second = new("0192f0c4-5b1e-7000-8000-000000000002");
+        var eight = new ScoredAssessment(eightFirst ? first : second, T0.AddDays(4), 8, Severity.Mild, false);
+        var fourteen = new ScoredAssessment(eightFirst ? second : first, T0.AddDays(4), 14, Severity.Moderate, false);
+        foreach (var given in new[] { new[] { eight, fourteen }, [fourteen, eight] }) // the order they arrive in does not matter
+        {
+            var trend = Compute([At(-1, 20), .. given]);
+            Assert.Equal(eight.QuestionnaireId, trend.FirstResponse!.QuestionnaireId);
+            Assert.Equal(eightFirst ? fourteen.QuestionnaireId : null, trend.LossOfResponse?.QuestionnaireId);
+            Assert.Equal(0, trend.ResponseDurationDays);
+            Assert.Equal(eightFirst ? 14 : 8, trend.Latest!.TotalScore);
+            Assert.Equal(eightFirst ? WatchKind.LossOfResponse : null, ResponseWatch.Of(trend)?.Kind);
+        }
+    }
 }

@@ -62,14 +62,27 @@ public class ResponseWatchTests
             (entry.Kind, entry.EpisodeStart.QuestionnaireId, entry.Setback.QuestionnaireId));
     }
 
-    [Fact]
-    public void A_relapse_that_is_also_a_loss_is_listed_as_a_relapse_and_a_later_total_of_five_to_nine_as_the_loss_only()
+    /// <summary>
+    /// Worked cases after a relapse. Totals are on days 3, 10, 12, 14 after a baseline the day before the first infusion;
+    /// <paramref name="expected"/> is "kind start setback" as indexes into <paramref name="totals"/>, or "none".
+    /// </summary>
+    [Theory]
+    [InlineData(14, new[] { 3, 12, 9 }, "relapse 0 1")]          // 9 > 7: the response lost at the 12 has not come back — still that relapse
+    [InlineData(12, new[] { 4, 14, 7 }, "relapse 0 1")]          // 7 > 6: likewise
+    [InlineData(14, new[] { 3, 12, 7 }, "none")]                 // 7 ≤ 7: a response again, off the watch
+    [InlineData(24, new[] { 4, 12, 9 }, "none")]                 // relapse at 12 while still a response (12 ≤ 12); 9 < 10 and responding
+    [InlineData(10, new[] { 4, 6, 10, 7 }, "relapse 0 2")]       // loss at 6, relapse at 10, then 7 (> 5): the relapse, not the earlier loss
+    [InlineData(16, new[] { 3, 12, 8, 9 }, "loss-of-response 2 3")] // response regained at 8 (≤ 8) and lost at 9: a new setback
+    [InlineData(20, new[] { 3, 12, 14 }, "relapse 0 1")]         // still ≥ 10
+    public void A_relapse_stays_the_entry_while_the_patient_is_still_in_that_setback(int baseline, int[] totals, string expected)
     {
-        var response = At(3, 4);
-        Assert.Equal(WatchKind.Relapse, Watch(At(-1, 20), response, At(10, 14))!.Kind);
-        // After the relapse a 7: not ≥ 10 any more, but still above 50 % of 12 — the loss of response remains.
-        var entry = Watch(At(-1, 12), response, At(10, 14), At(12, 7))!;
-        Assert.Equal((WatchKind.LossOfResponse, response.QuestionnaireId), (entry.Kind, entry.EpisodeStart.QuestionnaireId));
+        double[] days = [3, 10, 12, 14];
+        var points = totals.Select((t, i) => At(days[i], t)).ToArray();
+        var entry = Watch([At(-1, baseline), .. points]);
+        var actual = entry is null ? "none"
+            : $"{WireNames.Of(entry.Kind)} {Array.FindIndex(points, p => p.QuestionnaireId == entry.EpisodeStart.QuestionnaireId)} {Array.FindIndex(points, p => p.QuestionnaireId == entry.Setback.QuestionnaireId)}";
+        Assert.Equal(expected, actual);
+        if (entry is not null) Assert.Equal(points[^1].QuestionnaireId, entry.Latest.QuestionnaireId);
     }
 
     [Fact]
@@ -89,17 +102,23 @@ public class ResponseWatchTests
     }
 
     [Fact]
-    public void The_event_id_is_the_same_for_one_episode_and_differs_for_another_episode_kind_or_instrument()
+    public void The_event_id_is_one_per_setback_whatever_its_kind_and_differs_for_another_setback_patient_or_instrument()
     {
         var patient = Guid.NewGuid();
-        var (start, other) = (Guid.NewGuid(), Guid.NewGuid());
-        var id = WatchEventId.For(WatchKind.LossOfResponse, patient, Instrument.Phq9, start);
-        Assert.Equal(id, WatchEventId.For(WatchKind.LossOfResponse, patient, Instrument.Phq9, start));
+        var (setback, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var id = WatchEventId.For(patient, Instrument.Phq9, setback);
+        Assert.Equal(id, WatchEventId.For(patient, Instrument.Phq9, setback));
         Assert.Equal(8, id.Version);
         Assert.Equal(4, new[]
         {
-            id, WatchEventId.For(WatchKind.LossOfResponse, patient, Instrument.Phq9, other),
-            WatchEventId.For(WatchKind.Relapse, patient, Instrument.Phq9, start), WatchEventId.For(WatchKind.LossOfResponse, patient, Instrument.Gad7, start),
+            id, WatchEventId.For(patient, Instrument.Phq9, other), WatchEventId.For(Guid.NewGuid(), Instrument.Phq9, setback),
+            WatchEventId.For(patient, Instrument.Gad7, setback),
         }.Distinct().Count());
+
+        // Baseline 14: 3 (remission), 12 (relapse and loss) → the relapse; then 9 → still it. One setback, one id.
+        var (remission, relapse) = (At(3, 3), At(10, 12));
+        var first = Watch(At(-1, 14), remission, relapse)!;
+        var later = Watch(At(-1, 14), remission, relapse, At(12, 9))!;
+        Assert.Equal(WatchEventId.For(patient, first.Instrument, first.Setback.QuestionnaireId), WatchEventId.For(patient, later.Instrument, later.Setback.QuestionnaireId));
     }
 }

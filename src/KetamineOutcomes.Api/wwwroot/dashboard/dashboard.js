@@ -459,6 +459,11 @@ async function loadWatch(more = false) {
     $('more-watch').hidden = !watchCursor;
     $('watch-empty').hidden = $('watch').children.length > 0;
   } catch (e) {
+    // Refused (another role's key: 403) or failed: no card of an earlier key or page may stay on screen.
+    $('watch').replaceChildren();
+    watchCursor = null;
+    $('more-watch').hidden = true;
+    $('watch-empty').hidden = true;
     say(e.message, true);
   }
 }
