@@ -57,6 +57,9 @@ public sealed class StoreMetrics : IDisposable
             "Deferred read audit rows given up after their answer left: the store's writer faulted (outcome unknown) or the shutdown drain ran out of time.");
     }
 
+    /// <summary>This instance's meter (tests listen to it alone).</summary>
+    internal Meter Meter => _meter;
+
     internal void DeferredWritten(TimeSpan lag) => _deferredLag?.Record(lag.TotalSeconds);
 
     internal void DeferredFellBack(int rows) => Interlocked.Add(ref _deferredFellBack, rows);
