@@ -95,6 +95,21 @@ public sealed class DeferredReadFailClosedTests() : ApiTest(new()
     }
 
     [Fact]
+    public async Task Admin_reads_keep_strict_audit_rows_so_with_the_store_locked_they_fail_closed_while_a_patient_read_is_deferred()
+    {
+        var held = await HoldWriteLockAsync();
+        var audit = await Admin.GetAsync("/api/v1/audit?limit=5");
+        var keys = await Admin.GetAsync("/api/v1/api-keys");
+        var trend = await Client.GetAsync(Trend);
+        await ReleaseAsync(held);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, audit.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, keys.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, trend.StatusCode);
+        Assert.Equal(1, await WaitForTrendRowsAsync(1));
+    }
+
+    [Fact]
     public async Task While_deferred_rows_fail_to_be_written_reads_fail_closed_and_the_failed_row_is_written_after_recovery()
     {
         await App.Store.FailInsertsIntoAsync("audit_events");

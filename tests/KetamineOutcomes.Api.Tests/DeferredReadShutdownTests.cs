@@ -34,39 +34,69 @@ public sealed class DeferredReadShutdownTests : IDisposable
         return new OutcomesApp(settings, _store);
     }
 
+    /// <summary>
+    /// The built service stopped as systemd stops it (SIGTERM), not a test host: <c>WebApplicationFactory</c>'s dispose
+    /// can return while <c>Program</c>'s own <c>app.Run()</c> is still disposing the host, so only the process shows
+    /// what a real stop does.
+    /// </summary>
     [Fact]
     public async Task Reads_answered_just_before_a_graceful_stop_are_all_in_the_audit_table_afterwards()
     {
         const int reads = 40;
-        var app = App("deferred");
-        using var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        var key = await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "shutdown clinician", role = "clinician" });
-        using var clinician = app.CreateClient();
-        clinician.DefaultRequestHeaders.Add("X-Api-Key", (string)(await key.Content.ReadFromJsonAsync<JsonNode>())!["key"]!);
-        var created = await clinician.PostAsJsonAsync("/api/v1/patients",
-            new { mrn = $"MRN-{Guid.NewGuid():N}", siteId = "north", birthYear = 1980, sex = "female", diagnoses = new[] { "trd" }, researchConsent = true });
-        var patient = (string)(await created.Content.ReadFromJsonAsync<JsonNode>())!["id"]!;
+        var workDir = Directory.CreateTempSubdirectory("ko-deferred-stop-").FullName;
+        try
+        {
+            using var service = new BuiltService(workDir, new Dictionary<string, string>
+            {
+                ["Auth__BootstrapAdminKey"] = AdminKey,
+                ["Storage__Provider"] = _store.Provider,
+                ["ConnectionStrings__Outcomes"] = _store.ConnectionString,
+                ["Audit__ReadDurability"] = "deferred",
+                // Far beyond the time the reads below take under load: none of their rows counts as stalled.
+                ["Storage__WriteTimeout"] = "00:00:10",
+                ["RateLimiting__PermitsPerSecond"] = "100000",
+                ["RateLimiting__Burst"] = "100000",
+            });
+            var api = await service.ListeningAsync();
+            using var admin = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
+            admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+            var key = await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "shutdown clinician", role = "clinician" });
+            using var clinician = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
+            clinician.DefaultRequestHeaders.Add("X-Api-Key", (string)(await key.Content.ReadFromJsonAsync<JsonNode>())!["key"]!);
+            var created = await clinician.PostAsJsonAsync("/api/v1/patients",
+                new { mrn = $"MRN-{Guid.NewGuid():N}", siteId = "north", birthYear = 1980, sex = "female", diagnoses = new[] { "trd" }, researchConsent = true });
+            var patient = (string)(await created.Content.ReadFromJsonAsync<JsonNode>())!["id"]!;
 
-        // The store's write lock is held while the reads are answered and as the stop begins: their rows are all still
-        // pending then, and can only be written by the stop's drain once the lock goes.
-        var held = await _store.OpenAsync();
-        await held.ExecuteAsync(_store.IsPostgres ? "BEGIN; LOCK TABLE audit_events IN EXCLUSIVE MODE" : "BEGIN IMMEDIATE");
-        var answers = await Task.WhenAll(Enumerable.Range(0, reads).Select(_ => clinician.GetAsync($"/api/v1/patients/{patient}")));
-        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
-        await using (var c = await _store.OpenAsync())
-            Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action = 'GetPatient'"));
+            // The store's write lock is held while the reads are answered and as the stop begins: their rows are all
+            // still pending then, and only the stop's drain can write them, once the lock goes.
+            var held = await _store.OpenAsync();
+            await held.ExecuteAsync(_store.IsPostgres ? "BEGIN; LOCK TABLE audit_events IN EXCLUSIVE MODE" : "BEGIN IMMEDIATE");
+            try
+            {
+                var answers = await Task.WhenAll(Enumerable.Range(0, reads).Select(_ => clinician.GetAsync($"/api/v1/patients/{patient}")));
+                Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+                await using (var c = await _store.OpenAsync())
+                    Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action = 'GetPatient'"));
 
-        var stopping = Task.Run(app.Dispose);
-        await Task.Delay(500);
-        Assert.False(stopping.IsCompleted, "the stop waits for the pending rows");
-        await held.ExecuteAsync("ROLLBACK");
-        await held.DisposeAsync();
-        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+                await service.TerminateAsync();
+                await Task.Delay(500);
+                Assert.False(service.HasExited, "the stop waits for the pending rows");
+            }
+            finally
+            {
+                await held.ExecuteAsync("ROLLBACK");
+                await held.DisposeAsync();
+            }
+            Assert.Equal(0, await service.ExitCodeAsync());
 
-        await using var after = await _store.OpenAsync();
-        Assert.Equal(reads, await after.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM audit_events WHERE action = 'GetPatient' AND patient_id = @p AND status_code = 200", new { p = Guid.Parse(patient) }));
+            await using var after = await _store.OpenAsync();
+            Assert.Equal(reads, await after.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'GetPatient' AND patient_id = @p AND status_code = 200", new { p = Guid.Parse(patient) }));
+        }
+        finally
+        {
+            Directory.Delete(workDir, recursive: true);
+        }
     }
 
     [Fact]

@@ -134,7 +134,7 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             {
                 try
                 {
-                    if (held is not null && audit.Value.DefersReads && IsRead(http)
+                    if (held is not null && audit.Value.DefersReads && IsPatientDataRead(http, endpoint)
                         && AuditStore.TryAppendDeferred(db, Patients(http), EntryOf(http, endpoint, status, clock.GetUtcNow())))
                     {
                         // Audit:ReadDurability=deferred (issue 24): the row joins the next group commit without holding the
@@ -168,8 +168,12 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         }
     }
 
-    // Reads only: a write's failure row stays strict like its success row (which commits inside the write's transaction).
-    private static bool IsRead(HttpContext http) => HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
+    // What deferred mode defers: reads of patient data (issue 24). A write's failure row stays strict like its success
+    // row (which commits inside the write's transaction), and so do admin reads (the audit trail, keys, deliveries):
+    // rare, with no latency target, and an audit read's own row stays on disk before its answer leaves.
+    private static bool IsPatientDataRead(HttpContext http, Endpoint endpoint) =>
+        (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+        && endpoint.Metadata.GetMetadata<AuditedMetadata>() is { Admin: false };
 
     // Who called, what, which request, what was answered: enough to reconstruct the call from the log (no patient id: no PHI).
     private static void LogUnrecorded(ILogger logger, HttpContext http, Endpoint endpoint, Exception e, int status)
