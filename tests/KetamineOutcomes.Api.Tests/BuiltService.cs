@@ -78,6 +78,17 @@ internal sealed partial class BuiltService : IDisposable
         lock (_output) return [.. _output];
     }
 
+    /// <summary>SIGTERM, as systemd stops the service: a graceful stop (see <see cref="ExitCodeAsync"/> for its end).</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>True once the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public async Task KillAsync()
     {

@@ -57,6 +57,25 @@ public sealed partial class MetricsScrapeTests(MetricsService service) : IClassF
     }
 
     [Fact]
+    public async Task Deferred_read_audit_rows_show_their_flush_lag_pending_rows_and_the_age_of_the_oldest_unflushed_one()
+    {
+        // The workload's nine reads by id, MRN and FHIR search (and the alert list) each handed one row over.
+        PrometheusText scrape;
+        var tries = 0;
+        while ((scrape = await service.ScrapeAsync()).Of("ketamine_outcomes_audit_deferred_flush_lag_seconds_count").Sum(s => s.Value) < 9 && ++tries < 50)
+            await Task.Delay(100);
+        var written = scrape.Single("ketamine_outcomes_audit_deferred_flush_lag_seconds_count");
+        Assert.True(written >= 9, $"{written} deferred rows written");
+        Assert.Equal(written, scrape.Single("ketamine_outcomes_audit_deferred_flush_lag_seconds_bucket", ("le", "+Inf")));
+        Assert.InRange(scrape.Single("ketamine_outcomes_audit_deferred_flush_lag_seconds_sum") / written, 1e-7, 5);
+        Assert.InRange(scrape.Single("ketamine_outcomes_audit_deferred_pending"), 0, 10_000);
+        Assert.InRange(scrape.Single("ketamine_outcomes_audit_deferred_oldest_unflushed_age_seconds"), 0, 5);
+        Assert.InRange(scrape.Single("ketamine_outcomes_audit_deferred_flush_lag_max_seconds"), 0, 5);
+        Assert.Equal(0, scrape.Single("ketamine_outcomes_audit_deferred_lost_total"));
+        Assert.InRange(scrape.Single("ketamine_outcomes_audit_deferred_fell_back_total"), 0, written);
+    }
+
+    [Fact]
     public async Task Open_alerts_by_level_equal_the_clinician_queue_and_the_oldest_open_high_alert_has_a_plausible_age()
     {
         var scrape = await service.ScrapeAsync();

@@ -10,7 +10,8 @@ namespace KetamineOutcomes.Api.Tests;
 /// The built service in a process of its own (so its metrics hold its own work only, not that of the tests' other
 /// in-process services) on a store of its own, with its metrics listener on a free loopback port and store gauges read
 /// afresh at every scrape; webhook deliveries go to a closed port and stay pending. Runs one workload: patients,
-/// PHQ-9s raising alerts of every level, one high alert acknowledged, reads by id, MRN and FHIR search.
+/// PHQ-9s raising alerts of every level, one high alert acknowledged, reads by id, MRN and FHIR search (their audit rows
+/// deferred: Audit:ReadDurability=deferred).
 /// </summary>
 public sealed partial class MetricsService : IAsyncLifetime
 {
@@ -39,6 +40,8 @@ public sealed partial class MetricsService : IAsyncLifetime
             ["Webhooks__MaxDelay"] = "01:00:00",
             // The backlog counted is the alerts' (registering a patient would also make its enrolment occurrences due).
             ["Scheduler__Enabled"] = "false",
+            // Read audit rows follow their answers (issue 24), so the deferred-row series are exported and checked too.
+            ["Audit__ReadDurability"] = "deferred",
         });
     }
 

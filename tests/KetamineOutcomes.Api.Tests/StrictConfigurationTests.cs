@@ -47,6 +47,11 @@ public sealed class StrictConfigurationTests : IDisposable
     [InlineData("Scheduler__Interval", "every minute", "Scheduler:Interval must be a duration as hh:mm:ss")]
     [InlineData("Scheduler__Interval", "00:00:00", "Scheduler:Interval must be between")]
     [InlineData("Scheduler__Enabled", "yes", "Scheduler:Enabled must be true or false")]
+    [InlineData("Audit__ReadDurability", "Deferred", "Audit:ReadDurability must be exactly one of: strict, deferred.")]
+    [InlineData("Audit__ReadDurability", "strict,deferred", "Audit:ReadDurability must be exactly one of: strict, deferred.")]
+    [InlineData("Audit__ReadDurability", " deferred", "Audit:ReadDurability must be exactly one of: strict, deferred.")]
+    [InlineData("Audit__ReadDurability", "async", "Audit:ReadDurability must be exactly one of: strict, deferred.")]
+    [InlineData("Audit__DeferredRowsQueued", "0", "Audit:DeferredRowsQueued")]
     public async Task A_setting_that_is_not_allowed_or_cannot_be_read_stops_the_service_with_exit_code_1_and_one_line_naming_it(
         string variable, string value, string expected)
     {

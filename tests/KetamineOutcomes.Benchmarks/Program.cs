@@ -11,17 +11,20 @@ using KetamineOutcomes.Benchmarks;
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- summary [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- durability [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- response-watch [seconds per run] [runs per figure]
+//                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- audit [seconds per run] [runs per figure]
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
 var worklist = args.Length > 0 && args[0] == "worklist";
 var summaryOnly = args.Length > 0 && args[0] == "summary";
 var durability = args.Length > 0 && args[0] == "durability";
 var responseWatch = args.Length > 0 && args[0] == "response-watch";
-var growth = worklist || summaryOnly || durability || responseWatch || args.Length > 0 && args[0] == "growth"; // all five take [seconds] [runs] only
+var audit = args.Length > 0 && args[0] == "audit";
+var growth = worklist || summaryOnly || durability || responseWatch || audit || args.Length > 0 && args[0] == "growth"; // all six take [seconds] [runs] only
 var rest = growth ? args[1..] : args;
 var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
 var repeats = rest.Length > (growth ? 1 : 2) ? int.Parse(rest[growth ? 1 : 2], CultureInfo.InvariantCulture) : 3;
 var root = FindRoot();
+const string SubmissionBody = """{"instrument":"phq9","completedAt":"2026-03-02T09:00:00Z","items":[2,2,1,2,1,1,2,1,0],"difficulty":1,"source":"bench"}""";
 var resultsPath = Path.Combine(root, "tests", "KetamineOutcomes.Benchmarks", "RESULTS.md");
 
 Wrk.EnsureInstalled();
@@ -34,7 +37,58 @@ var warmup = TimeSpan.FromSeconds(Math.Max(2, Math.Min(5, seconds / 3)));
 var work = Directory.CreateTempSubdirectory("ko-bench-").FullName;
 try
 {
-    if (durability)
+    if (audit)
+    {
+        // Issue 24: the paced reads beside ~700 submissions/s with Audit:ReadDurability=strict and =deferred, two services
+        // over copies of one cohort, measured in turns (strict, deferred, strict, …) so the machine's drift and load hit
+        // both alike; deferred runs also give the unflushed window of their read audit rows from the service's metrics.
+        var strictDir = Path.Combine(work, "strict");
+        var deferredDir = Path.Combine(work, "deferred");
+        var (cohort, loadSeconds) = await LoadAsync(10_000, strictDir);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.CreateDirectory(deferredDir);
+        foreach (var file in Directory.GetFiles(strictDir, "bench.db*")) File.Copy(file, Path.Combine(deferredDir, Path.GetFileName(file)));
+        var strict = await StartServiceAsync(strictDir, cohort, loadSeconds, new Dictionary<string, string> { ["Audit__ReadDurability"] = "strict" });
+        await using (strict.Service)
+        {
+            var deferred = await StartServiceAsync(deferredDir, cohort, loadSeconds, new Dictionary<string, string> { ["Audit__ReadDurability"] = "deferred" });
+            await using (deferred.Service)
+            {
+                var loadBefore = LoadAverage();
+                var results = new List<AuditRun>();
+                using var scraper = new HttpClient();
+                (string Mode, ServiceRun Run)[] modes = [("strict", strict), ("deferred", deferred)];
+                foreach (var (_, run) in modes)
+                {
+                    await Task.WhenAll(
+                        Wrk.RunAsync("warm-up", run.Service.BaseAddress, ReadsOf(run)[0].Request.Paced(40), 4, warmup, run.WorkDir),
+                        Wrk.RunAsync("warm-up", run.Service.BaseAddress, SubmissionsOf(run).Paced(16), 16, warmup, run.WorkDir));
+                }
+                for (var i = 0; i < repeats; i++)
+                {
+                    foreach (var (mode, run) in modes)
+                    {
+                        foreach (var (read, request) in ReadsOf(run))
+                        {
+                            var before = await DeferredWindow.ScrapeAsync(scraper, run.Metrics);
+                            var both = await Task.WhenAll(
+                                Wrk.RunAsync($"{read}, 4 connections 40 ms apart ({mode})", run.Service.BaseAddress, request.Paced(40), 4, duration, run.WorkDir),
+                                Wrk.RunAsync($"PHQ-9 submissions, 16 connections 16 ms apart, alongside {read} ({mode})", run.Service.BaseAddress, SubmissionsOf(run).Paced(16), 16, duration, run.WorkDir));
+                            var after = await DeferredWindow.ScrapeAsync(scraper, run.Metrics);
+                            var r = new AuditRun(mode, read, both[0], both[1], DeferredWindow.Between(before, after), after);
+                            results.Add(r);
+                            Print(r.Read);
+                            Print(r.Submissions);
+                            if (mode == "deferred")
+                                Console.WriteLine($"  unflushed window: {r.Window.Rows:F0} rows, p99 {r.Window.P99Ms:F2} ms (bucket ≤ {r.Window.P99BucketMs:F1} ms), max {r.Window.MaxMs:F2} ms; lost {after.Lost}, fell back {after.FellBack}");
+                        }
+                    }
+                }
+                ResultsFile.Replace(resultsPath, "audit", Report.AuditDurability(cohort, results, loadBefore, LoadAverage(), seconds, repeats));
+            }
+        }
+    }
+    else if (durability)
     {
         // The main cohort (10,000 patients over three sites): Kaplan–Meier of response duration (issue 22), beside the
         // trajectory it should cost about as much as (the same read, one estimate at the end).
@@ -131,7 +185,7 @@ try
         var rawInserts = insertRuns.Order().ElementAt(insertRuns.Count / 2);
         Console.WriteLine($"  {rawInserts:F0} rows/s");
 
-        var submissionBody = """{"instrument":"phq9","completedAt":"2026-03-02T09:00:00Z","items":[2,2,1,2,1,1,2,1,0],"difficulty":1,"source":"bench"}""";
+        var submissionBody = SubmissionBody;
         var bare = new List<Measurement>();
         await using (var kestrel = await Ceilings.StartBareKestrelAsync())
         {
@@ -280,15 +334,28 @@ async Task<(string Listed, string Middle)> ResponseWatchCursorNearAsync(ServiceR
 
 async Task<ServiceRun> StartAsync(int n, string dir, int sites = 3, bool setbacks = false)
 {
+    var (cohort, loadSeconds) = await LoadAsync(n, dir, sites, setbacks);
+    return await StartServiceAsync(dir, cohort, loadSeconds);
+}
+
+async Task<(CohortBuilder.Cohort Cohort, double LoadSeconds)> LoadAsync(int n, string dir, int sites = 3, bool setbacks = false)
+{
     Directory.CreateDirectory(dir);
-    var db = Path.Combine(dir, "bench.db");
     Console.WriteLine($"Loading {n:N0} patients…");
     var load = Stopwatch.StartNew();
-    var cohort = await CohortBuilder.BuildAsync(db, n, sites: sites, setbacks: setbacks);
+    var cohort = await CohortBuilder.BuildAsync(Path.Combine(dir, "bench.db"), n, sites: sites, setbacks: setbacks);
     var loadSeconds = load.Elapsed.TotalSeconds;
     Console.WriteLine($"  {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments in {loadSeconds:F1} s");
+    return (cohort, loadSeconds);
+}
+
+// The service over the cohort in dir/bench.db, with settings of its own on top of the benchmark's.
+async Task<ServiceRun> StartServiceAsync(string dir, CohortBuilder.Cohort cohort, double loadSeconds, IDictionary<string, string>? settings = null)
+{
+    var db = Path.Combine(dir, "bench.db");
     var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-    var service = await ServiceProcess.StartAsync(dll, dir, new Dictionary<string, string>
+    var metricsPort = FreePort();
+    var environment = new Dictionary<string, string>
     {
         ["ConnectionStrings__Outcomes"] = $"Data Source={db}",
         ["Auth__BootstrapAdminKey"] = adminKey,
@@ -296,14 +363,38 @@ async Task<ServiceRun> StartAsync(int n, string dir, int sites = 3, bool setback
         ["RateLimiting__Burst"] = "10000000",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
-    });
+        ["Metrics__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+    };
+    foreach (var (k, v) in settings ?? new Dictionary<string, string>()) environment[k] = v;
+    var service = await ServiceProcess.StartAsync(dll, dir, environment);
     Console.WriteLine($"Service ready in {service.StartToReady.TotalMilliseconds:F0} ms at {service.BaseAddress}");
     using var admin = new HttpClient { BaseAddress = service.BaseAddress };
     admin.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
     async Task<string> Key(string role) =>
         (await (await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "bench " + role, role })).Content.ReadFromJsonAsync<JsonNode>())!["key"]!.ToString();
-    return new ServiceRun(service, cohort, loadSeconds, dir, await Key("clinician"), await Key("researcher"));
+    return new ServiceRun(service, cohort, loadSeconds, dir, await Key("clinician"), await Key("researcher"), new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
 }
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+// The 1-, 5- and 15-minute load averages, as /proc/loadavg gives them.
+static string LoadAverage() => string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+// The paced reads the latency targets name, on one service's cohort and key.
+static (string Name, WrkRequest Request)[] ReadsOf(ServiceRun run) =>
+[
+    ("trend", run.Get(run.Clinician, $"/api/v1/patients/{run.Cohort.HundredAssessmentPatient}/trends?instrument=phq9")),
+    ("FHIR search", run.Get(run.Clinician, $"/fhir/r4/Observation?patient={run.Cohort.HundredAssessmentPatient}")),
+];
+
+static WrkRequest SubmissionsOf(ServiceRun run) =>
+    new("POST", run.Cohort.SubmissionPatients.Select(p => $"/api/v1/patients/{p}/questionnaires").ToArray(),
+        new Dictionary<string, string> { ["Content-Type"] = "application/json", ["X-Api-Key"] = run.Clinician }, SubmissionBody, UniqueIdempotencyKey: true);
 
 static void Print(Measurement m) =>
     Console.WriteLine($"  {m.Name,-48} {m.RequestsPerSecond,9:F0} req/s  p50 {m.P50Ms,7:F2}  p95 {m.P95Ms,7:F2}  p99 {m.P99Ms,7:F2}  max {m.MaxMs,8:F2} ms  errors {m.Errors}");
@@ -322,10 +413,13 @@ static string FindRoot()
     throw new InvalidOperationException("Run from inside the repository.");
 }
 
-/// <summary>A started service over a loaded cohort, with keys for the callers the benchmark plays.</summary>
-internal sealed record ServiceRun(ServiceProcess Service, CohortBuilder.Cohort Cohort, double LoadSeconds, string WorkDir, string Clinician, string Researcher)
+/// <summary>A started service over a loaded cohort, with keys for the callers the benchmark plays and its metrics address.</summary>
+internal sealed record ServiceRun(ServiceProcess Service, CohortBuilder.Cohort Cohort, double LoadSeconds, string WorkDir, string Clinician, string Researcher, Uri Metrics)
 {
     public WrkRequest Get(string key, string path) => new("GET", [path], new Dictionary<string, string> { ["X-Api-Key"] = key });
 }
 
 internal sealed record GrowthRow(CohortBuilder.Cohort Cohort, Measurement Trend, Measurement Trajectory);
+
+/// <summary>One turn of the audit benchmark: a paced read beside paced submissions, and its deferred rows' window (empty when strict).</summary>
+internal sealed record AuditRun(string Mode, string ReadName, Measurement Read, Measurement Submissions, DeferredWindow Window, DeferredWindow.Scrape After);

@@ -116,6 +116,47 @@ internal static class Report
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Issue 24: the paced reads beside paced submissions with Audit:ReadDurability strict and deferred (turns of the two,
+    /// in one run), and the unflushed window of deferred read audit rows. Marked LOADED: figures from a shared, busy
+    /// machine compare the two modes with each other, not with the targets.
+    /// </summary>
+    public static string AuditDurability(CohortBuilder.Cohort cohort, IReadOnlyList<AuditRun> runs, string loadBefore, string loadAfter, double seconds, int repeats)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"## Read audit durability, strict beside deferred (GET trend / FHIR search beside ~700 submissions/s): {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        Machine(sb);
+        sb.AppendLine(Inv, $"- **Loaded machine** — load average (1 / 5 / 15 min) {loadBefore} before and {loadAfter} after the measurements: other work shared the 2 cores, so these figures compare strict with deferred under the same conditions and say nothing of the targets. **To be re-measured on a quiet machine.**");
+        sb.AppendLine(Inv, $"- Two services (Release, SQLite, group commit) over copies of one cohort ({cohort.Patients:N0} patients, {cohort.Assessments:N0} assessments): `Audit__ReadDurability=strict` and `=deferred`, measured in turns (strict then deferred, trend then FHIR search), {repeats} turns of {seconds:F0} s each; per figure the turn with the median read p99.");
+        sb.AppendLine("- Each turn: the read on 4 connections, each pausing 40 ms before each request, beside PHQ-9 submissions on 16 connections pausing 16 ms (about 700/s when the machine keeps up).");
+        sb.AppendLine("- Unflushed window (deferred only): for each read audit row, the time from its answer being released to the row being durable (committed and its WAL flush done), from the service's `ketamine_outcomes_audit_deferred_flush_lag_seconds` histogram (p99 interpolated inside its bucket) and `…_flush_lag_max_seconds` (exact). A power cut loses at most the rows younger than this.").AppendLine();
+        sb.AppendLine("| read | mode | read req/s | read p50 ms | read p99 ms | read max ms | submissions/s | submit p99 ms | errors | unflushed window p99 ms | window max ms (all turns) | rows in the window figure |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in runs.GroupBy(r => (r.ReadName, r.Mode)))
+        {
+            var all = group.ToList();
+            var m = all.OrderBy(r => r.Read.P99Ms).ElementAt(all.Count / 2);
+            var deferred = group.Key.Mode == "deferred";
+            var window = deferred ? $"{m.Window.P99Ms:F2} (≤ {m.Window.P99BucketMs:F1})" : "0 (answer waits)";
+            var max = deferred ? $"{all.Max(r => r.Window.MaxMs):F2}" : "0";
+            var rows = deferred ? $"{m.Window.Rows:F0}" : "";
+            sb.AppendLine(Inv, $"| {group.Key.ReadName} | {group.Key.Mode} | {m.Read.RequestsPerSecond:F0} | {m.Read.P50Ms:F2} | {m.Read.P99Ms:F2} | {m.Read.MaxMs:F2} | {m.Submissions.RequestsPerSecond:F0} | {m.Submissions.P99Ms:F2} | {m.Read.Errors + m.Submissions.Errors} | {window} | {max} | {rows} |");
+        }
+        sb.AppendLine();
+        var last = runs.LastOrDefault(r => r.Mode == "deferred")?.After;
+        sb.AppendLine(Inv, $"Deferred rows lost over the run: {last?.Lost ?? 0}; written strictly because deferral was refused (queue full, failing or stalled): {last?.FellBack ?? 0}.").AppendLine();
+        sb.AppendLine("Every turn:").AppendLine();
+        sb.AppendLine("| turn | read | mode | read p99 ms | submissions/s | window p99 ms | window max ms |");
+        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|");
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var r = runs[i];
+            var deferred = r.Mode == "deferred";
+            sb.AppendLine(Inv, $"| {i / 4 + 1} | {r.ReadName} | {r.Mode} | {r.Read.P99Ms:F2} | {r.Submissions.RequestsPerSecond:F0} | {(deferred ? r.Window.P99Ms.ToString("F2", Inv) : "")} | {(deferred ? r.Window.MaxMs.ToString("F2", Inv) : "")} |");
+        }
+        return sb.ToString();
+    }
+
     private static void Machine(StringBuilder sb)
     {
         sb.AppendLine(Inv, $"- Machine: {CpuModel()} × {Environment.ProcessorCount} cores, {MemoryGb():F0} GiB; .NET {Environment.Version}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");

@@ -9,7 +9,8 @@ public sealed class TempDatabase : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ko-data-").FullName;
 
-    public TempDatabase(string extra = "", int retries = 4, bool groupCommit = true, Action<string>? flushFile = null, string? journalMode = null, TimeSpan? writeTimeout = null)
+    public TempDatabase(string extra = "", int retries = 4, bool groupCommit = true, Action<string>? flushFile = null, string? journalMode = null, TimeSpan? writeTimeout = null,
+        int deferredRows = 0)
     {
         Path = System.IO.Path.Combine(_dir, "test.db");
         Factory = new SqliteConnectionFactory($"Data Source={Path};{extra}");
@@ -23,7 +24,7 @@ public sealed class TempDatabase : IDisposable
             pragma.ExecuteNonQuery();
         }
         Db = new Database(Factory, new DatabaseRetryOptions { MaxRetryAttempts = retries, BaseDelay = TimeSpan.FromMilliseconds(20), GroupCommit = groupCommit,
-            WriteTimeout = writeTimeout ?? TimeSpan.FromSeconds(5) }, flushFile);
+            WriteTimeout = writeTimeout ?? TimeSpan.FromSeconds(5), DeferredAppendRows = deferredRows }, flushFile);
     }
 
     public string Path { get; }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.Security;
@@ -74,7 +75,8 @@ internal sealed class AuditMiddleware(RequestDelegate next)
 
     private sealed record NamedSite(string? SiteId);
 
-    public async Task InvokeAsync(HttpContext http, Database db, TimeProvider clock, AnonymousRefusals anonymous, ILogger<AuditMiddleware> logger)
+    public async Task InvokeAsync(
+        HttpContext http, Database db, TimeProvider clock, AnonymousRefusals anonymous, IOptions<AuditOptions> audit, ILogger<AuditMiddleware> logger)
     {
         var endpoint = http.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<AuditedMetadata>() is null)
@@ -85,7 +87,8 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         // The answer is held whole until its audit row is on disk: no patient data leaves without a durable record of
         // who asked, and — the audit row being appended after the handler's reads — that one flush also covers every
         // write those reads could have seen, so the reads need not wait for a flush of their own. Streamed answers
-        // (the research export) cannot be held; their row is written before their first byte instead.
+        // (the research export) cannot be held; their row is written before their first byte instead. With
+        // Audit:ReadDurability=deferred a read's row is handed to the store's writer instead of waited for (below).
         var original = http.Response.Body;
         var streamed = endpoint.Metadata.GetMetadata<StreamedAnswerMetadata>() is not null;
         await using var held = streamed ? null : new FileBufferingWriteStream(HeldAnswerInMemory);
@@ -131,7 +134,18 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             {
                 try
                 {
-                    await AppendAsync(http, endpoint, db, clock, status).ConfigureAwait(false);
+                    if (held is not null && audit.Value.DefersReads && IsPatientDataRead(http, endpoint)
+                        && AuditStore.TryAppendDeferred(db, Patients(http), EntryOf(http, endpoint, status, clock.GetUtcNow())))
+                    {
+                        // Audit:ReadDurability=deferred (issue 24): the row joins the next group commit without holding the
+                        // answer; the answer still waits for the flush of what its reads could have seen (no response shows
+                        // data a power cut could take back). Refused (queue full, writer failing): the strict path below.
+                        if (thrownStatus is null) await db.DurableAsync(hold!, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await AppendAsync(http, endpoint, db, clock, status).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -153,6 +167,13 @@ internal sealed class AuditMiddleware(RequestDelegate next)
             await held.DrainBufferAsync(original, http.RequestAborted).ConfigureAwait(false);
         }
     }
+
+    // What deferred mode defers: reads of patient data (issue 24). A write's failure row stays strict like its success
+    // row (which commits inside the write's transaction), and so do admin reads (the audit trail, keys, deliveries):
+    // rare, with no latency target, and an audit read's own row stays on disk before its answer leaves.
+    private static bool IsPatientDataRead(HttpContext http, Endpoint endpoint) =>
+        (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+        && endpoint.Metadata.GetMetadata<AuditedMetadata>() is { Admin: false };
 
     // Who called, what, which request, what was answered: enough to reconstruct the call from the log (no patient id: no PHI).
     private static void LogUnrecorded(ILogger logger, HttpContext http, Endpoint endpoint, Exception e, int status)

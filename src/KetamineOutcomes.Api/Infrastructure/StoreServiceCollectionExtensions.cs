@@ -37,9 +37,14 @@ internal static class StoreServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var audit = sp.GetRequiredService<IOptions<Audit.AuditOptions>>().Value;
             return new Database(sp.GetRequiredService<IConnectionFactory>(),
-                new DatabaseRetryOptions { MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit, WriteTimeout = storage.WriteTimeout },
-                sp.GetService<IMeterFactory>());
+                new DatabaseRetryOptions
+                {
+                    MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit, WriteTimeout = storage.WriteTimeout,
+                    DeferredAppendRows = audit.DefersReads ? audit.DeferredRowsQueued : 0,
+                },
+                sp.GetService<IMeterFactory>(), sp.GetService<ILoggerFactory>()?.CreateLogger("KetamineOutcomes.Audit.DeferredReads"));
         });
         services.AddHostedService<StoreStartup>();
         return services;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
 using Dapper;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 
@@ -15,12 +16,15 @@ public sealed class Database : IAsyncDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly GroupCommitWriter? _groupCommit;
     private readonly ReaderPool? _readers;
+    private readonly DeferredAppends? _deferred;
 
     /// <param name="meters">The host's meter factory for <see cref="Metrics"/>; null: a meter of this instance's own.</param>
-    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null, IMeterFactory? meters = null) : this(connections, retry, null, meters) { }
+    /// <param name="logger">Where deferred appends report failures and losses (<see cref="TryAppendDeferred"/>); null: nowhere.</param>
+    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null, IMeterFactory? meters = null, ILogger? logger = null)
+        : this(connections, retry, null, meters, logger) { }
 
     /// <param name="flushFile">Tests only: stands in for the WAL flush of group commit.</param>
-    internal Database(IConnectionFactory connections, DatabaseRetryOptions? retry, Action<string>? flushFile, IMeterFactory? meters = null)
+    internal Database(IConnectionFactory connections, DatabaseRetryOptions? retry, Action<string>? flushFile, IMeterFactory? meters = null, ILogger? logger = null)
     {
         Connections = connections;
         Metrics = new StoreMetrics(meters);
@@ -47,6 +51,26 @@ public sealed class Database : IAsyncDisposable
             if (retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline, flushFile, Metrics);
             _readers = new ReaderPool(sqlite, ReaderPoolCapacity);
         }
+        if (retry.DeferredAppendRows > 0)
+        {
+            // With group commit each entry joins the next batch at once; otherwise a background loop batches them into
+            // one transaction (PostgreSQL: one COMMIT, durable when it returns, for many rows).
+            _deferred = _groupCommit is { } group
+                ? new DeferredAppends(entries => group.AppendAsync(entries[0].Statement, entries[0].Rows, CancellationToken.None), perEntry: true,
+                    retry.DeferredAppendRows, WriteTimeout, 2 * WriteTimeout, Metrics, logger)
+                : new DeferredAppends(WriteDeferredAsync, perEntry: false, retry.DeferredAppendRows, WriteTimeout, 2 * WriteTimeout, Metrics, logger);
+        }
+    }
+
+    // One transaction of the entries' rows; its lock waits bounded by WriteTimeout (a failure is retried by DeferredAppends).
+    private async Task WriteDeferredAsync(IReadOnlyList<DeferredAppends.Entry> entries)
+    {
+        using var deadline = new CancellationTokenSource(WriteTimeout);
+        await WriteAloneAsync(async (c, tx, t) =>
+        {
+            foreach (var entry in entries) await entry.Statement.ExecuteAsync(c, tx, entry.Rows, t).ConfigureAwait(false);
+            return entries.Count;
+        }, CancellationToken.None, deadline.Token).ConfigureAwait(false);
     }
 
     /// <summary>Idle SQLite read connections kept open (with their compiled statements); more are opened when needed.</summary>
@@ -69,9 +93,13 @@ public sealed class Database : IAsyncDisposable
 
     public IConnectionFactory Connections { get; }
 
-    /// <summary>Stops the group-commit writer after the writes already queued, then closes idle readers (the host disposes this at shutdown).</summary>
+    /// <summary>
+    /// Writes the deferred rows still pending (up to twice <see cref="WriteTimeout"/>), stops the group-commit writer after
+    /// the writes already queued, then closes idle readers (the host disposes this at shutdown).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (_deferred is not null) await _deferred.DisposeAsync().ConfigureAwait(false);
         if (_groupCommit is not null) await _groupCommit.DisposeAsync().ConfigureAwait(false);
         if (_readers is not null) await _readers.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();
@@ -251,6 +279,20 @@ public sealed class Database : IAsyncDisposable
         return result;
     }
 
+    /// <summary>True when <see cref="TryAppendDeferred"/> may take rows (<see cref="DatabaseRetryOptions.DeferredAppendRows"/> above 0).</summary>
+    public bool DefersAppends => _deferred is not null;
+
+    /// <summary>
+    /// Hands rows of an append-only table to the store's writer without waiting for them (issue 24: the audit rows of
+    /// reads with <c>Audit:ReadDurability=deferred</c>): with group commit they join the next batch, otherwise a background
+    /// writer batches them. False — nothing taken, the caller must use <see cref="AppendAsync"/> and wait — when deferral is
+    /// off, the pending rows would exceed <see cref="DatabaseRetryOptions.DeferredAppendRows"/>, a deferred write is failing,
+    /// the oldest pending row is older than <see cref="WriteTimeout"/>, or the store is stopping. Taken rows are retried
+    /// until written; <paramref name="label"/> (a request id, never patient data) names them in the log if they are lost.
+    /// </summary>
+    public bool TryAppendDeferred(AppendStatement statement, IReadOnlyList<object?[]> rows, string label) =>
+        _deferred?.TryAdd(statement, rows, label) ?? false;
+
     /// <summary>
     /// Appends rows to an append-only table and returns once they are committed. With group commit they ride along in
     /// the current batch through one prepared statement; otherwise they are a unit of their own.
@@ -266,6 +308,7 @@ public sealed class Database : IAsyncDisposable
             var written = await (_groupCommit is { } group
                 ? group.AppendAsync(statement, rows, deadline.Token).WaitAsync(ct)
                 : WriteAloneAsync((c, tx, t) => statement.ExecuteAsync(c, tx, rows, t), CancellationToken.None, deadline.Token).AsTask().WaitAsync(ct)).ConfigureAwait(false);
+            _deferred?.StoreTookRows();
             return written;
         }
         catch (Exception e) when (Unavailable(e, deadline, ct) is { } unavailable)
@@ -366,6 +409,12 @@ public sealed class DatabaseRetryOptions
 
     /// <summary>Share one transaction among concurrent writes on a single-writer store (SQLite). Off: one transaction each.</summary>
     public bool GroupCommit { get; set; } = true;
+
+    /// <summary>
+    /// Rows that <see cref="Database.TryAppendDeferred"/> may hold pending at once (the API sets it from
+    /// <c>Audit:DeferredRowsQueued</c> when <c>Audit:ReadDurability=deferred</c>); 0: no deferral, every append is waited for.
+    /// </summary>
+    public int DeferredAppendRows { get; set; }
 }
 
 /// <summary>

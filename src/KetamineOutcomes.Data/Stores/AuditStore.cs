@@ -64,6 +64,13 @@ public static class AuditStore
     public static Task AppendAsync(Database db, IReadOnlyCollection<Guid?> patientIds, AuditEntry entry, CancellationToken ct) =>
         db.AppendAsync(Append, Rows(patientIds, entry), ct);
 
+    /// <summary>
+    /// The same rows handed to the store's writer without waiting (<see cref="Database.TryAppendDeferred"/>); false when
+    /// deferral refused them and the caller must append and wait. Labelled with the entry's request id.
+    /// </summary>
+    public static bool TryAppendDeferred(Database db, IReadOnlyCollection<Guid?> patientIds, AuditEntry entry) =>
+        db.TryAppendDeferred(Append, Rows(patientIds, entry), entry.RequestId);
+
     /// <summary>Appends entries without a patient (e.g. aggregated refusals), one row each, committed together.</summary>
     public static Task AppendAsync(Database db, IReadOnlyCollection<AuditEntry> entries, CancellationToken ct) =>
         db.AppendAsync(Append, entries.SelectMany(e => Rows([], e)).ToArray(), ct);
