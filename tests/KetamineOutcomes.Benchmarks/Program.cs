@@ -11,12 +11,14 @@ using KetamineOutcomes.Benchmarks;
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- summary [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- durability [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- response-watch [seconds per run] [runs per figure]
+//                  [KO_BENCH_BASELINE=<other checkout>] dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- fhir [seconds per run] [runs per figure]
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
 var worklist = args.Length > 0 && args[0] == "worklist";
 var summaryOnly = args.Length > 0 && args[0] == "summary";
 var durability = args.Length > 0 && args[0] == "durability";
 var responseWatch = args.Length > 0 && args[0] == "response-watch";
-var growth = worklist || summaryOnly || durability || responseWatch || args.Length > 0 && args[0] == "growth"; // all five take [seconds] [runs] only
+var fhirMode = args.Length > 0 && args[0] == "fhir";
+var growth = worklist || summaryOnly || durability || responseWatch || fhirMode || args.Length > 0 && args[0] == "growth"; // all six take [seconds] [runs] only
 var rest = growth ? args[1..] : args;
 var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
@@ -34,7 +36,45 @@ var warmup = TimeSpan.FromSeconds(Math.Max(2, Math.Min(5, seconds / 3)));
 var work = Directory.CreateTempSubdirectory("ko-bench-").FullName;
 try
 {
-    if (durability)
+    if (fhirMode)
+    {
+        // Issue 24: FHIR Observation search (patient 0: 100 assessments, _count=50) against the trend, and a ~2 KB LOINC-coded
+        // PHQ-9 QuestionnaireResponse POST against the JSON submission of the same answers, in one run. With
+        // KO_BENCH_BASELINE set to another checkout, its build runs on a copy of the same database and every figure
+        // alternates between the two builds (before/after on a loaded machine: only the interleaved ratio means much).
+        var dir = Path.Combine(work, "fhir");
+        Directory.CreateDirectory(dir);
+        Console.WriteLine("Loading 1,100 patients…");
+        var load = Stopwatch.StartNew();
+        var cohort = await CohortBuilder.BuildAsync(Path.Combine(dir, "bench.db"), 1_100);
+        var loadSeconds = load.Elapsed.TotalSeconds;
+        var baselineRoot = Environment.GetEnvironmentVariable("KO_BENCH_BASELINE");
+        ServiceRun? baseline = null;
+        if (!string.IsNullOrEmpty(baselineRoot))
+        {
+            Console.WriteLine($"Building the baseline {baselineRoot} (Release)…");
+            Run("dotnet", $"build -c Release --nologo -v q {Path.Combine(baselineRoot, "src", "KetamineOutcomes.Api")}", baselineRoot);
+            var baselineDir = Path.Combine(work, "fhir-baseline");
+            Directory.CreateDirectory(baselineDir);
+            File.Copy(Path.Combine(dir, "bench.db"), Path.Combine(baselineDir, "bench.db")); // before either service opens it
+            baseline = await StartOnAsync(Path.Combine(baselineRoot, "src", "KetamineOutcomes.Api", "bin", "Release", "net10.0", "KetamineOutcomes.Api.dll"),
+                baselineDir, cohort, loadSeconds);
+        }
+        try
+        {
+            var run = await StartOnAsync(dll, dir, cohort, loadSeconds);
+            await using var service = run.Service;
+            var builds = baseline is null ? new[] { ("this build", run) } : [("this build", run), ("baseline", baseline)];
+            var loadBefore = File.ReadAllText("/proc/loadavg");
+            var rows = await FhirRatios.MeasureAsync(builds, repeats, warmup, duration, Print);
+            ResultsFile.Replace(resultsPath, "fhir", Report.Fhir(cohort, baselineRoot, rows, loadBefore, File.ReadAllText("/proc/loadavg"), seconds, repeats));
+        }
+        finally
+        {
+            if (baseline is not null) await baseline.Service.DisposeAsync();
+        }
+    }
+    else if (durability)
     {
         // The main cohort (10,000 patients over three sites): Kaplan–Meier of response duration (issue 22), beside the
         // trajectory it should cost about as much as (the same read, one estimate at the end).
@@ -287,8 +327,15 @@ async Task<ServiceRun> StartAsync(int n, string dir, int sites = 3, bool setback
     var cohort = await CohortBuilder.BuildAsync(db, n, sites: sites, setbacks: setbacks);
     var loadSeconds = load.Elapsed.TotalSeconds;
     Console.WriteLine($"  {cohort.Infusions:N0} infusions, {cohort.Assessments:N0} assessments in {loadSeconds:F1} s");
+    return await StartOnAsync(dll, dir, cohort, loadSeconds);
+}
+
+// A service (this build's or another's) over the cohort in dir/bench.db.
+async Task<ServiceRun> StartOnAsync(string serviceDll, string dir, CohortBuilder.Cohort cohort, double loadSeconds)
+{
+    var db = Path.Combine(dir, "bench.db");
     var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-    var service = await ServiceProcess.StartAsync(dll, dir, new Dictionary<string, string>
+    var service = await ServiceProcess.StartAsync(serviceDll, dir, new Dictionary<string, string>
     {
         ["ConnectionStrings__Outcomes"] = $"Data Source={db}",
         ["Auth__BootstrapAdminKey"] = adminKey,
