@@ -56,7 +56,9 @@ try
             Run("dotnet", $"build -c Release --nologo -v q {Path.Combine(baselineRoot, "src", "KetamineOutcomes.Api")}", baselineRoot);
             var baselineDir = Path.Combine(work, "fhir-baseline");
             Directory.CreateDirectory(baselineDir);
-            File.Copy(Path.Combine(dir, "bench.db"), Path.Combine(baselineDir, "bench.db")); // before either service opens it
+            // Before either service opens it, with its WAL: the load's last pages may not be checkpointed yet.
+            foreach (var file in new[] { "bench.db", "bench.db-wal", "bench.db-shm" })
+                if (File.Exists(Path.Combine(dir, file))) File.Copy(Path.Combine(dir, file), Path.Combine(baselineDir, file));
             baseline = await StartOnAsync(Path.Combine(baselineRoot, "src", "KetamineOutcomes.Api", "bin", "Release", "net10.0", "KetamineOutcomes.Api.dll"),
                 baselineDir, cohort, loadSeconds);
         }
