@@ -4,7 +4,8 @@ using System.Text;
 namespace KetamineOutcomes.Benchmarks;
 
 /// <summary>One build's four figures in the fhir mode (issue 24), each the median of its runs by requests/s.</summary>
-internal sealed record FhirRow(string Build, Measurement Trend, Measurement Search, Measurement JsonPost, Measurement FhirPost)
+/// <remarks><see cref="Rounds"/>: every run of each load, in round order (index 0 trend, 1 search, 2 JSON POST, 3 FHIR POST).</remarks>
+internal sealed record FhirRow(string Build, Measurement Trend, Measurement Search, Measurement JsonPost, Measurement FhirPost, IReadOnlyList<Measurement>[] Rounds)
 {
     public double SearchToTrend => Search.RequestsPerSecond / Trend.RequestsPerSecond;
     public double FhirPostToJsonPost => FhirPost.RequestsPerSecond / JsonPost.RequestsPerSecond;
@@ -62,7 +63,7 @@ internal static class FhirRatios
             }
         }
         Measurement Median(List<Measurement> ms) => ms.OrderBy(m => m.RequestsPerSecond).ElementAt(ms.Count / 2);
-        return builds.Select((b, i) => new FhirRow(b.Build, Median(runs[i][0]), Median(runs[i][1]), Median(runs[i][2]), Median(runs[i][3]))).ToList();
+        return builds.Select((b, i) => new FhirRow(b.Build, Median(runs[i][0]), Median(runs[i][1]), Median(runs[i][2]), Median(runs[i][3]), runs[i])).ToList();
     }
 
     // Each request answers as it must (a 201 for the FHIR body, a full page for the search) before anything is timed.

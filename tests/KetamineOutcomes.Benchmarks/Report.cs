@@ -137,6 +137,19 @@ internal static class Report
             sb.AppendLine(Inv, $"| {r.Build} | {r.Trend.RequestsPerSecond:F0} | {r.Search.RequestsPerSecond:F0} | {r.SearchToTrend:F2} × {(r.SearchToTrend >= 0.8 ? "" : "(**no**)")} | " +
                 $"{r.JsonPost.RequestsPerSecond:F0} | {r.FhirPost.RequestsPerSecond:F0} | {r.FhirPostToJsonPost:F2} × {(r.FhirPostToJsonPost >= 0.8 ? "" : "(**no**)")} |");
         }
+        if (rows.Count == 2)
+        {
+            // Medians of noisy runs can pick different rounds per build; the pairs measured back to back are the comparison.
+            sb.AppendLine().AppendLine(Inv, $"Round by round, {rows[0].Build} / {rows[1].Build} (requests/s of each pair, measured back to back):").AppendLine();
+            sb.AppendLine("| load | " + string.Join(" | ", rows[0].Rounds[0].Select((_, i) => $"round {i + 1}")) + " |");
+            sb.AppendLine("|---|" + string.Concat(rows[0].Rounds[0].Select(_ => "---:|")));
+            string[] names = ["trend", "FHIR search", "JSON POST", "FHIR POST"];
+            for (var l = 0; l < names.Length; l++)
+            {
+                var pairs = rows[0].Rounds[l].Zip(rows[1].Rounds[l], (a, b) => $"{a.RequestsPerSecond:F0} / {b.RequestsPerSecond:F0} ({a.RequestsPerSecond / b.RequestsPerSecond:F2} ×)");
+                sb.AppendLine(Inv, $"| {names[l]} | {string.Join(" | ", pairs)} |");
+            }
+        }
         sb.AppendLine().AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
