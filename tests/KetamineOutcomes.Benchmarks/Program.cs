@@ -12,13 +12,15 @@ using KetamineOutcomes.Benchmarks;
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- durability [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- response-watch [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- audit [seconds per run] [runs per figure]
+//                  [KO_BENCH_BASELINE=<other checkout>] dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- fhir [seconds per run] [runs per figure]
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
 var worklist = args.Length > 0 && args[0] == "worklist";
 var summaryOnly = args.Length > 0 && args[0] == "summary";
 var durability = args.Length > 0 && args[0] == "durability";
 var responseWatch = args.Length > 0 && args[0] == "response-watch";
 var audit = args.Length > 0 && args[0] == "audit";
-var growth = worklist || summaryOnly || durability || responseWatch || audit || args.Length > 0 && args[0] == "growth"; // all six take [seconds] [runs] only
+var fhirMode = args.Length > 0 && args[0] == "fhir";
+var growth = worklist || summaryOnly || durability || responseWatch || audit || fhirMode || args.Length > 0 && args[0] == "growth"; // all seven take [seconds] [runs] only
 var rest = growth ? args[1..] : args;
 var patients = !growth && rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = rest.Length > (growth ? 0 : 1) ? double.Parse(rest[growth ? 0 : 1], CultureInfo.InvariantCulture) : 10;
@@ -86,6 +88,46 @@ try
                 }
                 ResultsFile.Replace(resultsPath, "audit", Report.AuditDurability(cohort, results, loadBefore, LoadAverage(), seconds, repeats));
             }
+        }
+    }
+    else if (fhirMode)
+    {
+        // Issue 24: FHIR Observation search (patient 0: 100 assessments, _count=50) against the trend, and a ~2 KB LOINC-coded
+        // PHQ-9 QuestionnaireResponse POST against the JSON submission of the same answers, in one run. With
+        // KO_BENCH_BASELINE set to another checkout, its build runs on a copy of the same database and every figure
+        // alternates between the two builds (before/after on a loaded machine: only the interleaved ratio means much).
+        var dir = Path.Combine(work, "fhir");
+        Directory.CreateDirectory(dir);
+        Console.WriteLine("Loading 1,100 patients…");
+        var load = Stopwatch.StartNew();
+        var cohort = await CohortBuilder.BuildAsync(Path.Combine(dir, "bench.db"), 1_100);
+        var loadSeconds = load.Elapsed.TotalSeconds;
+        var baselineRoot = Environment.GetEnvironmentVariable("KO_BENCH_BASELINE");
+        ServiceRun? baseline = null;
+        if (!string.IsNullOrEmpty(baselineRoot))
+        {
+            Console.WriteLine($"Building the baseline {baselineRoot} (Release)…");
+            Run("dotnet", $"build -c Release --nologo -v q {Path.Combine(baselineRoot, "src", "KetamineOutcomes.Api")}", baselineRoot);
+            var baselineDir = Path.Combine(work, "fhir-baseline");
+            Directory.CreateDirectory(baselineDir);
+            // Before either service opens it, with its WAL: the load's last pages may not be checkpointed yet.
+            foreach (var file in new[] { "bench.db", "bench.db-wal", "bench.db-shm" })
+                if (File.Exists(Path.Combine(dir, file))) File.Copy(Path.Combine(dir, file), Path.Combine(baselineDir, file));
+            baseline = await StartOnAsync(Path.Combine(baselineRoot, "src", "KetamineOutcomes.Api", "bin", "Release", "net10.0", "KetamineOutcomes.Api.dll"),
+                baselineDir, cohort, loadSeconds);
+        }
+        try
+        {
+            var run = await StartOnAsync(dll, dir, cohort, loadSeconds);
+            await using var service = run.Service;
+            var builds = baseline is null ? new[] { ("this build", run) } : [("this build", run), ("baseline", baseline)];
+            var loadBefore = File.ReadAllText("/proc/loadavg");
+            var rows = await FhirRatios.MeasureAsync(builds, repeats, warmup, duration, Print);
+            ResultsFile.Replace(resultsPath, "fhir", Report.Fhir(cohort, baselineRoot, rows, loadBefore, File.ReadAllText("/proc/loadavg"), seconds, repeats));
+        }
+        finally
+        {
+            if (baseline is not null) await baseline.Service.DisposeAsync();
         }
     }
     else if (durability)
@@ -349,8 +391,12 @@ async Task<(CohortBuilder.Cohort Cohort, double LoadSeconds)> LoadAsync(int n, s
     return (cohort, loadSeconds);
 }
 
-// The service over the cohort in dir/bench.db, with settings of its own on top of the benchmark's.
-async Task<ServiceRun> StartServiceAsync(string dir, CohortBuilder.Cohort cohort, double loadSeconds, IDictionary<string, string>? settings = null)
+// This build's service over the cohort in dir/bench.db, with settings of its own on top of the benchmark's.
+Task<ServiceRun> StartServiceAsync(string dir, CohortBuilder.Cohort cohort, double loadSeconds, IDictionary<string, string>? settings = null) =>
+    StartOnAsync(dll, dir, cohort, loadSeconds, settings);
+
+// A service (this build's or another checkout's) over the cohort in dir/bench.db.
+async Task<ServiceRun> StartOnAsync(string serviceDll, string dir, CohortBuilder.Cohort cohort, double loadSeconds, IDictionary<string, string>? settings = null)
 {
     var db = Path.Combine(dir, "bench.db");
     var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
@@ -366,7 +412,7 @@ async Task<ServiceRun> StartServiceAsync(string dir, CohortBuilder.Cohort cohort
         ["Metrics__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
     };
     foreach (var (k, v) in settings ?? new Dictionary<string, string>()) environment[k] = v;
-    var service = await ServiceProcess.StartAsync(dll, dir, environment);
+    var service = await ServiceProcess.StartAsync(serviceDll, dir, environment);
     Console.WriteLine($"Service ready in {service.StartToReady.TotalMilliseconds:F0} ms at {service.BaseAddress}");
     using var admin = new HttpClient { BaseAddress = service.BaseAddress };
     admin.DefaultRequestHeaders.Add("X-Api-Key", adminKey);

@@ -38,6 +38,9 @@ internal static class Report
         Row(sb, "submissions (64 connections) vs single-row durable inserts", $"{submit64.RequestsPerSecond:F0} req/s", $"{rawInserts:F0} rows/s", submit64.RequestsPerSecond / rawInserts, "≥ 1.00 ×", submit64.RequestsPerSecond / rawInserts >= 1.0);
         Row(sb, "submissions vs bare Kestrel POST, 32 connections each", $"{submit.RequestsPerSecond:F0} req/s", $"{bare32.RequestsPerSecond:F0} req/s", submit.RequestsPerSecond / bare32.RequestsPerSecond, "≥ 0.20 ×", submit.RequestsPerSecond / bare32.RequestsPerSecond >= 0.2);
         Row(sb, "submissions vs bare Kestrel POST, 64 connections each", $"{submit64.RequestsPerSecond:F0} req/s", $"{bare64.RequestsPerSecond:F0} req/s", submit64.RequestsPerSecond / bare64.RequestsPerSecond, "≥ 0.20 ×", submit64.RequestsPerSecond / bare64.RequestsPerSecond >= 0.2);
+        var (trend, search) = (M("trend, patient with 100 assessments"), M("FHIR Observation search, one patient"));
+        Row(sb, "FHIR Observation search vs trend, same patient, 8 connections each (issue 24)", $"{search.RequestsPerSecond:F0} req/s", $"{trend.RequestsPerSecond:F0} req/s",
+            search.RequestsPerSecond / trend.RequestsPerSecond, "≥ 0.80 ×", search.RequestsPerSecond / trend.RequestsPerSecond >= 0.8);
         Fig(sb, "trend p99 while submissions run, both saturating (closed loop)", $"{trendLoaded.P99Ms:F2} ms", "≤ 10 ms", trendLoaded.P99Ms <= 10);
         Fig(sb, "trend p99 while submissions run at a steady rate (both paced)", Steady(trendSteady, "PHQ-9 submissions, 16 connections 16 ms apart, alongside trend"), "≤ 10 ms", trendSteady.P99Ms <= 10);
         Fig(sb, "FHIR Observation search p99 while submissions run, both saturating", $"{fhirLoaded.P99Ms:F2} ms", "≤ 15 ms", fhirLoaded.P99Ms <= 15);
@@ -154,6 +157,44 @@ internal static class Report
             var deferred = r.Mode == "deferred";
             sb.AppendLine(Inv, $"| {i / 4 + 1} | {r.ReadName} | {r.Mode} | {r.Read.P99Ms:F2} | {r.Submissions.RequestsPerSecond:F0} | {(deferred ? r.Window.P99Ms.ToString("F2", Inv) : "")} | {(deferred ? r.Window.MaxMs.ToString("F2", Inv) : "")} |");
         }
+        return sb.ToString();
+    }
+
+    public static string Fhir(CohortBuilder.Cohort cohort, string? baselineRoot, IReadOnlyList<FhirRow> rows, string loadBefore, string loadAfter, double seconds, int repeats)
+    {
+        static string Load(string loadavg) => string.Join(" ", loadavg.Split(' ').Take(3));
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"## FHIR targets (issue 24): {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        Machine(sb);
+        sb.AppendLine(Inv, $"- Load average {Load(loadBefore)} before, {Load(loadAfter)} after (1, 5, 15 min): on a loaded machine only ratios measured side by side mean much.");
+        sb.AppendLine(Inv, $"- Cohort: {cohort.Patients:N0} patients, {cohort.Assessments:N0} assessments; patient 0 has 100 (its FHIR search has more than 50 Observations: totals and PHQ-9 item 9).");
+        if (baselineRoot is not null)
+            sb.AppendLine("- Two builds, each on its own copy of the same database, run interleaved: every round runs each load on each build in turn (order alternating).");
+        sb.AppendLine(Inv, $"- Each figure: warm-up, then the median by requests/s of {repeats} runs of {seconds:F0} s of closed-loop load (wrk). Trend and search 8 connections, POSTs 32.").AppendLine();
+        sb.AppendLine("| build | trend req/s | FHIR search req/s | search / trend (≥ 0.80) | JSON POST req/s | FHIR POST req/s | FHIR POST / JSON POST (≥ 0.80) |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            sb.AppendLine(Inv, $"| {r.Build} | {r.Trend.RequestsPerSecond:F0} | {r.Search.RequestsPerSecond:F0} | {r.SearchToTrend:F2} × {(r.SearchToTrend >= 0.8 ? "" : "(**no**)")} | " +
+                $"{r.JsonPost.RequestsPerSecond:F0} | {r.FhirPost.RequestsPerSecond:F0} | {r.FhirPostToJsonPost:F2} × {(r.FhirPostToJsonPost >= 0.8 ? "" : "(**no**)")} |");
+        }
+        if (rows.Count == 2)
+        {
+            // Medians of noisy runs can pick different rounds per build; the pairs measured back to back are the comparison.
+            sb.AppendLine().AppendLine(Inv, $"Round by round, {rows[0].Build} / {rows[1].Build} (requests/s of each pair, measured back to back):").AppendLine();
+            sb.AppendLine("| load | " + string.Join(" | ", rows[0].Rounds[0].Select((_, i) => $"round {i + 1}")) + " |");
+            sb.AppendLine("|---|" + string.Concat(rows[0].Rounds[0].Select(_ => "---:|")));
+            string[] names = ["trend", "FHIR search", "JSON POST", "FHIR POST"];
+            for (var l = 0; l < names.Length; l++)
+            {
+                var pairs = rows[0].Rounds[l].Zip(rows[1].Rounds[l], (a, b) => $"{a.RequestsPerSecond:F0} / {b.RequestsPerSecond:F0} ({a.RequestsPerSecond / b.RequestsPerSecond:F2} ×)");
+                sb.AppendLine(Inv, $"| {names[l]} | {string.Join(" | ", pairs)} |");
+            }
+        }
+        sb.AppendLine().AppendLine("| what | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            foreach (var m in new[] { r.Trend, r.Search, r.JsonPost, r.FhirPost }) Line(sb, m);
         return sb.ToString();
     }
 

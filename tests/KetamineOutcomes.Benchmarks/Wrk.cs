@@ -11,13 +11,16 @@ internal sealed record Measurement(string Name, int Connections, long Requests, 
     public double RequestsPerSecond => Requests / Seconds;
 }
 
-/// <summary>One kind of request for wrk: method, path(s) cycled round-robin, headers, body; POSTs get a unique Idempotency-Key each.</summary>
+/// <summary>
+/// One kind of request for wrk: method, path(s) cycled round-robin, headers, body (or <paramref name="Bodies"/>, cycled
+/// the same way); POSTs get a unique Idempotency-Key each.
+/// </summary>
 /// <remarks>
 /// <paramref name="PauseMs"/> &gt; 0 paces each connection (wrk waits that long before each request): the offered load is then at
 /// most connections × 1,000 / pause requests/s, below saturation, which is where latency targets are meaningful.
 /// </remarks>
 internal sealed record WrkRequest(string Method, IReadOnlyList<string> Paths, IReadOnlyDictionary<string, string> Headers, string? Body = null,
-    bool UniqueIdempotencyKey = false, int PauseMs = 0)
+    bool UniqueIdempotencyKey = false, int PauseMs = 0, IReadOnlyList<string>? Bodies = null)
 {
     public WrkRequest Paced(int pauseMs) => this with { PauseMs = pauseMs };
 }
@@ -81,6 +84,7 @@ internal static class Wrk
         sb.AppendLine(CultureInfo.InvariantCulture, $"local paths = {{ {string.Join(", ", request.Paths.Select(Lua))} }}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local method = {Lua(request.Method)}");
         sb.AppendLine(request.Body is null ? "local body = nil" : $"local body = {Lua(request.Body)}");
+        sb.AppendLine(request.Bodies is null ? "local bodies = nil" : $"local bodies = {{ {string.Join(", ", request.Bodies.Select(Lua))} }}");
         sb.AppendLine("local base = {}");
         foreach (var (k, v) in request.Headers) sb.AppendLine(CultureInfo.InvariantCulture, $"base[{Lua(k)}] = {Lua(v)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local unique = {(request.UniqueIdempotencyKey ? "true" : "false")}");
@@ -100,6 +104,7 @@ internal static class Wrk
               for k, v in pairs(base) do headers[k] = v end
               if unique then headers["Idempotency-Key"] = run .. "-" .. tid .. "-" .. n end
               local path = paths[((n + tid) % #paths) + 1]
+              if bodies then return wrk.format(method, path, headers, bodies[((n + tid) % #bodies) + 1]) end
               return wrk.format(method, path, headers, body)
             end
             function done(summary, latency, requests)
