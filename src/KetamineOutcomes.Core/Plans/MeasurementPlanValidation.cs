@@ -155,6 +155,6 @@ public static partial class MeasurementPlanValidation
         return value;
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,39}\z", RegexOptions.CultureInvariant)] // \z: "$" would accept a final "\n"
     private static partial Regex IdPattern();
 }

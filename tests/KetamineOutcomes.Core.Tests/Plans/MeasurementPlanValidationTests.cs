@@ -97,6 +97,8 @@ public class MeasurementPlanValidationTests
     [InlineData("with space")]
     [InlineData("under_score")]
     [InlineData("a23456789012345678901234567890123456789012")] // 41 characters
+    [InlineData("a\n")] // "$" would match before a final newline: "a\n" and "a" would both be stored
+    [InlineData("a234567890123456789012345678901234567890\n")] // 40 characters, then a newline
     public void Ids_that_are_not_tokens_are_refused(string id) =>
         Assert.Equal(["rules[0].id"], Refused(Enrolment(id)).Keys);
 
