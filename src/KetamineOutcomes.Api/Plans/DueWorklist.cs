@@ -67,7 +67,7 @@ internal static class DueWorklist
         return new ListResponse<WorklistItem>(items.Select(i => i.Item).ToArray(), next);
     }
 
-    // Unique within a patient's items: two infusions at one instant give one after-infusion rule two occurrences with
-    // the same dueAt, told apart by their infusion.
+    // Unique within a patient's items: (rule id, dueAt) is one occurrence (DueSchedule), and the infusion an
+    // after-infusion occurrence follows is kept in the key so a cursor issued before that rule changed stays exact.
     private static string KeyOf(DueOccurrence o) => o.InfusionId is { } infusion ? $"{o.RuleId}/{infusion:N}" : o.RuleId;
 }

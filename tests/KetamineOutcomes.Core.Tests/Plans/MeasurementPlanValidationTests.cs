@@ -119,6 +119,24 @@ public class MeasurementPlanValidationTests
         Assert.Equal([field], Refused(After(sessions: sessions)).Keys);
 
     [Fact]
+    public void A_field_the_bodys_reader_already_refused_is_not_judged_again()
+    {
+        // The API's reader names a mistyped value and leaves it null (a refused session as 0): no "Required." or range
+        // message is added under the same path, and every other field is still judged.
+        var errors = new ValidationErrors();
+        errors.Add("rules[0].windowHours", "Must be a whole JSON number, e.g. 2.");
+        errors.Add("rules[0].sessions[0]", "Must be a whole JSON number, e.g. 2.");
+        MeasurementPlanValidation.Validate([After(window: null, offset: -1, sessions: [0, 0, 1])], errors);
+        Assert.Equal(new Dictionary<string, string[]>
+        {
+            ["rules[0].windowHours"] = ["Must be a whole JSON number, e.g. 2."],
+            ["rules[0].sessions[0]"] = ["Must be a whole JSON number, e.g. 2."],
+            ["rules[0].sessions[1]"] = ["Must be a session number 1–100."],
+            ["rules[0].offsetHours"] = ["Must be an integer 0–720."],
+        }, errors.ToDictionary());
+    }
+
+    [Fact]
     public void Sessions_1_and_100_are_accepted() =>
         Assert.Equal([1, 100], ((AfterInfusionRule)MeasurementPlanValidation.Parse([After(sessions: [100, 1])])[0]).Sessions);
 
