@@ -16,6 +16,9 @@ public sealed class ValidationErrors
         list.Add(message);
     }
 
+    /// <summary>Whether <paramref name="field"/> already has a message (a reader refused it before the rules ran).</summary>
+    public bool Has(string field) => _errors.ContainsKey(field);
+
     public IReadOnlyDictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
 

@@ -8,7 +8,8 @@ namespace KetamineOutcomes.Api.Tests;
 /// The dashboard's measurement-plan views in real Chromium (issue 21), driven by
 /// <c>tests/KetamineOutcomes.E2E/due.e2e.mjs</c> against the built service with the demo cohort: the site's overdue
 /// worklist paged to its end with "Show more overdue", and the due list of the patient opened from it, each checked
-/// against the API; axe-core finds nothing with both shown.
+/// against the API; axe-core finds nothing with both shown; a failed load or another site leaves no rows or cursor
+/// of the previous site, and "Forget key" hides "Nothing overdue".
 /// </summary>
 public sealed class DueBrowserTests : IDisposable
 {
@@ -82,6 +83,11 @@ public sealed class DueBrowserTests : IDisposable
             Assert.StartsWith(Words((string)api["instrument"]!), (string)row["text"]!, StringComparison.Ordinal);
             Assert.Contains((string)api["status"]! == "due" ? "due now" : (string)api["status"]!, (string)row["text"]!, StringComparison.Ordinal);
         });
+
+        // Another site whose load fails: none of the first site's rows, no "Show more" (it would send the old cursor).
+        Assert.Equal("""{"rows":0,"moreShown":false,"emptyShown":false}""", seen["afterFailedLoad"]!.ToJsonString());
+        Assert.True((bool)seen["emptyShownForEmptySite"]!);
+        Assert.False((bool)seen["emptyShownAfterForget"]!);
 
         var shot = await File.ReadAllBytesAsync(Path.Combine(_workDir, "due.png"));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], shot[..4]);

@@ -139,11 +139,16 @@ public class ValidationTests : ApiTest
     }
 
     [Fact]
-    public async Task Unescaped_plus_in_a_query_offset_is_read_as_the_offset_sign()
+    public async Task An_unescaped_plus_in_a_query_offset_arrives_as_a_space_and_is_refused_naming_the_field()
     {
+        // SPEC v2 Boundaries: nothing is read loosely in a query string; a space read back as '+' would be a guess.
         var patient = await CreatePatientAsync();
         await Phq9Async(patient, Day0, Phq9Items(10));
-        var list = await GetOkAsync($"/api/v1/patients/{patient}/questionnaires?from=2026-03-02T10:00:00+01:00");
+        var (status, body, _) = await SendAsync(HttpMethod.Get, $"/api/v1/patients/{patient}/questionnaires?from=2026-03-02T10:00:00+01:00");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["from"], ErrorKeys(body));
+        Assert.Contains("%2B", body!["errors"]!["from"]![0]!.ToString(), StringComparison.Ordinal);
+        var list = await GetOkAsync($"/api/v1/patients/{patient}/questionnaires?from=2026-03-02T10:00:00%2B01:00");
         Assert.Single(list["items"]!.AsArray());
     }
 }

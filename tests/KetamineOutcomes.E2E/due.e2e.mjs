@@ -1,8 +1,11 @@
 // The dashboard's measurement-plan views in headless Chromium (issue 21): enter a key, list a site's overdue
 // assessments and page through them with "Show more overdue", open the first patient of the worklist and read its due
-// list. axe-core (WCAG 2 A and AA) runs with both shown. Prints one JSON line of what it saw:
+// list. axe-core (WCAG 2 A and AA) runs with both shown. Then the worklist is cleared where it must be: a load that
+// fails (another, malformed site) leaves no rows and no "Show more" with the old cursor; "Forget key" hides
+// "Nothing overdue". Prints one JSON line of what it saw:
 // { overdue: [{ patientId, rule, dueAt, text }], patientId, due: [{ rule, status, dueAt, windowEnd, completedBy, text }],
-//   accessibility: [...], problems: [...] }; exits non-zero on any failure.
+//   accessibility: [...], afterFailedLoad: { rows, moreShown, emptyShown }, emptyShownForEmptySite,
+//   emptyShownAfterForget, problems: [...] }; exits non-zero on any failure.
 //   KO_BASE_URL   the service, e.g. http://127.0.0.1:5000
 //   KO_API_KEY    a clinician key
 //   KO_SITE       the site whose worklist to list
@@ -70,7 +73,34 @@ try {
     return result.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
   await page.screenshot({ path: join(env('KO_SCREENSHOTS'), 'due.png'), fullPage: true });
-  console.log(JSON.stringify({ overdue, pages, patientId, due, accessibility, problems }));
+
+  // The first page again, then another site whose load fails (400 naming siteId): nothing of the first may stay.
+  const site = page.getByLabel('Site', { exact: true });
+  const show = page.getByRole('button', { name: 'Show overdue' });
+  await site.fill(env('KO_SITE'));
+  await show.click();
+  await more.waitFor();
+  await site.fill('not a site');
+  await show.click();
+  await page.locator('#status.error').waitFor();
+  const afterFailedLoad = {
+    rows: await page.locator('#overdue > tr').count(),
+    moreShown: await more.isVisible(),
+    emptyShown: await page.locator('#overdue-empty').isVisible(),
+  };
+  // A site with nothing overdue says so; forgetting the key takes that away too.
+  await site.fill('no-patients-here');
+  await show.click();
+  await page.locator('#overdue-empty').waitFor();
+  const emptyShownForEmptySite = await page.locator('#overdue-empty').isVisible();
+  await page.getByRole('button', { name: 'Forget key' }).click();
+  const emptyShownAfterForget = await page.locator('#overdue-empty').isVisible();
+  // A load that fails leaves its message; no page errors beyond that one refused request.
+  const refusedLoads = problems.filter((p) => p.includes('400'));
+  console.log(JSON.stringify({
+    overdue, pages, patientId, due, accessibility, afterFailedLoad, emptyShownForEmptySite, emptyShownAfterForget,
+    problems: problems.filter((p) => !refusedLoads.includes(p)),
+  }));
 } finally {
   await browser.close();
 }

@@ -24,6 +24,13 @@ public sealed record AuditedMetadata(bool Admin = false, string? RouteTargetType
 /// </summary>
 public sealed record AuditTargetMetadata(string Type, string RouteValue);
 
+/// <summary>
+/// An admin endpoint acting on the site its route value <paramref name="RouteValue"/> names: every row of it, done or
+/// refused (400, 403, 412, 428), names that site when it is a valid site identifier, so the site's audit shows every
+/// attempt on it, also another site's admin's refused one.
+/// </summary>
+public sealed record AuditSiteMetadata(string RouteValue);
+
 /// <summary>An audited endpoint whose answer is streamed (too large to hold until the audit row is on disk).</summary>
 public sealed class StreamedAnswerMetadata;
 
@@ -36,6 +43,10 @@ internal static class AuditedEndpointExtensions
     /// <summary>Rows of this endpoint name the record the route's <paramref name="routeValue"/> identifies.</summary>
     public static TBuilder AuditTarget<TBuilder>(this TBuilder builder, string type, string routeValue) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AuditTargetMetadata(type, routeValue));
+
+    /// <summary>Rows of this admin endpoint name the site the route's <paramref name="routeValue"/> names, on every outcome.</summary>
+    public static TBuilder AuditSite<TBuilder>(this TBuilder builder, string routeValue) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditSiteMetadata(routeValue));
 
     /// <summary>Admin actions are audited too (SPEC v2 "Security, continued"); <paramref name="routeTargetType"/>: what <c>{id}</c> names.</summary>
     public static TBuilder AuditedAdmin<TBuilder>(this TBuilder builder, string? routeTargetType = null) where TBuilder : IEndpointConventionBuilder =>
@@ -212,12 +223,26 @@ internal sealed class AuditMiddleware(RequestDelegate next)
         var actor = Caller.ActorOf(http.User);
         var target = audited.Admin ? http.Items[TargetKey] as Target ?? RouteTarget(http, audited.RouteTargetType) : RecordTarget(http, endpoint);
         // Done: the site of what it acted on. Refused: the acting admin's own site — a site-bound admin cannot place rows in
-        // another site's view by naming that site in a request it was refused.
-        var site = audited.Admin ? (status < 400 && http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId) : null;
+        // another site's view by naming that site in a request it was refused — except where the route names the site
+        // acted on (AuditSiteMetadata): then that site, whatever the outcome.
+        var site = !audited.Admin ? null
+            : RouteSite(http, endpoint) is { } routed ? routed
+            : status < 400 && http.Items[SiteKey] is NamedSite named ? named.SiteId : caller?.SiteId;
         // A token without a known role is still someone: its row names the actor (no role), not the client address.
         return new AuditEntry(DbTime.Normalize(at), caller?.KeyId, caller?.Role, ActionOf(endpoint), status, OutcomeOf(status), http.TraceIdentifier,
             target?.Type, target?.Id, site, actor is null ? AnonymousRefusals.Display(http.Connection.RemoteIpAddress) : null,
             Actor: actor?.ToJson());
+    }
+
+    // Only a valid identifier is written (an invalid one was answered 400 naming it; its text stays out of the audit).
+    private static string? RouteSite(HttpContext http, Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<AuditSiteMetadata>() is { } m && http.GetRouteValue(m.RouteValue) is string s && IsIdentifier(s) ? s : null;
+
+    private static bool IsIdentifier(string s)
+    {
+        var errors = new KetamineOutcomes.Core.ValidationErrors();
+        Infrastructure.FieldRules.Identifier(s, "siteId", errors);
+        return errors.IsEmpty;
     }
 
     /// <summary>An admin action names no patient: its route <c>{id}</c> is its target.</summary>

@@ -3,6 +3,7 @@ using KetamineOutcomes.Api.Audit;
 using KetamineOutcomes.Api.Contracts;
 using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
+using KetamineOutcomes.Api.Idempotency;
 using KetamineOutcomes.Api.Infrastructure;
 using KetamineOutcomes.Api.OpenApi;
 using KetamineOutcomes.Api.Plans;
@@ -23,16 +24,17 @@ internal static class MeasurementPlanEndpoints
 {
     public static RouteGroupBuilder MapMeasurementPlans(this RouteGroupBuilder api)
     {
-        api.MapGet("/sites/{siteId}/measurement-plan", GetPlan).WithTags("Measurement plans").WithName("GetMeasurementPlan")
+        api.MapGet("/sites/{siteId}/measurement-plan", GetPlan).WithTags("Measurement plans").WithName("GetMeasurementPlan").ReadsQuery()
             .WithSummary("The site's current measurement plan (version 0, default true: the default plan); ETag W/\"version\"")
             .WithDescription("A site-bound key reads only its own site's plan (403).")
             .AllowRoles(Roles.Clinician, Roles.Admin)
             .Produces<MeasurementPlanResponse>().ProducesValidationProblem().ProducesProblem(403);
-        api.MapPut("/sites/{siteId}/measurement-plan", PutPlan).WithTags("Measurement plans").WithName("PutMeasurementPlan").AuditedAdmin()
-            .WithSummary("Store the site's next plan version; it governs occurrences due from now on")
+        api.MapPut("/sites/{siteId}/measurement-plan", PutPlan).WithTags("Measurement plans").WithName("PutMeasurementPlan").AuditedAdmin().AuditSite("siteId").ReadsQuery()
+            .WithSummary("Store the site's next plan version; it governs patients registered and infusions given from now on, and interval occurrences due from now on")
             .WithDescription("If-Match names the version replaced, as GET sent it (W/\"0\" while the site has the default plan): missing → 428, " +
                 "no longer current → 412. A site-bound admin changes only its own site's plan (403). Every rule is checked; each bad field is " +
-                "named (`rules[2].everyDays`). Occurrences due before the change keep the version in force then.")
+                "named (`rules[2].everyDays`), all in one 400. Anchored occurrences follow the version in force at their anchor (registration, the infusion), " +
+                "interval ones the version in force at their dueAt. Honours Idempotency-Key (If-Match is part of the request).")
             .AllowRoles(Roles.Admin).WithIfMatch(required: true)
             .Accepts<PutMeasurementPlanRequest>("application/json")
             .Produces<MeasurementPlanResponse>().ProducesValidationProblem().ProducesProblem(403).ProducesProblem(412).ProducesProblem(428);
@@ -48,16 +50,23 @@ internal static class MeasurementPlanEndpoints
         return response;
     }
 
-    internal static async Task<MeasurementPlanResponse> PutPlan(
-        string siteId, PutMeasurementPlanRequest request, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// Stores the next version. The body is read whole by <see cref="PlanDocument"/> (every bad field named in one
+    /// 400); Idempotency-Key is honoured as on the amending PUTs (<see cref="IdempotentCreate.RunCorrectionAsync{T}"/>:
+    /// the replay answers the first 200 and its ETag; If-Match is part of the request).
+    /// </summary>
+    internal static async Task<IResult> PutPlan(
+        string siteId, HttpContext http, IdempotentCreate idempotent, Database db, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var site = VisibleSite(siteId, caller);
-        AuditMiddleware.RecordSite(http, site);
         var expected = Preconditions.ExpectedVersion(http.Request, required: true, lowest: 0)!.Value; // the default plan is version 0
-        var rules = MeasurementPlanValidation.Parse(request.Rules);
+        using var body = await PlanDocument.ParseAsync(http.Request, ct).ConfigureAwait(false);
+        var rules = PlanDocument.Read(body.RootElement);
         var actor = Actor.Of(caller);
-        var stored = await db.WriteAsync(async (c, tx, t) =>
+        // The rules as parsed are the request for Idempotency-Key: formatting, key order and session order do not make another.
+        var request = new PutMeasurementPlanRequest([.. rules.Select(PlanRuleDraft.Of)]);
+        return await idempotent.RunCorrectionAsync(http, request, async (c, tx, t) =>
         {
             var versions = await MeasurementPlanStore.VersionsAsync(c, site, t, tx).ConfigureAwait(false);
             var current = versions.Count == 0 ? 0 : versions[^1].Version;
@@ -68,11 +77,8 @@ internal static class MeasurementPlanEndpoints
             var record = new MeasurementPlanRecord(site, current + 1, at, actor.ToJson(), SitePlans.RulesJson(rules));
             // Lost a race on PostgreSQL: another change took this version number first.
             if (!await MeasurementPlanStore.AppendAsync(c, tx, db.Connections, record, t).ConfigureAwait(false)) throw new PreconditionFailedException(null);
-            await AuditMiddleware.RecordWrittenInUnitAsync(http, c, tx, at, StatusCodes.Status200OK, t).ConfigureAwait(false);
-            return record;
+            return (ToResponse(record), record.Version);
         }, ct).ConfigureAwait(false);
-        Preconditions.SetETag(http, stored.Version);
-        return ToResponse(stored);
     }
 
     /// <summary>The path's site, if valid (400 naming siteId) and the caller's (a site-bound key: only its own, 403).</summary>

@@ -162,7 +162,7 @@ internal static partial class FhirAnswers
         (answer.Value?.Extension ?? []).Concat(answer.Extension)
             .Where(e => e.Url is FhirCodes.OrdinalValueExtension or FhirCodes.ItemWeightExtension or FhirCodes.Iso21090OrdinalExtension);
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^LA\d{1,7}-\d$")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^LA\d{1,7}-\d\z")]
     private static partial System.Text.RegularExpressions.Regex LoincAnswerCode();
 
     private static int? Integral(decimal d) => d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : null;

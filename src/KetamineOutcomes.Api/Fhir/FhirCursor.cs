@@ -41,6 +41,6 @@ internal sealed partial record FhirCursor(bool Descending, DateTimeOffset At, st
     }
 
     // The id is a FHIR id (R4 §2.24.0.1 "id": [A-Za-z0-9\-\.]{1,64}).
-    [GeneratedRegex(@"^1\.(?<dir>[ad])\.(?<ticks>\d{1,19})\.(?<id>[A-Za-z0-9\-\.]{1,64})$")]
+    [GeneratedRegex(@"^1\.(?<dir>[ad])\.(?<ticks>\d{1,19})\.(?<id>[A-Za-z0-9\-\.]{1,64})\z")]
     private static partial Regex Wire();
 }

@@ -64,9 +64,9 @@ internal sealed partial record FhirDateParameter(string Prefix, DateTimeOffset S
     public const string Expected =
         "Use eq|ne|ge|gt|le|lt|sa|eb followed by yyyy, yyyy-MM, yyyy-MM-dd or a dateTime with offset; comma-separate alternatives, repeat for a range.";
 
-    [GeneratedRegex(@"^(?<prefix>eq|ne|ge|gt|le|lt|sa|eb)?(?<value>\d{4}(-\d{2}(-\d{2}(T.+)?)?)?)$")]
+    [GeneratedRegex(@"^(?<prefix>eq|ne|ge|gt|le|lt|sa|eb)?(?<value>\d{4}(-\d{2}(-\d{2}(T.+)?)?)?)\z")]
     private static partial Regex Pattern();
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")]
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})\z")]
     private static partial Regex Rfc3339Like();
 }

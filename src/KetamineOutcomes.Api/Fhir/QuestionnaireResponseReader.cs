@@ -354,13 +354,13 @@ internal static partial class QuestionnaireResponseReader
         return null;
     }
 
-    [GeneratedRegex(@"^Patient/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+    [GeneratedRegex(@"^Patient/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\z")]
     private static partial Regex PatientReference();
 
     [GeneratedRegex(@"(?<![\d-])\d{4,5}-\d(?![\d])")]
     private static partial Regex LoincCode();
 
-    [GeneratedRegex(@"^/?(phq-?9|gad-?7)[-_.]?(?:q|item)?[-_.]?(\d{1,2})$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^/?(phq-?9|gad-?7)[-_.]?(?:q|item)?[-_.]?(\d{1,2})\z", RegexOptions.IgnoreCase)]
     private static partial Regex PositionalLinkId();
 
     [GeneratedRegex(@"^items\[(\d+)\]$")]

@@ -106,7 +106,7 @@ internal static partial class FieldRules
             errors.Add(field, string.Create(CultureInfo.InvariantCulture, $"Must be greater than {min} and at most {max}."));
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)] // \z, not $: "$" matches before a final "\n"
     private static partial Regex IdentifierPattern();
 
     private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');

@@ -100,9 +100,11 @@ internal sealed class ListQuery(HttpContext http)
     public DateTimeOffset? Instant(string? raw, string field)
     {
         if ((raw = Once(raw, field)) is null) return null;
-        // An unencoded '+' in a query string arrives as a space: read it back as the offset sign.
-        if (Rfc3339DateTimeOffsetConverter.TryParse(raw.Replace(' ', '+'), out var v)) return v;
-        _errors.Add(field, $"Must be {Rfc3339DateTimeOffsetConverter.Expected}.");
+        if (Rfc3339DateTimeOffsetConverter.TryParse(raw, out var v)) return v;
+        // An unencoded '+' arrives as a space; reading it back as the sign would be a guess (the space may be anything).
+        _errors.Add(field, raw.Contains(' ', StringComparison.Ordinal)
+            ? $"Must be {Rfc3339DateTimeOffsetConverter.Expected}; a space is not an offset sign: encode '+' as %2B."
+            : $"Must be {Rfc3339DateTimeOffsetConverter.Expected}.");
         return null;
     }
 

@@ -134,7 +134,7 @@ internal static partial class ListenAddresses
         }
     }
 
-    [GeneratedRegex(@"^(?i:https?)://(?<host>\[[0-9A-Fa-f:.]+\]|[^:/\[\]]+):(?<port>[0-9]{1,5})/?$")]
+    [GeneratedRegex(@"^(?i:https?)://(?<host>\[[0-9A-Fa-f:.]+\]|[^:/\[\]]+):(?<port>[0-9]{1,5})/?\z")]
     private static partial Regex ExplicitAddress();
 
     // Where Kestrel binds each kind of host: localhost on both loopbacks, an IP where it says, any other name (and *, +)

@@ -15,7 +15,7 @@ internal static class OpenApiSetup
                 doc.Info.Description =
                     "Patient-reported outcomes (PHQ-9, GAD-7, C-SSRS) keyed to ketamine/esketamine infusions, with response and remission trends. " +
                     "Errors are application/problem+json (RFC 9457); validation errors carry an `errors` map keyed by field (e.g. `items[3]`, 0-based). " +
-                    "Creating POSTs, entered-in-error markings and amending PUTs honour an `Idempotency-Key` header; corrections (PUT) need `If-Match` with the record's ETag.";
+                    "Creating POSTs, entered-in-error markings, amending PUTs and the measurement-plan PUT honour an `Idempotency-Key` header; corrections (PUT) need `If-Match` with the record's ETag.";
                 doc.Info.Contact = new OpenApiContact
                 {
                     Name = "KetamineOutcomes project",

@@ -10,7 +10,7 @@ namespace KetamineOutcomes.Api.Plans;
 /// A site's worklist (SPEC v2, <c>GET /due</c>), derived on every read: one page walks the site's patients in id order,
 /// a batch at a time (their records read together), and stops as soon as the page is full — it never computes the
 /// whole site. Items come by patient id, then dueAt, then <see cref="KeyOf"/>; the cursor is the last item's
-/// (patient, dueAt, key), so a page neither repeats nor skips an item while records are added: a new patient's id
+/// (patient, dueAt, key) bound to the site and status it lists (<see cref="WorklistCursor"/>), so a page neither repeats nor skips an item while records are added: a new patient's id
 /// (UUIDv7) sorts after the existing ones, and a record added meanwhile changes only what its own patient lists.
 /// </summary>
 internal static class DueWorklist
@@ -61,13 +61,13 @@ internal static class DueWorklist
         if (items.Count > limit)
         {
             var (last, key) = items[limit - 1];
-            next = Keyset.Encode(DbTime.ToDb(last.DueAt), last.PatientId, key);
+            next = WorklistCursor.Encode(siteId, wanted, new Position(DbTime.ToDb(last.DueAt), last.PatientId, key));
             items.RemoveRange(limit, items.Count - limit);
         }
         return new ListResponse<WorklistItem>(items.Select(i => i.Item).ToArray(), next);
     }
 
-    // Unique within a patient's items: two infusions at one instant give one after-infusion rule two occurrences with
-    // the same dueAt, told apart by their infusion.
+    // Unique within a patient's items: (rule id, dueAt) is one occurrence (DueSchedule), and the infusion an
+    // after-infusion occurrence follows is kept in the key so a cursor issued before that rule changed stays exact.
     private static string KeyOf(DueOccurrence o) => o.InfusionId is { } infusion ? $"{o.RuleId}/{infusion:N}" : o.RuleId;
 }

@@ -59,15 +59,19 @@ public sealed class DueSchedule
 
     /// <summary>
     /// The same under a site's plan versions (<see cref="PlanHistory"/>): each version known at <paramref name="at"/>
-    /// contributes the occurrences whose dueAt falls in the range it governs.
+    /// contributes the occurrences it governs. Occurrences with the same rule id and dueAt are one occurrence (its
+    /// <c>assessment.due</c> event id is made of them): only the first, by version then infusion order, is listed.
     /// </summary>
     public IReadOnlyList<DueOccurrence> Occurrences(PlanHistory plans, DateTimeOffset at)
     {
         var known = new KnownEvents(at, _events);
-        return [.. plans.KnownAt(known.At)
-            .SelectMany(v => v.Plan.Rules.SelectMany(rule => Matched(rule, known))
-                .Where(o => o.DueAt.UtcTicks >= v.From && (v.Until is not { } until || o.DueAt.UtcTicks < until)))
-            .OrderBy(o => o.DueAt.UtcTicks).ThenBy(o => o.RuleId, StringComparer.Ordinal)];
+        var all = new List<DueOccurrence>();
+        var seen = new Distinct(plans.KnownCount(known.At) > 1);
+        foreach (var v in plans.KnownAt(known.At))
+            foreach (var rule in v.Plan.Rules)
+                foreach (var (slot, o) in Matched(rule, known))
+                    if (PlanHistory.Governs(v.From, v.Until, slot) && seen.Add(rule, slot)) all.Add(o);
+        return [.. all.OrderBy(o => o.DueAt.UtcTicks).ThenBy(o => o.RuleId, StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -107,6 +111,7 @@ public sealed class DueSchedule
         // and only for the instrument's rules: the research summary runs this for every patient of a cohort.
         var known = new KnownEvents(at, _events);
         int due = 0, completed = 0;
+        var seen = new Distinct(plan.KnownCount(known.At) > 1);
         foreach (var v in plan.KnownAt(known.At))
             foreach (var rule in v.Plan.Rules)
             {
@@ -115,7 +120,7 @@ public sealed class DueSchedule
                 foreach (var slot in RuleOccurrences.Of(rule, known, scratch))
                 {
                     var status = StatusOf(slot, matcher.Take(slot) >= 0, known.At);
-                    if (slot.DueAt < v.From || v.Until is { } until && slot.DueAt >= until) continue;
+                    if (!PlanHistory.Governs(v.From, v.Until, slot) || !seen.Add(rule, slot)) continue;
                     if (status == OccurrenceStatus.Completed) completed++;
                     else if (status != OccurrenceStatus.Overdue) continue;
                     due++;
@@ -124,7 +129,7 @@ public sealed class DueSchedule
         return new PlanAdherence(instrument, due, completed, due == 0 ? null : Math.Round((double)completed / due, 4));
     }
 
-    private static IEnumerable<DueOccurrence> Matched(PlanRule rule, KnownEvents known)
+    private static IEnumerable<(RuleOccurrences.Slot Slot, DueOccurrence Occurrence)> Matched(PlanRule rule, KnownEvents known)
     {
         var ofInstrument = known.AssessmentsOf(rule.Instrument);
         var assessments = ofInstrument.Times;
@@ -132,8 +137,8 @@ public sealed class DueSchedule
         foreach (var slot in RuleOccurrences.Of(rule, known))
         {
             var by = matcher.Take(slot);
-            yield return new DueOccurrence(rule.Id, rule.Instrument, Utc(slot.DueAt), Utc(slot.WindowEnd), StatusOf(slot, by >= 0, known.At),
-                by >= 0 ? assessments.IdAt(by) : null, by >= 0 ? Utc(assessments.Ticks[by]) : null, slot.InfusionId);
+            yield return (slot, new DueOccurrence(rule.Id, rule.Instrument, Utc(slot.DueAt), Utc(slot.WindowEnd), StatusOf(slot, by >= 0, known.At),
+                by >= 0 ? assessments.IdAt(by) : null, by >= 0 ? Utc(assessments.Ticks[by]) : null, slot.InfusionId));
         }
     }
 
@@ -142,6 +147,19 @@ public sealed class DueSchedule
         : at < slot.DueAt ? OccurrenceStatus.Upcoming
         : at <= slot.WindowEnd ? OccurrenceStatus.Due
         : OccurrenceStatus.Overdue;
+
+    /// <summary>
+    /// The (rule id, dueAt) pairs taken so far. Within one version they never repeat (rule ids are unique and
+    /// RuleOccurrences gives each rule's dueAt once); two versions whose rules share an id can meet (after-infusion
+    /// occurrences of two infusions under different offsets), so they are remembered only when two versions are known
+    /// (the research summary runs this per patient: one version allocates nothing).
+    /// </summary>
+    private struct Distinct(bool severalVersions)
+    {
+        private HashSet<(string RuleId, long DueAt)>? _taken;
+
+        public bool Add(PlanRule rule, RuleOccurrences.Slot slot) => !severalVersions || (_taken ??= []).Add((rule.Id, slot.DueAt));
+    }
 
     /// <summary>Matches one rule's slots, in dueAt order, to its instrument's known assessments.</summary>
     private struct Matcher((EventTimes Times, int Count) assessments)

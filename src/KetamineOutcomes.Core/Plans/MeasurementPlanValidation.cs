@@ -54,18 +54,19 @@ public static partial class MeasurementPlanValidation
     /// <summary>
     /// Adds an error per bad field and returns the rules that passed. 1–<see cref="MaxRules"/> rules; ids unique
     /// (ignoring case) and token-like; each anchor's own fields required, the other anchors' fields refused;
-    /// sessions are kept in ascending order.
+    /// sessions are kept in ascending order. A field <paramref name="errors"/> already names (the body's reader refused
+    /// its JSON type and left it null here) is not judged again: no second "Required." under it.
     /// </summary>
     public static IReadOnlyList<PlanRule> Validate(IReadOnlyList<PlanRuleDraft?>? rules, ValidationErrors errors)
     {
-        if (rules is null) { errors.Add("rules", "Required."); return []; }
+        if (rules is null) { Refuse("rules", "Required.", errors); return []; }
         if (rules.Count is 0 or > MaxRules) { errors.Add("rules", $"Must hold 1–{MaxRules} rules."); return []; }
         var parsed = new List<PlanRule>(rules.Count);
         var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < rules.Count; i++)
         {
             var path = $"rules[{i}]";
-            if (rules[i] is not { } draft) { errors.Add(path, "Required."); continue; }
+            if (rules[i] is not { } draft) { Refuse(path, "Required.", errors); continue; }
             var before = errors.Count;
             CheckId(draft.Id, path, i, seen, errors);
             var instrument = Known(draft.Instrument, $"{path}.instrument", errors);
@@ -87,7 +88,7 @@ public static partial class MeasurementPlanValidation
 
     private static void CheckId(string? id, string path, int index, Dictionary<string, int> seen, ValidationErrors errors)
     {
-        if (id is null) { errors.Add($"{path}.id", "Required."); return; }
+        if (id is null) { Refuse($"{path}.id", "Required.", errors); return; }
         if (!IdPattern().IsMatch(id)) { errors.Add($"{path}.id", "Must be 1–40 characters: lowercase letters, digits and '-', starting with a letter or digit."); return; }
         if (seen.TryGetValue(id, out var first)) errors.Add($"{path}.id", $"Already the id of rules[{first}]; ids must be unique.");
         else seen[id] = index;
@@ -135,7 +136,8 @@ public static partial class MeasurementPlanValidation
         var seen = new HashSet<int>();
         for (var i = 0; i < sessions.Count; i++)
         {
-            if (sessions[i] is < 1 or > MaxSessionNumber) { errors.Add($"{path}[{i}]", $"Must be a session number 1–{MaxSessionNumber}."); ok = false; }
+            if (errors.Has($"{path}[{i}]")) ok = false; // refused by the reader; its placeholder is not a session number
+            else if (sessions[i] is < 1 or > MaxSessionNumber) { errors.Add($"{path}[{i}]", $"Must be a session number 1–{MaxSessionNumber}."); ok = false; }
             else if (!seen.Add(sessions[i])) { errors.Add($"{path}[{i}]", "Already listed; session numbers must be distinct."); ok = false; }
         }
         return ok;
@@ -143,18 +145,24 @@ public static partial class MeasurementPlanValidation
 
     private static int? InRange(int? value, int min, int max, string field, ValidationErrors errors)
     {
-        if (value is null) { errors.Add(field, "Required."); return null; }
+        if (value is null) { Refuse(field, "Required.", errors); return null; }
         if (value < min || value > max) { errors.Add(field, $"Must be an integer {min}–{max}."); return null; }
         return value;
     }
 
     private static T? Known<T>(T? value, string field, ValidationErrors errors) where T : struct, Enum
     {
-        if (value is null) { errors.Add(field, "Required."); return null; }
+        if (value is null) { Refuse(field, "Required.", errors); return null; }
         if (!WireNames.TryOf(value.Value, out _)) { errors.Add(field, WireNames.MustBeOneOf<T>()); return null; }
         return value;
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$", RegexOptions.CultureInvariant)]
+    // A missing value, unless the reader already refused what was sent there.
+    private static void Refuse(string field, string message, ValidationErrors errors)
+    {
+        if (!errors.Has(field)) errors.Add(field, message);
+    }
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,39}\z", RegexOptions.CultureInvariant)] // \z: "$" would accept a final "\n"
     private static partial Regex IdPattern();
 }

@@ -6,8 +6,12 @@ namespace KetamineOutcomes.Core.Plans;
 /// </summary>
 internal static class RuleOccurrences
 {
-    /// <summary>An occurrence before completion is matched: its window in UTC ticks and, after an infusion, that infusion.</summary>
-    internal readonly record struct Slot(long DueAt, long WindowEnd, Guid? InfusionId);
+    /// <summary>
+    /// An occurrence before completion is matched: its window in UTC ticks, after an infusion that infusion, and the
+    /// instant that decides which plan version governs it (<see cref="PlanHistory"/>): the anchor (registration, the
+    /// infusion) for anchored rules, dueAt for interval rules.
+    /// </summary>
+    internal readonly record struct Slot(long DueAt, long WindowEnd, Guid? InfusionId, long GovernedAt);
 
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
@@ -31,11 +35,13 @@ internal static class RuleOccurrences
     // Due at registration; unknown (no slot) while registration is still after the instant computed for.
     private static void Enrolment(EnrolmentRule rule, KnownEvents known, List<Slot> slots)
     {
-        if (known.RegisteredAt is { } registered) TryAdd(slots, registered, rule.WindowDays * TimeSpan.TicksPerDay, null);
+        if (known.RegisteredAt is { } registered) TryAdd(slots, registered, rule.WindowDays * TimeSpan.TicksPerDay, null, registered);
     }
 
     // One slot per known infusion whose session number the rule covers; back-entered infusions before registration
-    // count too (SPEC: occurrences follow the records' own dates).
+    // count too (SPEC: occurrences follow the records' own dates). Infusions given at the same instant share one
+    // occurrence: (rule, dueAt) is what an occurrence is (its assessment.due event id), so a second slot there would be
+    // the same occurrence twice (the first infusion's id names it).
     private static void AfterInfusion(AfterInfusionRule rule, KnownEvents known, List<Slot> slots)
     {
         for (var i = 0; i < known.InfusionCount; i++)
@@ -44,7 +50,8 @@ internal static class RuleOccurrences
             var administered = known.InfusionAt(i);
             var offset = rule.OffsetHours * TimeSpan.TicksPerHour;
             if (offset > MaxTicks - administered) break;
-            TryAdd(slots, administered + offset, rule.WindowHours * TimeSpan.TicksPerHour, known.InfusionId(i));
+            if (slots.Count > 0 && slots[^1].DueAt == administered + offset) continue; // infusions come in time order
+            TryAdd(slots, administered + offset, rule.WindowHours * TimeSpan.TicksPerHour, known.InfusionId(i), administered);
         }
     }
 
@@ -66,7 +73,7 @@ internal static class RuleOccurrences
                 due += every;
                 if (due > next) break;
                 var pastInstant = next is null && due > known.At;
-                if (InPhase(rule.Phase, known.InfusionsAtOrBefore(due))) TryAdd(slots, due, window, null);
+                if (InPhase(rule.Phase, known.InfusionsAtOrBefore(due))) TryAdd(slots, due, window, null, due);
                 if (pastInstant) break;
             }
         }
@@ -79,8 +86,8 @@ internal static class RuleOccurrences
         _ => true,
     };
 
-    private static void TryAdd(List<Slot> slots, long dueAt, long window, Guid? infusionId)
+    private static void TryAdd(List<Slot> slots, long dueAt, long window, Guid? infusionId, long governedAt)
     {
-        if (window <= MaxTicks - dueAt) slots.Add(new Slot(dueAt, dueAt + window, infusionId));
+        if (window <= MaxTicks - dueAt) slots.Add(new Slot(dueAt, dueAt + window, infusionId, governedAt));
     }
 }

@@ -81,6 +81,11 @@ public sealed class FhirIngestRefusalTests : WebhookedApiTest
         ["cssrs-q2-twice"] = new(p => CssrsWith(p, qr => qr["item"]!.AsArray().Add(Item("93247-5", YesNo(false)))),
             HttpStatusCode.BadRequest, "QuestionnaireResponse.item[6]"),
         // Scored items: unreadable or self-contradicting answers.
+        // A final newline is not part of a pattern (regexes end in \z: "$" would match before it).
+        ["subject-reference-with-a-final-newline"] = new(p => Phq9With(p, qr => qr["subject"] = new JsonObject { ["reference"] = $"Patient/{p}\n" }),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.subject"),
+        ["positional-linkids-with-a-final-newline"] = new(p => Response(p, "http://loinc.org/q/44249-1",
+            Phq9Codes.Select((_, i) => Item($"phq-9-{i + 1}\n", Frequency(1)))), HttpStatusCode.BadRequest, "QuestionnaireResponse", Exact: false),
         ["item9-valueString"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["answer"] = new JsonArray(new JsonObject { ["valueString"] = "3" })),
             HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8].answer[0].value"),
         ["item3-unknown-loinc-answer"] = new(p => Phq9With(p, qr => ItemAt(qr, 2)["answer"] = new JsonArray(Coding(Loinc, "LA33-6"))),

@@ -118,7 +118,7 @@ public class DueWorklistTests : ApiTest
     }
 
     [Fact]
-    public async Task A_stored_plan_governs_the_occurrences_due_after_it_and_the_default_those_before()
+    public async Task A_stored_plan_governs_infusions_given_after_it_and_the_default_those_before()
     {
         MoveTo(T0);
         var patient = await CreatePatientAsync("PLAN-CHANGE");
@@ -134,8 +134,8 @@ public class DueWorklistTests : ApiTest
         static string AfterRows(JsonNode due) => string.Join("|", due["items"]!.AsArray()
             .Where(i => ((string)i!["ruleId"]!).StartsWith("after-", StringComparison.Ordinal))
             .Select(i => $"{i!["ruleId"]} {i["dueAt"]} {i["windowEnd"]} {i["status"]}{(i["completedBy"] is { } by ? " by " + by : "")}"));
-        // Infusion 1's occurrence (day 1) was due before the change: the default plan's 24 h window, missed. Infusion
-        // 2's (day 3) follows the stored plan and the PHQ-9 on day 5 completes it.
+        // Infusion 1 (day 0) was given before the change: the default plan's 24 h window, missed. Infusion 2 (day 2, at
+        // the change) follows the stored plan and the PHQ-9 on day 5 completes it.
         Assert.Equal(
             "after-infusion-phq9 2026-06-02T09:00:00+00:00 2026-06-03T09:00:00+00:00 overdue|" +
             $"after-phq9-wide 2026-06-04T09:00:00+00:00 2026-06-07T09:00:00+00:00 completed by {phq9["id"]}",
@@ -147,7 +147,7 @@ public class DueWorklistTests : ApiTest
         Assert.Contains("enrolment-gad7", rules);
         // As it stood on day 1, before the change: the default plan alone.
         Assert.Equal("after-infusion-phq9 2026-06-02T09:00:00+00:00 2026-06-03T09:00:00+00:00 upcoming",
-            AfterRows(await GetOkAsync($"/api/v1/patients/{patient}/due?at={Iso(T0.AddDays(1).AddHours(-1))}")));
+            AfterRows(await GetOkAsync($"/api/v1/patients/{patient}/due?at={Uri.EscapeDataString(Iso(T0.AddDays(1).AddHours(-1)))}")));
         // The worklist follows the same plan: the missed default occurrence is overdue, the completed one absent.
         var overdue = Rows(await GetOkAsync("/api/v1/due?siteId=north&status=overdue"));
         Assert.Contains("PLAN-CHANGE after-infusion-phq9 phq9 2026-06-02T09:00:00+00:00", overdue, StringComparison.Ordinal);
@@ -180,10 +180,66 @@ public class DueWorklistTests : ApiTest
     [InlineData("/api/v1/due?siteId=north&limit=5x", "limit")]
     [InlineData("/api/v1/due?siteId=north&cursor=nope", "cursor")]
     [InlineData("/api/v1/due?siteId=no%20space", "siteId")]
+    [InlineData("/api/v1/due?siteId=north&limit=01", "limit")]                 // a leading zero is not the canonical integer
+    [InlineData("/api/v1/due?siteId=north&limit=%2B5", "limit")]
+    [InlineData("/api/v1/due?siteId=north&at=2026-06-01T09:00:00Z", "at")]     // the worklist is always now: refused, not ignored
+    [InlineData("/api/v1/due?siteId=north&siteid=south", "siteid")]
+    [InlineData("/api/v1/due?siteId=north&status=due&status=overdue", "status")]
     public async Task Ambiguous_query_values_answer_400_naming_the_field(string url, string field)
     {
         var (status, body, _) = await SendAsync(HttpMethod.Get, url);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal([field], ErrorKeys(body));
+    }
+
+    [Theory]
+    // The break-it example (issue 21): an infusion 2 h before a plan change of offset; the old version's occurrence
+    // stays, exactly once, and the infusion after the change follows the new version. Old +24 h: the default plan.
+    [InlineData(24, 0, "after-infusion-phq9 2026-06-01T12:00:00+00:00 due|after-infusion-phq9 2026-06-02T07:00:00+00:00 upcoming")]
+    [InlineData(0, 24, "after-infusion-phq9 2026-06-01T07:00:00+00:00 due|after-infusion-phq9 2026-06-02T12:00:00+00:00 upcoming")]
+    public async Task An_infusion_given_just_before_a_plan_change_keeps_its_occurrence_under_the_old_plan(int oldOffset, int newOffset, string expected)
+    {
+        static string Plan(int offset) => $$"""[{"id":"after-infusion-phq9","instrument":"phq9","anchor":"after-infusion","offsetHours":{{offset}},"windowHours":48}]""";
+        if (oldOffset != 24) await StorePlanAsync(Plan(oldOffset));             // stored at T0 − 60 d; else the default plan
+        MoveTo(T0);
+        var patient = await CreatePatientAsync("CHANGE-2H");
+        await InfusionAsync(patient, T0.AddHours(-2));
+        await StorePlanAsync(Plan(newOffset), oldOffset != 24 ? "W/\"1\"" : "W/\"0\"");   // at T0
+        MoveTo(T0.AddHours(3));
+        await InfusionAsync(patient, T0.AddHours(3));
+        MoveTo(T0.AddHours(4));
+        var rows = (await GetOkAsync($"/api/v1/patients/{patient}/due"))["items"]!.AsArray()
+            .Where(i => (string)i!["ruleId"]! == "after-infusion-phq9").Select(i => $"{i!["ruleId"]} {i["dueAt"]} {i["status"]}");
+        Assert.Equal(expected, string.Join("|", rows));
+    }
+
+    [Fact]
+    public async Task A_cursor_is_refused_with_another_site_or_status_and_when_forged()
+    {
+        MoveTo(T0);
+        for (var i = 0; i < 3; i++) await CreatePatientAsync($"CUR-{i}");     // each: three enrolment occurrences due now
+        var first = await GetOkAsync("/api/v1/due?siteId=north&status=due&limit=2");
+        var cursor = (string)first["nextCursor"]!;
+        Assert.Equal(2, (await GetOkAsync($"/api/v1/due?siteId=north&status=due&limit=2&cursor={cursor}"))["items"]!.AsArray().Count);
+
+        static string Forged(string text) => System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.ASCII.GetBytes(text));
+        var patient = (string)first["items"]![1]!["patientId"]!;
+        var parts = System.Text.Encoding.ASCII.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(cursor)).Split('|');
+        Assert.Equal(["w1", "north", "due"], parts[..3]);
+        foreach (var url in new[]
+        {
+            $"/api/v1/due?siteId=south&status=due&cursor={cursor}",                 // another site
+            $"/api/v1/due?siteId=north&status=overdue&cursor={cursor}",             // another status
+            $"/api/v1/due?siteId=north&cursor={cursor}",                            // both statuses
+            $"/api/v1/due?siteId=north&status=due&cursor={Forged($"w1|north|due|{long.MaxValue}|{Guid.Parse(patient):N}|enrolment-phq9")}",
+            $"/api/v1/due?siteId=north&status=due&cursor={Forged($"w1|north|due|0|{Guid.Parse(patient):N}|{new string('a', 5000)}")}",
+            $"/api/v1/due?siteId=north&status=due&cursor={Forged($"w1|north|due|0|{Guid.Parse(patient):N}|Enrolment")}",
+            $"/api/v1/due?siteId=north&status=due&cursor={Forged($"{parts[3]}|{parts[4]}|{parts[5]}")}",   // the old unbound form
+        })
+        {
+            var (status, body, _) = await SendAsync(HttpMethod.Get, url);
+            Assert.True(status == HttpStatusCode.BadRequest, url);
+            Assert.Equal(["cursor"], ErrorKeys(body));
+        }
     }
 }

@@ -155,20 +155,122 @@ public class MeasurementPlanTests : ApiTest
     }
 
     [Fact]
-    public async Task Each_change_and_each_refused_change_leaves_an_audit_row_naming_the_acting_key()
+    public async Task Each_change_and_each_refused_change_leaves_an_audit_row_naming_the_acting_key_and_the_targeted_site()
     {
         using var northAdmin = ClientWith(await CreateKeyAsync("admin", "north"));
         Assert.Equal(HttpStatusCode.OK, (await PutPlanAsync(Admin, Url, WeeklyPlan, "W/\"0\"")).Status);
         Assert.Equal(HttpStatusCode.PreconditionFailed, (await PutPlanAsync(Admin, Url, WeeklyPlan, "W/\"0\"")).Status);
+        Assert.Equal(HttpStatusCode.PreconditionRequired, (await PutPlanAsync(Admin, Url, WeeklyPlan, null)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PutPlanAsync(Admin, Url, """{"rules":[]}""", "W/\"1\"")).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await PutPlanAsync(northAdmin, "/api/v1/sites/south/measurement-plan", WeeklyPlan, "W/\"0\"")).Status);
 
         var rows = (await Admin.GetFromJsonAsync<JsonNode>("/api/v1/audit?action=PutMeasurementPlan&limit=500"))!["items"]!.AsArray()
             .Select(r => ((string)r!["keyId"]!, (string)r["role"]!, (int)r["statusCode"]!, (string?)r["siteId"], (string?)r["patientId"]))
             .OrderBy(r => r.Item3).ToArray();
-        Assert.Equal(3, rows.Length);
-        Assert.Equal((ApiKeyStore.BootstrapKeyId.ToString(), "admin", 200, "north", null), rows[0]);
-        // A refused change names the acting admin's own site (none for the unbound bootstrap key), as other admin refusals do.
-        Assert.Equal((ApiKeyStore.BootstrapKeyId.ToString(), "admin", 412, null, null), rows[2]);
-        Assert.Equal(("admin", 403, "north"), (rows[1].Item2, rows[1].Item3, rows[1].Item4));
+        var bootstrap = ApiKeyStore.BootstrapKeyId.ToString();
+        // Every attempt names the site it targeted (the route's), done or refused: the site's audit shows each attempt on its plan.
+        Assert.Equal([
+            (bootstrap, "admin", 200, "north", null), (bootstrap, "admin", 400, "north", null),
+            (bootstrap, "admin", 412, "north", null), (bootstrap, "admin", 428, "north", null)],
+            rows.Where(r => r.Item1 == bootstrap));
+        var refused = Assert.Single(rows, r => r.Item1 != bootstrap);
+        Assert.Equal(("admin", 403, "south"), (refused.Item2, refused.Item3, refused.Item4));
+    }
+
+    [Fact]
+    public async Task Every_bad_field_of_a_plan_is_named_in_one_400()
+    {
+        var (status, problem, _) = await PutPlanAsync(Admin, Url,
+            """{"rules":[{"id":"A","instrument":"bdi","anchor":"weekly","windowDays":0,"zzz":1},{"id":"b","instrument":"phq9","anchor":"enrolment"}],"v":1}""", "W/\"0\"");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        // An unknown anchor takes no fields to judge windowDays by; the second rule misses its window.
+        Assert.Equal(["rules[0].anchor", "rules[0].id", "rules[0].instrument", "rules[0].zzz", "rules[1].windowDays", "v"], ErrorKeys(problem).Order(StringComparer.Ordinal));
+        Assert.Equal(0, (int)(await GetOkAsync(Url))["version"]!);
+    }
+
+    [Fact]
+    public async Task Every_bad_session_number_is_named_by_its_index()
+    {
+        var (status, problem, _) = await PutPlanAsync(Admin, Url,
+            """{"rules":[{"id":"a","instrument":"phq9","anchor":"after-infusion","offsetHours":24,"windowHours":24,"sessions":["2",1,1,0,101,null,2.5]}]}""", "W/\"0\"");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = problem!["errors"]!.AsObject().ToDictionary(e => e.Key, e => (string)e.Value![0]!);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["rules[0].sessions[0]"] = "Must be a whole JSON number, e.g. 2.",
+            ["rules[0].sessions[2]"] = "Already listed; session numbers must be distinct.",
+            ["rules[0].sessions[3]"] = "Must be a session number 1–100.",
+            ["rules[0].sessions[4]"] = "Must be a session number 1–100.",
+            ["rules[0].sessions[5]"] = "Must be a whole JSON number, e.g. 2.",
+            ["rules[0].sessions[6]"] = "Must be a whole JSON number, e.g. 2.",
+        }, errors);
+    }
+
+    [Theory]
+    [InlineData("99999999999", "Must be an integer 1–90.")]   // beyond 32 bits: still a whole number out of range
+    [InlineData("-99999999999", "Must be an integer 1–90.")]
+    [InlineData("3.5", "Must be a whole JSON number, e.g. 2.")]
+    [InlineData("\"3\"", "Must be a whole JSON number, e.g. 2.")]
+    [InlineData("true", "Must be a whole JSON number, e.g. 2.")]
+    public async Task A_window_that_is_not_a_number_in_range_says_what_is_expected(string value, string message)
+    {
+        var (status, problem, _) = await PutPlanAsync(Admin, Url,
+            $$"""{"rules":[{"id":"a","instrument":"phq9","anchor":"enrolment","windowDays":{{value}}}]}""", "W/\"0\"");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal([message], problem!["errors"]!["rules[0].windowDays"]!.AsArray().Select(m => (string)m!));
+    }
+
+    [Theory]
+    [InlineData("""{"rules":[{"id":"a","id":"b","instrument":"phq9","anchor":"enrolment","windowDays":3}]}""", "rules[0].id")]
+    [InlineData("""{"rules":[{"id":"a","instrument":"phq9","anchor":"enrolment","windowDays":3}],"rules":[]}""", "rules")]
+    [InlineData("""{"Rules":[{"id":"a","instrument":"phq9","anchor":"enrolment","windowDays":3}]}""", "Rules")]
+    [InlineData("""[]""", "body")]
+    [InlineData("""{"rules":[1]}""", "rules[0]")]
+    [InlineData("""{"rules":{"id":"a"}}""", "rules")]
+    [InlineData("""{"rules":[{"id":"a","instrument":"phq9","anchor":"enrolment","windowDays":3}]""", "body")]
+    public async Task Repeated_unknown_and_mistyped_fields_and_broken_JSON_are_refused_by_name(string body, string field)
+    {
+        var (status, problem, _) = await PutPlanAsync(Admin, Url, body, "W/\"0\"");
+        Assert.True(status == HttpStatusCode.BadRequest, problem?.ToJsonString());
+        Assert.Contains(field, ErrorKeys(problem));
+        Assert.Equal(0, (int)(await GetOkAsync(Url))["version"]!);
+    }
+
+    [Fact]
+    public async Task The_same_Idempotency_Key_and_body_replay_the_first_200_and_another_If_Match_is_another_request()
+    {
+        async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> PutAsync(string body, string ifMatch, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+            var response = await Admin.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
+        }
+        var (first, stored, firstResponse) = await PutAsync(WeeklyPlan, "W/\"0\"", "plan-change-1");
+        Assert.Equal(HttpStatusCode.OK, first);
+        // A retry after a lost answer (formatting and session order aside, the same plan): the first answer, not a 412.
+        var (again, replayed, response) = await PutAsync(WeeklyPlan.Replace("[3,1]", "[1, 3]", StringComparison.Ordinal), "W/\"0\"", "plan-change-1");
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.Equal(stored!.ToJsonString(), replayed!.ToJsonString());
+        Assert.Equal(("W/\"1\"", "true"), (response.Headers.ETag!.ToString(), response.Headers.GetValues("Idempotent-Replayed").Single()));
+        Assert.Equal(firstResponse.Headers.ETag, response.Headers.ETag);
+        // The same key naming another version, or with another plan, is another request: 422, nothing stored.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await PutAsync(WeeklyPlan, "W/\"1\"", "plan-change-1")).Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await PutAsync("""{"rules":[{"id":"x","instrument":"phq9","anchor":"enrolment","windowDays":1}]}""", "W/\"0\"", "plan-change-1")).Status);
+        Assert.Equal(1, (int)(await GetOkAsync(Url))["version"]!);
+    }
+
+    [Fact]
+    public async Task The_plan_endpoints_read_no_query_parameters()
+    {
+        var (status, problem, _) = await SendAsync(HttpMethod.Get, Url + "?version=1");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["version"], ErrorKeys(problem));
+        var (put, refused, _) = await PutPlanAsync(Admin, Url + "?dryRun=true", WeeklyPlan, "W/\"0\"");
+        Assert.Equal(HttpStatusCode.BadRequest, put);
+        Assert.Equal(["dryRun"], ErrorKeys(refused));
+        Assert.Equal(0, (int)(await GetOkAsync(Url))["version"]!);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using KetamineOutcomes.Api.Endpoints;
 
 namespace KetamineOutcomes.Api.Tests.Plans;
 
@@ -28,7 +29,7 @@ public class PatientDueTests : ApiTest
         var patient = await PatientWithTwoInfusionsAsync();
         var phq9 = await Phq9Async(patient, Day0.AddHours(30), Phq9Items(12));   // inside the first 24 h window
 
-        var due = await GetOkAsync($"/api/v1/patients/{patient}/due?at={Iso(Day0.AddDays(3).AddHours(1))}");
+        var due = await GetOkAsync($"/api/v1/patients/{patient}/due?at={Uri.EscapeDataString(Iso(Day0.AddDays(3).AddHours(1)))}");
         Assert.Equal("2026-03-05T10:00:00+00:00", (string)due["at"]!);
         // Registration (today) is after the instant: no enrolment occurrence yet. interval-phq9 restarted at the PHQ-9.
         Assert.Equal(
@@ -73,14 +74,34 @@ public class PatientDueTests : ApiTest
     [Theory]
     [InlineData("due?at=yesterday", "at")]
     [InlineData("due?at=2026-03-05T10:00:00", "at")]        // no offset: ambiguous
+    [InlineData("due?at=2026-03-05T10:00:00%2001:00", "at")] // an unencoded '+' arrives as a space: not read back as one
+    [InlineData("due?at=9999-12-31T23:59:59Z", "at")]       // past the horizon: would build occurrences up to year 9999
+    [InlineData("due?AT=2026-03-05T10:00:00Z", "AT")]       // parameter names are exact
+    [InlineData("due?at=2026-03-05T10:00:00Z&at=2026-03-06T10:00:00Z", "at")] // which one?
+    [InlineData("due?instrument=phq9", "instrument")]       // not a parameter of the due list
     [InlineData("adherence", "instrument")]
     [InlineData("adherence?instrument=madrs", "instrument")]
+    [InlineData("adherence?instrument=phq9&at=2026-11-22T09:00:00", "at")] // adherence is always now: at is refused, not ignored
+    [InlineData("adherence?instrument=phq9&at=2026-11-22T09:00:00Z", "at")]
     public async Task Ambiguous_query_values_answer_400_naming_the_field(string path, string field)
     {
         var patient = await CreatePatientAsync();
         var (status, body, _) = await SendAsync(HttpMethod.Get, $"/api/v1/patients/{patient}/{path}");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal([field], ErrorKeys(body));
+    }
+
+    [Fact]
+    public async Task At_up_to_366_days_after_now_is_read_and_a_moment_later_is_refused_naming_at()
+    {
+        var patient = await PatientWithTwoInfusionsAsync();
+        var horizon = DateTimeOffset.UtcNow.AddDays(DueEndpoints.AtHorizonDays);
+        var read = await GetOkAsync($"/api/v1/patients/{patient}/due?at={Uri.EscapeDataString(Iso(horizon.AddMinutes(-1)))}");
+        Assert.NotEmpty(read["items"]!.AsArray());
+        var (status, body, _) = await SendAsync(HttpMethod.Get, $"/api/v1/patients/{patient}/due?at={Uri.EscapeDataString(Iso(horizon.AddMinutes(1)))}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["at"], ErrorKeys(body));
+        Assert.Contains("366 days", body!["errors"]!["at"]![0]!.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,6 +39,15 @@ public class DueScheduleProperties
 
     private static readonly Gen<DateTimeOffset> Instant = Time(-25, 100);
 
+    /// <summary>One plan throughout, or the default then up to three stored versions (rule ids r0… recur across them).</summary>
+    private static readonly Gen<PlanHistory> Histories = Gen.OneOf(
+        Plans.Select(PlanHistory.Of),
+        Gen.Select(Plans.Array[0, 3], Time(-15, 70).Array[3], (plans, times) =>
+        {
+            var from = times.Order().ToArray();
+            return PlanHistory.Stored(plans.Select((p, i) => (p with { Version = i + 1 }, from[i])));
+        }));
+
     private static (string, long, Guid?) Key(DueOccurrence o) => (o.RuleId, o.DueAt.UtcTicks, o.InfusionId);
 
     [Fact]
@@ -51,7 +60,7 @@ public class DueScheduleProperties
 
     [Fact]
     public void Adherence_counts_the_instruments_occurrences_that_are_completed_or_whose_window_has_closed() =>
-        Gen.Select(Courses, Plans, Instant, Instrument).Sample((course, plan, at, instrument) =>
+        Gen.Select(Courses, Histories, Instant, Instrument).Sample((course, plan, at, instrument) =>
         {
             var counted = course.Schedule().Occurrences(plan, at)
                 .Where(o => o.Instrument == instrument && (o.Status == OccurrenceStatus.Completed || o.WindowEnd < at)).ToArray();
@@ -65,15 +74,32 @@ public class DueScheduleProperties
     public void The_research_summarys_tick_arrays_give_each_patient_the_adherence_of_its_records() =>
         // AdherenceAccumulator takes live times only, in order and without ids (the research read): with k = 1 its rate
         // is this one patient's, which must be the per-patient rule's from the full records.
-        Gen.Select(Courses, Plans, Instant, Instrument).Sample((course, plan, at, instrument) =>
+        Gen.Select(Courses, Histories, Instant, Instrument).Sample((course, plan, at, instrument) =>
         {
             var expected = course.Schedule().Adherence(plan, instrument, at);
             var infusions = course.Infusions.Where(i => i.Status != RecordStatus.EnteredInError).Select(i => i.AdministeredAt.UtcTicks).Order().ToArray();
             var assessments = course.Assessments.Where(a => a.Status != RecordStatus.EnteredInError && a.Instrument == instrument)
                 .Select(a => a.CompletedAt.UtcTicks).Order().ToArray();
-            var acc = new KetamineOutcomes.Core.Research.AdherenceAccumulator(instrument, at, _ => PlanHistory.Of(plan));
+            var acc = new KetamineOutcomes.Core.Research.AdherenceAccumulator(instrument, at, _ => plan);
             acc.Add(null, course.RegisteredAt.UtcTicks, infusions, assessments);
             return acc.Finish(1) == new KetamineOutcomes.Core.Research.CohortAdherence(expected.Rate, false);
+        });
+
+    [Fact]
+    public void Every_covered_infusion_has_one_occurrence_per_after_infusion_rule_of_the_version_in_force_when_it_was_given() =>
+        // Never none and never two, whatever a later version's offsets; (rule id, dueAt) names one occurrence.
+        Gen.Select(Courses, Histories, Instant).Sample((course, plans, at) =>
+        {
+            var occurrences = course.Schedule().Occurrences(plans, at);
+            var listed = occurrences.Select(o => (o.RuleId, o.DueAt)).ToArray();
+            // Session numbers by time; infusions tied in time share a dueAt, so their order among themselves does not matter.
+            var given = course.Infusions.Where(i => i.Status != RecordStatus.EnteredInError && i.AdministeredAt <= at)
+                .Select(i => i.AdministeredAt).Order().ToArray();
+            var expected = given.SelectMany((t, i) => plans.CurrentAt(t).Rules.OfType<AfterInfusionRule>()
+                .Where(r => r.Covers(i + 1)).Select(r => (r.Id, DueAt: t.AddHours(r.OffsetHours)))).ToHashSet();
+            return listed.Distinct().Count() == listed.Length
+                && expected.All(e => listed.Contains(e))
+                && occurrences.Where(o => o.InfusionId is not null).All(o => expected.Contains((o.RuleId, o.DueAt)));
         });
 
     [Fact]
@@ -84,7 +110,7 @@ public class DueScheduleProperties
 
     [Fact]
     public void Statuses_never_go_back_once_an_occurrence_is_due() =>
-        Gen.Select(Courses, Plans, Instant, Gen.Int[0, 60 * 24]).Sample((course, plan, t1, laterHours) =>
+        Gen.Select(Courses, Histories, Instant, Gen.Int[0, 60 * 24]).Sample((course, plan, t1, laterHours) =>
         {
             var schedule = course.Schedule();
             var t2 = t1.AddHours(laterHours);

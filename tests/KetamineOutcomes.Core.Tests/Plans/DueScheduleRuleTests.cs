@@ -40,6 +40,21 @@ public class DueScheduleRuleTests
         Assert.Equal(expected, Assert.Single(schedule.Occurrences(Plan(After24), D(1, 14).AddTicks(offsetTicks))).Status);
     }
 
+    [Theory]
+    // sessions the rule covers → the infusion its one occurrence names (two infusions recorded at day 0 14:00)
+    [InlineData(null, 1)]
+    [InlineData(new[] { 1 }, 1)]
+    [InlineData(new[] { 2 }, 2)]
+    public void Two_infusions_at_the_same_instant_give_one_occurrence_per_rule(int[]? sessions, int infusion)
+    {
+        // (rule, dueAt) is the occurrence (its assessment.due event id): the worklist, the due list and adherence show it once.
+        var rule = After24 with { Sessions = sessions };
+        var schedule = new DueSchedule(RegisteredAt, [new(Id(2), D(0, 14)), new(Id(1), D(0, 14))], []);
+        var occurrence = Assert.Single(schedule.Occurrences(Plan(rule), D(20)));
+        Assert.Equal((D(1, 14), Id(infusion), OccurrenceStatus.Overdue), (occurrence.DueAt, occurrence.InfusionId, occurrence.Status));
+        Assert.Equal(new PlanAdherence(PlanInstrument.Phq9, 1, 0, 0), schedule.Adherence(Plan(rule), PlanInstrument.Phq9, D(20)));
+    }
+
     [Fact]
     public void Back_dating_an_infusion_moves_its_after_infusion_occurrences()
     {

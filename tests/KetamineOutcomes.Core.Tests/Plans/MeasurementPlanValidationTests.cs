@@ -97,6 +97,8 @@ public class MeasurementPlanValidationTests
     [InlineData("with space")]
     [InlineData("under_score")]
     [InlineData("a23456789012345678901234567890123456789012")] // 41 characters
+    [InlineData("a\n")] // "$" would match before a final newline: "a\n" and "a" would both be stored
+    [InlineData("a234567890123456789012345678901234567890\n")] // 40 characters, then a newline
     public void Ids_that_are_not_tokens_are_refused(string id) =>
         Assert.Equal(["rules[0].id"], Refused(Enrolment(id)).Keys);
 
@@ -115,6 +117,24 @@ public class MeasurementPlanValidationTests
     [InlineData(new[] { 2, 3, 2 }, "rules[0].sessions[2]")]
     public void Sessions_must_be_distinct_numbers_1_to_100_and_not_empty(int[] sessions, string field) =>
         Assert.Equal([field], Refused(After(sessions: sessions)).Keys);
+
+    [Fact]
+    public void A_field_the_bodys_reader_already_refused_is_not_judged_again()
+    {
+        // The API's reader names a mistyped value and leaves it null (a refused session as 0): no "Required." or range
+        // message is added under the same path, and every other field is still judged.
+        var errors = new ValidationErrors();
+        errors.Add("rules[0].windowHours", "Must be a whole JSON number, e.g. 2.");
+        errors.Add("rules[0].sessions[0]", "Must be a whole JSON number, e.g. 2.");
+        MeasurementPlanValidation.Validate([After(window: null, offset: -1, sessions: [0, 0, 1])], errors);
+        Assert.Equal(new Dictionary<string, string[]>
+        {
+            ["rules[0].windowHours"] = ["Must be a whole JSON number, e.g. 2."],
+            ["rules[0].sessions[0]"] = ["Must be a whole JSON number, e.g. 2."],
+            ["rules[0].sessions[1]"] = ["Must be a session number 1–100."],
+            ["rules[0].offsetHours"] = ["Must be an integer 0–720."],
+        }, errors.ToDictionary());
+    }
 
     [Fact]
     public void Sessions_1_and_100_are_accepted() =>

@@ -533,24 +533,36 @@ let overdueCursor = null;
 
 $('overdue-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  overdueSite = $('overdue-site').value.trim();
+  const site = $('overdue-site').value.trim();
+  // Another site's rows and cursor must not stay: "Show more" would send this site with the other's cursor (a 400).
+  if (site !== overdueSite) clearOverdue();
+  overdueSite = site;
   loadOverdue();
 });
 $('more-overdue').addEventListener('click', () => loadOverdue(true));
 document.addEventListener('ko:signed-out', () => {
   overdueSite = null;
+  clearOverdue();
+});
+
+// No rows, no cursor, nothing shown (not even "Nothing overdue"): before another site, after a failed load, on forgetting the key.
+function clearOverdue() {
+  overdueCursor = null;
   $('overdue').replaceChildren();
   $('overdue-table').hidden = true;
   $('more-overdue').hidden = true;
-});
+  $('overdue-empty').hidden = true;
+}
 
 // The first page of the site's overdue worklist (by patient, then dueAt), or the next one appended after what is shown.
 async function loadOverdue(more = false) {
   if (!overdueSite) return;
+  const site = overdueSite;
   try {
-    const query = new URLSearchParams({ siteId: overdueSite, status: 'overdue', limit: AlertsPerPage });
+    const query = new URLSearchParams({ siteId: site, status: 'overdue', limit: AlertsPerPage });
     if (more && overdueCursor) query.set('cursor', overdueCursor);
     const page = await (await call(`/due?${query}`)).json();
+    if (site !== overdueSite) return; // another site was asked for meanwhile: its own load shows it
     const rows = page.items.map(overdueRow);
     if (more) $('overdue').append(...rows);
     else $('overdue').replaceChildren(...rows);
@@ -559,8 +571,10 @@ async function loadOverdue(more = false) {
     $('more-overdue').hidden = !overdueCursor;
     $('overdue-table').hidden = shown === 0;
     $('overdue-empty').hidden = shown > 0;
-    if (!more) say(`${shown === 0 ? 'Nothing' : `${shown}${overdueCursor ? ' or more' : ''}`} overdue at ${overdueSite}.`);
+    if (!more) say(`${shown === 0 ? 'Nothing' : `${shown}${overdueCursor ? ' or more' : ''}`} overdue at ${site}.`);
   } catch (e) {
+    // What is shown may no longer be this site's list, and its cursor not one to continue from: show nothing.
+    if (site === overdueSite) clearOverdue();
     say(e.message, true);
   }
 }
