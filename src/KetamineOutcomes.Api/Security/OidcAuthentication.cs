@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Endpoints;
 using KetamineOutcomes.Api.Infrastructure;
@@ -7,6 +9,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Tokens;
 
 namespace KetamineOutcomes.Api.Security;
@@ -49,11 +53,12 @@ internal static class OidcAuthentication
             o.MapInboundClaims = false;
             o.TokenValidationParameters.ValidAlgorithms = Algorithms;
             o.TokenValidationParameters.ValidAudience = oidc.Audience;
+            o.TokenValidationParameters.ValidTypes = oidc.TokenTypes;
             o.Events = new JwtBearerEvents
             {
                 OnTokenValidated = context =>
                 {
-                    var (principal, refusal) = Map(context.Principal!, oidc);
+                    var (principal, refusal) = Map(context.Principal!, oidc, HasClaim(context.SecurityToken, oidc.SiteClaim));
                     if (principal is null)
                     {
                         context.Fail(refusal!);
@@ -67,21 +72,41 @@ internal static class OidcAuthentication
                 {
                     context.HandleResponse();
                     var http = context.HttpContext;
+                    if (context.AuthenticateFailure is not null && context.Options.ConfigurationManager is IssuerMetadata { Unavailable: true })
+                    {
+                        // The token cannot be judged without the issuer's keys: the service's problem, not the caller's.
+                        http.Response.Headers.RetryAfter = ((int)Math.Ceiling(oidc.KeyRefreshInterval.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                        await WriteAsync(http, 503, "Service Unavailable", MetadataUnavailable).ConfigureAwait(false);
+                        return;
+                    }
                     http.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     http.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
-                    await WriteAsync(http, 401, "Unauthorized", Unauthorized(context.AuthenticateFailure)).ConfigureAwait(false);
+                    await WriteAsync(http, 401, "Unauthorized", Unauthorized(context.AuthenticateFailure, oidc)).ConfigureAwait(false);
                 },
                 OnForbidden = context => WriteAsync(context.HttpContext, 403, "Forbidden",
                     context.HttpContext.Items[RefusalKey] as string ?? "This token's role may not use this endpoint."),
             };
         });
-        // After the library's own post-configuration has built the metadata manager: no "last known good" metadata. The
-        // library would otherwise keep accepting, for up to an hour, tokens signed by a key the issuer has dropped (it
-        // falls back to the previous metadata when a token's key is missing from the current one); a key withdrawn after
-        // a compromise must stop working at the next refresh.
-        builder.Services.PostConfigure<JwtBearerOptions>(SchemeName, o =>
+        // After the library's own post-configuration (which set MetadataAddress and Backchannel): our metadata manager.
+        // RefreshInterval bounds how often an unknown kid re-reads the JWKS (the library's 5 minutes let one junk token,
+        // or a second rotation, lock new keys out that long); AutomaticRefreshInterval bounds how long a dropped key
+        // lives when no new kid arrives. No "last known good" metadata: the library would otherwise keep accepting, for up
+        // to an hour, tokens signed by a key the issuer has dropped; a key withdrawn after a compromise must stop working
+        // at the next refresh.
+        builder.Services.AddOptions<JwtBearerOptions>(SchemeName).PostConfigure<IOptions<OidcOptions>, ILoggerFactory>((o, settings, logs) =>
         {
-            if (o.ConfigurationManager is BaseConfigurationManager manager) manager.UseLastKnownGoodConfiguration = false;
+            var oidc = settings.Value;
+            if (!oidc.Enabled || string.IsNullOrEmpty(o.MetadataAddress)) return;
+            var documents = new HttpDocumentRetriever(o.Backchannel ?? throw new InvalidOperationException("JwtBearer set no backchannel."))
+            {
+                RequireHttps = o.RequireHttpsMetadata,
+            };
+            o.ConfigurationManager = new IssuerMetadata(o.MetadataAddress, documents, logs.CreateLogger<IssuerMetadata>(), oidc.KeyRefreshInterval)
+            {
+                RefreshInterval = oidc.KeyRefreshInterval,
+                AutomaticRefreshInterval = oidc.MetadataRefreshInterval,
+                UseLastKnownGoodConfiguration = false,
+            };
         });
         return builder;
     }
@@ -90,11 +115,14 @@ internal static class OidcAuthentication
     /// The token's principal in the service's one shape; a null principal (with the reason) when the token names nobody
     /// (no <c>sub</c>): 401. A refusal beside a principal: authenticated without a role, 403 with that reason.
     /// </summary>
-    internal static (ClaimsPrincipal? Principal, string? Refusal) Map(ClaimsPrincipal token, OidcOptions oidc)
+    internal static (ClaimsPrincipal? Principal, string? Refusal) Map(ClaimsPrincipal token, OidcOptions oidc, bool siteClaimPresent)
     {
         var sub = token.FindFirst("sub")?.Value;
-        if (string.IsNullOrEmpty(sub) || IdentifierText.FindRefused(sub) is not null) return (null, "The token has no usable sub claim.");
-        var name = token.FindFirst("name")?.Value is { Length: > 0 } n && IdentifierText.FindRefused(n) is null ? IdentifierText.Canonical(n) : sub;
+        if (string.IsNullOrEmpty(sub)) return (null, "The token has no usable sub claim.");
+        if (ClaimRefusal("sub", sub, SubMaxLength) is { } badSub) return (null, badSub);
+        var givenName = token.FindFirst("name")?.Value;
+        if (givenName is { Length: > 0 } && ClaimRefusal("name", givenName, NameMaxLength) is { } badName) return (null, badName);
+        var name = givenName is { Length: > 0 } ? IdentifierText.Canonical(givenName) : sub;
         var actor = new Actor(Actor.UserType, sub, name);
 
         var roles = token.FindAll(oidc.RoleClaim).Select(c => c.Value).Where(Roles.All.Contains).Distinct(StringComparer.Ordinal).ToArray();
@@ -106,7 +134,9 @@ internal static class OidcAuthentication
             > 1 => $"The token's {oidc.RoleClaim} claim names more than one role of this service ({string.Join(", ", roles)}); a caller acts in one.",
             _ => null,
         };
-        if (sites.Length > 1) refusal ??= $"The token's {oidc.SiteClaim} claim names more than one site; a caller acts in one site, or (without the claim) in every site.";
+        // "site": [] or null is present but names no site: refused like "", never read as "every site".
+        if (sites.Length == 0 && siteClaimPresent) refusal ??= $"The token's {oidc.SiteClaim} claim is present but names no site; a caller acts in one site, or (without the claim) in every site.";
+        else if (sites.Length > 1) refusal ??= $"The token's {oidc.SiteClaim} claim names more than one site; a caller acts in one site, or (without the claim) in every site.";
         else if (sites.Length == 1 && FieldRules.Identifier(sites[0], oidc.SiteClaim, siteErrors) is not null && !siteErrors.IsEmpty)
             refusal ??= $"The token's {oidc.SiteClaim} claim is not a site identifier (1–64 letters, digits, '.', '_' or '-').";
         var role = refusal is null ? roles[0] : null;
@@ -117,8 +147,31 @@ internal static class OidcAuthentication
         return (principal, refusal);
     }
 
+    /// <summary>Longest <c>sub</c> accepted (characters): it is stored as the actor id on every row the caller writes.</summary>
+    internal const int SubMaxLength = 255;
+
+    /// <summary>Longest <c>name</c> accepted (characters): shown and stored beside the actor id (API key names allow 200 too).</summary>
+    internal const int NameMaxLength = 200;
+
+    internal const string MetadataUnavailable =
+        "The identity provider's metadata (discovery document and signing keys) cannot be read, so bearer tokens cannot be checked now. Retry later, or use an API key.";
+
+    // A claim stored as who acted: within its cap, and nothing IdentifierText refuses (control, invisible, bidi…).
+    private static string? ClaimRefusal(string claim, string value, int max) =>
+        value.Length > max || IdentifierText.FindRefused(value) is not null
+            ? $"The token's {claim} claim is longer than {max} characters or holds control, invisible or surrounding white-space characters."
+            : null;
+
+    // Whether the validated token's payload has the claim at all (an empty array or null yields no Claim object).
+    private static bool HasClaim(SecurityToken token, string claim)
+    {
+        if (token is not JsonWebToken jwt) return false;
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+        return payload.RootElement.TryGetProperty(claim, out _);
+    }
+
     // What failed, in words an integrator can act on; never the token or its claims.
-    private static string Unauthorized(Exception? failure) => failure switch
+    private static string Unauthorized(Exception? failure, OidcOptions oidc) => failure switch
     {
         null => "Send a bearer token from the configured issuer in the Authorization header, or an API key in X-Api-Key.",
         SecurityTokenExpiredException => "The bearer token has expired.",
@@ -127,6 +180,7 @@ internal static class OidcAuthentication
         SecurityTokenInvalidIssuerException => "The bearer token is not from the configured issuer (iss).",
         SecurityTokenSignatureKeyNotFoundException => "The bearer token is not signed by a key the issuer publishes.",
         SecurityTokenInvalidAlgorithmException => "The bearer token's signing algorithm is not accepted (RS256, ES256 or PS256).",
+        SecurityTokenInvalidTypeException => $"The bearer token's type (typ header) is missing or not accepted ({string.Join(", ", oidc.TokenTypes)}).",
         SecurityTokenInvalidSignatureException => "The bearer token's signature is missing or not valid.",
         AuthenticationFailureException a => a.Message,
         _ => "The bearer token is not valid.",
