@@ -18,14 +18,18 @@ namespace KetamineOutcomes.Api.Security;
 /// <summary>
 /// <c>Authorization: Bearer &lt;JWT&gt;</c> from the configured OpenID provider (SPEC v2 "People, not shared keys"),
 /// validated by Microsoft.AspNetCore.Authentication.JwtBearer against the issuer's discovery document and JWKS: signature
-/// by a key the issuer publishes now (an unknown <c>kid</c> makes the handler re-read the metadata in the background —
-/// that request is refused, later ones accepted — so rotation needs no restart; a key the issuer dropped stops working
-/// once that refresh happened), issuer, audience, lifetime (the library's 5-minute clock skew), and only
-/// RS256, ES256 or PS256 (so <c>alg: none</c> and HMAC with a public key are refused). Every failure → 401.
-/// The token's claims become the same principal an API key gets (<see cref="Caller.Principal"/>): actor
-/// <c>{ type: "user", id: sub, name }</c>, role from <see cref="OidcOptions.RoleClaim"/>, site from
-/// <see cref="OidcOptions.SiteClaim"/>. A token without exactly one known role, or with more than one site or a site that
-/// is not an identifier, is authenticated without a role: every endpoint answers it 403 saying why. SMART resource scopes
+/// by a key the issuer publishes now (an unknown <c>kid</c> makes the handler re-read the metadata in the background, at
+/// most every <see cref="OidcOptions.KeyRefreshInterval"/> — that request is refused, later ones accepted — so rotation
+/// needs no restart; a key the issuer dropped stops working at the next re-read, at the latest after
+/// <see cref="OidcOptions.MetadataRefreshInterval"/>), issuer, audience, lifetime (the library's 5-minute clock skew),
+/// <c>typ</c> in <see cref="OidcOptions.TokenTypes"/>, and only RS256, ES256 or PS256 (so <c>alg: none</c> and HMAC
+/// with a public key are refused). Every failure → 401; while the issuer's metadata has never been read → 503 with
+/// Retry-After (<see cref="IssuerMetadata"/>). The token's claims become the same principal an API key gets
+/// (<see cref="Caller.Principal"/>): actor <c>{ type: "user", id: sub, name }</c> (sub ≤ 255 and name ≤ 200 characters
+/// that <see cref="IdentifierText"/> accepts, else 401 naming the claim), role from <see cref="OidcOptions.RoleClaim"/>,
+/// site from <see cref="OidcOptions.SiteClaim"/>. A token without exactly one known role, with more than one site, a site
+/// that is not an identifier or a site claim naming none (<c>[]</c>), is authenticated without a role: every endpoint
+/// answers it 403 saying why. A <c>portal</c> token is site-wide, never patient-bound (README "Signing people in"). SMART resource scopes
 /// of the token's <c>scope</c>/<c>scp</c> claims are kept on the principal and narrow its role's access
 /// (<see cref="SmartScopeAuthorization"/>).
 /// </summary>
