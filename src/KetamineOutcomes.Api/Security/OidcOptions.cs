@@ -8,7 +8,8 @@ namespace KetamineOutcomes.Api.Security;
 /// <c>Authorization: Bearer &lt;JWT&gt;</c> from that issuer is accepted beside <c>X-Api-Key</c>. Refused at start-up,
 /// one line each: only one of the two set; an authority that is not an absolute http(s) URL; plain http, or
 /// <see cref="RequireHttpsMetadata"/> false, for an authority that is not loopback; an empty claim name; dashboard
-/// settings without the issuer, a dashboard scope without <c>openid</c>, a resource that is not an absolute URI.
+/// settings without the issuer, a dashboard scope without <c>openid</c>, a resource that is not an absolute URI; refresh
+/// intervals out of range; an empty or unprintable <c>typ</c> list.
 /// </summary>
 public sealed class OidcOptions : IValidatableObject
 {
@@ -48,6 +49,34 @@ public sealed class OidcOptions : IValidatableObject
     /// pick the audience from the scope or a mapper).</summary>
     public string? DashboardResource { get; set; }
 
+    /// <summary>
+    /// At most how often a token signed by a key the service has not seen (an unknown <c>kid</c>) makes it re-read the
+    /// issuer's discovery document and JWKS (Microsoft.IdentityModel's <c>RefreshInterval</c>, whose default of 5 minutes
+    /// let one junk token, or a second rotation, lock new keys out that long). Default 30 s; 1 s to 5 min.
+    /// </summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often the metadata is re-read whatever tokens arrive (the library's <c>AutomaticRefreshInterval</c>, default
+    /// 12 h there): the longest a key the issuer dropped keeps being accepted when no token with a new <c>kid</c> comes.
+    /// Default 10 min; 5 min (the library's minimum) to 12 h.
+    /// </summary>
+    public TimeSpan MetadataRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The JOSE <c>typ</c> header values accepted (compared exactly); a token whose <c>typ</c> is missing or not listed →
+    /// 401. Unset: <see cref="DefaultTokenTypes"/>. RFC 9068 access tokens are <c>at+jwt</c>; Entra ID and Keycloak issue
+    /// <c>JWT</c>. With <c>JWT</c> allowed, the audience check is what keeps an ID token (aud = a client) out.
+    /// (Null rather than a default array: the configuration binder appends to an array's defaults, so a default could
+    /// never be narrowed.)
+    /// </summary>
+    public string[]? ValidTokenTypes { get; set; }
+
+    public static readonly string[] DefaultTokenTypes = ["at+jwt", "JWT"];
+
+    /// <summary>The accepted <c>typ</c> values: <see cref="ValidTokenTypes"/>, or <see cref="DefaultTokenTypes"/> unset.</summary>
+    public IReadOnlyList<string> TokenTypes => ValidTokenTypes ?? DefaultTokenTypes;
+
     public bool Enabled => !string.IsNullOrEmpty(Authority) && !string.IsNullOrEmpty(Audience);
 
     /// <summary>Whether the dashboard signs people in (issuer configured and <see cref="DashboardClientId"/> set).</summary>
@@ -67,6 +96,7 @@ public sealed class OidcOptions : IValidatableObject
         if (string.IsNullOrWhiteSpace(RoleClaim)) yield return new ValidationResult("Auth:Oidc:RoleClaim must name a claim, e.g. roles.");
         if (string.IsNullOrWhiteSpace(SiteClaim)) yield return new ValidationResult("Auth:Oidc:SiteClaim must name a claim, e.g. site.");
         foreach (var problem in DashboardProblems()) yield return new ValidationResult(problem);
+        foreach (var problem in TokenProblems()) yield return new ValidationResult(problem);
         if (!Enabled) yield break;
         if (!Uri.TryCreate(Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
         {
@@ -97,6 +127,17 @@ public sealed class OidcOptions : IValidatableObject
             yield return $"Auth:Oidc:DashboardResource must be an absolute URI without a fragment (RFC 8707 §2); got '{resource}'.";
         else if (resource is not null && clientId is null)
             yield return "Auth:Oidc:DashboardResource is sent by the dashboard's sign-in: set Auth:Oidc:DashboardClientId too.";
+    }
+
+    private IEnumerable<string> TokenProblems()
+    {
+        if (KeyRefreshInterval < TimeSpan.FromSeconds(1) || KeyRefreshInterval > TimeSpan.FromMinutes(5))
+            yield return $"Auth:Oidc:KeyRefreshInterval must be between 00:00:01 and 00:05:00 (hh:mm:ss); got {KeyRefreshInterval}.";
+        if (MetadataRefreshInterval < TimeSpan.FromMinutes(5) || MetadataRefreshInterval > TimeSpan.FromHours(12))
+            yield return $"Auth:Oidc:MetadataRefreshInterval must be between 00:05:00 and 12:00:00 (hh:mm:ss); got {MetadataRefreshInterval}.";
+        // A typ is a media type (RFC 7515 §4.1.9): printable ASCII without spaces.
+        if (ValidTokenTypes is { } types && (types.Length == 0 || types.Any(t => t.Length is 0 or > 100 || t.Any(c => c is < '!' or > '~'))))
+            yield return "Auth:Oidc:ValidTokenTypes must list the accepted typ values, e.g. at+jwt (printable ASCII, no spaces); unset: at+jwt and JWT.";
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -14,8 +14,13 @@ public sealed record SmartScope(SmartContext Context, string ResourceType, Smart
     /// <summary>The three prefixes that make a scope a SMART resource scope (well-formed or not).</summary>
     public static readonly string[] Prefixes = ["patient/", "user/", "system/"];
 
-    /// <summary>Whether the scope text claims to be a SMART resource scope: it starts with <c>patient/</c>, <c>user/</c> or <c>system/</c>.</summary>
-    public static bool LooksLikeResourceScope(string text) => Prefixes.Any(p => text.StartsWith(p, StringComparison.Ordinal));
+    /// <summary>
+    /// Whether the scope text claims to be a SMART resource scope: it starts with <c>patient/</c>, <c>user/</c> or
+    /// <c>system/</c> in any case. A case-variant (<c>SYSTEM/</c>, <c>System/</c>) is malformed and grants nothing
+    /// (<see cref="TryParse"/> is case-sensitive), but it still marks the token as scoped: refuse rather than guess, so
+    /// a mistyped scope never leaves a token with its role's full access.
+    /// </summary>
+    public static bool LooksLikeResourceScope(string text) => Prefixes.Any(p => text.StartsWith(p, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The scope <paramref name="text"/> names, or null when it is not exactly one well-formed SMART resource scope.

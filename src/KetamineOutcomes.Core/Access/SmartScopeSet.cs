@@ -5,7 +5,7 @@ namespace KetamineOutcomes.Core.Access;
 /// narrow what an EHR client may do). Refuse rather than guess — a scope never widens access:
 /// <list type="bullet">
 /// <item><see cref="IsScoped"/>: the token carries at least one scope that starts with <c>patient/</c>, <c>user/</c> or
-/// <c>system/</c>, well-formed or not. Such a token is limited to what its scopes grant; a token without any keeps its
+/// <c>system/</c> in any case (<c>SYSTEM/</c> too), well-formed or not. Such a token is limited to what its scopes grant; a token without any keeps its
 /// role's access (people signing in, whose tokens carry only <c>openid</c> and the like).</item>
 /// <item>Only well-formed <c>system/</c> and <c>user/</c> scopes without a <c>?</c> restriction grant. A malformed scope
 /// grants nothing. A <c>patient/</c> scope grants nothing: this service has no launch patient to confine it to. A

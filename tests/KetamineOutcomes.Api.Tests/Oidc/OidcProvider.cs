@@ -151,10 +151,15 @@ public sealed class OidcProvider : IAsyncDisposable
     /// <summary>The issuer replaces its signing keys: from now on discovery and JWKS name only new ones.</summary>
     public async Task RotateKeysAsync() => (await _http.PostAsync("/test/rotate", null)).EnsureSuccessStatusCode();
 
-    /// <summary>A JWT signed (RS256) with the issuer's current key, with exactly these claims: for expired or misnamed tokens.</summary>
-    public async Task<string> SignAsync(object payload)
+    /// <summary>The JOSE header <see cref="SignAsync"/> adds by default: an RFC 9068 access token.</summary>
+    public static readonly Dictionary<string, object> AccessTokenHeader = new() { ["typ"] = "at+jwt" };
+
+    /// <summary>A JWT signed (RS256) with the issuer's current key, with exactly these claims: for expired or misnamed
+    /// tokens. <paramref name="header"/> joins alg and kid (default <see cref="AccessTokenHeader"/>; an empty one: no
+    /// typ; a kid there replaces the key's own).</summary>
+    public async Task<string> SignAsync(object payload, Dictionary<string, object>? header = null)
     {
-        using var response = await _http.PostAsJsonAsync("/test/sign", new { payload });
+        using var response = await _http.PostAsJsonAsync("/test/sign", new { header = header ?? AccessTokenHeader, payload });
         response.EnsureSuccessStatusCode();
         return (string)(await response.Content.ReadFromJsonAsync<JsonNode>())!["token"]!;
     }

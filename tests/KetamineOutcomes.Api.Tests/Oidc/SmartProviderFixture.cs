@@ -18,6 +18,9 @@ public sealed class SmartProviderFixture : IAsyncLifetime
         // One well-formed scope among malformed, restricted and patient-context ones that look as if they grant more.
         new("ehr-malformed", "EHR Malformed", ["ehr"], [],
             Scope: "system/Observation.rs system/QuestionnaireResponse.sc system/questionnaireResponse.c system/QuestionnaireResponse.c?status=completed patient/*.cruds System/*.cruds"),
+        // SMART prefixes in the wrong case (SYSTEM/, System/): malformed, so they grant nothing, and still narrow.
+        new("ehr-upper-case", "EHR Upper Case", ["ehr"], [], Scope: "SYSTEM/Observation.rs"),
+        new("ehr-capitalised", "EHR Capitalised", ["ehr"], [], Scope: "System/*.cruds"),
         new("ehr-not-smart", "EHR Plain", ["ehr"], [], Scope: "fhirUser launch/patient"),
         new("ehr-plain", "EHR No Scope", ["ehr"], []),
         new("clinician-v1", "Clinician App", ["clinician"], [], Scope: "user/QuestionnaireResponse.read"),

@@ -123,6 +123,19 @@ public sealed class SmartScopeTests(SmartProviderFixture smart) : SmartApiTest(s
     }
 
     [OidcFact]
+    public async Task A_token_whose_only_scopes_have_a_smart_prefix_in_the_wrong_case_is_scoped_and_granted_nothing()
+    {
+        var patient = await CreatePatientAsync();
+        foreach (var client in new[] { "ehr-capitalised", "ehr-upper-case" })
+        {
+            var ehr = await SignedInAsync(client);
+            AssertRefusedFor("system/QuestionnaireResponse.c", await PostFhirPhq9(ehr, patient));
+            AssertRefusedFor("system/Observation.s", await SendAsync(ehr, HttpMethod.Get, $"/fhir/r4/Observation?patient={patient}"));
+        }
+        Assert.Equal(0, await StoredQuestionnairesAsync(patient));
+    }
+
+    [OidcFact]
     public async Task A_token_without_smart_resource_scopes_keeps_its_roles_access()
     {
         var patient = await CreatePatientAsync();

@@ -8,7 +8,7 @@ public class SmartScopeProperties
 {
     // Near-misses of real scopes: each part right or slightly wrong, so well-formed scopes come up often.
     private static readonly Gen<string> OneScope = Gen.Select(
-        Gen.OneOf("system/", "user/", "patient/", "System/", "launch/", ""),
+        Gen.OneOf("system/", "user/", "patient/", "System/", "SYSTEM/", "uSer/", "launch/", ""),
         Gen.OneOf("Observation", "QuestionnaireResponse", "Patient", "*", "observation", ""),
         Gen.OneOf(".", ".", ".", "", ".."),
         Gen.OneOf(Gen.String[Gen.Char["crudscrudsxR*"], 0, 6], Gen.OneOf("read", "write", "*", "reads")),
@@ -65,4 +65,15 @@ public class SmartScopeProperties
             }
             return true;
         });
+
+    [Fact]
+    public void A_smart_prefix_in_any_case_but_lower_marks_the_token_scoped_and_never_grants() =>
+        Gen.Select(Gen.OneOf("system", "user", "patient"), Gen.Bool.Array[7], Gen.OneOf("Observation.rs", "*.cruds", "QuestionnaireResponse.c", "*.read"))
+            .Select((word, upper, rest) => new string(word.Select((c, i) => upper[i] ? char.ToUpperInvariant(c) : c).ToArray()) + "/" + rest)
+            .Where(scope => !SmartScope.Prefixes.Any(p => scope.StartsWith(p, StringComparison.Ordinal)))
+            .Sample(scope =>
+            {
+                var set = SmartScopeSet.Parse([scope, "openid"]);
+                return set.IsScoped && set.Granting.Count == 0;
+            });
 }

@@ -44,6 +44,8 @@ public class SmartScopeSetTests
     [InlineData("system/Observation.rs?category=survey", "Observation", P.Read, false)] // restrictions are not evaluated
     [InlineData("system/Observation.rx", "Observation", P.Read, false)] // malformed
     [InlineData("system/Observation.sr", "Observation", P.Search, false)]
+    [InlineData("SYSTEM/Observation.rs", "Observation", P.Read, false)] // the prefix is case-sensitive
+    [InlineData("System/*.cruds", "QuestionnaireResponse", P.Create, false)]
     public void A_scope_grants_exactly_what_it_names(string scope, string type, P permission, bool granted) =>
         Assert.Equal(granted, SmartScopeSet.Parse([scope]).Grants(type, permission));
 
@@ -52,6 +54,10 @@ public class SmartScopeSetTests
     [InlineData("patient/*.rs")]
     [InlineData("system/Observation.rs?code=44261-6")]
     [InlineData("user/observation.rs")]
+    [InlineData("SYSTEM/Observation.rs")] // a case-variant prefix narrows (to nothing), never leaves the token unscoped
+    [InlineData("System/*.cruds")]
+    [InlineData("User/QuestionnaireResponse.cruds")]
+    [InlineData("pAtIeNt/*.rs")]
     public void A_scope_that_grants_nothing_still_makes_the_token_scoped(string scope)
     {
         var set = SmartScopeSet.Parse([scope]);
