@@ -24,14 +24,22 @@ internal static class PlanDocument
 
     /// <summary>
     /// Reads the request body as JSON, keeping a repeated field for <see cref="Read"/> to name (the serializer's own
-    /// refusal names only "body"). Not application/json → 415; not JSON → 400 naming <c>body</c> with where it breaks.
+    /// refusal names only "body"). Not application/json → 415; not UTF-8, or not JSON → 400 naming <c>body</c> (with where
+    /// the JSON breaks).
     /// </summary>
     public static async Task<JsonDocument> ParseAsync(HttpRequest request, CancellationToken ct)
     {
         if (!request.HasJsonContentType()) throw new BadHttpRequestException("Expected a JSON body.", StatusCodes.Status415UnsupportedMediaType);
+        // JsonDocument checks UTF-8 only where it transcodes a string or a field name, which would be a 500 later:
+        // the whole body is checked once here (the server's body size limit bounds the copy).
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+            throw ClinicalValidationException.For("body", "The body is not valid UTF-8: send JSON encoded as UTF-8.");
         try
         {
-            return await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowDuplicateProperties = true }, ct).ConfigureAwait(false);
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowDuplicateProperties = true });
         }
         catch (JsonException e)
         {

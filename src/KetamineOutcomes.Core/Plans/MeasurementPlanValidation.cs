@@ -79,7 +79,7 @@ public static partial class MeasurementPlanValidation
                 RuleAnchor.Enrolment => Enrolment(id, what, draft, path, errors),
                 RuleAnchor.AfterInfusion => AfterInfusion(id, what, draft, path, errors),
                 RuleAnchor.Interval => Interval(id, what, draft, path, errors),
-                _ => null,
+                _ => Unanchored(draft, path, errors),
             };
             if (errors.Count == before && rule is not null) parsed.Add(rule);
         }
@@ -120,6 +120,19 @@ public static partial class MeasurementPlanValidation
         var phase = Known(d.Phase, $"{path}.phase", errors);
         var window = InRange(d.WindowDays, 1, MaxWindowDays, $"{path}.windowDays", errors);
         return every is null || phase is null || window is null ? null : new IntervalRule(id, instrument, every.Value, phase.Value, window.Value);
+    }
+
+    // Without a known anchor which fields the rule needs is unknown, but a field that is sent is still held to its range,
+    // so one 400 names every bad field (README: "every bad field named"). Never a rule.
+    private static PlanRule? Unanchored(PlanRuleDraft d, string path, ValidationErrors errors)
+    {
+        if (d.WindowDays is not null) InRange(d.WindowDays, 1, MaxWindowDays, $"{path}.windowDays", errors);
+        if (d.OffsetHours is not null) InRange(d.OffsetHours, 0, MaxOffsetHours, $"{path}.offsetHours", errors);
+        if (d.WindowHours is not null) InRange(d.WindowHours, 1, MaxWindowHours, $"{path}.windowHours", errors);
+        if (d.EveryDays is not null) InRange(d.EveryDays, 1, MaxEveryDays, $"{path}.everyDays", errors);
+        if (d.Sessions is not null) Sessions(d.Sessions, $"{path}.sessions", errors);
+        if (d.Phase is not null) Known(d.Phase, $"{path}.phase", errors);
+        return null;
     }
 
     // A field of another anchor is refused, not ignored: "sessions" on an interval rule is a mistake worth naming.

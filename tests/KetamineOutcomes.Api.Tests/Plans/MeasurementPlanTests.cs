@@ -183,8 +183,10 @@ public class MeasurementPlanTests : ApiTest
         var (status, problem, _) = await PutPlanAsync(Admin, Url,
             """{"rules":[{"id":"A","instrument":"bdi","anchor":"weekly","windowDays":0,"zzz":1},{"id":"b","instrument":"phq9","anchor":"enrolment"}],"v":1}""", "W/\"0\"");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        // An unknown anchor takes no fields to judge windowDays by; the second rule misses its window.
-        Assert.Equal(["rules[0].anchor", "rules[0].id", "rules[0].instrument", "rules[0].zzz", "rules[1].windowDays", "v"], ErrorKeys(problem).Order(StringComparer.Ordinal));
+        // An unknown anchor still holds windowDays to its range (0 is below 1 for every anchor that takes it); the second
+        // rule misses its window.
+        Assert.Equal(["rules[0].anchor", "rules[0].id", "rules[0].instrument", "rules[0].windowDays", "rules[0].zzz", "rules[1].windowDays", "v"],
+            ErrorKeys(problem).Order(StringComparer.Ordinal));
         Assert.Equal(0, (int)(await GetOkAsync(Url))["version"]!);
     }
 
@@ -233,6 +235,24 @@ public class MeasurementPlanTests : ApiTest
         var (status, problem, _) = await PutPlanAsync(Admin, Url, body, "W/\"0\"");
         Assert.True(status == HttpStatusCode.BadRequest, problem?.ToJsonString());
         Assert.Contains(field, ErrorKeys(problem));
+        Assert.Equal(0, (int)(await GetOkAsync(Url))["version"]!);
+    }
+
+    [Theory]
+    [InlineData("""{"rules":[{"id":"\xff","instrument":"phq9","anchor":"enrolment","windowDays":3}]}""")]
+    [InlineData("""{"rules":[{"id":"a","instrument":"phq9","anchor":"enrolment","windowDays":3,"z\xff":1}]}""")]
+    public async Task A_body_that_is_not_valid_UTF8_inside_a_string_or_a_field_name_answers_400_naming_body_not_500(string template)
+    {
+        // \xff stands for the single byte 0xFF, never valid in UTF-8.
+        var parts = template.Split("\\xff");
+        var bytes = Encoding.UTF8.GetBytes(parts[0]).Append((byte)0xFF).Concat(Encoding.UTF8.GetBytes(parts[1])).ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Put, Url) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("If-Match", "W/\"0\"");
+        using var response = await Admin.SendAsync(request);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, problem?.ToJsonString());
+        Assert.Equal(["body"], ErrorKeys(problem));
         Assert.Equal(0, (int)(await GetOkAsync(Url))["version"]!);
     }
 

@@ -79,6 +79,16 @@ public class MeasurementPlanValidationTests
     }
 
     [Fact]
+    public void Without_a_known_anchor_every_field_sent_is_still_held_to_its_range()
+    {
+        var errors = Refused(new PlanRuleDraft("a", PlanInstrument.Phq9, null, WindowDays: 0, OffsetHours: -1, WindowHours: 0,
+            Sessions: [0], EveryDays: 0, Phase: null));
+        Assert.Equal(["rules[0].anchor", "rules[0].windowDays", "rules[0].offsetHours", "rules[0].windowHours", "rules[0].everyDays", "rules[0].sessions[0]"],
+            errors.Keys);
+        Assert.Equal(["Must be an integer 1–90."], errors["rules[0].windowDays"]);
+    }
+
+    [Fact]
     public void Fields_of_another_anchor_are_refused_not_ignored()
     {
         var errors = Refused(
