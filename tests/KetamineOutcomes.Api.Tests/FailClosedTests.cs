@@ -11,7 +11,14 @@ namespace KetamineOutcomes.Api.Tests;
 /// whose audit row cannot be written returns no patient data and a write stores nothing: both answer 503 with
 /// Retry-After within the configured bound, never a hang; readiness says degraded.
 /// </summary>
-public sealed class FailClosedTests() : ApiTest(new() { ["Storage:WriteTimeout"] = "00:00:01" })
+// The periodic passes (assessment.due, response watch) are off: a write of theirs that gets through between a test's
+// give-up and its readiness probe rightly clears "degraded", which would make the probe's answer a race.
+public sealed class FailClosedTests() : ApiTest(new()
+{
+    ["Storage:WriteTimeout"] = "00:00:01",
+    ["Scheduler:Enabled"] = "false",
+    ["ResponseWatch:Enabled"] = "false",
+})
 {
     private string _patient = "";
     private string _mrn = "";
