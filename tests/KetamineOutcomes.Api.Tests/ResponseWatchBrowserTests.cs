@@ -57,6 +57,11 @@ public sealed class ResponseWatchBrowserTests : IDisposable
         Assert.Equal([backAtBaseline, slight], api.Select(i => (string)i!["patientId"]!));
         // Nine more at 55 % (after the two: same share, later setbacks or ids) so the first page of 10 has "Show more".
         for (var i = 0; i < 9; i++) await CourseAsync(http, $"MRN-WATCH-X{i}", 20, 9, 11);
+        // One open suicide-risk alert (PHQ-9 item 9 answered 1), so the queue beside the watch has a card to lose too.
+        var alerted = (string)(await (await http.PostAsJsonAsync("/api/v1/patients", new { mrn = "MRN-WATCH-ALERT", siteId = "north", researchConsent = false }))
+            .Content.ReadFromJsonAsync<JsonNode>())!["id"]!;
+        (await http.PostAsJsonAsync($"/api/v1/patients/{alerted}/questionnaires",
+            new { instrument = "phq9", completedAt = Iso(Day0), items = new[] { 1, 1, 1, 1, 1, 1, 1, 1, 1 } })).EnsureSuccessStatusCode();
         http.DefaultRequestHeaders.Remove("X-Api-Key");
         http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
         var researcher = (await http.PostAsJsonAsync("/api/v1/api-keys", new { name = "watch test researcher", role = "researcher" }));
@@ -82,6 +87,8 @@ public sealed class ResponseWatchBrowserTests : IDisposable
         var refused = seen["refused"]!;
         Assert.Equal((403, 10, true), ((int)refused["status"]!, (int)refused["before"]!["cards"]!, (bool)refused["before"]!["more"]!));
         Assert.Equal((0, false, ""), ((int)refused["after"]!["cards"]!, (bool)refused["after"]!["more"]!, ((string)refused["after"]!["text"]!).Trim()));
+        // The alert queue's cards leave with them (the researcher's key is refused there too).
+        Assert.Equal((1, 0), ((int)refused["before"]!["alerts"]!, (int)refused["after"]!["alerts"]!));
     }
 
     public void Dispose()

@@ -47,6 +47,7 @@ try {
   if (process.env.KO_OTHER_KEY) {
     const state = () => page.evaluate(() => ({
       cards: document.querySelectorAll('#watch > li').length,
+      alerts: document.querySelectorAll('#alerts > li').length,
       more: !document.getElementById('more-watch').hidden,
       text: document.getElementById('watch').innerText,
     }));
@@ -58,7 +59,7 @@ try {
     const response = await answered;
     // The refusal's body is read, then the list updated: give that a moment rather than wait for a state that may never come.
     await page.waitForTimeout(500);
-    refused = { status: response.status(), before: { cards: before.cards, more: before.more }, after: await state() };
+    refused = { status: response.status(), before: { cards: before.cards, more: before.more, alerts: before.alerts }, after: await state() };
   }
   console.log(JSON.stringify({ items, marker, refused }));
 } finally {

@@ -360,6 +360,14 @@ async function loadAlerts(more = false) {
     $('more-alerts').hidden = !alertsCursor;
     $('alerts-empty').hidden = $('alerts').children.length > 0;
   } catch (e) {
+    // A fresh load that is refused (another role's key: 403) or fails leaves no card of an earlier key on screen; a failed
+    // "Show more" keeps the open alerts already shown.
+    if (!more) {
+      $('alerts').replaceChildren();
+      alertsCursor = null;
+      $('more-alerts').hidden = true;
+      $('alerts-empty').hidden = true;
+    }
     say(e.message, true);
   }
 }
