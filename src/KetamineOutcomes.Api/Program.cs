@@ -116,7 +116,7 @@ app.MapDashboardConfig();
 app.MapFhir();
 app.MapSmartConfiguration();
 
-var api = app.MapGroup("/api/v1");
+var api = app.MapGroup("/api/v1").RefusesUndeclaredQuery();
 api.MapPatients();
 api.MapInfusions();
 api.MapQuestionnaires();

@@ -53,7 +53,6 @@ public sealed class QueryStrictnessTests : ApiTest
 
     [Theory]
     [InlineData("/api/v1/response-watch?siteId=a&siteId=b", "siteId")]
-    [InlineData("/api/v1/response-watch?siteId=north&SiteId=north", "siteId")]
     [InlineData("/api/v1/response-watch?instrument=phq9&instrument=gad7", "instrument")]
     [InlineData("/api/v1/response-watch?limit=10&limit=10", "limit")]
     [InlineData("/api/v1/safety-alerts?siteId=a&siteId=b", "siteId")]

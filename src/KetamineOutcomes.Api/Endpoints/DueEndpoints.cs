@@ -30,13 +30,11 @@ internal static class DueEndpoints
         api.MapGet("/patients/{patientId:guid}/due", GetDue).WithTags("Measurement plans").WithName("GetPatientDue").Audited()
             .WithSummary("The patient's due list at `at` (default now): every occurrence due, overdue or completed within the last 30 days, and each rule's next upcoming one")
             .WithDescription("`at` is an RFC 3339 date-time with an offset, at most 366 days after now (400 naming `at`). Any other query parameter → 400 naming it.")
-            .ReadsQuery("at")
             .AllowRoles(Roles.Portal, Roles.Clinician, Roles.Ehr)
             .Produces<DueResponse>().ProducesValidationProblem().ProducesProblem(404);
         api.MapGet("/patients/{patientId:guid}/adherence", GetAdherence).WithTags("Measurement plans").WithName("GetPatientAdherence").Audited()
             .WithSummary("Adherence to the plan for one instrument (phq9, gad7, cssrs) now: occurrences due, completed in window, rate")
             .WithDescription("Always computed now: `at` is not a parameter here (400 naming it, as any other parameter).")
-            .ReadsQuery("instrument")
             .AllowRoles(Roles.Clinician, Roles.Ehr)
             .Produces<AdherenceResponse>().ProducesValidationProblem().ProducesProblem(404);
         api.MapGet("/due", GetWorklist).WithTags("Measurement plans").WithName("GetDueWorklist").Audited()
@@ -44,7 +42,6 @@ internal static class DueEndpoints
             .WithDescription("`status` is `due` or `overdue` (absent: both). `siteId` is required unless the key is site-bound (then it is the key's site; " +
                 "another site's worklist is empty). Items come by patient id, then dueAt; the cursor stays valid while records are added. " +
                 "Any other query parameter (e.g. `at`: the worklist is always now) → 400 naming it.")
-            .ReadsQuery("siteId", "status", "limit", "cursor")
             .AllowRoles(Roles.Clinician)
             .Produces<ListResponse<WorklistItem>>().ProducesValidationProblem();
         return api;

@@ -24,12 +24,12 @@ internal static class MeasurementPlanEndpoints
 {
     public static RouteGroupBuilder MapMeasurementPlans(this RouteGroupBuilder api)
     {
-        api.MapGet("/sites/{siteId}/measurement-plan", GetPlan).WithTags("Measurement plans").WithName("GetMeasurementPlan").ReadsQuery()
+        api.MapGet("/sites/{siteId}/measurement-plan", GetPlan).WithTags("Measurement plans").WithName("GetMeasurementPlan")
             .WithSummary("The site's current measurement plan (version 0, default true: the default plan); ETag W/\"version\"")
             .WithDescription("A site-bound key reads only its own site's plan (403).")
             .AllowRoles(Roles.Clinician, Roles.Admin)
             .Produces<MeasurementPlanResponse>().ProducesValidationProblem().ProducesProblem(403);
-        api.MapPut("/sites/{siteId}/measurement-plan", PutPlan).WithTags("Measurement plans").WithName("PutMeasurementPlan").AuditedAdmin().AuditSite("siteId").ReadsQuery()
+        api.MapPut("/sites/{siteId}/measurement-plan", PutPlan).WithTags("Measurement plans").WithName("PutMeasurementPlan").AuditedAdmin().AuditSite("siteId")
             .WithSummary("Store the site's next plan version; it governs patients registered and infusions given from now on, and interval occurrences due from now on")
             .WithDescription("If-Match names the version replaced, as GET sent it (W/\"0\" while the site has the default plan): missing → 428, " +
                 "no longer current → 412. A site-bound admin changes only its own site's plan (403). Every rule is checked; each bad field is " +
