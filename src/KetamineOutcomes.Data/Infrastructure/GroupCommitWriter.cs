@@ -37,6 +37,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private readonly StoreMetrics? _metrics;
     private readonly Task _loop, _syncLoop;
     private WriterConnection? _writer;
+    // WAL checkpoints off the writer's thread (WAL mode only; started with the first writer connection).
+    private WalCheckpointer? _checkpointer;
 
     // Batch numbers: _committing is the last batch that reached COMMIT (others may see it from then on), _durable the
     // last one whose WAL frames were flushed (or that failed, leaving nothing behind). Only the writer thread moves the
@@ -135,6 +137,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         _queue.Complete();
         await _loop.ConfigureAwait(false);
         await _syncLoop.ConfigureAwait(false);
+        if (_checkpointer is not null) await _checkpointer.DisposeAsync().ConfigureAwait(false);
         if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -273,6 +276,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                 // Numbered before COMMIT: from inside it on, readers may see this batch and must wait for its flush.
                 Volatile.Write(ref _committing, _committing + 1);
                 await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                _checkpointer?.Committed();
             }
             catch (Exception e) when (_connections.IsTransient(e))
             {
@@ -291,7 +295,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     /// <summary>
     /// Opens the writer's connection. In WAL mode it commits without flushing (synchronous=NORMAL), the sync thread
-    /// flushing the WAL file instead; in any other journal mode it keeps the factory's synchronous=FULL.
+    /// flushing the WAL file instead, and leaves checkpoints to <see cref="WalCheckpointer"/>; in any other journal mode
+    /// it keeps the factory's synchronous=FULL.
     /// </summary>
     private async Task<WriterConnection> OpenWriterAsync()
     {
@@ -310,6 +315,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             {
                 command.CommandText = "PRAGMA synchronous = NORMAL";
                 await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                command.CommandText = $"PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterFallbackFrames}";
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                _checkpointer ??= new WalCheckpointer(_connections);
                 _walPath = file + "-wal";
             }
             else
