@@ -43,7 +43,10 @@ internal static class FhirRatios
         Action<Measurement> print)
     {
         foreach (var (_, run) in builds) await CheckAsync(run);
-        var loads = builds.Select(b => Loads(b.Run)).ToArray();
+        // KO_BENCH_LOADS=<text>: only the loads whose name contains it (e.g. "JSON submission" for write-path A/B runs);
+        // the runs are printed and no row is returned, so RESULTS.md keeps its table.
+        var only = Environment.GetEnvironmentVariable("KO_BENCH_LOADS");
+        var loads = builds.Select(b => Loads(b.Run).Where(l => string.IsNullOrEmpty(only) || l.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray()).ToArray();
         for (var b = 0; b < builds.Count; b++)
             foreach (var l in loads[b]) await Wrk.RunAsync("warm-up", builds[b].Run.Service.BaseAddress, l.Request, l.Connections, warmup, builds[b].Run.WorkDir);
         var runs = builds.Select(_ => loads[0].Select(_ => new List<Measurement>()).ToArray()).ToArray();
@@ -62,6 +65,7 @@ internal static class FhirRatios
                 }
             }
         }
+        if (!string.IsNullOrEmpty(only)) return [];
         Measurement Median(List<Measurement> ms) => ms.OrderBy(m => m.RequestsPerSecond).ElementAt(ms.Count / 2);
         return builds.Select((b, i) => new FhirRow(b.Build, Median(runs[i][0]), Median(runs[i][1]), Median(runs[i][2]), Median(runs[i][3]), runs[i])).ToList();
     }

@@ -13,6 +13,7 @@ using KetamineOutcomes.Benchmarks;
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- response-watch [seconds per run] [runs per figure]
 //                  dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- audit [seconds per run] [runs per figure]
 //                  [KO_BENCH_BASELINE=<other checkout>] dotnet run -c Release --project tests/KetamineOutcomes.Benchmarks -- fhir [seconds per run] [runs per figure]
+//                    (with KO_BENCH_LOADS=<part of a load's name>, e.g. "JSON submission": only those loads, printed, RESULTS.md untouched)
 // Each figure is the median of its runs (3 by default): this shared machine moves ±20 % from one run to the next.
 var worklist = args.Length > 0 && args[0] == "worklist";
 var summaryOnly = args.Length > 0 && args[0] == "summary";
@@ -123,7 +124,7 @@ try
             var builds = baseline is null ? new[] { ("this build", run) } : [("this build", run), ("baseline", baseline)];
             var loadBefore = File.ReadAllText("/proc/loadavg");
             var rows = await FhirRatios.MeasureAsync(builds, repeats, warmup, duration, Print);
-            ResultsFile.Replace(resultsPath, "fhir", Report.Fhir(cohort, baselineRoot, rows, loadBefore, File.ReadAllText("/proc/loadavg"), seconds, repeats));
+            if (rows.Count > 0) ResultsFile.Replace(resultsPath, "fhir", Report.Fhir(cohort, baselineRoot, rows, loadBefore, File.ReadAllText("/proc/loadavg"), seconds, repeats));
         }
         finally
         {
