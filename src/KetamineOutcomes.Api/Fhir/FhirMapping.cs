@@ -23,18 +23,28 @@ internal static class FhirMapping
     /// </summary>
     private sealed record Versioned(RecordStatus Status, int Version, DateTimeOffset LastUpdated)
     {
+        public static Versioned Of(QuestionnaireSummary q) => new(q.Status, q.Version, q.LastUpdated);
         public static Versioned Of(QuestionnaireRecord q) => new(q.Status, q.Version, q.LastUpdated);
+        public static Versioned Of(CheckinSummary c) => new(c.Status, c.Version, c.LastUpdated);
         public static Versioned Of(CheckinRecord c) => new(c.Status, c.Version, c.LastUpdated);
     }
 
-    public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, InfusionTimeline timeline)
+    /// <summary>The Observations of a whole record: those of its summary (<see cref="Observations(QuestionnaireSummary, InfusionTimeline)"/>).</summary>
+    public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, InfusionTimeline timeline) => Observations(q.ToSummary(), timeline);
+
+    /// <summary>
+    /// A questionnaire's Observations: its total score (id <c>{id}-total</c>), and for a PHQ-9 with item 9 answered, item 9
+    /// as an Observation of its own (id <c>{id}-item9</c>).
+    /// </summary>
+    public static IEnumerable<ObservationEntry> Observations(QuestionnaireSummary q, InfusionTimeline timeline)
     {
         yield return new ObservationEntry(Loinc.Total(q.Instrument), q.CompletedAt, q.LastUpdated, $"{q.Id}-total", () => TotalObservation(q, timeline.At(q.CompletedAt)));
-        if (q.Instrument == Instrument.Phq9 && q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] is { } item9)
+        if (q.Item9 is { } item9)
             yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, q.LastUpdated, $"{q.Id}-item9", () => Item9Observation(q, item9, timeline.At(q.CompletedAt)));
     }
 
-    public static ObservationEntry RiskObservation(CheckinRecord c, InfusionTimeline timeline) =>
+    /// <summary>A check-in's C-SSRS risk level as an Observation (id <c>{id}-risk</c>).</summary>
+    public static ObservationEntry RiskObservation(CheckinSummary c, InfusionTimeline timeline) =>
         new(Loinc.CssrsRisk, c.CompletedAt, c.LastUpdated, $"{c.Id}-risk", () =>
         {
             var obs = Base($"{c.Id}-risk", c.PatientId, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)", timeline.At(c.CompletedAt), c.Id,
@@ -43,7 +53,7 @@ internal static class FhirMapping
             return obs;
         });
 
-    private static Observation TotalObservation(QuestionnaireRecord q, Timepoint timepoint)
+    private static Observation TotalObservation(QuestionnaireSummary q, Timepoint timepoint)
     {
         var name = q.Instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
         var obs = Base($"{q.Id}-total", q.PatientId, q.CompletedAt, Loinc.Total(q.Instrument), $"{name} total score", timepoint, q.Id, Versioned.Of(q));
@@ -53,7 +63,7 @@ internal static class FhirMapping
         return obs;
     }
 
-    private static Observation Item9Observation(QuestionnaireRecord q, int item9, Timepoint timepoint)
+    private static Observation Item9Observation(QuestionnaireSummary q, int item9, Timepoint timepoint)
     {
         var safety = Base($"{q.Id}-item9", q.PatientId, q.CompletedAt, Loinc.Phq9Item9,
             TriggeringAnswers.Phq9Item9Question, timepoint, q.Id, Versioned.Of(q));

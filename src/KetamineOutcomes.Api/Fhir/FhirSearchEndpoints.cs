@@ -54,9 +54,10 @@ internal static partial class FhirEndpoints
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var timeline = await InfusionStore.TimelineForPatientAsync(c, patientId, t).ConfigureAwait(false);
             var list = new List<FhirMapping.ObservationEntry>();
-            foreach (var r in await QuestionnaireStore.AllForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
+            // Summaries, not whole records: an Observation never needs the answers (issue 24).
+            foreach (var r in await QuestionnaireStore.SummariesForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
                 list.AddRange(FhirMapping.Observations(r, timeline));
-            foreach (var r in await CheckinStore.AllForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
+            foreach (var r in await CheckinStore.SummariesForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
                 list.Add(FhirMapping.RiskObservation(r, timeline));
             return list;
         }, ct).ConfigureAwait(false);
