@@ -103,13 +103,6 @@ public static class CheckinStore
         return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
-    /// <summary>Every check-in of a patient in completion order; entered-in-error ones only when asked for.</summary>
-    public static async Task<IReadOnlyList<CheckinRecord>> AllForPatientAsync(DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
-    {
-        var sql = $"SELECT {Columns} FROM suicidality_checkins WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)} ORDER BY completed_at, id";
-        return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
-    }
-
     private const string SummariesSql = "SELECT id, completed_at, risk_level, status, version, last_updated "
         + "FROM suicidality_checkins WHERE patient_id = @patientId ORDER BY completed_at, id";
 

@@ -121,13 +121,6 @@ public static class QuestionnaireStore
         return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
-    /// <summary>Every questionnaire of a patient, any instrument, in completion order; entered-in-error ones only when asked for.</summary>
-    public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
-    {
-        var sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)} ORDER BY completed_at, id";
-        return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
-    }
-
     // The FHIR search's read: every column an Observation or a search key needs, never the items JSON.
     internal const string SummariesSql = "SELECT id, instrument, completed_at, total_score, severity, prorated, item9, status, version, last_updated "
         + "FROM questionnaires WHERE patient_id = @patientId ORDER BY completed_at, id";
