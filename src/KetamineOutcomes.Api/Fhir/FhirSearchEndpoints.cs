@@ -70,7 +70,8 @@ internal static partial class FhirEndpoints
             .Where(e => FhirDateParameter.MatchesAll(dates, e.Effective))
             .Where(e => FhirDateParameter.MatchesAll(lastUpdated, e.LastUpdated));
         var (total, page, next) = paging.Apply(matching, e => e.Effective, e => e.Id);
-        return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "Observation", query, total, page.Select(e => (Resource)e.Build()), next, paging.Count));
+        // Written straight from the facts, not through Firely POCOs (issue 24); the same bytes (ObservationJsonProperties).
+        return ObservationJson.Searchset(publicBase.Fhir, query, total, page, next, paging.Count);
     }
 
     internal static async Task<IResult> SearchResponses(HttpContext http, Database db, PublicBaseUrl publicBase, ClaimsPrincipal user, CancellationToken ct)
