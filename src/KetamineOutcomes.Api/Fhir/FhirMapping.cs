@@ -42,7 +42,7 @@ internal static class FhirMapping
     {
         var total = $"{q.Id}-total";
         yield return new ObservationEntry(Loinc.Total(q.Instrument), q.CompletedAt, q.LastUpdated, total, () => new ObservationFacts(
-            total, q.PatientId, q.Id, q.CompletedAt, Loinc.Total(q.Instrument), q.Instrument == Instrument.Phq9 ? "PHQ-9 total score" : "GAD-7 total score",
+            total, q.PatientId, q.Id, q.CompletedAt, Loinc.Total(q.Instrument), q.Instrument == Instrument.Phq9 ? Phq9TotalText : Gad7TotalText,
             q.Status, q.Version, q.LastUpdated, timeline.At(q.CompletedAt), q.TotalScore, q.Severity, q.Prorated, null));
         if (q.Item9 is { } item9)
         {
@@ -58,9 +58,12 @@ internal static class FhirMapping
     {
         var id = $"{c.Id}-risk";
         return new(Loinc.CssrsRisk, c.CompletedAt, c.LastUpdated, id, () => new ObservationFacts(
-            id, c.PatientId, c.Id, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)",
+            id, c.PatientId, c.Id, c.CompletedAt, Loinc.CssrsRisk, RiskText,
             c.Status, c.Version, c.LastUpdated, timeline.At(c.CompletedAt), null, null, false, c.RiskLevel));
     }
+
+    /// <summary>The texts of the Observations' codes (item 9's is its question, <see cref="TriggeringAnswers.Phq9Item9Question"/>).</summary>
+    public const string Phq9TotalText = "PHQ-9 total score", Gad7TotalText = "GAD-7 total score", RiskText = "Suicide risk level (C-SSRS screener)";
 
     /// <summary>The one category of every Observation we emit (a coding and the concept's text).</summary>
     public static readonly (string System, string Code, string Text) SurveyCategory = (FhirCodes.ObservationCategory, "survey", "Survey");

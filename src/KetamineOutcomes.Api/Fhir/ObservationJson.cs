@@ -177,7 +177,7 @@ internal static class ObservationJson
     private static readonly Dictionary<string, JsonEncodedText> Known = new[]
         {
             Loinc.Phq9Total, Loinc.Gad7Total, Loinc.Phq9Item9, Loinc.CssrsRisk,
-            "PHQ-9 total score", "GAD-7 total score", Core.Safety.TriggeringAnswers.Phq9Item9Question, "Suicide risk level (C-SSRS screener)",
+            FhirMapping.Phq9TotalText, FhirMapping.Gad7TotalText, Core.Safety.TriggeringAnswers.Phq9Item9Question, FhirMapping.RiskText,
         }
         .Concat(Enum.GetValues<Core.Safety.RiskLevel>().Select(FhirMapping.RiskCode).SelectMany(r => new[] { r.System, r.Code, r.Text }))
         .Distinct(StringComparer.Ordinal)
