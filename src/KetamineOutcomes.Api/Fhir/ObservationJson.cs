@@ -9,10 +9,10 @@ namespace KetamineOutcomes.Api.Fhir;
 
 /// <summary>
 /// The Observation searchset written straight to UTF-8 from <see cref="ObservationFacts"/>, with every fixed name and
-/// text encoded once (issue 24: building 50 Firely POCOs and serialising them was about half of a search's time). The
-/// bytes are those of <see cref="FhirJson.WriteTo"/> of <see cref="FhirSearchset.Create"/> over
-/// <see cref="FhirMapping.ToObservation"/> — Firely stays the reference, and ObservationJsonProperties checks every
-/// shape against it — so a change to the Observation shape is made in <see cref="FhirMapping"/> and here alike.
+/// text encoded once (issue 24: building a page's 50 Firely POCOs and serialising them took ~820 of a search's ~2,260 µs
+/// in-process). The bytes are those of <see cref="FhirJson.WriteTo"/> of <see cref="FhirSearchset.Create"/> over
+/// <see cref="FhirMapping.ToObservation"/> — Firely stays the reference, and ObservationJsonProperties checks every shape
+/// against it — so a change to the Observation shape is made in <see cref="FhirMapping"/> and here alike.
 /// </summary>
 internal static class ObservationJson
 {
