@@ -39,7 +39,10 @@ internal static class FhirJson
     /// <see cref="Serialize"/> gave, but written as UTF-8 straight into pooled memory. A page of 50 Observations is ~60 KB
     /// of JSON; as a .NET string it was twice that, on the large-object heap, then encoded again (issue 24 profile).
     /// </summary>
-    public static IResult Result(Resource resource, int status = StatusCodes.Status200OK) => new FhirResult(resource, status);
+    public static IResult Result(Resource resource, int status = StatusCodes.Status200OK) => new FhirResult(output => WriteTo(output, resource), status);
+
+    /// <summary>As <see cref="Result(Resource, int)"/>, for FHIR JSON that <paramref name="write"/> writes itself (<see cref="ObservationJson"/>).</summary>
+    public static IResult Result(Action<IBufferWriter<byte>> write, int status = StatusCodes.Status200OK) => new FhirResult(write, status);
 
     /// <summary>Writes <paramref name="resource"/> as FHIR JSON in UTF-8 to <paramref name="output"/>.</summary>
     public static void WriteTo(IBufferWriter<byte> output, Resource resource)
@@ -48,8 +51,8 @@ internal static class FhirJson
         JsonSerializer.Serialize(writer, resource, resource.GetType(), Options);
     }
 
-    // What JsonSerializer.Serialize to a string uses from Options (a Utf8JsonWriter of our own does not read them).
-    private static readonly JsonWriterOptions WriterOptions = new()
+    /// <summary>What JsonSerializer.Serialize to a string uses from Options (a Utf8JsonWriter of our own does not read them).</summary>
+    internal static readonly JsonWriterOptions WriterOptions = new()
     {
         Encoder = Options.Encoder,
         Indented = Options.WriteIndented,
@@ -60,7 +63,7 @@ internal static class FhirJson
         SkipValidation = true,
     };
 
-    private sealed class FhirResult(Resource resource, int status) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+    private sealed class FhirResult(Action<IBufferWriter<byte>> write, int status) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
     {
         public int? StatusCode => status;
 
@@ -69,7 +72,7 @@ internal static class FhirJson
         public async System.Threading.Tasks.Task ExecuteAsync(HttpContext httpContext)
         {
             using var buffer = new PooledBufferWriter();
-            WriteTo(buffer, resource);
+            write(buffer);
             var response = httpContext.Response;
             response.StatusCode = status;
             response.ContentType = FhirJson.ContentType;

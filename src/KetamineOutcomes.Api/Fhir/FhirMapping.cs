@@ -12,10 +12,14 @@ namespace KetamineOutcomes.Api.Fhir;
 internal static class FhirMapping
 {
     /// <summary>
-    /// What search needs to filter, order and page an Observation (code, time, last update, id), and how to build it:
-    /// only the page's resources are ever built.
+    /// What search needs to filter, order and page an Observation (code, time, last update, id), and what it says: only
+    /// the page's facts (timepoint included) are ever worked out.
     /// </summary>
-    public sealed record ObservationEntry(string Code, DateTimeOffset Effective, DateTimeOffset LastUpdated, string Id, Func<Observation> Build);
+    public sealed record ObservationEntry(string Code, DateTimeOffset Effective, DateTimeOffset LastUpdated, string Id, Func<ObservationFacts> Facts)
+    {
+        /// <summary>The Firely Observation of these facts.</summary>
+        public Observation Build() => ToObservation(Facts());
+    }
 
     /// <summary>
     /// What is stored of a record's versions, as FHIR's meta (SPEC v2, Corrections): versionId is the record's version,
@@ -27,53 +31,67 @@ internal static class FhirMapping
         public static Versioned Of(CheckinRecord c) => new(c.Status, c.Version, c.LastUpdated);
     }
 
-    public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, InfusionTimeline timeline)
+    /// <summary>The Observations of a whole record: those of its summary (<see cref="Observations(QuestionnaireSummary, InfusionTimeline)"/>).</summary>
+    public static IEnumerable<ObservationEntry> Observations(QuestionnaireRecord q, InfusionTimeline timeline) => Observations(q.ToSummary(), timeline);
+
+    /// <summary>
+    /// A questionnaire's Observations: its total score (id <c>{id}-total</c>, severity band as interpretation, a note when
+    /// prorated), and for a PHQ-9 with item 9 answered, item 9 as an Observation of its own (id <c>{id}-item9</c>).
+    /// </summary>
+    public static IEnumerable<ObservationEntry> Observations(QuestionnaireSummary q, InfusionTimeline timeline)
     {
-        yield return new ObservationEntry(Loinc.Total(q.Instrument), q.CompletedAt, q.LastUpdated, $"{q.Id}-total", () => TotalObservation(q, timeline.At(q.CompletedAt)));
-        if (q.Instrument == Instrument.Phq9 && q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] is { } item9)
-            yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, q.LastUpdated, $"{q.Id}-item9", () => Item9Observation(q, item9, timeline.At(q.CompletedAt)));
+        var total = $"{q.Id}-total";
+        yield return new ObservationEntry(Loinc.Total(q.Instrument), q.CompletedAt, q.LastUpdated, total, () => new ObservationFacts(
+            total, q.PatientId, q.Id, q.CompletedAt, Loinc.Total(q.Instrument), q.Instrument == Instrument.Phq9 ? Phq9TotalText : Gad7TotalText,
+            q.Status, q.Version, q.LastUpdated, timeline.At(q.CompletedAt), q.TotalScore, q.Severity, q.Prorated, null));
+        if (q.Item9 is { } item9)
+        {
+            var id = $"{q.Id}-item9";
+            yield return new ObservationEntry(Loinc.Phq9Item9, q.CompletedAt, q.LastUpdated, id, () => new ObservationFacts(
+                id, q.PatientId, q.Id, q.CompletedAt, Loinc.Phq9Item9, TriggeringAnswers.Phq9Item9Question,
+                q.Status, q.Version, q.LastUpdated, timeline.At(q.CompletedAt), item9, null, false, null));
+        }
     }
 
-    public static ObservationEntry RiskObservation(CheckinRecord c, InfusionTimeline timeline) =>
-        new(Loinc.CssrsRisk, c.CompletedAt, c.LastUpdated, $"{c.Id}-risk", () =>
-        {
-            var obs = Base($"{c.Id}-risk", c.PatientId, c.CompletedAt, Loinc.CssrsRisk, "Suicide risk level (C-SSRS screener)", timeline.At(c.CompletedAt), c.Id,
-                Versioned.Of(c));
-            obs.Value = RiskCoding(c.RiskLevel);
-            return obs;
-        });
-
-    private static Observation TotalObservation(QuestionnaireRecord q, Timepoint timepoint)
+    /// <summary>A check-in's C-SSRS risk level as an Observation (id <c>{id}-risk</c>).</summary>
+    public static ObservationEntry RiskObservation(CheckinSummary c, InfusionTimeline timeline)
     {
-        var name = q.Instrument == Instrument.Phq9 ? "PHQ-9" : "GAD-7";
-        var obs = Base($"{q.Id}-total", q.PatientId, q.CompletedAt, Loinc.Total(q.Instrument), $"{name} total score", timepoint, q.Id, Versioned.Of(q));
-        obs.Value = new Integer(q.TotalScore);
-        obs.Interpretation = [new CodeableConcept(FhirCodes.SeveritySystem, WireNames.Of(q.Severity), WireNames.Of(q.Severity))];
-        if (q.Prorated) obs.Note = [new Annotation { Text = new Markdown("Prorated: one or more items were unanswered; total = round(sum × items / answered).") }];
+        var id = $"{c.Id}-risk";
+        return new(Loinc.CssrsRisk, c.CompletedAt, c.LastUpdated, id, () => new ObservationFacts(
+            id, c.PatientId, c.Id, c.CompletedAt, Loinc.CssrsRisk, RiskText,
+            c.Status, c.Version, c.LastUpdated, timeline.At(c.CompletedAt), null, null, false, c.RiskLevel));
+    }
+
+    /// <summary>The texts of the Observations' codes (item 9's is its question, <see cref="TriggeringAnswers.Phq9Item9Question"/>).</summary>
+    public const string Phq9TotalText = "PHQ-9 total score", Gad7TotalText = "GAD-7 total score", RiskText = "Suicide risk level (C-SSRS screener)";
+
+    /// <summary>The one category of every Observation we emit (a coding and the concept's text).</summary>
+    public static readonly (string System, string Code, string Text) SurveyCategory = (FhirCodes.ObservationCategory, "survey", "Survey");
+
+    /// <summary>The note of a prorated total (SPEC: total = round(sum × items / answered)).</summary>
+    public const string ProratedNote = "Prorated: one or more items were unanswered; total = round(sum × items / answered).";
+
+    /// <summary>The Firely Observation of <paramref name="f"/>: the reference rendering of our Observations.</summary>
+    public static Observation ToObservation(ObservationFacts f)
+    {
+        var obs = new Observation
+        {
+            Id = f.Id,
+            Meta = MetaOf(new Versioned(f.Status, f.Version, f.LastUpdated)),
+            Status = ObservationStatusOf(f.Status),
+            Category = [new CodeableConcept(SurveyCategory.System, SurveyCategory.Code, SurveyCategory.Text)],
+            Code = new CodeableConcept(Loinc.System, f.Code, f.Text),
+            Subject = new ResourceReference($"Patient/{f.PatientId}"),
+            Effective = new FhirDateTime(f.Effective),
+            DerivedFrom = [new ResourceReference($"QuestionnaireResponse/{f.ResponseId}")],
+            Extension = [TimepointExtension(f.Timepoint)],
+        };
+        if (f.Score is { } score) obs.Value = new Integer(score);
+        if (f.Risk is { } risk) obs.Value = RiskCoding(risk);
+        if (f.Severity is { } severity) obs.Interpretation = [new CodeableConcept(FhirCodes.SeveritySystem, WireNames.Of(severity), WireNames.Of(severity))];
+        if (f.Prorated) obs.Note = [new Annotation { Text = new Markdown(ProratedNote) }];
         return obs;
     }
-
-    private static Observation Item9Observation(QuestionnaireRecord q, int item9, Timepoint timepoint)
-    {
-        var safety = Base($"{q.Id}-item9", q.PatientId, q.CompletedAt, Loinc.Phq9Item9,
-            TriggeringAnswers.Phq9Item9Question, timepoint, q.Id, Versioned.Of(q));
-        safety.Value = new Integer(item9);
-        return safety;
-    }
-
-    private static Observation Base(
-        string id, Guid patientId, DateTimeOffset effective, string code, string display, Timepoint tp, Guid responseId, Versioned record) => new()
-    {
-        Id = id,
-        Meta = MetaOf(record),
-        Status = ObservationStatusOf(record.Status),
-        Category = [new CodeableConcept(FhirCodes.ObservationCategory, "survey", "Survey")],
-        Code = new CodeableConcept(Loinc.System, code, display),
-        Subject = new ResourceReference($"Patient/{patientId}"),
-        Effective = new FhirDateTime(effective),
-        DerivedFrom = [new ResourceReference($"QuestionnaireResponse/{responseId}")],
-        Extension = [TimepointExtension(tp)],
-    };
 
     private static Extension TimepointExtension(Timepoint tp)
     {
@@ -85,13 +103,23 @@ internal static class FhirMapping
         return ext;
     }
 
-    public static CodeableConcept RiskCoding(RiskLevel risk) => risk switch
+    /// <summary>
+    /// A C-SSRS risk level's coding (LOINC answers for low, moderate and high; our code system for none) and the concept's
+    /// text.
+    /// </summary>
+    public static (string System, string Code, string Text) RiskCode(RiskLevel risk) => risk switch
     {
-        RiskLevel.Low => new CodeableConcept(Loinc.System, Loinc.RiskLow, "Low"),
-        RiskLevel.Moderate => new CodeableConcept(Loinc.System, Loinc.RiskModerate, "Moderate"),
-        RiskLevel.High => new CodeableConcept(Loinc.System, Loinc.RiskHigh, "High"),
-        _ => new CodeableConcept(FhirCodes.RiskSystem, "none", "No risk identified"),
+        RiskLevel.Low => (Loinc.System, Loinc.RiskLow, "Low"),
+        RiskLevel.Moderate => (Loinc.System, Loinc.RiskModerate, "Moderate"),
+        RiskLevel.High => (Loinc.System, Loinc.RiskHigh, "High"),
+        _ => (FhirCodes.RiskSystem, "none", "No risk identified"),
     };
+
+    public static CodeableConcept RiskCoding(RiskLevel risk)
+    {
+        var (system, code, text) = RiskCode(risk);
+        return new CodeableConcept(system, code, text);
+    }
 
     public static QuestionnaireResponse Response(QuestionnaireRecord q)
     {

@@ -54,9 +54,10 @@ internal static partial class FhirEndpoints
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, null, t).ConfigureAwait(false);
             var timeline = await InfusionStore.TimelineForPatientAsync(c, patientId, t).ConfigureAwait(false);
             var list = new List<FhirMapping.ObservationEntry>();
-            foreach (var r in await QuestionnaireStore.AllForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
+            // Summaries, not whole records: an Observation never needs the answers (issue 24).
+            foreach (var r in await QuestionnaireStore.SummariesForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
                 list.AddRange(FhirMapping.Observations(r, timeline));
-            foreach (var r in await CheckinStore.AllForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
+            foreach (var r in await CheckinStore.SummariesForPatientAsync(c, patientId, withErrors, t).ConfigureAwait(false))
                 list.Add(FhirMapping.RiskObservation(r, timeline));
             return list;
         }, ct).ConfigureAwait(false);
@@ -69,7 +70,8 @@ internal static partial class FhirEndpoints
             .Where(e => FhirDateParameter.MatchesAll(dates, e.Effective))
             .Where(e => FhirDateParameter.MatchesAll(lastUpdated, e.LastUpdated));
         var (total, page, next) = paging.Apply(matching, e => e.Effective, e => e.Id);
-        return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "Observation", query, total, page.Select(e => (Resource)e.Build()), next, paging.Count));
+        // Written straight from the facts, not through Firely POCOs (issue 24); the same bytes (ObservationJsonProperties).
+        return ObservationJson.Searchset(publicBase.Fhir, query, total, page, next, paging.Count);
     }
 
     internal static async Task<IResult> SearchResponses(HttpContext http, Database db, PublicBaseUrl publicBase, ClaimsPrincipal user, CancellationToken ct)
@@ -85,42 +87,69 @@ internal static partial class FhirEndpoints
 
         var caller = Caller.From(user);
         var withErrors = lastUpdated.Count > 0; // see the class remarks
-        var found = await db.ReadAsync(async (c, t) =>
+        var (total, page, next, patients) = await db.ReadAsync(async (c, t) =>
         {
+            List<ResponseEntry> found;
             if (patientId is { } p)
             {
                 await PatientAccess.EnsureVisibleAsync(c, p, caller, null, t).ConfigureAwait(false);
-                return (await QuestionnaireStore.AllForPatientAsync(c, p, withErrors, t).ConfigureAwait(false))
-                    .Select(r => new ResponseEntry(p, r.CompletedAt, r.LastUpdated, r.Status, r.Id, () => FhirMapping.Response(r)))
-                    .Concat((await CheckinStore.AllForPatientAsync(c, p, withErrors, t).ConfigureAwait(false))
-                        .Select(r => new ResponseEntry(p, r.CompletedAt, r.LastUpdated, r.Status, r.Id, () => FhirMapping.Response(r))))
+                // Keys from the summaries; whole records (the answers) only for the page, below (issue 24).
+                found = (await QuestionnaireStore.SummariesForPatientAsync(c, p, withErrors, t).ConfigureAwait(false))
+                    .Select(r => new ResponseEntry(p, r.CompletedAt, r.LastUpdated, r.Status, r.Id, ResponseSource.Questionnaire))
+                    .Concat((await CheckinStore.SummariesForPatientAsync(c, p, withErrors, t).ConfigureAwait(false))
+                        .Select(r => new ResponseEntry(p, r.CompletedAt, r.LastUpdated, r.Status, r.Id, ResponseSource.Checkin)))
                     .ToList();
             }
-            // _id alone: the ids every occurrence allows (AND of ORs), each looked up where the caller may see it.
-            var list = new List<ResponseEntry>();
-            foreach (var id in idOccurrences.Skip(1).Aggregate(idOccurrences[0].ToHashSet(), (set, next) => { set.IntersectWith(next); return set; }))
+            else
             {
-                if (await FindVisibleAsync(c, id, caller, t).ConfigureAwait(false) is { } v)
-                    list.Add(new ResponseEntry(v.PatientId, v.CompletedAt, v.LastUpdated, v.Status, id, () => v.Resource));
+                // _id alone: the ids every occurrence allows (AND of ORs), each looked up where the caller may see it.
+                found = [];
+                foreach (var id in idOccurrences.Skip(1).Aggregate(idOccurrences[0].ToHashSet(), (set, next) => { set.IntersectWith(next); return set; }))
+                {
+                    if (await FindVisibleAsync(c, id, caller, t).ConfigureAwait(false) is { } v)
+                        found.Add(new ResponseEntry(v.PatientId, v.CompletedAt, v.LastUpdated, v.Status, id, ResponseSource.Found, v.Resource));
+                }
             }
-            return list;
+            var matching = found
+                .Where(r => withErrors || r.Status.IsLive())
+                .Where(r => idOccurrences.All(ids => ids.Contains(r.Id)))
+                .Where(r => FhirDateParameter.MatchesAll(lastUpdated, r.LastUpdated))
+                .ToList();
+            var (total, page, next) = paging.Apply(matching, r => r.CompletedAt, r => r.Id.ToString());
+            var patients = patientId is { } pid ? new[] { pid } : matching.Select(r => r.PatientId).Distinct().ToArray();
+            return (total, await PageResourcesAsync(c, page, t).ConfigureAwait(false), next, patients);
         }, ct).ConfigureAwait(false);
 
-        var matching = found
-            .Where(r => withErrors || r.Status.IsLive())
-            .Where(r => idOccurrences.All(ids => ids.Contains(r.Id)))
-            .Where(r => FhirDateParameter.MatchesAll(lastUpdated, r.LastUpdated))
-            .ToList();
-        AuditMiddleware.RecordPatients(http, patientId is { } pid ? [pid] : matching.Select(r => r.PatientId).Distinct());
-        var (total, page, next) = paging.Apply(matching, r => r.CompletedAt, r => r.Id.ToString());
-        return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "QuestionnaireResponse", query, total, page.Select(r => r.Build()), next, paging.Count));
+        AuditMiddleware.RecordPatients(http, patients);
+        return FhirJson.Result(FhirSearchset.Create(publicBase.Fhir, "QuestionnaireResponse", query, total, page, next, paging.Count));
     }
 
+    /// <summary>Where a matched response's resource comes from: built already (an <c>_id</c> lookup), or a whole row to read.</summary>
+    private enum ResponseSource { Found, Questionnaire, Checkin }
+
+    /// <summary>A stored response as search sees it: sort key, last update and status (filters), whose it is, and where it comes from.</summary>
+    private sealed record ResponseEntry(
+        Guid PatientId, DateTimeOffset CompletedAt, DateTimeOffset LastUpdated, RecordStatus Status, Guid Id, ResponseSource Source, Resource? Resource = null);
+
     /// <summary>
-    /// A stored response as search sees it: sort key, last update and status (filters), whose it is, and how to build it
-    /// (only for the page).
+    /// The page's QuestionnaireResponses in page order, the whole records read by id (one statement per store). A record
+    /// gone since its key was read (none are deleted) would be left out rather than answered wrongly.
     /// </summary>
-    private sealed record ResponseEntry(Guid PatientId, DateTimeOffset CompletedAt, DateTimeOffset LastUpdated, RecordStatus Status, Guid Id, Func<Resource> Build);
+    private static async Task<List<Resource>> PageResourcesAsync(System.Data.Common.DbConnection c, IReadOnlyList<ResponseEntry> page, CancellationToken t)
+    {
+        var built = new Dictionary<Guid, Resource>();
+        foreach (var e in page)
+            if (e.Resource is { } r) built[e.Id] = r;
+        foreach (var group in page.Where(e => e.Resource is null).GroupBy(e => (e.PatientId, e.Source)))
+        {
+            var ids = group.Select(e => e.Id).ToArray();
+            if (group.Key.Source == ResponseSource.Questionnaire)
+                foreach (var q in await QuestionnaireStore.GetManyAsync(c, group.Key.PatientId, ids, t).ConfigureAwait(false)) built[q.Id] = FhirMapping.Response(q);
+            else
+                foreach (var k in await CheckinStore.GetManyAsync(c, group.Key.PatientId, ids, t).ConfigureAwait(false)) built[k.Id] = FhirMapping.Response(k);
+        }
+        return page.Where(e => built.ContainsKey(e.Id)).Select(e => built[e.Id]).ToList();
+    }
 
     /// <summary>
     /// One QuestionnaireResponse, whatever its status (entered-in-error shows as such), with <c>ETag: W/"versionId"</c>

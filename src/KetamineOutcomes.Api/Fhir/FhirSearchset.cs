@@ -14,18 +14,26 @@ internal static class FhirSearchset
     public static Bundle Create(string fhirBase, string type, FhirSearchQuery query, int total, IEnumerable<Resource> page, FhirCursor? next, int count)
     {
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = total };
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = Url(fhirBase, type, query.Applied) });
-        if (next is not null)
-        {
-            var parameters = query.Applied.Where(p => p.Name is not ("_count" or FhirCursor.Parameter))
-                .Append(("_count", count.ToString(CultureInfo.InvariantCulture)))
-                .Append((FhirCursor.Parameter, next.Encode()));
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = Url(fhirBase, type, parameters) });
-        }
+        foreach (var (relation, url) in Links(fhirBase, type, query, next, count))
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = relation, Url = url });
         foreach (var r in page)
-            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{fhirBase}/{type}/{r.Id}", Resource = r, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
+            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = FullUrl(fhirBase, type, r.Id), Resource = r, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
         return bundle;
     }
+
+    /// <summary>The page's links as <see cref="Create"/> gives them: <c>self</c>, then <c>next</c> unless this is the last page.</summary>
+    public static IReadOnlyList<(string Relation, string Url)> Links(string fhirBase, string type, FhirSearchQuery query, FhirCursor? next, int count)
+    {
+        var self = ("self", Url(fhirBase, type, query.Applied));
+        if (next is null) return [self];
+        var parameters = query.Applied.Where(p => p.Name is not ("_count" or FhirCursor.Parameter))
+            .Append(("_count", count.ToString(CultureInfo.InvariantCulture)))
+            .Append((FhirCursor.Parameter, next.Encode()));
+        return [self, ("next", Url(fhirBase, type, parameters))];
+    }
+
+    /// <summary>An entry's <c>fullUrl</c>: <c>{fhirBase}/{type}/{id}</c>.</summary>
+    public static string FullUrl(string fhirBase, string type, string? id) => $"{fhirBase}/{type}/{id}";
 
     private static string Url(string fhirBase, string type, IEnumerable<(string Name, string Value)> parameters)
     {

@@ -103,11 +103,32 @@ public static class CheckinStore
         return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
-    /// <summary>Every check-in of a patient in completion order; entered-in-error ones only when asked for.</summary>
-    public static async Task<IReadOnlyList<CheckinRecord>> AllForPatientAsync(DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
+    private const string SummariesSql = "SELECT id, completed_at, risk_level, status, version, last_updated "
+        + "FROM suicidality_checkins WHERE patient_id = @patientId ORDER BY completed_at, id";
+
+    private const string LiveSummariesSql = "SELECT id, completed_at, risk_level, status, version, last_updated "
+        + "FROM suicidality_checkins WHERE patient_id = @patientId AND " + LiveRecords.Condition + " ORDER BY completed_at, id";
+
+    /// <summary>
+    /// Every check-in of a patient without its answers, in completion order (ties by id); entered-in-error ones only
+    /// when <paramref name="includeEnteredInError"/>. Read by hand, as <see cref="QuestionnaireStore.SummariesForPatientAsync"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<CheckinSummary>> SummariesForPatientAsync(DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
     {
-        var sql = $"SELECT {Columns} FROM suicidality_checkins WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)} ORDER BY completed_at, id";
-        return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
+        var command = new CommandDefinition(includeEnteredInError ? SummariesSql : LiveSummariesSql, new { patientId }, cancellationToken: ct);
+        // version: GetInt32 reads PostgreSQL's integer and SQLite's 64-bit INTEGER alike.
+        return await HandRead.ListAsync(c, command, r => new CheckinSummary(
+            r.GetGuid(0), patientId, DbTime.FromDb(r.GetInt64(1)), WireNames.Parse<RiskLevel>(r.GetString(2)), WireNames.Parse<RecordStatus>(r.GetString(3)),
+            r.GetInt32(4), DbTime.FromDb(r.GetInt64(5)))).ConfigureAwait(false);
+    }
+
+    /// <summary>Whole check-ins of a patient by id, as <see cref="QuestionnaireStore.GetManyAsync"/>.</summary>
+    public static async Task<IReadOnlyList<CheckinRecord>> GetManyAsync(DbConnection c, Guid patientId, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        var sql = $"SELECT {Columns} FROM suicidality_checkins WHERE patient_id = @patientId AND {SqlDialect.InList(c, "id", "ids")}";
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId, ids = ids.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToArray();
     }
 
     /// <summary>A patient's check-ins in completion order, as <see cref="QuestionnaireStore.ListAsync"/>.</summary>

@@ -56,7 +56,7 @@ public static class QuestionnaireStore
         q.Id, q.PatientId, Instrument = WireNames.Of(q.Instrument), CompletedAt = DbTime.ToDb(q.CompletedAt),
         Items = JsonSerializer.Serialize(q.Items), q.Difficulty, q.Source, q.TotalScore,
         Severity = WireNames.Of(q.Severity), Prorated = q.Prorated ? 1 : 0,
-        Item9 = q.Instrument == Instrument.Phq9 ? q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null,
+        q.Item9,
         CreatedAt = DbTime.ToDb(q.CreatedAt), Status = WireNames.Of(q.Status),
         q.Version, LastUpdated = DbTime.ToDb(q.LastUpdated),
     };
@@ -121,11 +121,39 @@ public static class QuestionnaireStore
         return (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, new { id }, cancellationToken: ct)).ConfigureAwait(false))?.ToRecord();
     }
 
-    /// <summary>Every questionnaire of a patient, any instrument, in completion order; entered-in-error ones only when asked for.</summary>
-    public static async Task<IReadOnlyList<QuestionnaireRecord>> AllForPatientAsync(DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
+    // The FHIR search's read: every column an Observation or a search key needs, never the items JSON.
+    internal const string SummariesSql = "SELECT id, instrument, completed_at, total_score, severity, prorated, item9, status, version, last_updated "
+        + "FROM questionnaires WHERE patient_id = @patientId ORDER BY completed_at, id";
+
+    private const string LiveSummariesSql = "SELECT id, instrument, completed_at, total_score, severity, prorated, item9, status, version, last_updated "
+        + "FROM questionnaires WHERE patient_id = @patientId AND " + LiveRecords.Condition + " ORDER BY completed_at, id";
+
+    /// <summary>
+    /// Every questionnaire of a patient without its answers, any instrument, in completion order (ties by id);
+    /// entered-in-error ones only when <paramref name="includeEnteredInError"/>. Read by hand: the FHIR searches build
+    /// Observations and search keys from these, and whole records only for a page (issue 24).
+    /// </summary>
+    public static async Task<IReadOnlyList<QuestionnaireSummary>> SummariesForPatientAsync(
+        DbConnection c, Guid patientId, bool includeEnteredInError, CancellationToken ct)
     {
-        var sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId{LiveRecords.And(includeEnteredInError)} ORDER BY completed_at, id";
-        return (await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId }, cancellationToken: ct)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
+        var command = new CommandDefinition(includeEnteredInError ? SummariesSql : LiveSummariesSql, new { patientId }, cancellationToken: ct);
+        // version is integer on PostgreSQL and an INTEGER (64-bit) on SQLite: GetInt32 reads both.
+        return await HandRead.ListAsync(c, command, r => new QuestionnaireSummary(
+            r.GetGuid(0), patientId, WireNames.Parse<Instrument>(r.GetString(1)), DbTime.FromDb(r.GetInt64(2)), (int)r.GetInt64(3),
+            WireNames.Parse<Severity>(r.GetString(4)), r.GetInt64(5) == 1, r.IsDBNull(6) ? null : (int)r.GetInt64(6),
+            WireNames.Parse<RecordStatus>(r.GetString(7)), r.GetInt32(8), DbTime.FromDb(r.GetInt64(9)))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whole records of a patient by id, whatever their status, in no particular order; ids not found (or another
+    /// patient's) are left out.
+    /// </summary>
+    public static async Task<IReadOnlyList<QuestionnaireRecord>> GetManyAsync(DbConnection c, Guid patientId, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        var sql = $"SELECT {Columns} FROM questionnaires WHERE patient_id = @patientId AND {SqlDialect.InList(c, "id", "ids")}";
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new { patientId, ids = ids.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToArray();
     }
 
     // The trend's read (tests check its plan stays index-only).

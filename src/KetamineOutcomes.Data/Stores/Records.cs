@@ -45,6 +45,16 @@ public sealed record QuestionnaireRecord(
 
     /// <summary>When the current version was stored (the creation time for version 1).</summary>
     public DateTimeOffset LastUpdated { get => _lastUpdated ?? CreatedAt; init => _lastUpdated = value; }
+
+    /// <summary>
+    /// A PHQ-9's item 9, thoughts of death or self-harm (0–3; null when unanswered); null for a GAD-7. Stored in its own
+    /// column (the safety reads and the FHIR item-9 Observation use it).
+    /// </summary>
+    public int? Item9 => Instrument == Instrument.Phq9 ? Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null;
+
+    /// <summary>This record without its answers, as <see cref="QuestionnaireStore.SummariesForPatientAsync"/> reads it.</summary>
+    public QuestionnaireSummary ToSummary() =>
+        new(Id, PatientId, Instrument, CompletedAt, TotalScore, Severity, Prorated, Item9, Status, Version, LastUpdated);
 }
 
 public sealed record CheckinRecord(
@@ -58,6 +68,9 @@ public sealed record CheckinRecord(
 
     /// <summary>When the current version was stored (the creation time for version 1).</summary>
     public DateTimeOffset LastUpdated { get => _lastUpdated ?? CreatedAt; init => _lastUpdated = value; }
+
+    /// <summary>This check-in without its answers, as <see cref="CheckinStore.SummariesForPatientAsync"/> reads it.</summary>
+    public CheckinSummary ToSummary() => new(Id, PatientId, CompletedAt, RiskLevel, Status, Version, LastUpdated);
 }
 
 public sealed record SafetyAlertRecord(
