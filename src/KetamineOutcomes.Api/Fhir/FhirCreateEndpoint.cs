@@ -89,9 +89,16 @@ internal static partial class FhirEndpoints
     {
         CheckContentType(http.Request.ContentType);
         RefuseConditionalCreate(http.Request);
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        // Into pooled memory, not a growing MemoryStream: the body is only needed until it is parsed. The size limit
+        // (RequestSizeLimitMiddleware, 413) is Kestrel's, enforced while the body is read.
+        using var buffer = new PooledBufferWriter(4 * 1024);
+        while (true)
+        {
+            var read = await http.Request.Body.ReadAsync(buffer.GetMemory(4 * 1024), ct).ConfigureAwait(false);
+            if (read == 0) break;
+            buffer.Advance(read);
+        }
+        var body = buffer.WrittenMemory;
         // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1 lets a parser ignore it); neither reader skips it.
         if (body.Span.StartsWith(System.Text.Encoding.UTF8.Preamble)) body = body[System.Text.Encoding.UTF8.Preamble.Length..];
 
