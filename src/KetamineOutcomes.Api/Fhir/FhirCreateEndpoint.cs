@@ -21,7 +21,7 @@ internal static partial class FhirEndpoints
     internal static async Task<IResult> CreateResponse(
         HttpContext http, IdempotentCreate idempotent, TimeProvider clock, WebhookTargets webhooks, PublicBaseUrl publicBase, ClaimsPrincipal user, CancellationToken ct)
     {
-        var resource = await ParseAsync(http, ct).ConfigureAwait(false);
+        var (resource, bodyHash) = await ParseAsync(http, ct).ConfigureAwait(false);
         var caller = Caller.From(user);
         var errors = new ValidationErrors();
         var read = QuestionnaireResponseReader.Read(resource, publicBase.Fhir, errors);
@@ -33,7 +33,7 @@ internal static partial class FhirEndpoints
 
         var patientId = read.PatientId;
         AuditMiddleware.RecordPatients(http, [patientId]);
-        return await idempotent.RunRawAsync(http, FhirJson.Serialize(resource), async (c, tx, t) =>
+        return await idempotent.RunRawAsync(http, bodyHash, async (c, tx, t) =>
         {
             // Every instrument of the response in this one transaction, each with its own record, alert and outbox event:
             // an intake form's C-SSRS is never dropped because it came with a PHQ-9, and a failure stores none of them.
@@ -83,22 +83,34 @@ internal static partial class FhirEndpoints
     /// rounded, the authored format), then Firely's <see cref="DeserializationMode.Strict"/> (a value of the wrong JSON type,
     /// an unknown element, a missing required element such as status or linkId, an empty element). Every problem is a 400
     /// whose keys are FHIRPath locations in the sent resource — never a value kept and read later, where it would throw.
+    /// Also returns the body's <see cref="CanonicalJsonHash"/>, what the Idempotency-Key compares.
     /// </summary>
-    private static async Task<QuestionnaireResponse> ParseAsync(HttpContext http, CancellationToken ct)
+    private static async Task<(QuestionnaireResponse Resource, byte[] BodyHash)> ParseAsync(HttpContext http, CancellationToken ct)
     {
         CheckContentType(http.Request.ContentType);
         RefuseConditionalCreate(http.Request);
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        // Into pooled memory, not a growing MemoryStream: the body is only needed until it is parsed. The size limit
+        // (RequestSizeLimitMiddleware, 413) is Kestrel's, enforced while the body is read.
+        using var buffer = new PooledBufferWriter(4 * 1024);
+        while (true)
+        {
+            var read = await http.Request.Body.ReadAsync(buffer.GetMemory(4 * 1024), ct).ConfigureAwait(false);
+            if (read == 0) break;
+            buffer.Advance(read);
+        }
+        var body = buffer.WrittenMemory;
         // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1 lets a parser ignore it); neither reader skips it.
         if (body.Span.StartsWith(System.Text.Encoding.UTF8.Preamble)) body = body[System.Text.Encoding.UTF8.Preamble.Length..];
 
         var errors = new ValidationErrors();
+        byte[] hash;
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
             FhirJsonPrecheck.Check(document.RootElement, errors);
+            errors.ThrowIfAny();
+            // Every string and name was read well-formed by the precheck, so the hash cannot meet one that is not.
+            hash = CanonicalJsonHash.Hash(document.RootElement);
         }
         catch (JsonException e)
         {
@@ -108,11 +120,10 @@ internal static partial class FhirEndpoints
         {
             throw ClinicalValidationException.For("body", "The body holds text that is not well-formed (invalid UTF-8 or a lone surrogate escape).");
         }
-        errors.ThrowIfAny();
         try
         {
-            return JsonSerializer.Deserialize<Resource>(body.Span, FhirJson.StrictOptions) as QuestionnaireResponse
-                ?? throw ClinicalValidationException.For("resourceType", "Must be QuestionnaireResponse.");
+            return (JsonSerializer.Deserialize<Resource>(body.Span, FhirJson.StrictOptions) as QuestionnaireResponse
+                ?? throw ClinicalValidationException.For("resourceType", "Must be QuestionnaireResponse."), hash);
         }
         catch (DeserializationFailedException e)
         {

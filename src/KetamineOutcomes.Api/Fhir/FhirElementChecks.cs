@@ -18,7 +18,7 @@ namespace KetamineOutcomes.Api.Fhir;
 /// </summary>
 internal static class FhirElementChecks
 {
-    public static void Check(Resource resource, string fhirBase, ValidationErrors errors) => Walk(resource, resource.TypeName, fhirBase, errors);
+    public static void Check(Resource resource, string fhirBase, ValidationErrors errors) => Walk(resource, new Location(resource.TypeName), fhirBase, errors);
 
     /// <summary>An absolute or protocol-relative http(s) reference that is not under <paramref name="fhirBase"/>.</summary>
     public static bool IsElsewhere(string reference, string fhirBase) =>
@@ -26,12 +26,36 @@ internal static class FhirElementChecks
             || reference.StartsWith("//", StringComparison.Ordinal))
         && !reference.StartsWith(fhirBase + "/", StringComparison.Ordinal);
 
-    private static void Walk(Base node, string path, string fhirBase, ValidationErrors errors)
+    // Where the walk is: each segment an element name, with its index in a list. Its FHIRPath is built only for an error,
+    // not for every element (issue 24).
+    private sealed class Location(string root)
     {
-        if (node is QuestionnaireResponse && path != nameof(QuestionnaireResponse))
+        private readonly List<(string Name, int Index)> _segments = [];
+
+        public bool IsRoot => _segments.Count == 0;
+
+        public void Push(string name, int index) => _segments.Add((name, index));
+
+        public void Pop() => _segments.RemoveAt(_segments.Count - 1);
+
+        public override string ToString()
+        {
+            var path = new System.Text.StringBuilder(root);
+            foreach (var (name, index) in _segments)
+            {
+                path.Append('.').Append(name);
+                if (index >= 0) path.Append('[').Append(index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(']');
+            }
+            return path.ToString();
+        }
+    }
+
+    private static void Walk(Base node, Location path, string fhirBase, ValidationErrors errors)
+    {
+        if (node is QuestionnaireResponse && !path.IsRoot)
         {
             // Contained directly, or inside a contained Bundle or Parameters: its answers would not be read.
-            errors.Add(path, "A QuestionnaireResponse inside the resource is not read; send each response as the resource itself.");
+            errors.Add(path.ToString(), "A QuestionnaireResponse inside the resource is not read; send each response as the resource itself.");
             return;
         }
         if (node is ResourceReference { Reference: { } reference } && IsElsewhere(reference, fhirBase))
@@ -41,19 +65,19 @@ internal static class FhirElementChecks
             switch (value)
             {
                 case Base child:
-                    Walk(child, $"{path}.{name}", fhirBase, errors);
+                    path.Push(name, -1);
+                    Walk(child, path, fhirBase, errors);
+                    path.Pop();
                     break;
                 case IEnumerable list and not string:
                     var i = 0;
                     foreach (var element in list)
                     {
-                        var at = $"{path}.{name}[{i++}]";
+                        path.Push(name, i++);
                         if (name == "modifierExtension" && element is Extension modifier)
-                        {
-                            errors.Add(at, $"Modifier extension {modifier.Url} is not understood here; a modifier may change the meaning of what it is on, so the resource is refused (FHIR R4 extensibility).");
-                            continue;
-                        }
-                        if (element is Base b) Walk(b, at, fhirBase, errors);
+                            errors.Add(path.ToString(), $"Modifier extension {modifier.Url} is not understood here; a modifier may change the meaning of what it is on, so the resource is refused (FHIR R4 extensibility).");
+                        else if (element is Base b) Walk(b, path, fhirBase, errors);
+                        path.Pop();
                     }
                     break;
             }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using KetamineOutcomes.Core;
 
 namespace KetamineOutcomes.Api.Fhir;
@@ -44,49 +46,108 @@ internal static class FhirJsonPrecheck
     private static readonly string[] Statuses =
         [.. Enum.GetValues<Hl7.Fhir.Model.QuestionnaireResponse.QuestionnaireResponseStatus>().Select(s => Hl7.Fhir.Utility.EnumUtility.GetLiteral(s))];
 
-    private static void Walk(JsonElement element, string path, ValidationErrors errors)
+    // Where the walk is: each segment a property or an array index. Its FHIRPath is built only for an error, not for every
+    // element (a path string per element was most of this check's cost, issue 24).
+    private readonly record struct Segment(JsonProperty Property, int Index);
+
+    private sealed class Location(string root)
+    {
+        private readonly List<Segment> _segments = [];
+
+        public void Push(Segment segment) => _segments.Add(segment);
+
+        public void Pop() => _segments.RemoveAt(_segments.Count - 1);
+
+        public override string ToString()
+        {
+            var path = new System.Text.StringBuilder(root);
+            foreach (var s in _segments)
+            {
+                if (s.Index >= 0) path.Append('[').Append(s.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                else path.Append('.').Append(FhirName(s.Property.Name));
+            }
+            return path.ToString();
+        }
+
+        public string Child(string name) => $"{this}.{name}";
+    }
+
+    private static void Walk(JsonElement element, string root, ValidationErrors errors) => Walk(element, new Location(root), errors);
+
+    private static void Walk(JsonElement element, Location path, ValidationErrors errors)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 // value[x] is a choice: one of its forms, never two (Firely would only say "duplicate property").
-                var choices = element.EnumerateObject().Select(p => TryRead(() => p.Name, out var n) ? n : null)
-                    .Where(n => n is not null && FhirName(n) == "value" && n != "value").ToList();
-                if (choices.Count > 1)
-                    errors.Add($"{path}.value", $"Carries {string.Join(" and ", choices)}: value[x] takes exactly one form; send the one the question asks for.");
+                var choices = 0;
+                foreach (var property in element.EnumerateObject())
+                    if (NameOf(property) is { Readable: true, Choice: true }) choices++;
+                if (choices > 1)
+                {
+                    var names = element.EnumerateObject().Where(p => NameOf(p) is { Readable: true, Choice: true }).Select(p => p.Name);
+                    errors.Add(path.Child("value"), $"Carries {string.Join(" and ", names)}: value[x] takes exactly one form; send the one the question asks for.");
+                }
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (!TryRead(() => property.Name, out var name))
+                    var name = NameOf(property);
+                    if (!name.Readable)
                     {
-                        errors.Add(path, "A property name is not well-formed text (invalid UTF-8 or a lone surrogate escape).");
+                        errors.Add(path.ToString(), "A property name is not well-formed text (invalid UTF-8 or a lone surrogate escape).");
                         continue;
                     }
-                    var at = $"{path}.{FhirName(name!)}";
-                    if (property.Value.ValueKind == JsonValueKind.Null) errors.Add(at, $"'{Shown(name!)}' is null: FHIR JSON has no nulls; leave the element out.");
-                    else if (name != "resourceType") Walk(property.Value, at, errors);
+                    path.Push(new Segment(property, -1));
+                    if (property.Value.ValueKind == JsonValueKind.Null) errors.Add(path.ToString(), $"'{Shown(property.Name)}' is null: FHIR JSON has no nulls; leave the element out.");
+                    else if (!name.ResourceType) Walk(property.Value, path, errors);
+                    path.Pop();
                 }
                 break;
             case JsonValueKind.Array:
-                if (element.GetArrayLength() == 0) errors.Add(path, "An empty array: FHIR JSON has no empty arrays; leave the element out.");
+                if (element.GetArrayLength() == 0) errors.Add(path.ToString(), "An empty array: FHIR JSON has no empty arrays; leave the element out.");
                 var i = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    var at = $"{path}[{i++}]";
-                    if (item.ValueKind == JsonValueKind.Null) errors.Add(at, "An array element is null: send the element, or leave it out.");
-                    else Walk(item, at, errors);
+                    path.Push(new Segment(default, i++));
+                    if (item.ValueKind == JsonValueKind.Null) errors.Add(path.ToString(), "An array element is null: send the element, or leave it out.");
+                    else Walk(item, path, errors);
+                    path.Pop();
                 }
                 break;
             case JsonValueKind.String:
-                if (!TryRead(element.GetString, out var text)) errors.Add(path, "Not well-formed text (invalid UTF-8 or a lone surrogate escape).");
+                // Unescaped text in valid UTF-8 is well-formed, and holds no control character (JSON refuses them unescaped).
+                var raw = JsonMarshal.GetRawUtf8Value(element)[1..^1];
+                if (raw.IndexOf((byte)'\\') < 0 && Utf8.IsValid(raw)) break;
+                if (!TryRead(element.GetString, out var text)) errors.Add(path.ToString(), "Not well-formed text (invalid UTF-8 or a lone surrogate escape).");
                 else if (text!.Any(c => c < ' ' && c is not ('\t' or '\r' or '\n')))
-                    errors.Add(path, "Holds a control character (below U+0020 other than tab, CR, LF), which FHIR strings do not allow.");
+                    errors.Add(path.ToString(), "Holds a control character (below U+0020 other than tab, CR, LF), which FHIR strings do not allow.");
                 break;
             case JsonValueKind.Number:
+                if (IsSmallInteger(JsonMarshal.GetRawUtf8Value(element))) break;
                 var literal = element.GetRawText();
                 if (!IsExact(literal))
-                    errors.Add(path, $"The number {Shown(literal)} cannot be held exactly as a decimal (at most 28 significant digits, no finer than 1e-28); it would be rounded.");
+                    errors.Add(path.ToString(), $"The number {Shown(literal)} cannot be held exactly as a decimal (at most 28 significant digits, no finer than 1e-28); it would be rounded.");
                 break;
         }
+    }
+
+    /// <summary>Whether a property name reads as text, is <c>resourceType</c>, and is a <c>value[x]</c> form (<see cref="FhirName"/>).</summary>
+    private readonly record struct Name(bool Readable, bool ResourceType, bool Choice);
+
+    private static Name NameOf(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf((byte)'\\') < 0 && System.Text.Ascii.IsValid(raw))
+            return new(true, raw.SequenceEqual("resourceType"u8), raw.Length > 5 && raw.StartsWith("value"u8) && raw[5] is >= (byte)'A' and <= (byte)'Z');
+        // Escaped or beyond ASCII: read as text, as FhirName does.
+        if (!TryRead(() => property.Name, out var name)) return new(false, false, false);
+        return new(true, name == "resourceType", FhirName(name!) == "value" && name != "value");
+    }
+
+    /// <summary>An integer literal of at most 28 digits: every such number is held exactly by a decimal.</summary>
+    private static bool IsSmallInteger(ReadOnlySpan<byte> literal)
+    {
+        if (literal.Length > 0 && literal[0] == (byte)'-') literal = literal[1..];
+        return literal.Length is > 0 and <= 28 && literal.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
     }
 
     private static bool TryRead(Func<string?> read, out string? value)

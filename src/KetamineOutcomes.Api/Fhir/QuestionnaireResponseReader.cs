@@ -142,8 +142,9 @@ internal static partial class QuestionnaireResponseReader
     private static void Collect(
         List<QuestionnaireResponse.ItemComponent> items, string listPath, bool inPanel, Dictionary<string, Found> found, List<Found> recomputed, ValidationErrors errors)
     {
-        var codes = items.Select((item, i) => CodeOf(item, $"{listPath}[{i}]", errors)).ToArray();
-        var besideOurs = codes.Any(c => c is not null);
+        var codes = new string?[items.Count];
+        var besideOurs = false;
+        for (var i = 0; i < items.Count; i++) besideOurs |= (codes[i] = CodeOf(items[i], listPath, i, errors)) is not null;
         for (var i = 0; i < items.Count; i++)
         {
             var (item, path, code) = (items[i], $"{listPath}[{i}]", codes[i]);
@@ -187,9 +188,19 @@ internal static partial class QuestionnaireResponseReader
     private static bool IsFrequencyCode(Coding c) => c.Code is { } code && Loinc.FrequencyAnswers.ContainsKey(code);
 
     /// <summary>The panel (44249-1, 69737-5, 93373-9) a group names as the last LOINC code of its linkId or definition, if any.</summary>
-    private static string? PanelOf(QuestionnaireResponse.ItemComponent item) =>
-        new[] { item.LinkId, item.Definition }.Select(t => t is null ? null : LoincCode().Matches(t) is { Count: > 0 } m ? m[^1].Value : null)
-            .FirstOrDefault(c => c is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel);
+    private static string? PanelOf(QuestionnaireResponse.ItemComponent item) => PanelIn(item.LinkId) ?? PanelIn(item.Definition);
+
+    private static string? PanelIn(string? text) =>
+        LastLoincCode(text) is { } code && code is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel ? code : null;
+
+    /// <summary>The last LOINC-shaped code in <paramref name="text"/> (matches scanned as <c>Matches</c> does, without collecting them).</summary>
+    private static string? LastLoincCode(string? text)
+    {
+        if (text is null) return null;
+        var (index, length) = (-1, 0);
+        foreach (var m in LoincCode().EnumerateMatches(text)) (index, length) = (m.Index, m.Length);
+        return index < 0 ? null : text.Substring(index, length);
+    }
 
     /// <summary>The panels a declared questionnaire canonical names (e.g. http://loinc.org/q/44249-1).</summary>
     private static List<string> DeclaredPanels(string? canonical) => canonical is null ? [] :
@@ -202,13 +213,13 @@ internal static partial class QuestionnaireResponseReader
     /// linkId such as <c>/44249-1/44250-9</c> ends with the item's own), or a <c>phq9-N</c> / <c>gad7-N</c> position. When
     /// linkId and definition name two different known codes the item is ambiguous: an error, no code.
     /// </summary>
-    private static string? CodeOf(QuestionnaireResponse.ItemComponent item, string path, ValidationErrors errors)
+    private static string? CodeOf(QuestionnaireResponse.ItemComponent item, string listPath, int index, ValidationErrors errors)
     {
         var fromLinkId = Known(item.LinkId);
         var fromDefinition = Known(item.Definition);
         if (fromLinkId is not null && fromDefinition is not null && fromLinkId != fromDefinition)
         {
-            errors.Add(path, $"linkId names item {fromLinkId} but definition names {fromDefinition}; send one item per question.");
+            errors.Add($"{listPath}[{index}]", $"linkId names item {fromLinkId} but definition names {fromDefinition}; send one item per question.");
             return null;
         }
         return fromLinkId ?? fromDefinition;
@@ -216,12 +227,7 @@ internal static partial class QuestionnaireResponseReader
         static string? Known(string? text)
         {
             if (string.IsNullOrEmpty(text)) return null;
-            var codes = LoincCode().Matches(text);
-            if (codes.Count > 0)
-            {
-                var code = codes[^1].Value;
-                return IsKnown(code) ? code : null;
-            }
+            if (LastLoincCode(text) is { } code) return IsKnown(code) ? code : null;
             var position = PositionalLinkId().Match(text);
             if (!position.Success) return null;
             var list = position.Groups[1].Value.StartsWith("phq", StringComparison.OrdinalIgnoreCase) ? Loinc.Phq9Items : Loinc.Gad7Items;

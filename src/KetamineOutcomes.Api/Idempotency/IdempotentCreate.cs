@@ -64,8 +64,16 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
     /// The rules on pre-serialised bodies, for any media type (the FHIR endpoints answer application/fhir+json).
     /// <paramref name="canonicalRequest"/> is the parsed request re-serialised, so formatting does not make a new body.
     /// </summary>
+    public Task<IResult> RunRawAsync(
+        HttpContext http, string canonicalRequest, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> raw, string contentType, CancellationToken ct) =>
+        RunRawAsync(http, Encoding.UTF8.GetBytes(canonicalRequest), raw, contentType, ct);
+
+    /// <summary>
+    /// As above, with the request's canonical form as bytes: the UTF-8 of a re-serialised request, or a digest of the body
+    /// such as <see cref="CanonicalJsonHash"/> (the FHIR create), which formatting does not change either.
+    /// </summary>
     public async Task<IResult> RunRawAsync(
-        HttpContext http, string canonicalRequest, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> raw, string contentType, CancellationToken ct)
+        HttpContext http, byte[] canonicalRequest, Func<DbConnection, DbTransaction, CancellationToken, Task<RawCreated>> raw, string contentType, CancellationToken ct)
     {
         var write = Audited(http, raw);
         var sent = http.Request.Headers[HeaderName];
@@ -167,11 +175,18 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
 
     /// <summary>
     /// Hash of method, path, If-Match (a correction's precondition is part of what was asked: a retry naming another
-    /// version is another request, 422, not a replay of an answer that may be stale) and the parsed body re-serialised,
-    /// so whitespace or key order do not count as a different body.
+    /// version is another request, 422, not a replay of an answer that may be stale) and the canonical body (the parsed body re-serialised, or
+    /// a digest of its JSON), so whitespace or key order do not count as a different body.
     /// </summary>
-    private static string RequestHash(HttpContext http, string canonicalRequest) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(http.Request.Headers.IfMatch.Count == 0
-            ? $"{http.Request.Method} {http.Request.Path}\n{canonicalRequest}" // as before If-Match counted: stored keys keep matching
-            : $"{http.Request.Method} {http.Request.Path}\nIf-Match: {http.Request.Headers.IfMatch}\n{canonicalRequest}")));
+    private static string RequestHash(HttpContext http, byte[] canonicalRequest)
+    {
+        // The UTF-8 of "head" + request, as when the request was a string: stored keys keep matching.
+        var head = Encoding.UTF8.GetBytes(http.Request.Headers.IfMatch.Count == 0
+            ? $"{http.Request.Method} {http.Request.Path}\n" // as before If-Match counted: stored keys keep matching
+            : $"{http.Request.Method} {http.Request.Path}\nIf-Match: {http.Request.Headers.IfMatch}\n");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(head);
+        hash.AppendData(canonicalRequest);
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
 }
