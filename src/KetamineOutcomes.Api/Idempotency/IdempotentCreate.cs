@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using KetamineOutcomes.Api.Corrections;
 using KetamineOutcomes.Api.Errors;
 using KetamineOutcomes.Api.Infrastructure;
+using KetamineOutcomes.Api.Security;
 using KetamineOutcomes.Core;
 using KetamineOutcomes.Data.Infrastructure;
 using KetamineOutcomes.Data.Stores;
@@ -89,7 +92,7 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         if (key.Length > 255 || key.Any(ch => ch is < '!' or > '~'))
             throw ClinicalValidationException.For(HeaderName, "Must be 1–255 visible ASCII characters.");
 
-        var scope = CallerScope(http);
+        var scope = CallerScope(http.User);
         var hash = RequestHash(http, canonicalRequest);
         var lease = options.Value.InFlightLease;
         if (db.GroupCommit)
@@ -171,7 +174,17 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
     }
 
     /// <summary>The calling API key's id; empty until authentication assigns one.</summary>
-    private static string CallerScope(HttpContext http) => http.User.FindFirst("key_id")?.Value ?? "";
+    /// <summary>
+    /// Whose keys these are (README "Idempotency": keys are scoped to the caller): an API key by its id — the scope
+    /// stored since keys existed — and a person by <c>user:</c> and the token's <c>sub</c>, which no key id can equal.
+    /// Never empty: one scope for everyone would replay one caller's answer, another site's patient included, to any
+    /// other caller sending the same key.
+    /// </summary>
+    internal static string CallerScope(ClaimsPrincipal user)
+    {
+        var actor = Caller.ActorOf(user) ?? throw new InvalidOperationException("An idempotent create without an authenticated caller.");
+        return actor.Type == Actor.KeyType ? actor.Id : $"{actor.Type}:{actor.Id}";
+    }
 
     /// <summary>
     /// Hash of method, path, If-Match (a correction's precondition is part of what was asked: a retry naming another
