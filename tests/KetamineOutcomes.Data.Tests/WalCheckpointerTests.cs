@@ -61,18 +61,31 @@ public class WalCheckpointerTests
     public async Task Under_steady_writes_the_WAL_file_is_reused_from_its_start_instead_of_growing()
     {
         using var db = new TempDatabase();
-        var round = 0;
-        long afterFirstRounds = 0;
-        for (; round < 12; round++)
+        var copies = Directory.CreateTempSubdirectory("ko-ckpt-").FullName;
+        try
         {
-            await Task.WhenAll(Enumerable.Range(0, 100).Select(i => InsertPatient(db, $"r{round}-{i}")));
-            await Task.Delay(300); // past the checkpointer's interval: the next round's first batch may restart the WAL
-            if (round == 3) afterFirstRounds = new FileInfo(db.Path + "-wal").Length;
+            long afterFirstRounds = 0;
+            for (var round = 0; round < 12; round++)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 100).Select(i => InsertPatient(db, $"r{round}-{i}")));
+                // Wait for a checkpoint to have copied this round into the database file (however slow the machine), so
+                // the next round's first batch may restart the WAL from its start rather than append to it.
+                var deadline = DateTime.UtcNow + Patience;
+                long copied;
+                while ((copied = PatientsInDatabaseFile(db, copies)) < 100 * (round + 1) && DateTime.UtcNow < deadline) await Task.Delay(50);
+                Assert.Equal(100 * (round + 1), copied);
+                await Task.Delay(100); // the checkpoint marks the WAL reusable just after its last copy
+                if (round == 3) afterFirstRounds = new FileInfo(db.Path + "-wal").Length;
+            }
+            // Twelve rounds appended one after another would make the WAL about three times what four rounds made.
+            Assert.True(new FileInfo(db.Path + "-wal").Length < 2 * afterFirstRounds,
+                $"WAL grew from {afterFirstRounds} to {new FileInfo(db.Path + "-wal").Length} bytes");
+            await using var c = await db.Factory.OpenAsync(CancellationToken.None);
+            Assert.Equal(1_200, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM patients"));
         }
-        // Twelve rounds appended one after another would make the WAL about three times what four rounds made.
-        Assert.True(new FileInfo(db.Path + "-wal").Length < 2 * afterFirstRounds,
-            $"WAL grew from {afterFirstRounds} to {new FileInfo(db.Path + "-wal").Length} bytes");
-        await using var c = await db.Factory.OpenAsync(CancellationToken.None);
-        Assert.Equal(1_200, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM patients"));
+        finally
+        {
+            Directory.Delete(copies, recursive: true);
+        }
     }
 }
