@@ -26,12 +26,14 @@ internal static class DeclaredQuery
     {
         group.AddEndpointFilterFactory((factory, next) =>
         {
-            // The route pattern is not known to the factory; it is read once from the first request's endpoint.
-            (IReadOnlySet<string> Names, string Expected)? declared = null;
+            // The route pattern is not known to the factory; it is read from the first request's endpoint. A class, so
+            // concurrent first requests publish it whole (a nullable tuple could be read half-written).
+            Declaration? declared = null;
             return invocation =>
             {
-                declared ??= Declared(factory.MethodInfo, (invocation.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern);
-                Check(invocation.HttpContext.Request.QueryString, declared.Value.Names, declared.Value.Expected);
+                var d = Volatile.Read(ref declared);
+                if (d is null) Volatile.Write(ref declared, d = Declared(factory.MethodInfo, (invocation.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern));
+                Check(invocation.HttpContext.Request.QueryString, d.Names, d.Expected);
                 return next(invocation);
             };
         });
@@ -45,11 +47,13 @@ internal static class DeclaredQuery
     internal static IReadOnlyList<string> NamesOf(MethodInfo handler, RoutePattern? route) =>
         handler.GetParameters().Where(p => p.Name is { } name && route?.GetParameter(name) is null && IsSimple(p.ParameterType)).Select(p => p.Name!).ToList();
 
-    private static (IReadOnlySet<string>, string) Declared(MethodInfo handler, RoutePattern? route)
+    private sealed record Declaration(IReadOnlySet<string> Names, string Expected);
+
+    private static Declaration Declared(MethodInfo handler, RoutePattern? route)
     {
         var names = NamesOf(handler, route);
         var expected = names.Count == 0 ? "This request reads no query parameters." : $"Not a parameter of this request: it reads {string.Join(", ", names)}.";
-        return (new HashSet<string>(names, StringComparer.Ordinal), expected);
+        return new Declaration(new HashSet<string>(names, StringComparer.Ordinal), expected);
     }
 
     private static bool IsSimple(Type type)
