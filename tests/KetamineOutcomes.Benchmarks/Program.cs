@@ -124,6 +124,7 @@ try
             var builds = baseline is null ? new[] { ("this build", run) } : [("this build", run), ("baseline", baseline)];
             var loadBefore = File.ReadAllText("/proc/loadavg");
             var rows = await FhirRatios.MeasureAsync(builds, repeats, warmup, duration, Print);
+            foreach (var (name, b) in builds) { Console.Write($"  {name}:"); PrintMemory(b); }
             if (rows.Count > 0) ResultsFile.Replace(resultsPath, "fhir", Report.Fhir(cohort, baselineRoot, rows, loadBefore, File.ReadAllText("/proc/loadavg"), seconds, repeats));
         }
         finally
@@ -292,6 +293,7 @@ async Task<Measurement> Measure(ServiceRun run, string name, WrkRequest request,
     await Wrk.RunAsync("warm-up", run.Service.BaseAddress, request, connections, warmup, run.WorkDir);
     var m = await MedianOf(() => Wrk.RunAsync(name, run.Service.BaseAddress, request, connections, duration, run.WorkDir));
     Print(m);
+    PrintMemory(run);
     return m;
 }
 
@@ -319,8 +321,13 @@ async Task<Measurement[]> MeasureTogether(ServiceRun run, (string Name, WrkReque
     // The figure of interest is the first load's tail: keep the run with its median p99.
     var both = runs.OrderBy(r => r[0].P99Ms).ElementAt(runs.Count / 2);
     foreach (var m in both) Print(m);
+    PrintMemory(run);
     return both;
 }
+
+// The service's memory after each load, so the load that sets the peak working set is named in the output.
+static void PrintMemory(ServiceRun run) =>
+    Console.WriteLine($"  service memory: peak (VmHWM) {run.Service.PeakWorkingSetMb():F0} MB, now (VmRSS) {run.Service.WorkingSetMb():F0} MB: anonymous {run.Service.AnonymousMb():F0} MB, files {run.Service.FileBackedMb():F0} MB, shared {run.Service.SharedMb():F0} MB");
 
 // What the durability estimate holds (responders, curve days, median), so the report shows the timed answer is not empty.
 async Task<string> EstimateAsync(ServiceRun run, string path)

@@ -49,11 +49,25 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     private static partial Regex Listening();
 
     /// <summary>Peak resident set size (VmHWM) of the service process, in MB.</summary>
-    public double PeakWorkingSetMb()
+    public double PeakWorkingSetMb() => StatusMb("VmHWM:");
+
+    /// <summary>Resident set size now (VmRSS) of the service process, in MB.</summary>
+    public double WorkingSetMb() => StatusMb("VmRSS:");
+
+    /// <summary>Of the resident set now, the anonymous pages (heaps, stacks, native buffers), in MB.</summary>
+    public double AnonymousMb() => StatusMb("RssAnon:");
+
+    /// <summary>Of the resident set now, the pages of mapped files (the runtime's and the service's assemblies), in MB.</summary>
+    public double FileBackedMb() => StatusMb("RssFile:");
+
+    /// <summary>Of the resident set now, the shared-memory pages (SQLite's WAL index, the runtime's double-mapped code), in MB.</summary>
+    public double SharedMb() => StatusMb("RssShmem:");
+
+    private double StatusMb(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
                 return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
         }
         return double.NaN;
