@@ -106,7 +106,7 @@ public class StrictNumberAndMessageTests : ApiTest
     [InlineData("questionnaires?instrument=PHQ-9", "instrument", "Must be one of: phq9, gad7.")]
     [InlineData("questionnaires?limit=0", "limit", "Must be an integer from 1 to 500, digits only without leading zeros.")]
     [InlineData("questionnaires?limit=2.0", "limit", "Must be an integer from 1 to 500, digits only without leading zeros.")]
-    [InlineData("questionnaires?cursor=x", "cursor", "Not a cursor this service issued.")]
+    [InlineData("questionnaires?cursor=x", "cursor", "Not a cursor this service issued for this list")]
     [InlineData("trends/PHQ9.svg", "instrument", "Must be one of: phq9, gad7.")]
     [InlineData("trends/phq9.svg?width=1e3", "width", "Must be an integer from")]
     public async Task Query_refusal_says_what_is_expected(string path, string field, string fragment)

@@ -53,7 +53,7 @@ internal static class AuditEndpoints
         return new ListResponse<AuditEventResponse>(page.Items.Select(e => new AuditEventResponse(
             e.Seq, e.At, e.KeyId, e.Role, e.Action, e.PatientId, e.StatusCode, e.Outcome, e.RequestId,
             e.TargetType, e.TargetId, e.SiteId, e.ClientAddress, e.Count ?? 1,
-            Actor.Parse(e.Actor) ?? (e.KeyId is { } key ? Actor.Key(key, e.KeyName) : null))).ToArray(), page.NextCursor);
+            Actor.Parse(e.Actor) ?? (e.KeyId is { } key ? Actor.Key(key, e.KeyName) : null))).ToArray(), query.Next(page.NextCursor));
     }
 
     /// <summary>The operation names audit rows carry: every audited endpoint's, and the aggregated anonymous refusals'.</summary>

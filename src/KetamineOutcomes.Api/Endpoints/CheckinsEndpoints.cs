@@ -95,7 +95,7 @@ internal static class CheckinsEndpoints
             var page = await CheckinStore.ListAsync(c, patientId, f, tt, after, take, withErrors, t).ConfigureAwait(false);
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, page.Items.Select(x => x.Id).ToArray(), t).ConfigureAwait(false);
-            return new ListResponse<CheckinResponse>(page.Items.Select(x => ToResponse(x, timeline, alerts.GetValueOrDefault(x.Id))).ToArray(), page.NextCursor);
+            return new ListResponse<CheckinResponse>(page.Items.Select(x => ToResponse(x, timeline, alerts.GetValueOrDefault(x.Id))).ToArray(), query.Next(page.NextCursor));
         }, ct).ConfigureAwait(false);
     }
 

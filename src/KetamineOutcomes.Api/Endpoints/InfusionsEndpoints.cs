@@ -112,7 +112,7 @@ internal static class InfusionsEndpoints
         }
         var page = numbered.Skip(start).Take(take).ToList();
         var next = start + take < numbered.Count ? Keyset.Encode(DbTime.ToDb(page[^1].inf.AdministeredAt), page[^1].inf.Id) : null;
-        return new ListResponse<InfusionResponse>(page.Select(x => ToResponse(x.inf, x.session)).ToArray(), next);
+        return new ListResponse<InfusionResponse>(page.Select(x => ToResponse(x.inf, x.session)).ToArray(), query.Next(next));
     }
 
     internal static async Task<InfusionResponse> GetInfusion(Guid patientId, Guid infusionId, Database db, HttpContext http, ClaimsPrincipal user, CancellationToken ct)

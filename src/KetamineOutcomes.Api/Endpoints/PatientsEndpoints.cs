@@ -87,7 +87,7 @@ internal static class PatientsEndpoints
         if (!caller.CanSee(siteId ?? caller.SiteId)) return new ListResponse<PatientResponse>([], null);
         var page = await db.ReadAsync((c, t) => PatientStore.ListAsync(c, mrn, siteId ?? caller.SiteId, after, take, t), ct).ConfigureAwait(false);
         AuditMiddleware.RecordPatients(http, page.Items.Select(p => p.Id));
-        return new ListResponse<PatientResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
+        return new ListResponse<PatientResponse>(page.Items.Select(ToResponse).ToArray(), query.Next(page.NextCursor));
     }
 
     /// <summary>

@@ -82,7 +82,7 @@ internal static class QuestionnairesEndpoints
             var timeline = (await InfusionStore.ListForPatientAsync(c, patientId, t).ConfigureAwait(false)).ToTimeline();
             var alerts = await SafetyAlertStore.BySubmissionAsync(c, patientId, page.Items.Select(q => q.Id).ToArray(), t).ConfigureAwait(false);
             return new ListResponse<QuestionnaireResult>(
-                page.Items.Select(q => ToResult(q, timeline, alerts.GetValueOrDefault(q.Id))).ToArray(), page.NextCursor);
+                page.Items.Select(q => ToResult(q, timeline, alerts.GetValueOrDefault(q.Id))).ToArray(), query.Next(page.NextCursor));
         }, ct).ConfigureAwait(false);
     }
 

@@ -36,7 +36,7 @@ internal static class ResponseWatchEndpoints
         var only = query.Enum<Instrument>(instrument, "instrument");
         var take = query.Limit(limit);
         WatchList.Listed? after = null;
-        if (query.KeyedCursor(cursor) is { } k && (after = WatchList.PositionOf(k)) is null) query.Add("cursor", "Not a cursor this service issued.");
+        if (query.KeyedCursor(cursor) is { } k && (after = WatchList.PositionOf(k)) is null) query.Add("cursor", ListCursorBinding.Refusal);
         query.ThrowIfInvalid();
         site ??= caller.SiteId;
         // Another site's list is empty for a site-bound key, as the alert queue's is.
@@ -44,6 +44,6 @@ internal static class ResponseWatchEndpoints
         var listed = await db.ReadAsync((c, t) => WatchList.ReadAsync(c, site, everySite: site is null, only, t), ct).ConfigureAwait(false);
         var page = WatchList.Page(listed, after, take, clock.GetUtcNow());
         AuditMiddleware.RecordPatients(http, page.Items.Select(i => i.PatientId).Distinct());
-        return page;
+        return page with { NextCursor = query.Next(page.NextCursor) };
     }
 }

@@ -44,7 +44,7 @@ internal static class SafetyAlertsEndpoints
         if (!caller.CanSee(siteId ?? caller.SiteId)) return new ListResponse<SafetyAlertResponse>([], null);
         var page = await db.ReadAsync((c, t) => SafetyAlertStore.QueueAsync(c, st, siteId ?? caller.SiteId, lv, after, take, t), ct).ConfigureAwait(false);
         AuditMiddleware.RecordPatients(http, page.Items.Select(a => a.Alert.PatientId).Distinct());
-        return new ListResponse<SafetyAlertResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
+        return new ListResponse<SafetyAlertResponse>(page.Items.Select(ToResponse).ToArray(), query.Next(page.NextCursor));
     }
 
     internal static async Task<SafetyAlertResponse> Acknowledge(

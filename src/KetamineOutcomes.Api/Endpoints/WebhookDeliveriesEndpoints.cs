@@ -37,7 +37,7 @@ internal static class WebhookDeliveriesEndpoints
         var after = query.Cursor(cursor);
         query.ThrowIfInvalid();
         var page = await db.ReadAsync((c, t) => OutboxStore.ListAsync(c, status, after, take, t, Security.Caller.From(user).SiteId), ct).ConfigureAwait(false);
-        return new ListResponse<WebhookDeliveryResponse>(page.Items.Select(ToResponse).ToArray(), page.NextCursor);
+        return new ListResponse<WebhookDeliveryResponse>(page.Items.Select(ToResponse).ToArray(), query.Next(page.NextCursor));
     }
 
     internal static async Task<WebhookDeliveryResponse> Retry(Guid id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)

@@ -67,9 +67,13 @@ internal sealed class ListQuery(HttpContext http)
     public const string IncludeEnteredInErrorDescription =
         "true to list entered-in-error records too (each shows status entered-in-error); false or absent hides them. Exactly true or false.";
 
+    /// <summary>
+    /// The position of a list cursor (<see cref="Keyset.Decode"/>) issued for this request (<see cref="ListCursorBinding"/>),
+    /// for the store; null when absent, or with a 400 naming <c>cursor</c> when issued for another request or not by us.
+    /// </summary>
     public string? Cursor(string? raw)
     {
-        if ((raw = Once(raw, "cursor")) is null) return null;
+        if ((raw = BoundPosition(raw)) is null) return null;
         try
         {
             Keyset.Decode(raw);
@@ -77,24 +81,38 @@ internal sealed class ListQuery(HttpContext http)
         }
         catch (FormatException)
         {
-            _errors.Add("cursor", "Not a cursor this service issued.");
+            _errors.Add("cursor", ListCursorBinding.Refusal);
             return null;
         }
     }
 
-    /// <summary>A keyed cursor (<see cref="Keyset.DecodeKeyed"/>): instant, id and a text key.</summary>
+    /// <summary>A keyed cursor (<see cref="Keyset.DecodeKeyed"/>: instant, id and a text key) issued for this request, as <see cref="Cursor"/>.</summary>
     public (long Micros, Guid Id, string Key)? KeyedCursor(string? raw)
     {
-        if ((raw = Once(raw, "cursor")) is null) return null;
+        if ((raw = BoundPosition(raw)) is null) return null;
         try
         {
             return Keyset.DecodeKeyed(raw);
         }
         catch (FormatException)
         {
-            _errors.Add("cursor", "Not a cursor this service issued.");
+            _errors.Add("cursor", ListCursorBinding.Refusal);
             return null;
         }
+    }
+
+    /// <summary>The <c>nextCursor</c> to answer for a store's next position (null on the last page), bound to this request.</summary>
+    public string? Next(string? position) => ListCursorBinding.Bind(Binding, position);
+
+    private string Binding => _binding ??= ListCursorBinding.Of(http.Request);
+    private string? _binding;
+
+    private string? BoundPosition(string? raw)
+    {
+        if ((raw = Once(raw, "cursor")) is null) return null;
+        if (ListCursorBinding.Unbind(Binding, raw) is { } position) return position;
+        _errors.Add("cursor", ListCursorBinding.Refusal);
+        return null;
     }
 
     public DateTimeOffset? Instant(string? raw, string field)
