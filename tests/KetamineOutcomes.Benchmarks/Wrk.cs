@@ -13,14 +13,16 @@ internal sealed record Measurement(string Name, int Connections, long Requests, 
 
 /// <summary>
 /// One kind of request for wrk: method, path(s) cycled round-robin, headers, body (or <paramref name="Bodies"/>, cycled
-/// the same way); POSTs get a unique Idempotency-Key each.
+/// the same way); POSTs get a unique Idempotency-Key each: run, thread and count (keys in nearly the order they arrive),
+/// or with <paramref name="RandomIdempotencyKey"/> a random UUID v4, as most clients make them (each lands at a random
+/// place in the key index).
 /// </summary>
 /// <remarks>
 /// <paramref name="PauseMs"/> &gt; 0 paces each connection (wrk waits that long before each request): the offered load is then at
 /// most connections × 1,000 / pause requests/s, below saturation, which is where latency targets are meaningful.
 /// </remarks>
 internal sealed record WrkRequest(string Method, IReadOnlyList<string> Paths, IReadOnlyDictionary<string, string> Headers, string? Body = null,
-    bool UniqueIdempotencyKey = false, int PauseMs = 0, IReadOnlyList<string>? Bodies = null)
+    bool UniqueIdempotencyKey = false, int PauseMs = 0, IReadOnlyList<string>? Bodies = null, bool RandomIdempotencyKey = false)
 {
     public WrkRequest Paced(int pauseMs) => this with { PauseMs = pauseMs };
 }
@@ -88,6 +90,7 @@ internal static class Wrk
         sb.AppendLine("local base = {}");
         foreach (var (k, v) in request.Headers) sb.AppendLine(CultureInfo.InvariantCulture, $"base[{Lua(k)}] = {Lua(v)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local unique = {(request.UniqueIdempotencyKey ? "true" : "false")}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local random_key = {(request.RandomIdempotencyKey ? "true" : "false")}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local run = {Lua(runId)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local output_file = {Lua(output)}");
         if (request.PauseMs > 0) sb.AppendLine(CultureInfo.InvariantCulture, $"function delay() return {request.PauseMs} end");
@@ -98,11 +101,22 @@ internal static class Wrk
               next_thread = next_thread + 1
             end
             local n = 0
+            function init(args)
+              math.randomseed(os.time() * 1000 + tid * 7919)
+            end
+            local function uuid4()
+              local h = {}
+              for i = 1, 32 do h[i] = string.format("%x", math.random(0, 15)) end
+              h[13] = "4"
+              h[17] = string.format("%x", 8 + math.random(0, 3))
+              local s = table.concat(h)
+              return s:sub(1, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16) .. "-" .. s:sub(17, 20) .. "-" .. s:sub(21, 32)
+            end
             function request()
               n = n + 1
               local headers = {}
               for k, v in pairs(base) do headers[k] = v end
-              if unique then headers["Idempotency-Key"] = run .. "-" .. tid .. "-" .. n end
+              if unique then headers["Idempotency-Key"] = random_key and uuid4() or (run .. "-" .. tid .. "-" .. n) end
               local path = paths[((n + tid) % #paths) + 1]
               if bodies then return wrk.format(method, path, headers, bodies[((n + tid) % #bodies) + 1]) end
               return wrk.format(method, path, headers, body)
