@@ -44,8 +44,17 @@ internal sealed partial record FhirDateParameter(string Prefix, DateTimeOffset S
     }
 
     /// <summary>Whether <paramref name="t"/> meets every occurrence (AND) through one of its alternatives (OR).</summary>
-    public static bool MatchesAll(IReadOnlyList<FhirDateParameter[]> occurrences, DateTimeOffset t) =>
-        occurrences.All(alternatives => alternatives.Any(d => d.Matches(t)));
+    public static bool MatchesAll(IReadOnlyList<FhirDateParameter[]> occurrences, DateTimeOffset t)
+    {
+        // Loops, not All/Any, as FhirTokenParameter.MatchesAll: no closure per candidate entry.
+        for (var i = 0; i < occurrences.Count; i++)
+        {
+            var any = false;
+            foreach (var d in occurrences[i]) any |= d.Matches(t);
+            if (!any) return false;
+        }
+        return true;
+    }
 
     public bool Matches(DateTimeOffset t) => Prefix switch
     {
