@@ -109,6 +109,8 @@ app.UseAuthentication();
 app.UseRateLimiter();
 app.UseMiddleware<AuditMiddleware>();
 app.UseAuthorization();
+// After who-may (a stranger gets 401, not a hint about media types), before the endpoint reads the body.
+app.UseJsonBodyMediaType();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();

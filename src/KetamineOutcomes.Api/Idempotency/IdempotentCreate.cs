@@ -173,7 +173,6 @@ internal sealed class IdempotentCreate(Database db, TimeProvider clock, IOptions
         return Results.Text(written.Body, contentType, Encoding.UTF8, written.Status);
     }
 
-    /// <summary>The calling API key's id; empty until authentication assigns one.</summary>
     /// <summary>
     /// Whose keys these are (README "Idempotency": keys are scoped to the caller): an API key by its id — the scope
     /// stored since keys existed — and a person by <c>user:</c> and the token's <c>sub</c>, which no key id can equal.

@@ -8,9 +8,11 @@ namespace KetamineOutcomes.Api.Infrastructure;
 /// Binds a list's <c>nextCursor</c> to the request it was issued for. A cursor is a position (the last row's sort key);
 /// read with another path or other filters it would start that other list part-way through and silently hide its first
 /// rows — another patient's records, another status's alerts. So every /api/v1 list cursor is
-/// <c>{binding}.{position}</c>, the binding being the first 96 bits of SHA-256 over the request's path (lower-cased:
-/// routing ignores case) and its query parameters other than <c>cursor</c> and <c>limit</c> (names and values as
-/// sent, in ordinal order), base64url. A page size may change between pages; nothing else may. Not a signature: it
+/// <c>{binding}.{position}</c>, the binding being the first 96 bits of SHA-256 over the caller (the API key's id or the
+/// signed-in person: a site-bound key's list without <c>siteId</c> is its own site's, so the same URL is another list
+/// for another caller), the request's path (lower-cased: routing ignores case) and its query parameters other than
+/// <c>cursor</c> and <c>limit</c> (names and values as sent, in ordinal order), base64url. A page size may change
+/// between pages; nothing else may. Not a signature: it
 /// binds a page to its query, the position is no secret (issue 24's break-it pass; the worklist's own cursor,
 /// <c>Plans/WorklistCursor</c>, binds its site and status the same way).
 /// </summary>
@@ -18,14 +20,16 @@ internal static class ListCursorBinding
 {
     /// <summary>The refusal of a cursor that was not issued for this request (400 naming <c>cursor</c>).</summary>
     public const string Refusal =
-        "Not a cursor this service issued for this list: send the nextCursor of the previous page of the same request (same path and parameters; only limit may change), or none for the first page.";
+        "Not a cursor this service issued for this list: send the nextCursor of the previous page of the same request (same caller, path and parameters; only limit may change), or none for the first page.";
 
     private const int BindingBytes = 12; // 16 base64url characters
 
-    /// <summary>The binding of <paramref name="request"/>'s list: 16 base64url characters.</summary>
+    /// <summary>The binding of <paramref name="request"/>'s list for its authenticated caller: 16 base64url characters.</summary>
     public static string Of(HttpRequest request)
     {
-        var sb = new StringBuilder(request.Path.Value?.ToLowerInvariant());
+        var caller = Security.Caller.ActorOf(request.HttpContext.User);
+        var sb = new StringBuilder(caller is null ? "-" : $"{caller.Type.Length}:{caller.Type}:{caller.Id.Length}:{caller.Id}");
+        sb.Append('\n').Append(request.Path.Value?.ToLowerInvariant());
         foreach (var (name, values) in request.Query.Where(p => p.Key is not ("cursor" or "limit")).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             // Length-prefixed, so no choice of names and values can spell another query's text.
