@@ -73,6 +73,27 @@ public class ListCursorBindingTests : ApiTest
     }
 
     [Fact]
+    public async Task Another_callers_cursor_is_refused_even_for_the_same_url()
+    {
+        // A site-bound key's list without siteId is its own site's: the same URL is another list for another key.
+        foreach (var site in new[] { "north", "south" })
+        {
+            for (var i = 0; i < 2; i++) await Phq9Async(await CreatePatientAsync(siteId: site), Day0.AddDays(i), Phq9Items(12, item9: 2));
+        }
+        using var north = ClientWith(await CreateKeyAsync("clinician", "north"));
+        using var south = ClientWith(await CreateKeyAsync("clinician", "south"));
+        foreach (var url in new[] { "/api/v1/safety-alerts?limit=1", "/api/v1/patients?limit=1" })
+        {
+            var page = System.Text.Json.Nodes.JsonNode.Parse(await south.GetStringAsync(url))!;
+            var cursor = (string)page["nextCursor"]!;
+            var theirs = await north.GetAsync($"{url}&cursor={cursor}");
+            Assert.Equal(HttpStatusCode.BadRequest, theirs.StatusCode);
+            Assert.Contains("\"cursor\"", await theirs.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await south.GetAsync($"{url}&cursor={cursor}")).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task A_cursor_with_its_position_kept_and_binding_altered_is_refused()
     {
         var cursor = await NextCursorAsync($"/api/v1/patients/{_p}/questionnaires?limit=1");
