@@ -14,7 +14,9 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
     protected const string AdminKey = "test-bootstrap-admin-key-0123456789abcdef";
 
     /// <param name="clock">The service's clock, for a test that moves time itself; the system clock otherwise.</param>
-    protected ApiTest(Dictionary<string, string?>? settings = null, TimeProvider? clock = null)
+    /// <param name="overHttp">Serve on Kestrel at 127.0.0.1 (a free port) and send real HTTP, where the in-process
+    /// test server would hide what Kestrel does (body framing, connection handling).</param>
+    protected ApiTest(Dictionary<string, string?>? settings = null, TimeProvider? clock = null, bool overHttp = false)
     {
         var all = new Dictionary<string, string?>
         {
@@ -25,6 +27,11 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
         };
         foreach (var (k, v) in settings ?? []) all[k] = v;
         App = new OutcomesApp(all, clock: clock);
+        if (overHttp)
+        {
+            App.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+            App.StartServer();
+        }
         Client = App.CreateClient();
         Admin = App.CreateClient();
         Admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);

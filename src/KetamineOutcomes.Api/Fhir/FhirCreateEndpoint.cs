@@ -90,7 +90,7 @@ internal static partial class FhirEndpoints
         CheckContentType(http.Request.ContentType);
         RefuseConditionalCreate(http.Request);
         // Into pooled memory, not a growing MemoryStream: the body is only needed until it is parsed. The size limit
-        // (RequestSizeLimitMiddleware, 413) is Kestrel's, enforced while the body is read.
+        // (RequestSizeLimitMiddleware, 413) is enforced while the body is read.
         using var buffer = new PooledBufferWriter(4 * 1024);
         while (true)
         {
