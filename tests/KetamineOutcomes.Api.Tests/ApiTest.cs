@@ -75,7 +75,8 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
     /// <summary>A fixed first-infusion time in the past, so every test's clinical times are valid.</summary>
     protected static readonly DateTimeOffset Day0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    protected static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The instant as a client sends it: to the microsecond at most, the precision the service keeps (finer is refused).</summary>
+    protected static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
 
     protected async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string url, object? body = null, string? idempotencyKey = null)
     {

@@ -128,8 +128,9 @@ internal static partial class QuestionnaireResponseReader
             errors.Add($"{Root}.authored", "Required: when the patient completed the questionnaire, a dateTime with seconds and an offset, e.g. 2026-03-02T09:30:00Z.");
             return null;
         }
-        if (Infrastructure.Rfc3339DateTimeOffsetConverter.TryParse(text, out var at)) return at;
-        errors.Add($"{Root}.authored", $"Must be {Infrastructure.Rfc3339DateTimeOffsetConverter.Expected}.");
+        var reading = Infrastructure.Rfc3339DateTimeOffsetConverter.Parse(text, out var at);
+        if (reading == Infrastructure.Rfc3339DateTimeOffsetConverter.Reading.Valid) return at;
+        errors.Add($"{Root}.authored", Infrastructure.Rfc3339DateTimeOffsetConverter.Refusal(reading));
         return null;
     }
 
