@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using static KetamineOutcomes.Api.Tests.Fhir.QuestionnaireResponseJson;
@@ -62,6 +63,11 @@ public sealed class BodyFramingLimitTests() : ApiTest(overHttp: true)
         Assert.Equal(413, (int)problem["status"]!);
         Assert.Contains("64 KiB", (string)problem["detail"]!, StringComparison.Ordinal);
         Assert.Equal(0, await StoredAsync(patient));
+        // A chunked body is refused while the endpoint reads it: its audit row records the refusal as answered (a
+        // declared Content-Length is refused before authentication, like any request no endpoint saw).
+        var audit = (await Admin.GetFromJsonAsync<JsonNode>("/api/v1/audit?action=SubmitQuestionnaire"))!["items"]!.AsArray();
+        if (chunkSize == 0) Assert.Empty(audit);
+        else Assert.Equal(413, (int)Assert.Single(audit)!["statusCode"]!);
     }
 
     [Theory]

@@ -4,7 +4,7 @@ namespace KetamineOutcomes.Api.Infrastructure;
 /// The request body as the application reads it (chunk framing already removed), refusing it once more than
 /// <c>limit</c> bytes have been read: the read that passes the limit throws a 413 <see cref="BadHttpRequestException"/>
 /// and <see cref="Exceeded"/> stays true, so the middleware can answer 413 even when a reader swallows the exception
-/// (minimal APIs treat a body <see cref="IOException"/> as "no body" and write nothing).
+/// (a minimal API's body binding catches it, sets its status code and writes no body).
 /// </summary>
 internal sealed class DecodedBodyLimitStream(Stream inner, long limit) : Stream
 {

@@ -59,7 +59,8 @@ internal sealed class RequestSizeLimitMiddleware(RequestDelegate next)
         {
             http.Request.Body = original;
         }
-        // Minimal APIs read a body IOException as "no body" and write nothing: the 413 is written here, whoever read it.
+        // A minimal API's body binding catches the read's exception, sets 413 and writes nothing (the empty 413 this
+        // answered before): the problem is written here, whoever read the body.
         if (limited.Exceeded && !http.Response.HasStarted)
         {
             http.Response.Clear();
