@@ -14,7 +14,9 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
     protected const string AdminKey = "test-bootstrap-admin-key-0123456789abcdef";
 
     /// <param name="clock">The service's clock, for a test that moves time itself; the system clock otherwise.</param>
-    protected ApiTest(Dictionary<string, string?>? settings = null, TimeProvider? clock = null)
+    /// <param name="overHttp">Serve on Kestrel at 127.0.0.1 (a free port) and send real HTTP, where the in-process
+    /// test server would hide what Kestrel does (body framing, connection handling).</param>
+    protected ApiTest(Dictionary<string, string?>? settings = null, TimeProvider? clock = null, bool overHttp = false)
     {
         var all = new Dictionary<string, string?>
         {
@@ -25,6 +27,11 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
         };
         foreach (var (k, v) in settings ?? []) all[k] = v;
         App = new OutcomesApp(all, clock: clock);
+        if (overHttp)
+        {
+            App.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+            App.StartServer();
+        }
         Client = App.CreateClient();
         Admin = App.CreateClient();
         Admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
@@ -68,7 +75,8 @@ public abstract class ApiTest : IAsyncLifetime, IDisposable
     /// <summary>A fixed first-infusion time in the past, so every test's clinical times are valid.</summary>
     protected static readonly DateTimeOffset Day0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    protected static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The instant as a client sends it: to the microsecond at most, the precision the service keeps (finer is refused).</summary>
+    protected static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
 
     protected async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string url, object? body = null, string? idempotencyKey = null)
     {

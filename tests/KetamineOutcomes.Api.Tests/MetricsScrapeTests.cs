@@ -120,6 +120,12 @@ public sealed partial class MetricsScrapeTests(MetricsService service) : IClassF
     }
 
     [Fact]
+    public async Task Failed_WAL_checkpoints_are_exported_and_none_failed_after_the_workload() =>
+        // Exported from the start (a rate over it is defined before a first failure); a failure itself is counted in
+        // the store's own tests (WalCheckpointFailureTests), where the checkpoint connection can be made to fail.
+        Assert.Equal(0, (await service.ScrapeAsync()).Single("ketamine_outcomes_sqlite_checkpoint_failures_total"));
+
+    [Fact]
     public async Task The_scrape_names_no_patient_id_mrn_or_raw_path_only_route_templates()
     {
         var scrape = await service.ScrapeAsync();

@@ -84,7 +84,7 @@ internal static class SafetyAlertsEndpoints
         else if (v.RaisedByBody is { } qBody)
         {
             var q = RecordBodies.Deserialize<QuestionnaireRecord>(qBody);
-            (completedAt, item9) = (q.CompletedAt, q.Instrument == Instrument.Phq9 ? q.Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null);
+            (completedAt, item9) = (q.CompletedAt, q.Item9);
         }
         var answers = cssrs is { } c ? TriggeringAnswers.ForCheckin(c) : TriggeringAnswers.ForPhq9Item9(item9);
         return new(a.Id, a.PatientId, v.SiteId, v.Mrn, a.Level, a.Trigger, a.Status, a.CreatedAt, a.QuestionnaireId, a.CheckinId,

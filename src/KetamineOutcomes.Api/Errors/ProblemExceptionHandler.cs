@@ -47,7 +47,7 @@ internal sealed class ProblemExceptionHandler(
     {
         ClinicalValidationException v => Validation(v.Errors),
         BadHttpRequestException { InnerException: JsonException json } => JsonRefused(json, requestType, jsonOptions),
-        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "Payload too large", "The request body exceeds 64 KiB."),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "Payload too large", RequestSizeLimitMiddleware.TooLargeDetail),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => Problem(415, "Unsupported media type", "Send the body as application/json."),
         // The framework's "no body was provided" messages (explicit or inferred body parameter).
         BadHttpRequestException { StatusCode: 400 } b when b.Message.Contains("body", StringComparison.OrdinalIgnoreCase) => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),

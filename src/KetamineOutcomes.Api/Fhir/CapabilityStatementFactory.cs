@@ -35,7 +35,7 @@ internal static class CapabilityStatementFactory
                         "Every interaction but metadata needs an `X-Api-Key` header: reads for clinician and ehr keys, QuestionnaireResponse create also for portal keys; " +
                         "a site-bound key sees its own site's patients only. Errors are OperationOutcome. " +
                         "Only application/fhir+json is served: an Accept or _format asking for XML, Turtle or anything else is a 406. " +
-                        "Searches ignore a parameter (or modifier) they do not list and leave it out of the self link; with `Prefer: handling=strict` it is a 400 naming it. " +
+                        "Searches ignore a parameter (or modifier) they do not list and leave it out of the self link; read and create take none but _format and ignore others; with `Prefer: handling=strict` any of these is a 400 naming it. " +
                         "A comma inside one value is OR, a repeated parameter is AND. Paging follows the next link, whose opaque `_cursor` marks the last entry shown: " +
                         "pages neither repeat nor skip an entry while responses are added; `total` counts the matches when the page is read. " +
                         "Every resource carries meta.versionId (its record's version: 1, then + 1 per amendment or entered-in-error marking) and " +

@@ -29,7 +29,7 @@ internal static partial class FhirAnswers
     /// <summary>Every answer code we read, so one sent under another system is refused rather than read through a weight.</summary>
     private static readonly HashSet<string> KnownAnswerCodes =
     [
-        .. Loinc.FrequencyAnswers.Keys, .. Loinc.DifficultyAnswers.Keys, Loinc.Yes, Loinc.No,
+        .. Loinc.FrequencyAnswers.Keys, Loinc.MoreDaysThanNot, .. Loinc.DifficultyAnswers.Keys, Loinc.Yes, Loinc.No,
     ];
 
     /// <summary>SNOMED CT 373066001 "Yes" and 373067005 "No", as some EHR intake forms code yes/no questions.</summary>
@@ -43,7 +43,7 @@ internal static partial class FhirAnswers
 
     /// <summary>What scored answers are accepted, for messages and the CapabilityStatement.</summary>
     public const string ScoreForms =
-        $"valueCoding {Loinc.System} LA6568-5 (0), LA6569-3 (1), LA6570-1 (2), LA6571-9 (3) (LOINC LL358-3; LA18938-3 = 2 on GAD-7 item 2), " +
+        $"valueCoding {Loinc.System} LA6568-5 (0), LA6569-3 (1), LA6570-1 (2), LA6571-9 (3) (LOINC LL358-3; LA18938-3 = 2 on GAD-7 item 2 only), " +
         "valueInteger, an integral valueDecimal, or a coding carrying an ordinalValue, itemWeight or iso21090-CO-value extension";
 
     /// <summary>

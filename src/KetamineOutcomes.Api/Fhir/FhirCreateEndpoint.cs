@@ -89,8 +89,9 @@ internal static partial class FhirEndpoints
     {
         CheckContentType(http.Request.ContentType);
         RefuseConditionalCreate(http.Request);
+        FhirParameterHandling.RefuseUnsupported(http.Request, "QuestionnaireResponse create");
         // Into pooled memory, not a growing MemoryStream: the body is only needed until it is parsed. The size limit
-        // (RequestSizeLimitMiddleware, 413) is Kestrel's, enforced while the body is read.
+        // (RequestSizeLimitMiddleware, 413) is enforced while the body is read.
         using var buffer = new PooledBufferWriter(4 * 1024);
         while (true)
         {

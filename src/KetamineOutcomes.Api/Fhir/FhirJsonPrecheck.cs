@@ -37,9 +37,17 @@ internal static class FhirJsonPrecheck
         if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && !Statuses.Contains(status.GetString()!))
             errors.Add($"{Root}.status", $"Must be one of the QuestionnaireResponse status codes of FHIR R4: {string.Join(", ", Statuses)} (completed and amended are stored).");
         // The JSON API's rule for clinical times (one parser): seconds and an offset, since a time without one is ambiguous.
-        if (root.TryGetProperty("authored", out var authored)
-            && (authored.ValueKind != JsonValueKind.String || !Infrastructure.Rfc3339DateTimeOffsetConverter.TryParse(authored.GetString()!, out _)))
-            errors.Add($"{Root}.authored", $"Must be {Infrastructure.Rfc3339DateTimeOffsetConverter.Expected} (seconds required; a time without an offset is ambiguous).");
+        // FHIR allows any number of fractional digits; what the store would truncate is refused, as on the JSON API.
+        if (root.TryGetProperty("authored", out var authored))
+        {
+            var reading = authored.ValueKind == JsonValueKind.String
+                ? Infrastructure.Rfc3339DateTimeOffsetConverter.Parse(authored.GetString()!, out _)
+                : Infrastructure.Rfc3339DateTimeOffsetConverter.Reading.NotRfc3339;
+            if (reading == Infrastructure.Rfc3339DateTimeOffsetConverter.Reading.FinerThanMicroseconds)
+                errors.Add($"{Root}.authored", Infrastructure.Rfc3339DateTimeOffsetConverter.PrecisionRefusal);
+            else if (reading != Infrastructure.Rfc3339DateTimeOffsetConverter.Reading.Valid)
+                errors.Add($"{Root}.authored", $"Must be {Infrastructure.Rfc3339DateTimeOffsetConverter.Expected} (seconds required; a time without an offset is ambiguous).");
+        }
         return true;
     }
 

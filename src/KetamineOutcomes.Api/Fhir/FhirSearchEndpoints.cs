@@ -157,6 +157,7 @@ internal static partial class FhirEndpoints
     /// </summary>
     internal static async Task<IResult> ReadResponse(string id, HttpContext http, Database db, ClaimsPrincipal user, CancellationToken ct)
     {
+        FhirParameterHandling.RefuseUnsupported(http.Request, "QuestionnaireResponse read");
         var caller = Caller.From(user);
         if (!Guid.TryParse(id, out var guid)) throw new ResourceNotFoundException("QuestionnaireResponse");
         var found = await db.ReadAsync((c, t) => FindVisibleAsync(c, guid, caller, t), ct).ConfigureAwait(false)

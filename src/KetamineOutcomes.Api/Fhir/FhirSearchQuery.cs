@@ -10,7 +10,7 @@ namespace KetamineOutcomes.Api.Fhir;
 /// <remarks>
 /// FHIR R4 §3.1.1.5.5 (search "Handling Errors"; the <c>self</c> link lists only the parameters applied): a parameter
 /// the resource does not support — an unknown name, a modifier (<c>code:not</c>), <c>_offset</c> — is ignored and left
-/// out of <c>self</c>; with <c>Prefer: handling=strict</c> it is a 400 naming it. A parameter with an empty value is
+/// out of <c>self</c>; with <c>Prefer: handling=strict</c> it is a 400 naming it (<see cref="FhirParameterHandling"/>). A parameter with an empty value is
 /// ignored too. <c>_format</c> is content negotiation (<see cref="FhirFormatFilter"/>), not a search parameter.
 /// </remarks>
 internal sealed class FhirSearchQuery
@@ -30,16 +30,14 @@ internal sealed class FhirSearchQuery
     public static FhirSearchQuery Read(HttpRequest request, string resourceType, IReadOnlyCollection<string> supported)
     {
         var query = new FhirSearchQuery();
-        var strict = IsStrict(request);
+        var strict = FhirParameterHandling.IsStrict(request);
         foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
         {
             var name = pair.DecodeName().ToString();
-            // "=x" or "&&" name nothing; _format is content negotiation.
-            if (name.Length == 0 || name == "_format") continue;
+            if (FhirParameterHandling.IsAlwaysAccepted(name)) continue;
             if (!supported.Contains(name))
             {
-                if (strict && !query.Errors.ToDictionary().ContainsKey(name))
-                    query.Errors.Add(name, $"Not supported on {resourceType} search (Prefer: handling=strict); supported: {string.Join(", ", supported)}.");
+                if (strict) FhirParameterHandling.Refuse(name, $"{resourceType} search", supported, query.Errors);
                 continue;
             }
             var value = pair.DecodeValue().ToString();
@@ -67,24 +65,6 @@ internal sealed class FhirSearchQuery
         }
         if (values.Length == 1) _applied.Add((name, values[0]));
         return values.FirstOrDefault();
-    }
-
-    /// <summary>
-    /// <c>Prefer: handling=strict</c> (FHIR R4 §3.1.1.5.5; RFC 7240). Lenient is the default; the first handling
-    /// preference given wins.
-    /// </summary>
-    internal static bool IsStrict(HttpRequest request)
-    {
-        foreach (var header in request.Headers["Prefer"])
-        {
-            foreach (var preference in (header ?? "").Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                var eq = preference.IndexOf('=', StringComparison.Ordinal);
-                if (eq < 0 || !preference[..eq].Trim().Equals("handling", StringComparison.OrdinalIgnoreCase)) continue;
-                return preference[(eq + 1)..].Trim().Trim('"').Equals("strict", StringComparison.OrdinalIgnoreCase);
-            }
-        }
-        return false;
     }
 
     /// <summary>A FHIR search value split at unescaped <paramref name="separator"/> (',' = OR, '|' = system|code), with <c>\,</c> <c>\|</c> <c>\$</c> <c>\\</c> unescaped (R4 §3.1.1.4.1 "Escaping Search Parameters").</summary>

@@ -128,8 +128,9 @@ internal static partial class QuestionnaireResponseReader
             errors.Add($"{Root}.authored", "Required: when the patient completed the questionnaire, a dateTime with seconds and an offset, e.g. 2026-03-02T09:30:00Z.");
             return null;
         }
-        if (Infrastructure.Rfc3339DateTimeOffsetConverter.TryParse(text, out var at)) return at;
-        errors.Add($"{Root}.authored", $"Must be {Infrastructure.Rfc3339DateTimeOffsetConverter.Expected}.");
+        var reading = Infrastructure.Rfc3339DateTimeOffsetConverter.Parse(text, out var at);
+        if (reading == Infrastructure.Rfc3339DateTimeOffsetConverter.Reading.Valid) return at;
+        errors.Add($"{Root}.authored", Infrastructure.Rfc3339DateTimeOffsetConverter.Refusal(reading));
         return null;
     }
 
@@ -185,7 +186,7 @@ internal static partial class QuestionnaireResponseReader
     };
 
     // By code alone, whatever the system: an unread item on this scale is dropped just the same under a mistyped system.
-    private static bool IsFrequencyCode(Coding c) => c.Code is { } code && Loinc.FrequencyAnswers.ContainsKey(code);
+    private static bool IsFrequencyCode(Coding c) => c.Code is { } code && (Loinc.FrequencyAnswers.ContainsKey(code) || code == Loinc.MoreDaysThanNot);
 
     /// <summary>The panel (44249-1, 69737-5, 93373-9) a group names as the last LOINC code of its linkId or definition, if any.</summary>
     private static string? PanelOf(QuestionnaireResponse.ItemComponent item) => PanelIn(item.LinkId) ?? PanelIn(item.Definition);
@@ -268,7 +269,7 @@ internal static partial class QuestionnaireResponseReader
             if (!found.TryGetValue(codes[i], out var f)) continue;
             paths[i] = f.Path;
             var before = errors.Count;
-            items[i] = f.Item.Answer.Count == 0 ? null : One(f, errors) is { } answer ? Read(answer, Loinc.FrequencyAnswers, f, errors) : null;
+            items[i] = f.Item.Answer.Count == 0 ? null : One(f, errors) is { } answer ? Read(answer, Loinc.FrequencyAnswersOf(codes[i]), f, errors) : null;
             unread[i] = errors.Count > before;
         }
         int? difficulty = null;

@@ -118,11 +118,12 @@ internal sealed class ListQuery(HttpContext http)
     public DateTimeOffset? Instant(string? raw, string field)
     {
         if ((raw = Once(raw, field)) is null) return null;
-        if (Rfc3339DateTimeOffsetConverter.TryParse(raw, out var v)) return v;
+        var reading = Rfc3339DateTimeOffsetConverter.Parse(raw, out var v);
+        if (reading == Rfc3339DateTimeOffsetConverter.Reading.Valid) return v;
         // An unencoded '+' arrives as a space; reading it back as the sign would be a guess (the space may be anything).
-        _errors.Add(field, raw.Contains(' ', StringComparison.Ordinal)
+        _errors.Add(field, reading == Rfc3339DateTimeOffsetConverter.Reading.NotRfc3339 && raw.Contains(' ', StringComparison.Ordinal)
             ? $"Must be {Rfc3339DateTimeOffsetConverter.Expected}; a space is not an offset sign: encode '+' as %2B."
-            : $"Must be {Rfc3339DateTimeOffsetConverter.Expected}.");
+            : Rfc3339DateTimeOffsetConverter.Refusal(reading));
         return null;
     }
 

@@ -44,7 +44,8 @@ internal static class StoreServiceCollectionExtensions
                     MaxRetryAttempts = storage.RetryAttempts, GroupCommit = storage.GroupCommit, WriteTimeout = storage.WriteTimeout,
                     DeferredAppendRows = audit.DefersReads ? audit.DeferredRowsQueued : 0,
                 },
-                sp.GetService<IMeterFactory>(), sp.GetService<ILoggerFactory>()?.CreateLogger("KetamineOutcomes.Audit.DeferredReads"));
+                sp.GetService<IMeterFactory>(), sp.GetService<ILoggerFactory>()?.CreateLogger("KetamineOutcomes.Audit.DeferredReads"),
+                sp.GetService<ILoggerFactory>()?.CreateLogger("KetamineOutcomes.Store"));
         });
         services.AddHostedService<StoreStartup>();
         return services;

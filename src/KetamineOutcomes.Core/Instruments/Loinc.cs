@@ -19,11 +19,26 @@ public static class Loinc
     public const string CssrsWishToBeDead = "93246-7", CssrsSuicidalThoughts = "93247-5", CssrsMethod = "93248-3", CssrsIntent = "93249-1",
         CssrsPlan = "93250-9", CssrsBehavior = "93267-3", CssrsBehaviorRecent = "93269-9";
 
-    /// <summary>Frequency answers (LL358-3) and their scores; GAD-7 item 2 may carry LA18938-3 ("More days than not") for 2.</summary>
+    /// <summary>Frequency answers (LL358-3) and their scores: the answer list of every PHQ-9 and GAD-7 item.</summary>
     public static readonly IReadOnlyDictionary<string, int> FrequencyAnswers = new Dictionary<string, int>(StringComparer.Ordinal)
     {
-        ["LA6568-5"] = 0, ["LA6569-3"] = 1, ["LA6570-1"] = 2, ["LA6571-9"] = 3, ["LA18938-3"] = 2,
+        ["LA6568-5"] = 0, ["LA6569-3"] = 1, ["LA6570-1"] = 2, ["LA6571-9"] = 3,
     };
+
+    /// <summary>"More days than not", which GAD-7 item 2 (68509-9) may carry for 2 (DOMAIN "GAD-7"); not in LL358-3.</summary>
+    public const string MoreDaysThanNot = "LA18938-3";
+
+    private static readonly IReadOnlyDictionary<string, int> Gad7Item2Answers =
+        new Dictionary<string, int>(FrequencyAnswers, StringComparer.Ordinal) { [MoreDaysThanNot] = 2 };
+
+    /// <summary>
+    /// The answer codes a PHQ-9 or GAD-7 item (by its LOINC code) is read from, with their scores: LL358-3, plus
+    /// <see cref="MoreDaysThanNot"/> = 2 on GAD-7 item 2 only. Anywhere else that code is no answer of the item and is
+    /// refused rather than read as 2 — on PHQ-9 item 9, the safety item, a score from a list the item does not use would
+    /// be a guess about what the patient was asked.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> FrequencyAnswersOf(string itemCode) =>
+        itemCode == Gad7Items[1] ? Gad7Item2Answers : FrequencyAnswers;
 
     /// <summary>Display text of each score's answer code (LL358-3).</summary>
     public static readonly IReadOnlyList<(string Code, string Display)> FrequencyCodes =

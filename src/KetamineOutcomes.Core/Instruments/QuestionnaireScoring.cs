@@ -11,6 +11,13 @@ public static class QuestionnaireScoring
     /// <summary>Zero-based index of PHQ-9 item 9, the safety item that may never be null.</summary>
     public const int Phq9SafetyItemIndex = 8;
 
+    /// <summary>
+    /// PHQ-9 item 9, thoughts of death or self-harm (0–3; null when unanswered), of a submission's answers; null for any
+    /// other instrument, which has no safety item. The one place that says which answer is item 9 (SPEC "Safety alerts").
+    /// </summary>
+    public static int? Phq9Item9(Instrument instrument, IReadOnlyList<int?> items) =>
+        instrument == Instrument.Phq9 ? items[Phq9SafetyItemIndex] : null;
+
     /// <summary>Collects every rule the answers break, keyed <c>items</c>, <c>items[i]</c> or <c>difficulty</c>.</summary>
     public static void Validate(Instrument instrument, IReadOnlyList<int?>? items, int? difficulty, ValidationErrors errors)
     {

@@ -29,16 +29,21 @@ public static class SafetyAlertRules
     public static AlertLevel? ForQuestionnaire(Instrument instrument, IReadOnlyList<int?> items)
     {
         if (instrument != Instrument.Phq9) return null;
-        return items[QuestionnaireScoring.Phq9SafetyItemIndex] switch
-        {
-            1 => AlertLevel.Low,
-            2 => AlertLevel.Moderate,
-            3 => AlertLevel.High,
-            0 => null,
-            // Validation refuses a null item 9; reaching here means a caller skipped it.
-            var other => throw new ArgumentException($"PHQ-9 item 9 must be 0–3, was {(other is null ? "null" : other.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))}.", nameof(items)),
-        };
+        var item9 = QuestionnaireScoring.Phq9Item9(instrument, items);
+        // Validation refuses a null item 9; reaching here means a caller skipped it.
+        return item9 is >= 0 and <= 3
+            ? ForPhq9Item9(item9.Value)
+            : throw new ArgumentException($"PHQ-9 item 9 must be 0–3, was {(item9 is null ? "null" : item9.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))}.", nameof(items));
     }
+
+    /// <summary>PHQ-9 item 9's score (0–3) → low, moderate, high for 1, 2, 3; null for 0 (and for anything outside 1–3).</summary>
+    public static AlertLevel? ForPhq9Item9(int item9) => item9 switch
+    {
+        1 => AlertLevel.Low,
+        2 => AlertLevel.Moderate,
+        3 => AlertLevel.High,
+        _ => null,
+    };
 
     /// <summary>Any C-SSRS risk above none alerts at that level.</summary>
     public static AlertLevel? ForCheckin(RiskLevel risk) => risk switch

@@ -28,9 +28,9 @@ public static class TriggeringAnswers
         SuicidalBehaviorQuestion = "Have you ever done anything, started to do anything, or prepared to do anything to end your life?";
 
     /// <summary>PHQ-9 item 9 with its score and answer wording (LOINC LL358-3); empty for 0 or unanswered, which never alert.</summary>
-    public static IReadOnlyList<TriggeringAnswer> ForPhq9Item9(int? item9) => item9 is >= 1 and <= 3
+    public static IReadOnlyList<TriggeringAnswer> ForPhq9Item9(int? item9) => item9 is { } score && SafetyAlertRules.ForPhq9Item9(score) is not null
         ? [new($"items[{QuestionnaireScoring.Phq9SafetyItemIndex.ToString(CultureInfo.InvariantCulture)}]", Phq9Item9Question,
-            Loinc.FrequencyCodes[item9.Value].Display, item9)]
+            Loinc.FrequencyCodes[score].Display, score)]
         : [];
 
     /// <summary>Every "yes" of a C-SSRS screener in question order (the risk level is computed from these).</summary>

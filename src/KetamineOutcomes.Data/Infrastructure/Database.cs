@@ -20,11 +20,13 @@ public sealed class Database : IAsyncDisposable
 
     /// <param name="meters">The host's meter factory for <see cref="Metrics"/>; null: a meter of this instance's own.</param>
     /// <param name="logger">Where deferred appends report failures and losses (<see cref="TryAppendDeferred"/>); null: nowhere.</param>
-    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null, IMeterFactory? meters = null, ILogger? logger = null)
-        : this(connections, retry, null, meters, logger) { }
+    /// <param name="storeLogger">Where the SQLite store reports its own background trouble (a failed WAL checkpoint); null: nowhere.</param>
+    public Database(IConnectionFactory connections, DatabaseRetryOptions? retry = null, IMeterFactory? meters = null, ILogger? logger = null, ILogger? storeLogger = null)
+        : this(connections, retry, null, meters, logger, storeLogger) { }
 
     /// <param name="flushFile">Tests only: stands in for the WAL flush of group commit.</param>
-    internal Database(IConnectionFactory connections, DatabaseRetryOptions? retry, Action<string>? flushFile, IMeterFactory? meters = null, ILogger? logger = null)
+    internal Database(IConnectionFactory connections, DatabaseRetryOptions? retry, Action<string>? flushFile, IMeterFactory? meters = null, ILogger? logger = null,
+        ILogger? storeLogger = null)
     {
         Connections = connections;
         Metrics = new StoreMetrics(meters);
@@ -48,7 +50,7 @@ public sealed class Database : IAsyncDisposable
         // SQLite admits one writer at a time: batch concurrent writes. PostgreSQL runs them side by side (and groups its own WAL flushes).
         if (connections is SqliteConnectionFactory sqlite)
         {
-            if (retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline, flushFile, Metrics);
+            if (retry.GroupCommit) _groupCommit = new GroupCommitWriter(sqlite, _pipeline, flushFile, Metrics, storeLogger);
             _readers = new ReaderPool(sqlite, ReaderPoolCapacity);
         }
         if (retry.DeferredAppendRows > 0)

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SQLitePCL;
 using Polly;
@@ -35,6 +36,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private readonly HandOffQueue<CommittedBatch> _committed = new();
     private readonly Action<string> _flushFile;
     private readonly StoreMetrics? _metrics;
+    private readonly ILogger? _logger;
     private readonly Task _loop, _syncLoop;
     private WriterConnection? _writer;
     // WAL checkpoints off the writer's thread (WAL mode only; started with the first writer connection).
@@ -51,12 +53,15 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     // The WAL file the sync thread flushes; null when the store is not in WAL mode (SQLite then syncs on COMMIT itself).
     private volatile string? _walPath;
 
-    public GroupCommitWriter(SqliteConnectionFactory connections, ResiliencePipeline pipeline, Action<string>? flushFile = null, StoreMetrics? metrics = null)
+    /// <param name="logger">Where the checkpoint thread reports a failed checkpoint (<see cref="WalCheckpointer"/>).</param>
+    public GroupCommitWriter(SqliteConnectionFactory connections, ResiliencePipeline pipeline, Action<string>? flushFile = null, StoreMetrics? metrics = null,
+        ILogger? logger = null)
     {
         _connections = connections;
         _pipeline = pipeline;
         _flushFile = flushFile ?? FlushToDisk;
         _metrics = metrics;
+        _logger = logger;
         // A thread of its own: SQLite's calls (fsync included) block, and a thread-pool thread blocked for good would leave
         // request handling one thread short until the pool noticed. Started without the caller's execution context, so
         // the loop never inherits a request's AsyncLocals.
@@ -320,7 +325,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                 await command.ExecuteNonQueryAsync().ConfigureAwait(false);
                 command.CommandText = $"PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterFallbackFrames}";
                 await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-                _checkpointer ??= new WalCheckpointer(_connections);
+                _checkpointer ??= new WalCheckpointer(_connections, _metrics, _logger);
                 _walPath = file + "-wal";
             }
             else

@@ -17,7 +17,7 @@ public sealed class StoreMetrics : IDisposable
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _flushSeconds;
     private Histogram<double>? _deferredLag;
-    private long _gaveUp, _deferredFellBack, _deferredLost;
+    private long _gaveUp, _deferredFellBack, _deferredLost, _checkpointFailures;
 
     /// <param name="meters">The host's meter factory (its meters are disposed with it); null: a meter of this instance's own.</param>
     public StoreMetrics(IMeterFactory? meters = null)
@@ -34,6 +34,8 @@ public sealed class StoreMetrics : IDisposable
         // first give-up; a plain counter shows nothing until its first increment).
         _meter.CreateObservableCounter("ketamine_outcomes.store.writes_gave_up", () => Volatile.Read(ref _gaveUp), "{write}",
             "Writes (and audit rows) given up with nothing stored because the store could not take them within Storage:WriteTimeout (answered 503).");
+        _meter.CreateObservableCounter("ketamine_outcomes.sqlite.checkpoint.failures", () => Volatile.Read(ref _checkpointFailures), "{checkpoint}",
+            "SQLite WAL checkpoints that failed on the checkpoint thread (nothing is lost; the WAL grows until one succeeds).");
     }
 
     /// <summary>
@@ -71,6 +73,11 @@ public sealed class StoreMetrics : IDisposable
     internal void Flushed(TimeSpan took) => _flushSeconds.Record(took.TotalSeconds);
 
     internal void WriteGaveUp() => Interlocked.Increment(ref _gaveUp);
+
+    internal void CheckpointFailed() => Interlocked.Increment(ref _checkpointFailures);
+
+    /// <summary>WAL checkpoints failed so far (what <c>ketamine_outcomes.sqlite.checkpoint.failures</c> reports).</summary>
+    internal long CheckpointFailures => Volatile.Read(ref _checkpointFailures);
 
     public void Dispose()
     {

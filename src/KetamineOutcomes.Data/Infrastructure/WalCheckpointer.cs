@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using SQLitePCL;
 
 namespace KetamineOutcomes.Data.Infrastructure;
@@ -15,8 +16,12 @@ namespace KetamineOutcomes.Data.Infrastructure;
 /// the WAL from its start once a checkpoint has copied every frame and no reader needs them; the sync thread flushes
 /// that same file, so nothing acknowledged depends on this thread.
 /// </para>
+/// <para>
+/// A failed checkpoint is counted (<see cref="StoreMetrics"/>, <c>ketamine_outcomes.sqlite.checkpoint.failures</c>) and
+/// logged with the exception's type and SQLite error code only — no path, no SQL, nothing from a row.
+/// </para>
 /// </summary>
-internal sealed class WalCheckpointer : IAsyncDisposable
+internal sealed partial class WalCheckpointer : IAsyncDisposable
 {
     /// <summary>
     /// Longest pause between checkpoints while writes come in. Measured (issue 24): at ~4,000 submissions/s the WAL grows
@@ -28,16 +33,20 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     public const int WriterFallbackFrames = 40_000;
 
     private readonly SqliteConnectionFactory _connections;
-    private readonly Action<Exception>? _onError;
+    private readonly StoreMetrics? _metrics;
+    private readonly ILogger? _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _committed = new(0, 1);
     private readonly Thread _thread;
     private int _signalled;
 
-    public WalCheckpointer(SqliteConnectionFactory connections, Action<Exception>? onError = null)
+    /// <param name="metrics">Where failed checkpoints are counted; null: not counted.</param>
+    /// <param name="logger">Where a failed checkpoint is logged (a warning); null: not logged.</param>
+    public WalCheckpointer(SqliteConnectionFactory connections, StoreMetrics? metrics = null, ILogger? logger = null)
     {
         _connections = connections;
-        _onError = onError;
+        _metrics = metrics;
+        _logger = logger;
         using (ExecutionContext.SuppressFlow())
         {
             _thread = new Thread(Loop) { IsBackground = true, Name = "sqlite-checkpoint" };
@@ -84,7 +93,9 @@ internal sealed class WalCheckpointer : IAsyncDisposable
                 catch (Exception e)
                 {
                     // A failed checkpoint loses nothing (the frames stay in the WAL); start again on a fresh connection.
-                    _onError?.Invoke(e);
+                    // But a WAL that is never checkpointed grows until the writer's fallback: say so, without PHI.
+                    _metrics?.CheckpointFailed();
+                    if (_logger is { } logger) LogFailed(logger, e.GetType().Name, (e as SqliteException)?.SqliteErrorCode);
                     connection?.Dispose();
                     connection = null;
                 }
@@ -95,6 +106,10 @@ internal sealed class WalCheckpointer : IAsyncDisposable
             connection?.Dispose();
         }
     }
+
+    [LoggerMessage(EventId = 96, Level = LogLevel.Warning,
+        Message = "SQLite WAL checkpoint failed ({ErrorType}, SQLite error code {SqliteErrorCode}): nothing is lost, the next round retries on a new connection")]
+    private static partial void LogFailed(ILogger logger, string errorType, int? sqliteErrorCode);
 
     /// <summary>Stops the thread (a checkpoint under way finishes first) and closes its connection.</summary>
     public ValueTask DisposeAsync()

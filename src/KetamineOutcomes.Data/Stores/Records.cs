@@ -50,7 +50,7 @@ public sealed record QuestionnaireRecord(
     /// A PHQ-9's item 9, thoughts of death or self-harm (0–3; null when unanswered); null for a GAD-7. Stored in its own
     /// column (the safety reads and the FHIR item-9 Observation use it).
     /// </summary>
-    public int? Item9 => Instrument == Instrument.Phq9 ? Items[QuestionnaireScoring.Phq9SafetyItemIndex] : null;
+    public int? Item9 => QuestionnaireScoring.Phq9Item9(Instrument, Items);
 
     /// <summary>This record without its answers, as <see cref="QuestionnaireStore.SummariesForPatientAsync"/> reads it.</summary>
     public QuestionnaireSummary ToSummary() =>

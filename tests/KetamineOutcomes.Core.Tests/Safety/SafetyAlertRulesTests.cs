@@ -16,6 +16,26 @@ public class SafetyAlertRulesTests
         Assert.Equal(expected, SafetyAlertRules.ForQuestionnaire(Instrument.Phq9, items));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_alert_level_and_the_triggering_answers_read_the_same_item_9(int item9)
+    {
+        // Every other answer differs from item 9, so reading the wrong index shows.
+        int?[] items = [3 - item9, 3 - item9, 3 - item9, 3 - item9, 3 - item9, 3 - item9, 3 - item9, 3 - item9, item9];
+        Assert.Equal(item9, QuestionnaireScoring.Phq9Item9(Instrument.Phq9, items));
+        var level = SafetyAlertRules.ForQuestionnaire(Instrument.Phq9, items);
+        var answers = TriggeringAnswers.ForPhq9Item9(QuestionnaireScoring.Phq9Item9(Instrument.Phq9, items));
+        Assert.Equal(level is null ? [] : new int?[] { item9 }, answers.Select(a => a.Score));
+        Assert.Equal((AlertLevel?)(item9 == 0 ? null : (AlertLevel)item9), level);
+    }
+
+    [Fact]
+    public void Gad7_has_no_item_9_and_never_raises_an_alert() =>
+        Assert.Null(QuestionnaireScoring.Phq9Item9(Instrument.Gad7, [3, 3, 3, 3, 3, 3, 3]));
+
     [Fact]
     public void Gad7_never_raises_an_alert() =>
         Assert.Null(SafetyAlertRules.ForQuestionnaire(Instrument.Gad7, [3, 3, 3, 3, 3, 3, 3]));
