@@ -41,9 +41,11 @@ internal static partial class FhirEndpoints
                 ? (PreparedSubmission)SubmissionWriter.PrepareQuestionnaire(patientId, q.Instrument, completedAt, q.Items, q.Difficulty, "fhir", read.Status, created)
                 : SubmissionWriter.PrepareCheckin(patientId, completedAt, ((ReadCheckin)instrument).Answers, "fhir", read.Status, created))
             .ToArray();
-        var stored = prepared.Select(FhirMapping.Response).ToList();
-        var body = FhirJson.Serialize(stored.Count == 1 ? stored[0] : CreatedBundle(stored));
-        var answer = new IdempotentCreate.RawCreated($"/fhir/r4/QuestionnaireResponse/{stored[0].Id}", body, body);
+        // One PHQ-9 or GAD-7 (the common create) is written directly, as Firely would write its mapping; anything else by Firely.
+        var body = prepared is [PreparedQuestionnaire single] ? QuestionnaireResponseJsonWriter.Serialize(single.Record)
+            : prepared.Length == 1 ? FhirJson.Serialize(FhirMapping.Response(prepared[0]))
+            : FhirJson.Serialize(CreatedBundle(prepared.Select(FhirMapping.Response).ToList()));
+        var answer = new IdempotentCreate.RawCreated($"/fhir/r4/QuestionnaireResponse/{prepared[0].Id}", body, body);
         return await idempotent.RunRawAsync(http, bodyHash, async (c, tx, t) =>
         {
             // Every instrument of the response in this one transaction, each with its own record, alert and outbox event:
