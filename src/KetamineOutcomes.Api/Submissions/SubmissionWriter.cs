@@ -26,8 +26,8 @@ internal static class SubmissionWriter
 
     /// <summary>
     /// A validated questionnaire scored (Core) and its record built, id and creation time included, with the alert it
-    /// raises — nothing stored: what <see cref="InsertAsync"/>
-    /// stores as it is, so an answer can be built from it off the single writer (the FHIR create).
+    /// raises — nothing stored: <see cref="InsertAsync"/> stores exactly this, so an answer can be built from it before
+    /// the write, off the single writer (the FHIR create).
     /// </summary>
     /// <param name="now">The creation time as stored (already <c>DbTime.Normalize</c>d).</param>
     public static PreparedQuestionnaire PrepareQuestionnaire(
