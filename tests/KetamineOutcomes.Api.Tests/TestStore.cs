@@ -67,6 +67,17 @@ public sealed class TestStore : IDisposable
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Undoes <see cref="FailInsertsIntoAsync"/>: inserts into the table succeed again.</summary>
+    public async Task RestoreInsertsIntoAsync(string table)
+    {
+        await using var c = await OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = IsPostgres
+            ? $"DROP TRIGGER fail_{table} ON {table}; DROP FUNCTION fail_{table}();"
+            : $"DROP TRIGGER fail_{table};";
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public void Dispose()
     {
         if (_directory is not null)

@@ -58,9 +58,12 @@ internal static class FhirRatios
                 foreach (var b in round % 2 == 0 ? order : order.Reverse())
                 {
                     var load = loads[b][l];
+                    var cpu = builds[b].Run.Service.CpuTime;
                     var m = await Wrk.RunAsync($"{builds[b].Build}: {load.Name}", builds[b].Run.Service.BaseAddress, load.Request, load.Connections, duration,
                         builds[b].Run.WorkDir);
                     print(m);
+                    // CPU per request moves far less with a busy machine than requests/s do: what a change saves shows here first.
+                    Console.WriteLine($"      service CPU {(builds[b].Run.Service.CpuTime - cpu).TotalMicroseconds / Math.Max(1, m.Requests):F0} µs/request");
                     runs[b][l].Add(m);
                 }
             }

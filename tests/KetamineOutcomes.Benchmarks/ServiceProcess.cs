@@ -14,6 +14,16 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
     public TimeSpan StartToReady { get; private set; }
 
+    /// <summary>The service's CPU time so far (all its threads, user + kernel).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<ServiceProcess> StartAsync(string dll, string workDir, IDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])

@@ -33,30 +33,26 @@ internal static partial class FhirEndpoints
 
         var patientId = read.PatientId;
         AuditMiddleware.RecordPatients(http, [patientId]);
+        // Every record (ids and creation time included) and the answer are built here, on the request's thread: the unit of
+        // work on the single writer only checks access and inserts, as the JSON submission's does, rather than also map and
+        // serialise with Firely there (issue 24 profile). What is answered is what is stored: both come from these records.
+        var created = DbTime.Normalize(now);
+        var prepared = read.Instruments.Select(instrument => instrument is ReadQuestionnaire q
+                ? (PreparedSubmission)SubmissionWriter.PrepareQuestionnaire(patientId, q.Instrument, completedAt, q.Items, q.Difficulty, "fhir", read.Status, created)
+                : SubmissionWriter.PrepareCheckin(patientId, completedAt, ((ReadCheckin)instrument).Answers, "fhir", read.Status, created))
+            .ToArray();
+        // One PHQ-9 or GAD-7 (the common create) is written directly, as Firely would write its mapping; anything else by Firely.
+        var body = prepared is [PreparedQuestionnaire single] ? QuestionnaireResponseJsonWriter.Serialize(single.Record)
+            : prepared.Length == 1 ? FhirJson.Serialize(FhirMapping.Response(prepared[0]))
+            : FhirJson.Serialize(CreatedBundle(prepared.Select(FhirMapping.Response).ToList()));
+        var answer = new IdempotentCreate.RawCreated($"/fhir/r4/QuestionnaireResponse/{prepared[0].Id}", body, body);
         return await idempotent.RunRawAsync(http, bodyHash, async (c, tx, t) =>
         {
             // Every instrument of the response in this one transaction, each with its own record, alert and outbox event:
             // an intake form's C-SSRS is never dropped because it came with a PHQ-9, and a failure stores none of them.
             await PatientAccess.EnsureVisibleAsync(c, patientId, caller, tx, t).ConfigureAwait(false);
-            var stored = new List<QuestionnaireResponse>(read.Instruments.Count);
-            foreach (var instrument in read.Instruments)
-            {
-                if (instrument is ReadQuestionnaire q)
-                {
-                    var (record, _) = await SubmissionWriter.InsertQuestionnaireAsync(c, tx, patientId, q.Instrument, completedAt, q.Items, q.Difficulty,
-                        "fhir", read.Status, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
-                    stored.Add(FhirMapping.Response(record));
-                }
-                else
-                {
-                    var (record, _) = await SubmissionWriter.InsertCheckinAsync(c, tx, patientId, completedAt, ((ReadCheckin)instrument).Answers, "fhir",
-                        read.Status, DbTime.Normalize(now), webhooks.All, t).ConfigureAwait(false);
-                    stored.Add(FhirMapping.Response(record));
-                }
-            }
-            var location = $"/fhir/r4/QuestionnaireResponse/{stored[0].Id}";
-            var body = FhirJson.Serialize(stored.Count == 1 ? stored[0] : CreatedBundle(stored));
-            return new IdempotentCreate.RawCreated(location, body, body);
+            foreach (var p in prepared) await SubmissionWriter.InsertAsync(c, tx, p, webhooks.All, t).ConfigureAwait(false);
+            return answer;
         }, $"{Fhir}; charset=utf-8", ct).ConfigureAwait(false);
     }
 

@@ -121,6 +121,14 @@ internal static class FhirMapping
         return new CodeableConcept(system, code, text);
     }
 
+    /// <summary>A prepared (not yet stored) submission as the QuestionnaireResponse it will be read back as once stored.</summary>
+    public static QuestionnaireResponse Response(Submissions.PreparedSubmission prepared) => prepared switch
+    {
+        Submissions.PreparedQuestionnaire q => Response(q.Record),
+        Submissions.PreparedCheckin c => Response(c.Record),
+        _ => throw new ArgumentException($"Not a submission: {prepared.GetType().Name}.", nameof(prepared)),
+    };
+
     public static QuestionnaireResponse Response(QuestionnaireRecord q)
     {
         var qr = ResponseBase(q.Id, q.PatientId, q.CompletedAt, Loinc.Panel(q.Instrument), Versioned.Of(q));
