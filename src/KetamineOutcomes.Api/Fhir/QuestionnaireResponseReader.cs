@@ -189,19 +189,21 @@ internal static partial class QuestionnaireResponseReader
     private static bool IsFrequencyCode(Coding c) => c.Code is { } code && (Loinc.FrequencyAnswers.ContainsKey(code) || code == Loinc.MoreDaysThanNot);
 
     /// <summary>The panel (44249-1, 69737-5, 93373-9) a group names as the last LOINC code of its linkId or definition, if any.</summary>
-    private static string? PanelOf(QuestionnaireResponse.ItemComponent item) => PanelIn(item.LinkId) ?? PanelIn(item.Definition);
+    private static string? PanelOf(QuestionnaireResponse.ItemComponent item) => AsPanel(LinkIdCode(item.LinkId)) ?? AsPanel(DefinitionCode(item.Definition));
 
-    private static string? PanelIn(string? text) =>
-        LastLoincCode(text) is { } code && code is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel ? code : null;
+    private static string? AsPanel(string? code) => code is Loinc.Phq9Panel or Loinc.Gad7Panel or Loinc.CssrsPanel ? code : null;
 
-    /// <summary>The last LOINC-shaped code in <paramref name="text"/> (matches scanned as <c>Matches</c> does, without collecting them).</summary>
-    private static string? LastLoincCode(string? text)
-    {
-        if (text is null) return null;
-        var (index, length) = (-1, 0);
-        foreach (var m in LoincCode().EnumerateMatches(text)) (index, length) = (m.Index, m.Length);
-        return index < 0 ? null : text.Substring(index, length);
-    }
+    /// <summary>
+    /// The LOINC code a linkId names: the whole linkId is a code or a path of codes (<c>44250-9</c>, <c>/44250-9</c>,
+    /// <c>/44249-1/44250-9</c>), the last being the item's own. Anything around a code (<c>/44260-8x</c>, <c>x/44260-8</c>,
+    /// a space) names nothing: read as that item it would be a guess (break-it finding, issue 24).
+    /// </summary>
+    private static string? LinkIdCode(string? linkId) =>
+        linkId is not null && LoincPath().IsMatch(linkId) ? linkId[(linkId.LastIndexOf('/') + 1)..] : null;
+
+    /// <summary>The LOINC code a definition names: a canonical ending in <c>/</c> or <c>#</c> and the code (<c>http://loinc.org#44250-9</c>, <c>http://loinc.org/q/44249-1#44250-9</c>).</summary>
+    private static string? DefinitionCode(string? definition) =>
+        definition is not null && DefinitionLoinc().Match(definition) is { Success: true } m ? m.Groups[1].Value : null;
 
     /// <summary>The panels a declared questionnaire canonical names (e.g. http://loinc.org/q/44249-1).</summary>
     private static List<string> DeclaredPanels(string? canonical) => canonical is null ? [] :
@@ -216,8 +218,8 @@ internal static partial class QuestionnaireResponseReader
     /// </summary>
     private static string? CodeOf(QuestionnaireResponse.ItemComponent item, string listPath, int index, ValidationErrors errors)
     {
-        var fromLinkId = Known(item.LinkId);
-        var fromDefinition = Known(item.Definition);
+        var fromLinkId = Known(item.LinkId, LinkIdCode(item.LinkId));
+        var fromDefinition = Known(item.Definition, DefinitionCode(item.Definition));
         if (fromLinkId is not null && fromDefinition is not null && fromLinkId != fromDefinition)
         {
             errors.Add($"{listPath}[{index}]", $"linkId names item {fromLinkId} but definition names {fromDefinition}; send one item per question.");
@@ -225,10 +227,10 @@ internal static partial class QuestionnaireResponseReader
         }
         return fromLinkId ?? fromDefinition;
 
-        static string? Known(string? text)
+        static string? Known(string? text, string? code)
         {
             if (string.IsNullOrEmpty(text)) return null;
-            if (LastLoincCode(text) is { } code) return IsKnown(code) ? code : null;
+            if (code is not null) return IsKnown(code) ? code : null;
             var position = PositionalLinkId().Match(text);
             if (!position.Success) return null;
             var list = position.Groups[1].Value.StartsWith("phq", StringComparison.OrdinalIgnoreCase) ? Loinc.Phq9Items : Loinc.Gad7Items;
@@ -366,6 +368,12 @@ internal static partial class QuestionnaireResponseReader
 
     [GeneratedRegex(@"(?<![\d-])\d{4,5}-\d(?![\d])")]
     private static partial Regex LoincCode();
+
+    [GeneratedRegex(@"^/?\d{4,5}-\d(?:/\d{4,5}-\d)*\z")]
+    private static partial Regex LoincPath();
+
+    [GeneratedRegex(@"[/#](\d{4,5}-\d)\z")]
+    private static partial Regex DefinitionLoinc();
 
     [GeneratedRegex(@"^/?(phq-?9|gad-?7)[-_.]?(?:q|item)?[-_.]?(\d{1,2})\z", RegexOptions.IgnoreCase)]
     private static partial Regex PositionalLinkId();

@@ -53,6 +53,14 @@ public sealed class FhirIngestRefusalTests : WebhookedApiTest
             HttpStatusCode.BadRequest, "QuestionnaireResponse.item[9]"),
         ["item9-twice-nested-in-a-group"] = new(p => Phq9With(p, qr => qr["item"]!.AsArray().Add(Group("extra", [Item("44260-8", Frequency(3))]))),
             HttpStatusCode.BadRequest, "QuestionnaireResponse.item[9].item[0]"),
+        // 2b. A linkId is a LOINC code, a path of codes or phq9-N: anything around the code names no item, never item 9.
+        ["item9-linkid-code-with-suffix"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["linkId"] = "/44260-8x"), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]", Exact: false),
+        ["item9-linkid-code-with-prefix"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["linkId"] = "x/44260-8"), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]", Exact: false),
+        ["item9-linkid-trailing-space"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["linkId"] = "44260-8 "), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]", Exact: false),
+        ["item9-linkid-trailing-slash"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["linkId"] = "/44260-8/"), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]", Exact: false),
+        ["item9-linkid-fragment"] = new(p => Phq9With(p, qr => ItemAt(qr, 8)["linkId"] = "/44260-8#a"), HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]", Exact: false),
+        ["item9-definition-code-with-suffix"] = new(p => Phq9With(p, qr => { ItemAt(qr, 8)["linkId"] = "q9"; ItemAt(qr, 8)["definition"] = "http://loinc.org#44260-8x"; }),
+            HttpStatusCode.BadRequest, "QuestionnaireResponse.item[8]", Exact: false),
         // 3. status is a modifier: only completed and amended are assessments to store.
         ["status-in-progress"] = new(p => Phq9With(p, qr => qr["status"] = "in-progress"), HttpStatusCode.UnprocessableEntity, "QuestionnaireResponse.status"),
         ["status-stopped"] = new(p => Phq9With(p, qr => qr["status"] = "stopped"), HttpStatusCode.UnprocessableEntity, "QuestionnaireResponse.status"),
