@@ -45,7 +45,10 @@ internal static partial class FhirEndpoints
         var body = prepared is [PreparedQuestionnaire single] ? QuestionnaireResponseJsonWriter.Serialize(single.Record)
             : prepared.Length == 1 ? FhirJson.Serialize(FhirMapping.Response(prepared[0]))
             : FhirJson.Serialize(CreatedBundle(prepared.Select(FhirMapping.Response).ToList()));
-        var answer = new IdempotentCreate.RawCreated($"/fhir/r4/QuestionnaireResponse/{prepared[0].Id}", body, body);
+        // A created resource is version 1; its ETag is the read's (R4 http.html#create: SHOULD return ETag), kept for replays.
+        // A transaction-response Bundle (several instruments) has no single version to name.
+        var answer = new IdempotentCreate.RawCreated($"/fhir/r4/QuestionnaireResponse/{prepared[0].Id}", body, body,
+            ETag: prepared.Length == 1 ? Corrections.Preconditions.ETagOf(1) : null);
         return await idempotent.RunRawAsync(http, bodyHash, async (c, tx, t) =>
         {
             // Every instrument of the response in this one transaction, each with its own record, alert and outbox event:

@@ -12,11 +12,17 @@ namespace KetamineOutcomes.Api.Infrastructure;
 /// one and answer 500), another parameter, or a <c>+json</c> type such as <c>application/merge-patch+json</c>, whose
 /// meaning this API does not implement. A request without a Content-Type keeps routing's own 415.
 /// </summary>
-internal static class JsonBodyMediaType
+internal static partial class JsonBodyMediaType
 {
     /// <summary>Refuses a body the endpoint would read as JSON in any media type but UTF-8 <c>application/json</c>.</summary>
     public static IApplicationBuilder UseJsonBodyMediaType(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        // A content coding this service does not decode (RFC 9110 §8.4, §15.5.16): the body would be read as if plain.
+        if (context.Request.Headers.ContentEncoding.Count > 0
+            && (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+            && (context.Request.Path.StartsWithSegments("/api/v1", StringComparison.OrdinalIgnoreCase) || context.Request.Path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase))
+            && !context.Request.Headers.ContentEncoding.ToString().Trim().Equals("identity", StringComparison.OrdinalIgnoreCase))
+            throw new UnsupportedMediaTypeException($"Content-Encoding {context.Request.Headers.ContentEncoding} is not read: send the body uncompressed (no Content-Encoding).");
         if (context.Request.Path.StartsWithSegments("/api/v1", StringComparison.OrdinalIgnoreCase) && context.GetEndpoint() is { } endpoint)
         {
             var contentType = context.Request.Headers.ContentType.ToString();
@@ -39,8 +45,11 @@ internal static class JsonBodyMediaType
     /// <summary>What is wrong with <paramref name="contentType"/> for a JSON body, or null when it is UTF-8 application/json.</summary>
     internal static string? Problem(string contentType)
     {
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
+        // The header's own grammar first (RFC 9110 §8.3.1): the parser below forgives spaces inside "type/subtype" and around "=".
+        if (!MediaTypeGrammar().IsMatch(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
             return $"Content-Type '{contentType}' is not a media type: send application/json.";
+        if (media.Parameters.Count(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)) > 1)
+            return "Content-Type gives charset twice: send application/json, with charset=utf-8 at most.";
         if (!media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
             return $"Content-Type {media.MediaType} is not read here: send application/json.";
         foreach (var parameter in media.Parameters)
@@ -53,4 +62,10 @@ internal static class JsonBodyMediaType
         }
         return null;
     }
+
+    private const string Token = @"[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+
+    // type "/" subtype *( OWS ";" OWS parameter ), parameter = token "=" ( token / quoted-string ); OWS only where RFC 9110 puts it.
+    [System.Text.RegularExpressions.GeneratedRegex("^" + Token + "/" + Token + @"(?:[ \t]*;[ \t]*" + Token + "=(?:" + Token + @"|""(?:[^""\\]|\\.)*""))*[ \t]*\z")]
+    private static partial System.Text.RegularExpressions.Regex MediaTypeGrammar();
 }

@@ -65,6 +65,8 @@ internal sealed class Rfc3339DateTimeOffsetConverter : JsonConverter<DateTimeOff
         {
             var digits = 0;
             while (FractionDot + 1 + digits < text.Length && char.IsAsciiDigit(text[FractionDot + 1 + digits])) digits++;
+            // RFC 3339 time-secfrac is "." 1*DIGIT: "09:00:00.Z" is not an instant (the F specifier would read it as .0).
+            if (digits == 0) return Reading.NotRfc3339;
             if (digits > StoredFractionDigits)
             {
                 var beyond = text.AsSpan(FractionDot + 1 + StoredFractionDigits, digits - StoredFractionDigits);

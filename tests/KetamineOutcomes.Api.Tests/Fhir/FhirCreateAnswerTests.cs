@@ -48,6 +48,8 @@ public sealed class FhirCreateAnswerTests : ApiTest
             DateTimeOffset.Parse((string)created["meta"]!["lastUpdated"]!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("1", (string)created["meta"]!["versionId"]!);
         Assert.Equal((string)created["meta"]!["versionId"]!, read.Headers.ETag!.Tag.Trim('"'));
+        // The create's own ETag is the read's (R4 http.html#create), and a replay of the same create sends it again.
+        Assert.Equal(read.Headers.ETag, response.Headers.ETag);
     }
 
     [Fact]
