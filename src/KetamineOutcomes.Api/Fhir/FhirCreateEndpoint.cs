@@ -150,12 +150,19 @@ internal static partial class FhirEndpoints
     /// </summary>
     private static void CheckContentType(string? contentType)
     {
-        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        // RFC 9110's grammar first, as for /api/v1 (Infrastructure/JsonBodyMediaType): the parser forgives spaces.
+        if (contentType is null || !Infrastructure.JsonBodyMediaType.IsMediaTypeSyntax(contentType)
+            || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
             || !(media.MediaType.Equals(Fhir, StringComparison.OrdinalIgnoreCase) || media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                 || media.MediaType.Equals("application/json+fhir", StringComparison.OrdinalIgnoreCase)))
             throw new BadHttpRequestException("Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType);
         if (media.Charset.HasValue && media.Charset.Value!.Trim('"').ToLowerInvariant() is not ("utf-8" or "utf8"))
             throw new Errors.UnsupportedMediaTypeException($"charset {media.Charset} is not read: send UTF-8 (charset=utf-8).");
+        // charset and fhirVersion are the parameters FHIR defines (R4 http.html#mime-type); any other, or either twice, is not read.
+        if (media.Parameters.FirstOrDefault(p => !p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase) && !p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase)) is { } other)
+            throw new Errors.UnsupportedMediaTypeException($"Content-Type parameter {other.Name} is not read: send application/fhir+json with charset=utf-8 and fhirVersion=4.0 at most.");
+        if (media.Parameters.GroupBy(p => p.Name.ToString(), StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new Errors.UnsupportedMediaTypeException($"Content-Type gives {twice.Key} twice: give it once.");
         var version = media.Parameters.FirstOrDefault(p => p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase))?.Value.Value?.Trim('"');
         if (version is not null && version is not ("4.0" or "4.0.0" or "4.0.1"))
             throw new Errors.UnsupportedMediaTypeException($"fhirVersion {version} is not served: this is a FHIR R4 (4.0) server.");

@@ -63,6 +63,9 @@ internal static partial class JsonBodyMediaType
         return null;
     }
 
+    /// <summary>Whether <paramref name="contentType"/> follows RFC 9110's media-type grammar (no space inside type/subtype or around '=').</summary>
+    internal static bool IsMediaTypeSyntax(string contentType) => MediaTypeGrammar().IsMatch(contentType);
+
     private const string Token = @"[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 
     // type "/" subtype *( OWS ";" OWS parameter ), parameter = token "=" ( token / quoted-string ); OWS only where RFC 9110 puts it.

@@ -255,16 +255,19 @@ public sealed class FhirIngestAcceptanceTests : WebhookedApiTest
     [InlineData("application/fhir+json; fhirVersion=3.0")]
     [InlineData("application/fhir+json; charset=iso-8859-1")]
     [InlineData("text/plain")]
+    [InlineData("application/fhir+json; foo=bar")]
+    [InlineData("application/fhir+json; charset=utf-8; charset=utf-8")]
     public async Task A_body_of_another_FHIR_version_or_charset_is_a_415_and_stores_nothing(string contentType)
     {
         var patient = await CreatePatientAsync();
-        using var content = new StringContent(Phq9(patient, 1, 1, 1, 1, 1, 1, 1, 1, 3).ToJsonString());
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Phq9(patient, 1, 1, 1, 1, 1, 1, 1, 1, 3).ToJsonString()));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         using var response = await Client.PostAsync("/fhir/r4/QuestionnaireResponse", content);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         var outcome = JsonSerializer.Deserialize<OperationOutcome>(await response.Content.ReadAsStringAsync(), FhirTests.Strict);
         Assert.Equal(OperationOutcome.IssueType.NotSupported, outcome.Issue[0].Code);
-        Assert.Contains(contentType.Contains("fhirVersion", StringComparison.Ordinal) ? "fhirVersion" : contentType.Contains("charset", StringComparison.Ordinal) ? "charset" : "application/fhir+json",
+        Assert.Contains(contentType.Contains("fhirVersion", StringComparison.Ordinal) ? "fhirVersion" : contentType.Contains("foo", StringComparison.Ordinal) ? "foo"
+            : contentType.Contains("charset", StringComparison.Ordinal) ? "charset" : "application/fhir+json",
             outcome.Issue[0].Diagnostics, StringComparison.Ordinal);
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM questionnaires"));
     }
