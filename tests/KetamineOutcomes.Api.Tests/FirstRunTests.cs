@@ -20,7 +20,7 @@ public sealed class FirstRunTests : IDisposable
     [InlineData(false)]
     public async Task Seed_demo_before_or_after_urls_loads_the_demo_and_listens_on_the_given_port(bool flagFirst)
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         string[] urls = ["--urls", $"http://127.0.0.1:{port}"];
         using var service = BuiltService.DotnetRun(_workDir, _environment, flagFirst ? ["--seed-demo", .. urls] : [.. urls, "--seed-demo"]);
 
@@ -79,12 +79,6 @@ public sealed class FirstRunTests : IDisposable
         for (var i = 0; i < 100 && !service.OutputLines().Any(l => l.Contains(text, StringComparison.Ordinal)); i++) await Task.Delay(100);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

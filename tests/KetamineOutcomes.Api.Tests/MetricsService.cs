@@ -142,12 +142,7 @@ public sealed partial class MetricsService : IAsyncLifetime
     [GeneratedRegex(@"Metrics for Prometheus at (http://[0-9.]+:\d+/metrics)")]
     private static partial Regex MetricsAt();
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int ClosedPort() => TestPorts.Free();
 
     public Task DisposeAsync()
     {

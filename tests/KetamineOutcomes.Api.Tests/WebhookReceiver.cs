@@ -20,7 +20,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private WebApplication? _app;
     private int _count;
 
-    public WebhookReceiver() => Port = FreePort();
+    public WebhookReceiver() => Port = TestPorts.Free();
 
     public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}/hook";
@@ -61,14 +61,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }
 
 internal static class Eventually

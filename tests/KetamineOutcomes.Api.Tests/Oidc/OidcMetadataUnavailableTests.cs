@@ -17,14 +17,7 @@ public sealed class OidcMetadataUnavailableTests(OidcProviderFixture oidc)
     : OidcApiTest(oidc, new() { ["Auth:Oidc:Authority"] = $"http://127.0.0.1:{DeadPort()}" })
 {
     // A port nothing listens on: bound, read, released.
-    private static int DeadPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private static int DeadPort() => TestPorts.Free();
 
     [OidcFact]
     public async Task A_bearer_token_answers_503_with_retry_after_and_a_logged_warning_while_an_api_key_answers_200()

@@ -84,10 +84,7 @@ public sealed class SmartConfigurationUnavailableTests
     public async Task An_issuer_that_cannot_be_reached_makes_the_smart_configuration_a_503_problem_with_retry_after_not_a_500()
     {
         // A loopback port nobody listens on: the discovery request is refused at once.
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = TestPorts.Free();
         await using var app = new OutcomesApp(new Dictionary<string, string?>
         {
             ["Auth:BootstrapAdminKey"] = "test-bootstrap-admin-key-0123456789abcdef",
